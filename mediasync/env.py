@@ -22,12 +22,15 @@ def _raw(name: str, env: Mapping[str, str]) -> str | None:
             with open(file_name, encoding="utf-8") as fh:
                 return fh.read().strip()
         except OSError as exc:
-            raise SettingsError(f"{name}_FILE: cannot read {file_name!r} ({exc.strerror})") from None
+            reason = exc.strerror
+            raise SettingsError(f"{name}_FILE: cannot read {file_name!r} ({reason})") from None
     value = env.get(name)
     return value if value not in (None, "") else None
 
 
-def envstr(name: str, default: str | None = None, env: Mapping[str, str] = os.environ) -> str | None:
+def envstr(
+    name: str, default: str | None = None, env: Mapping[str, str] = os.environ
+) -> str | None:
     value = _raw(name, env)
     return default if value is None else value
 

@@ -179,8 +179,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        # Token first so that anonymous requests get 401 with a WWW-Authenticate header.
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["catalog.api.permissions.RolePermission"],
     "DEFAULT_FILTER_BACKENDS": [
@@ -203,6 +204,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "SERVE_PERMISSIONS": ["catalog.api.permissions.RolePermission"],
 }
 
 LANGUAGE_CODE = "en-us"
@@ -212,6 +214,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -244,3 +247,5 @@ LOGGING = {
 
 if os.environ.get("MEDIASYNC_SKIP_DATA_DIR_CHECK") is None and not os.access(DATA_DIR, os.W_OK):
     raise SettingsError(f"DATA_DIR: {DATA_DIR} is not writable")
+
+AUTHENTICATION_BACKENDS = ["catalog.auth.throttle.ThrottledModelBackend"]

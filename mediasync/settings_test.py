@@ -6,11 +6,25 @@ import tempfile
 os.environ.setdefault("DATA_DIR", tempfile.mkdtemp(prefix="mediasync-test-"))
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
 
-from mediasync.settings import *  # noqa: E402,F403
-from mediasync.settings import Q_CLUSTER  # noqa: E402
+from mediasync.settings import *  # noqa: F403
+from mediasync.settings import Q_CLUSTER
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 Q_CLUSTER = {**Q_CLUSTER, "sync": True}
 TVMAZE_RATE_CALLS = 0
 TMDB_RATE_CALLS = 0
 HTTP_MAX_RETRIES = 2
+
+# Each xdist worker gets its own Redis cache database so that clearing it is safe; without
+# Redis the cache is per process (tests run in one process per worker).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+if REDIS_URL:  # noqa: F405
+    _worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or "0"
+    from urllib.parse import urlsplit
+
+    _location = urlsplit(REDIS_URL)._replace(path=f"/{1 + int(_worker)}").geturl()  # noqa: F405
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": _location}}
+# A file, not memory, so that a real qcluster subprocess can share the test database.
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": os.path.join(DATA_DIR, "test.sqlite3")}  # noqa: F405

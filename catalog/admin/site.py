@@ -1,0 +1,96 @@
+"""The admin site and the role rules every ModelAdmin here follows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group, User
+from django.http import HttpRequest
+
+from catalog.roles import Role, has_role, user_role
+
+
+class MediasyncAdminSite(admin.AdminSite):
+    """Open to every role (not only staff); each ModelAdmin then checks the role it needs."""
+
+    site_header = "mediasync"
+    site_title = "mediasync admin"
+    index_title = "Catalog administration"
+
+    def has_permission(self, request: HttpRequest) -> bool:
+        return user_role(request.user) is not None
+
+
+site = MediasyncAdminSite(name="admin")
+
+
+class RoleAdmin(admin.ModelAdmin):
+    """Viewers see; ``write_role`` (admin unless lowered) adds, changes and deletes;
+    ``operate`` actions (scans, state cleanups) need an operator."""
+
+    write_role: Role = Role.ADMIN
+    show_full_result_count = False
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return has_role(request.user, Role.VIEWER)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return has_role(request.user, Role.VIEWER)
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return has_role(request.user, self.write_role)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return has_role(request.user, self.write_role)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return has_role(request.user, self.write_role)
+
+    def has_operate_permission(self, request: HttpRequest) -> bool:
+        return has_role(request.user, Role.OPERATOR)
+
+
+class ReadOnlyAdmin(RoleAdmin):
+    """History and upstream-owned rows: nobody edits them by hand."""
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class AdminOnlyMixin:
+    """Users and groups are managed by admins only."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return has_role(request.user, Role.ADMIN)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return has_role(request.user, Role.ADMIN)
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return has_role(request.user, Role.ADMIN)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return has_role(request.user, Role.ADMIN)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return has_role(request.user, Role.ADMIN)
+
+
+class AdminOnlyUserAdmin(AdminOnlyMixin, UserAdmin):
+    pass
+
+
+class AdminOnlyGroupAdmin(AdminOnlyMixin, GroupAdmin):
+    pass
+
+
+site.register(User, AdminOnlyUserAdmin)
+site.register(Group, AdminOnlyGroupAdmin)

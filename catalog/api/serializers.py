@@ -1,0 +1,124 @@
+"""API representations. Field names say what they hold; secrets are write-only."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from catalog.models import (
+    Decision,
+    DiscoveryRule,
+    Episode,
+    MediaItem,
+    PathMapping,
+    PlexLibrary,
+    PlexServer,
+    Show,
+    SonarrServer,
+    SyncRun,
+)
+
+
+class ShowSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Show
+        fields = [
+            "id", "tvmaze_id", "tvdb_id", "imdb_id", "tmdb_id", "title", "language", "country",
+            "type", "status", "premiered", "ended", "network", "web_channel", "genres", "runtime",
+            "tvmaze_updated_at", "tmdb_status", "overview", "tmdb_seasons", "tmdb_episodes",
+            "poster_path", "backdrop_path", "tmdb_fetched_at", "loading_status",
+            "episodes_loaded", "tmdb_loaded", "created_at", "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class EpisodeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Episode
+        fields = ["id", "show", "season", "number", "title", "airdate", "runtime", "tvmaze_id",
+                  "tmdb_id"]
+        read_only_fields = fields
+
+
+class PlexServerSerializer(serializers.ModelSerializer):
+    token = serializers.CharField(write_only=True, max_length=200, trim_whitespace=True,
+                                  style={"input_type": "password"})
+
+    class Meta:
+        model = PlexServer
+        fields = ["id", "name", "url", "token", "enabled", "machine_identifier", "version",
+                  "created_at"]
+        read_only_fields = ["machine_identifier", "version", "created_at"]
+
+
+class PlexLibrarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PlexLibrary
+        fields = ["id", "server", "key", "title", "type", "enabled", "retention_days",
+                  "last_synced_at", "last_complete_scan_at"]
+        read_only_fields = ["server", "key", "title", "type", "last_synced_at",
+                            "last_complete_scan_at"]
+
+
+class MediaItemSerializer(serializers.ModelSerializer):
+    show = serializers.IntegerField(source="plex_show.show_id", read_only=True, allow_null=True)
+    plex_path = serializers.CharField(source="file_path", read_only=True)
+
+    class Meta:
+        model = MediaItem
+        fields = [
+            "id", "library", "plex_show", "show", "kind", "rating_key", "title",
+            "season_number", "episode_number", "year", "guid", "digest", "updated_at_plex",
+            "duration", "file_size", "part_count", "streams_signature", "plex_path", "state",
+            "first_seen_at", "last_seen_at", "last_scan_at", "missing_since", "error_count",
+            "last_error",
+        ]
+        read_only_fields = fields
+
+
+class PathMappingSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PathMapping
+        fields = ["id", "server", "plex_prefix", "local_prefix"]
+
+
+class SonarrServerSerializer(serializers.ModelSerializer):
+    api_key = serializers.CharField(write_only=True, max_length=200, trim_whitespace=True,
+                                    style={"input_type": "password"})
+
+    class Meta:
+        model = SonarrServer
+        fields = ["id", "name", "url", "api_key", "enabled", "version", "created_at"]
+        read_only_fields = ["version", "created_at"]
+
+
+class DiscoveryRuleSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DiscoveryRule
+        fields = [
+            "id", "name", "server", "enabled", "languages", "countries", "types", "statuses",
+            "genres_include", "genres_exclude", "networks", "min_runtime", "premiered_after",
+            "root_folder", "quality_profile_id", "language_profile_id", "monitor",
+            "search_on_add", "tags", "dry_run", "created_at", "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+
+
+class DecisionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Decision
+        fields = ["id", "show", "rule", "status", "reason", "sonarr_series_id", "attempts",
+                  "next_attempt_at", "decided_at", "updated_at"]
+        read_only_fields = fields
+
+
+class SyncRunSerializer(serializers.ModelSerializer):
+    progress = serializers.FloatField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = SyncRun
+        fields = [
+            "id", "kind", "scope", "status", "options", "triggered_by", "created_at",
+            "started_at", "finished_at", "heartbeat_at", "processed", "changed", "skipped",
+            "errors", "total", "progress", "requests", "summary", "events", "error",
+        ]
+        read_only_fields = fields

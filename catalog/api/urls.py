@@ -1,0 +1,26 @@
+"""Routes under /api/."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from catalog.api import views
+
+router = DefaultRouter()
+router.register("shows", views.ShowViewSet)
+router.register("episodes", views.EpisodeViewSet)
+router.register("plex/servers", views.PlexServerViewSet)
+router.register("plex/libraries", views.PlexLibraryViewSet)
+router.register("items", views.MediaItemViewSet)
+router.register("path-mappings", views.PathMappingViewSet)
+router.register("sonarr/servers", views.SonarrServerViewSet)
+router.register("rules", views.DiscoveryRuleViewSet)
+router.register("decisions", views.DecisionViewSet)
+router.register("sync-runs", views.SyncRunViewSet)
+
+urlpatterns = [
+    path("auth/token/", views.TokenView.as_view(), name="api-token"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include(router.urls)),
+]

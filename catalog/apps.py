@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class CatalogConfig(AppConfig):
+    name = "catalog"
+    verbose_name = "Catalog"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Connects the failed-login signal receivers.
+        from catalog.auth import throttle  # noqa: F401

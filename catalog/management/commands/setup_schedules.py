@@ -1,0 +1,15 @@
+"""Creates the default django-q2 schedules (safe to run on every start)."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand
+
+from catalog.schedules import schedules_ensure
+
+
+class Command(BaseCommand):
+    help = "Create or re-point the default schedules by name, keeping each one's next run."
+
+    def handle(self, *args: object, **options: object) -> None:
+        created, updated = schedules_ensure()
+        self.stdout.write(f"schedules: {created} created, {updated} updated")

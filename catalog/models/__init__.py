@@ -1,0 +1,21 @@
+"""The catalog's rows: the only state mediasync keeps."""
+
+from catalog.models.plex import MediaItem, PathMapping, PlexLibrary, PlexServer, PlexShow
+from catalog.models.shows import Episode, Show
+from catalog.models.sonarr import Decision, DiscoveryRule, SonarrServer
+from catalog.models.sync import SyncCursor, SyncRun
+
+__all__ = [
+    "Decision",
+    "DiscoveryRule",
+    "Episode",
+    "MediaItem",
+    "PathMapping",
+    "PlexLibrary",
+    "PlexServer",
+    "PlexShow",
+    "Show",
+    "SonarrServer",
+    "SyncCursor",
+    "SyncRun",
+]

@@ -1,0 +1,161 @@
+"""Plex servers, their libraries, and the shows and media items those libraries hold."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from catalog.models.shows import Show
+from catalog.validators import validate_server_url
+
+
+class PlexServer(models.Model):
+    """A Plex Media Server; its token is write-only everywhere it is shown."""
+
+    name = models.CharField(max_length=100, unique=True)
+    url = models.CharField(max_length=300, validators=[validate_server_url])
+    token = models.CharField(max_length=200)
+    enabled = models.BooleanField(default=True)
+    machine_identifier = models.CharField(max_length=100, blank=True, default="")
+    version = models.CharField(max_length=64, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def __repr__(self) -> str:
+        return f"<PlexServer {self.pk} {self.name!r}>"
+
+
+class PlexLibrary(models.Model):
+    """One library section of a server."""
+
+    class Type(models.TextChoices):
+        SHOW = "show", "TV shows"
+        MOVIE = "movie", "Movies"
+
+    server = models.ForeignKey(PlexServer, on_delete=models.CASCADE, related_name="libraries")
+    key = models.CharField(max_length=32)
+    title = models.CharField(max_length=200)
+    type = models.CharField(max_length=8, choices=Type.choices)
+    enabled = models.BooleanField(default=True)
+    retention_days = models.PositiveIntegerField(default=30)
+    last_synced_at = models.DateTimeField(null=True, blank=True)
+    last_complete_scan_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["server_id", "key"]
+        constraints = [
+            models.UniqueConstraint(fields=["server", "key"], name="library_server_key_unique")
+        ]
+        verbose_name_plural = "Plex libraries"
+
+    def __str__(self) -> str:
+        return f"{self.server} / {self.title}"
+
+
+class PlexShow(models.Model):
+    """A show as one library holds it, linked to the catalog Show."""
+
+    library = models.ForeignKey(PlexLibrary, on_delete=models.CASCADE, related_name="shows")
+    rating_key = models.CharField(max_length=32)
+    show = models.ForeignKey(
+        Show, on_delete=models.SET_NULL, null=True, blank=True, related_name="plex_shows"
+    )
+    title = models.CharField(max_length=500)
+    year = models.PositiveIntegerField(null=True, blank=True)
+    guid = models.CharField(max_length=300, blank=True, default="")
+    show_digest = models.CharField(max_length=40, blank=True, default="")
+    children_hydrated = models.BooleanField(default=False)
+    updated_at_plex = models.DateTimeField(null=True, blank=True)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["library_id", "title"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["library", "rating_key"], name="plexshow_library_rating_key_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class MediaItem(models.Model):
+    """An episode or movie in Plex with its file facts and lifecycle state."""
+
+    class Kind(models.TextChoices):
+        EPISODE = "episode", "Episode"
+        MOVIE = "movie", "Movie"
+
+    class State(models.TextChoices):
+        ACTIVE = "active", "Active"
+        REMOTE_ONLY = "remote_only", "Remote only"
+        UNAVAILABLE = "unavailable", "Unavailable"
+        MISSING = "missing", "Missing"
+        DELETED = "deleted", "Deleted"
+
+    library = models.ForeignKey(PlexLibrary, on_delete=models.CASCADE, related_name="items")
+    plex_show = models.ForeignKey(
+        PlexShow, on_delete=models.SET_NULL, null=True, blank=True, related_name="items"
+    )
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    rating_key = models.CharField(max_length=32)
+    title = models.CharField(max_length=500, blank=True, default="")
+    season_number = models.PositiveIntegerField(null=True, blank=True)
+    episode_number = models.PositiveIntegerField(null=True, blank=True)
+    year = models.PositiveIntegerField(null=True, blank=True)
+    guid = models.CharField(max_length=300, blank=True, default="")
+    digest = models.CharField(max_length=40)
+    updated_at_plex = models.DateTimeField(null=True, blank=True)
+    duration = models.PositiveBigIntegerField(null=True, blank=True)
+    file_size = models.PositiveBigIntegerField(null=True, blank=True)
+    part_count = models.PositiveSmallIntegerField(default=0)
+    streams_signature = models.CharField(max_length=200, blank=True, default="")
+    file_path = models.TextField(blank=True, default="")
+    state = models.CharField(max_length=16, choices=State.choices, default=State.ACTIVE)
+    first_seen_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()
+    last_scan_at = models.DateTimeField(null=True, blank=True)
+    missing_since = models.DateTimeField(null=True, blank=True)
+    error_count = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["library_id", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["library", "rating_key"], name="item_library_rating_key_unique"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["library", "state"], name="item_library_state"),
+            models.Index(fields=["library", "last_seen_at"], name="item_library_seen"),
+            models.Index(fields=["state", "missing_since"], name="item_state_missing"),
+            models.Index(fields=["rating_key"], name="item_rating_key"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or self.rating_key
+
+
+class PathMapping(models.Model):
+    """Maps a Plex-side path prefix to where the same files live for mediasync."""
+
+    server = models.ForeignKey(PlexServer, on_delete=models.CASCADE, related_name="path_mappings")
+    plex_prefix = models.CharField(max_length=500)
+    local_prefix = models.CharField(max_length=500)
+
+    class Meta:
+        ordering = ["server_id", "plex_prefix"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["server", "plex_prefix"], name="pathmapping_server_prefix_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plex_prefix} -> {self.local_prefix}"

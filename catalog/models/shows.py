@@ -1,0 +1,98 @@
+"""Shows and episodes: the catalog every source feeds."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Show(models.Model):
+    """One TV series, whatever source told us about it, carrying every external id it has."""
+
+    class TmdbStatus(models.TextChoices):
+        UNKNOWN = "unknown", "Unknown (placeholder)"
+        FRESH = "fresh", "Fresh"
+        NOT_FOUND = "not_found", "Not on TMDB"
+        ERROR = "error", "Error"
+
+    class LoadingStatus(models.TextChoices):
+        IDLE = "idle", "Idle"
+        QUEUED = "queued", "Queued"
+        LOADING = "loading", "Loading"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    tvmaze_id = models.PositiveIntegerField(null=True, blank=True, unique=True)
+    tvdb_id = models.PositiveIntegerField(null=True, blank=True, unique=True)
+    imdb_id = models.CharField(max_length=16, null=True, blank=True, unique=True)
+    tmdb_id = models.PositiveIntegerField(null=True, blank=True, unique=True)
+
+    title = models.CharField(max_length=500, db_index=True)
+    language = models.CharField(max_length=64, blank=True, default="")
+    country = models.CharField(max_length=8, blank=True, default="")
+    type = models.CharField(max_length=64, blank=True, default="")
+    status = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    premiered = models.DateField(null=True, blank=True)
+    ended = models.DateField(null=True, blank=True)
+    network = models.CharField(max_length=200, blank=True, default="")
+    web_channel = models.CharField(max_length=200, blank=True, default="")
+    genres = models.JSONField(default=list, blank=True)
+    runtime = models.PositiveIntegerField(null=True, blank=True)
+    tvmaze_updated_at = models.DateTimeField(null=True, blank=True)
+
+    tmdb_status = models.CharField(
+        max_length=16, choices=TmdbStatus.choices, default=TmdbStatus.UNKNOWN, db_index=True
+    )
+    overview = models.TextField(blank=True, default="")
+    tmdb_seasons = models.PositiveIntegerField(null=True, blank=True)
+    tmdb_episodes = models.PositiveIntegerField(null=True, blank=True)
+    poster_path = models.CharField(max_length=200, blank=True, default="")
+    backdrop_path = models.CharField(max_length=200, blank=True, default="")
+    tmdb_fetched_at = models.DateTimeField(null=True, blank=True)
+
+    loading_status = models.CharField(
+        max_length=16, choices=LoadingStatus.choices, default=LoadingStatus.IDLE
+    )
+    episodes_loaded = models.BooleanField(default=False)
+    tmdb_loaded = models.BooleanField(default=False)
+    loading_started_at = models.DateTimeField(null=True, blank=True)
+    loading_completed_at = models.DateTimeField(null=True, blank=True)
+    loading_error = models.TextField(blank=True, default="")
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["tmdb_status", "tmdb_fetched_at"], name="show_tmdb_refresh"),
+            models.Index(fields=["language", "country"], name="show_lang_country"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_placeholder(self) -> bool:
+        """A show created from a Plex guid before any TMDB pass; it always refreshes."""
+        return self.tmdb_status == self.TmdbStatus.UNKNOWN
+
+
+class Episode(models.Model):
+    """One episode of a show; specials have no number."""
+
+    show = models.ForeignKey(Show, on_delete=models.CASCADE, related_name="episodes")
+    season = models.PositiveIntegerField()
+    number = models.PositiveIntegerField(null=True, blank=True)
+    title = models.CharField(max_length=500, blank=True, default="")
+    airdate = models.DateField(null=True, blank=True)
+    runtime = models.PositiveIntegerField(null=True, blank=True)
+    tvmaze_id = models.PositiveIntegerField(null=True, blank=True, unique=True)
+    tmdb_id = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["show_id", "season", "number"]
+        indexes = [models.Index(fields=["show", "season", "number"], name="episode_show_se")]
+
+    def __str__(self) -> str:
+        number = "special" if self.number is None else f"E{self.number:02d}"
+        return f"S{self.season:02d}{number} {self.title}".strip()

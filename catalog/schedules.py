@@ -1,0 +1,55 @@
+"""Default schedules, created idempotently: update-or-create by name, keeping next_run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django_q.models import Schedule
+
+
+@dataclass(frozen=True, slots=True)
+class DefaultSchedule:
+    name: str
+    func: str
+    minutes: int
+    kwargs: dict
+
+
+def default_schedules() -> list[DefaultSchedule]:
+    """The schedules every install starts with (operators edit them in the admin)."""
+    from catalog.models import PlexLibrary
+
+    schedules = [DefaultSchedule("tvmaze incremental", "catalog.tasks.tvmaze_sync_task", 360, {})]
+    for library_id in PlexLibrary.objects.filter(enabled=True, server__enabled=True).values_list(
+        "id", flat=True
+    ):
+        schedules.append(
+            DefaultSchedule(
+                f"plex library {library_id}", "catalog.tasks.plex_library_sync_task", 60,
+                {"library_id": library_id},
+            )
+        )
+    return schedules
+
+
+@transaction.atomic
+def schedules_ensure() -> tuple[int, int]:
+    """Create missing default schedules and re-point existing ones; returns (created, updated).
+
+    ``next_run`` and ``minutes`` an operator changed are kept: only the target moves.
+    """
+    created = updated = 0
+    for default in default_schedules():
+        kwargs = repr(default.kwargs) if default.kwargs else None  # django-q2 literal_evals it
+        schedule = Schedule.objects.filter(name=default.name).first()
+        if schedule is None:
+            Schedule.objects.create(
+                name=default.name, func=default.func, kwargs=kwargs,
+                schedule_type=Schedule.MINUTES, minutes=default.minutes, repeats=-1,
+            )
+            created += 1
+        elif schedule.func != default.func or (schedule.kwargs or None) != kwargs:
+            Schedule.objects.filter(pk=schedule.pk).update(func=default.func, kwargs=kwargs)
+            updated += 1
+    return created, updated

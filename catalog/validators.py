@@ -1,0 +1,22 @@
+"""Field validators shared by models, forms and serializers."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ValidationError
+
+
+def validate_server_url(value: str) -> None:
+    """An http(s) URL with a host; single-label hosts (``http://plex:32400``) are fine."""
+    try:
+        parts = urlsplit(value)
+        port = parts.port  # raises ValueError on a bad port
+    except ValueError:
+        raise ValidationError("Enter a valid URL, e.g. http://plex.local:32400.") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValidationError("Enter a valid URL, e.g. http://plex.local:32400.")
+    if port is not None and not 0 < port < 65536:
+        raise ValidationError("Enter a valid URL, e.g. http://plex.local:32400.")
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ValidationError("Give the server URL without credentials, query or fragment.")

@@ -1,0 +1,63 @@
+"""Shared fixtures: one user per role and API clients logged in as each."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def _user(username: str, group: str | None = None, **flags: bool) -> User:
+    user = User.objects.create_user(username=username, password=PASSWORD, **flags)
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+@pytest.fixture
+def viewer(db) -> User:
+    return _user("vera", "viewer")
+
+
+@pytest.fixture
+def operator(db) -> User:
+    return _user("otto", "operator")
+
+
+@pytest.fixture
+def admin_user(db) -> User:
+    return _user("ada", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def roleless(db) -> User:
+    return _user("nobody")
+
+
+@pytest.fixture
+def users(viewer, operator, admin_user, roleless) -> dict[str, User | None]:
+    return {"anonymous": None, "roleless": roleless, "viewer": viewer, "operator": operator,
+            "admin": admin_user}
+
+
+@pytest.fixture
+def api_as():
+    """``api_as(user)`` -> an APIClient authenticated as that user (None: anonymous)."""
+
+    def make(user: User | None) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+
+    return make

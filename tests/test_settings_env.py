@@ -1,0 +1,74 @@
+"""Settings read from the environment fail loudly, naming the variable."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mediasync.env import SettingsError, envbool, envint, envstr, envurl
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize(
+    ("reader", "env", "needle"),
+    [
+        (lambda e: envint("TMDB_CACHE_TTL_DAYS", 7, minimum=0, env=e),
+         {"TMDB_CACHE_TTL_DAYS": "-1"}, "TMDB_CACHE_TTL_DAYS"),
+        (lambda e: envint("PORT", 8000, env=e), {"PORT": "eighty"}, "PORT"),
+        (lambda e: envbool("DEBUG", False, env=e), {"DEBUG": "maybe"}, "DEBUG"),
+        (lambda e: envurl("DATABASE_URL", None, schemes=("sqlite", "postgres"), env=e),
+         {"DATABASE_URL": "mysql://u:hunter2@db/x"}, "DATABASE_URL"),
+        (lambda e: envurl("TMDB_BASE_URL", None, schemes=("http", "https"), env=e),
+         {"TMDB_BASE_URL": "https://"}, "TMDB_BASE_URL"),
+    ],
+)
+def test_it_names_the_variable_of_a_bad_value(reader, env, needle):
+    with pytest.raises(SettingsError) as excinfo:
+        reader(env)
+    assert str(excinfo.value).startswith(needle)
+
+
+def test_it_never_echoes_a_password_from_a_bad_url():
+    with pytest.raises(SettingsError) as excinfo:
+        envurl("DATABASE_URL", None, schemes=("postgres",),
+               env={"DATABASE_URL": "mysql://u:hunter2@db/x"})
+    assert "hunter2" not in str(excinfo.value)
+
+
+def test_it_reads_secrets_from_file_variants(tmp_path):
+    secret = tmp_path / "key"
+    secret.write_text("from-a-file\n")
+    assert envstr("TMDB_API_KEY", env={"TMDB_API_KEY_FILE": str(secret)}) == "from-a-file"
+
+
+def test_it_reports_an_unreadable_secret_file(tmp_path):
+    with pytest.raises(SettingsError, match="TMDB_API_KEY_FILE"):
+        envstr("TMDB_API_KEY", env={"TMDB_API_KEY_FILE": str(tmp_path / "missing")})
+
+
+def _manage_check(extra: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    env.update({"DJANGO_SETTINGS_MODULE": "mediasync.settings", "DATA_DIR": str(tmp_path)})
+    env.update(extra)
+    return subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_it_stops_start_up_with_one_clear_line(tmp_path):
+    result = _manage_check({"TMDB_CACHE_TTL_DAYS": "-3"}, tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert lines == ["configuration error: TMDB_CACHE_TTL_DAYS: must be at least 0, got -3"]
+
+
+def test_it_generates_and_keeps_a_secret_key_in_the_data_dir(tmp_path):
+    env_extra = {"SECRET_KEY": ""}
+    assert _manage_check(env_extra, tmp_path).returncode == 0
+    first = (tmp_path / "secret_key").read_text()
+    assert _manage_check(env_extra, tmp_path).returncode == 0
+    assert (tmp_path / "secret_key").read_text() == first and len(first) > 40
