@@ -105,6 +105,9 @@ try:
     _db = environ.Env.db_url_config(DATABASE_URL)
 except Exception as exc:  # django-environ raises several types for bad URLs
     raise SettingsError(f"DATABASE_URL: cannot parse ({type(exc).__name__})") from None
+_db_password = envstr("DATABASE_PASSWORD")  # or DATABASE_PASSWORD_FILE: keeps it out of the URL
+if _db_password:
+    _db["PASSWORD"] = _db_password
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     # WAL + busy timeout + IMMEDIATE transactions let web and workers write side by side.
     _db["OPTIONS"] = {

@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from catalog.api import views
+from catalog.api import sync_views, views
 
 router = DefaultRouter()
 router.register("shows", views.ShowViewSet)
@@ -20,6 +20,7 @@ router.register("sync-runs", views.SyncRunViewSet)
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="api-token"),
+    path("sync/tvmaze/", sync_views.TvmazeSyncView.as_view(), name="api-sync-tvmaze"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include(router.urls)),

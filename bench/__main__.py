@@ -1,0 +1,59 @@
+"""``python -m bench [scenario ...]``: scale runs against the fakes, one process per scenario.
+
+Each scenario gets a fresh SQLite database in a temporary DATA_DIR and its own process, so
+peak RSS is the scenario's own. The fakes run in further processes of their own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+SCENARIOS = ("tvmaze", "plex")
+
+
+def _child(name: str, scale: float) -> None:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from bench.harness import print_table
+
+    if name == "tvmaze":
+        from bench import tvmaze
+
+        rows = tvmaze.run(shows=int(100_000 * scale), changed=int(1_000 * scale))
+    else:
+        from bench import plex
+
+        rows = plex.run(shows=int(2_000 * scale), episodes=int(100_000 * scale))
+    print_table(rows)
+    print("JSON " + json.dumps([r.__dict__ for r in rows]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("scenarios", nargs="*", default=list(SCENARIOS))
+    parser.add_argument("--scale", type=float, default=1.0, help="fraction of the full size")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        _child(args.child, args.scale)
+        return
+    for name in args.scenarios:
+        with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as data_dir:
+            env = {**os.environ, "DATA_DIR": data_dir, "DJANGO_SETTINGS_MODULE":
+                   "mediasync.settings", "LOG_LEVEL": "warning"}
+            env.pop("DATABASE_URL", None)
+            subprocess.run([sys.executable, "-m", "bench", "--child", name, "--scale",
+                            str(args.scale)], env=env, check=True)
+
+
+if __name__ == "__main__":
+    main()

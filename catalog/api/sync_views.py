@@ -1,0 +1,41 @@
+"""Triggers: answer at once with 202 and the queued run; the work happens in a worker."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from catalog.api.serializers import SyncRunSerializer
+from catalog.models import SyncRun
+from catalog.roles import Role
+from catalog.runs import RunInProgress
+from catalog.services import sync_enqueue
+
+
+class TvmazeSyncRequest(serializers.Serializer):
+    full = serializers.BooleanField(default=False, help_text="Walk the whole index.")
+
+
+def enqueue_response(request: Request, kind: str, options: dict) -> Response:
+    """202 with the queued run, or 409 naming the run already active."""
+    try:
+        run = sync_enqueue(kind=kind, options=options, triggered_by=request.user.get_username())
+    except RunInProgress as exc:
+        return Response({"detail": str(exc), "run": exc.run.pk}, status=status.HTTP_409_CONFLICT)
+    run.refresh_from_db()
+    return Response(SyncRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
+
+
+class TvmazeSyncView(APIView):
+    """Start a TVMaze sync (operator)."""
+
+    write_role = Role.OPERATOR
+
+    @extend_schema(request=TvmazeSyncRequest, responses={202: SyncRunSerializer})
+    def post(self, request: Request) -> Response:
+        body = TvmazeSyncRequest(data=request.data)
+        body.is_valid(raise_exception=True)
+        return enqueue_response(request, SyncRun.Kind.TVMAZE, {"full": body.validated_data["full"]})

@@ -1,0 +1,41 @@
+"""django-q2 tasks: thin, idempotent, taking ids. Each claims or re-fetches a run and runs it."""
+
+from __future__ import annotations
+
+import logging
+
+from catalog.jobs import job_execute
+from catalog.models import SyncRun
+from catalog.runs import RunInProgress, run_claim
+from catalog.sync.dispatch import WORK, scope_for
+
+log = logging.getLogger(__name__)
+
+
+def execute_run(run_id: int) -> str:
+    """Run a queued SyncRun (enqueued by the API or an admin action)."""
+    run = SyncRun.objects.filter(pk=run_id).first()
+    if run is None:
+        return f"run {run_id} no longer exists"
+    work, upstream = WORK[run.kind]
+    return job_execute(run, work, upstream=upstream).status
+
+
+def _scheduled(kind: str, options: dict) -> str:
+    try:
+        run = run_claim(kind=kind, scope=scope_for(kind, options), options=options,
+                        triggered_by="schedule")
+    except RunInProgress as exc:
+        log.info("skipping scheduled %s sync: %s", kind, exc)
+        return "skipped: already running"
+    return execute_run(run.pk)
+
+
+def tvmaze_sync_task(full: bool = False) -> str:
+    """The scheduled TVMaze sync (incremental unless ``full``)."""
+    return _scheduled(SyncRun.Kind.TVMAZE, {"full": full})
+
+
+def plex_library_sync_task(library_id: int, deep: bool = False) -> str:
+    """The scheduled scan of one Plex library."""
+    return _scheduled(SyncRun.Kind.PLEX, {"library_id": library_id, "deep": deep})

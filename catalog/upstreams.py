@@ -1,0 +1,30 @@
+"""Builds the integrations clients from settings: the one place catalog meets configuration."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from integrations.ratelimit import RateLimit
+from integrations.tvmaze import TvmazeClient
+
+
+def _rate_limit(calls: int, period: float) -> RateLimit | None:
+    """Shared across processes: Redis when configured, else a SQLite file in DATA_DIR."""
+    if calls <= 0:
+        return None
+    return RateLimit(calls=calls, period=period,
+                     backend=settings.REDIS_URL or settings.RATE_LIMIT_DB)
+
+
+def _timeouts() -> dict[str, float | int]:
+    return {"connect_timeout": settings.HTTP_CONNECT_TIMEOUT,
+            "read_timeout": settings.HTTP_READ_TIMEOUT,
+            "max_retries": settings.HTTP_MAX_RETRIES}
+
+
+def tvmaze_client() -> TvmazeClient:
+    return TvmazeClient.build(
+        base_url=settings.TVMAZE_BASE_URL, api_key=settings.TVMAZE_API_KEY,
+        rate_limit=_rate_limit(settings.TVMAZE_RATE_CALLS, settings.TVMAZE_RATE_PERIOD),
+        **_timeouts(),
+    )

@@ -1,0 +1,278 @@
+"""Plex Media Server client: plexapi for the connection, raw container queries for data.
+
+Listings are paged with the `X-Plex-Container-Start`/`-Size` request headers and mapped to
+frozen values page by page, so no plexapi object (and no lazy reload) is involved in a sync.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Any, Literal, TypeVar
+
+from plexapi.server import PlexServer
+
+from integrations import metrics
+from integrations.errors import InvalidError, TransientError, UpstreamError
+from integrations.http import HttpClient, HttpConfig, RateLimit
+from integrations.plex.connection import connect_server, disable_plexapi_autoreload
+from integrations.plex.parse import (
+    Container,
+    item_from,
+    map_rows,
+    parse_container,
+    section_from,
+    server_info_from,
+    show_from,
+)
+from integrations.values import Page, Reject
+from integrations.values.plex import PlexItem, PlexSection, PlexServerInfo, PlexShow
+
+__all__ = ["ITEM_TYPES", "PlexClient", "disable_plexapi_autoreload"]
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+UPSTREAM = "plex"
+PAGE_SIZE = 200
+LEAVES_PAGE_SIZE = 2000
+ITEM_TYPES: dict[str, int] = {"movie": 1, "show": 2, "season": 3, "episode": 4}
+ItemKind = Literal["episode", "movie"]
+
+
+class PlexClient:
+    """One Plex Media Server; every call raises only `UpstreamError` subclasses."""
+
+    def __init__(self, http: HttpClient, token: str, *, prefer_json: bool = False) -> None:
+        self.http = http
+        self._token = token
+        self._accept = "application/json" if prefer_json else "application/xml"
+        self._server: PlexServer | None = None
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        base_url: str,
+        token: str,
+        connect_timeout: float = 5,
+        read_timeout: float = 30,
+        max_retries: int = 4,
+        rate_limit: RateLimit | None = None,
+        prefer_json: bool = False,
+    ) -> PlexClient:
+        """A client with its own HTTP policy (upstream "plex"; the token is a scrubbed header)."""
+        config = HttpConfig(
+            upstream=UPSTREAM,
+            base_url=base_url.rstrip("/"),
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            max_retries=max_retries,
+            rate_limit=rate_limit,
+            headers={"X-Plex-Token": token, "X-Plex-Product": "mediasync",
+                     "X-Plex-Client-Identifier": "mediasync"},
+        )
+        return cls(HttpClient(config), token, prefer_json=prefer_json)
+
+    def __repr__(self) -> str:
+        return f"PlexClient(base_url={self.http.config.base_url!r}, token='***')"
+
+    # -- connection (plexapi) ---------------------------------------------------------------
+
+    @property
+    def server(self) -> PlexServer:
+        """The plexapi server built by `connect()` (auto-reload off)."""
+        if self._server is None:
+            raise RuntimeError("PlexClient.connect() has not been called")
+        return self._server
+
+    def connect(self) -> PlexServerInfo:
+        """Authenticate with plexapi (`GET /`) and return the server's identity."""
+        try:
+            server = connect_server(self.http, self._token)
+        except UpstreamError as error:
+            raise self._count(error) from None
+        attrs = server._data.attrib if server._data is not None else {}
+        try:
+            info = server_info_from(attrs)
+        except ValueError as exc:
+            raise self._count(self._error(InvalidError, f"server identity unreadable: {exc}",
+                                          "/")) from None
+        self._server = server
+        return info
+
+    # -- data (raw container queries) -------------------------------------------------------
+
+    def sections(self) -> tuple[PlexSection, ...]:
+        """Every library section; an unreadable one is logged and left out."""
+        container = self._get("/library/sections")
+        sections, rejects = map_rows(container.rows, section_from)
+        for reject in rejects:
+            log.warning("plex: skipped unreadable section %s: %s", reject.ref, reject.reason)
+        return sections
+
+    def shows(self, section_key: str, *, start: int = 0, size: int = PAGE_SIZE
+              ) -> Page[PlexShow]:
+        """One page of a section's shows (`type=2`, with guids); cursor = next start offset."""
+        params = {"type": ITEM_TYPES["show"], "includeGuids": 1}
+        return self._page(_all_path(section_key), params, start, size, show_from)
+
+    def items(
+        self,
+        section_key: str,
+        *,
+        kind: ItemKind,
+        start: int = 0,
+        size: int = PAGE_SIZE,
+        updated_since: datetime | None = None,
+        added_since: datetime | None = None,
+    ) -> Page[PlexItem]:
+        """One page of episodes (`type=4`) or movies (`type=1`) with Media and Part.
+
+        `updated_since`/`added_since` become Plex's `updatedAt>>=`/`addedAt>>=` ("after",
+        strictly later in the fake) filters; given both, Plex ANDs them. Plex stamps updatedAt
+        when it adds an item, so `updated_since` alone also lists additions. Pass a time a
+        little before the last complete scan started.
+        """
+        params = _item_params(kind, updated_since, added_since)
+        return self._page(_all_path(section_key), params, start, size, item_from)
+
+    def count(
+        self,
+        section_key: str,
+        *,
+        kind: Literal["show", "episode", "movie"],
+        updated_since: datetime | None = None,
+        added_since: datetime | None = None,
+    ) -> int:
+        """How many rows a listing has: a size-0 probe answering only `totalSize`."""
+        if kind == "show":
+            params: list[tuple[str, Any]] = [("type", ITEM_TYPES["show"])]
+        else:
+            params = _item_params(kind, updated_since, added_since)
+        container = self._get(_all_path(section_key), params=params, start=0, size=0)
+        if container.total_size is None:
+            raise self._count(self._error(InvalidError, "size-0 probe without totalSize",
+                                          _all_path(section_key)))
+        return container.total_size
+
+    def iter_shows(self, section_key: str, *, size: int = PAGE_SIZE) -> Iterator[Page[PlexShow]]:
+        """Every page of a section's shows, fetched lazily one request at a time."""
+        return _iterate(lambda start: self.shows(section_key, start=start, size=size))
+
+    def iter_items(
+        self,
+        section_key: str,
+        *,
+        kind: ItemKind,
+        size: int = PAGE_SIZE,
+        updated_since: datetime | None = None,
+        added_since: datetime | None = None,
+    ) -> Iterator[Page[PlexItem]]:
+        """Every page of a section's episodes or movies (optionally only what changed)."""
+        return _iterate(lambda start: self.items(
+            section_key, kind=kind, start=start, size=size,
+            updated_since=updated_since, added_since=added_since))
+
+    def show_leaves(self, rating_key: str) -> tuple[PlexItem, ...]:
+        """All episodes of one show with their media: `allLeaves`, one request per 2,000."""
+        return self.show_leaves_page(rating_key).items
+
+    def show_leaves_page(self, rating_key: str) -> Page[PlexItem]:
+        """Like `show_leaves`, keeping the rejects (a rejected episode was not seen)."""
+        path = f"/library/metadata/{rating_key}/allLeaves"
+        items: list[PlexItem] = []
+        rejects: list[Reject] = []
+        for page in _iterate(lambda start: self._page(
+                path, {"includeGuids": 1}, start, LEAVES_PAGE_SIZE, item_from)):
+            items.extend(page.items)
+            rejects.extend(page.rejects)
+        return Page(tuple(items), None, total=len(items) + len(rejects), rejects=tuple(rejects))
+
+    def close(self) -> None:
+        self.http.close()
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    def _page(self, path: str, params: Any, start: int, size: int,
+              mapper: Callable[[ET.Element], T]) -> Page[T]:
+        container = self._get(path, params=params, start=start, size=size)
+        items, rejects = map_rows(container.rows, mapper)
+        base = container.offset if container.offset is not None else start
+        got = len(container.rows)
+        cursor = _next_start(base, size, got, container.total_size)
+        total = container.total_size
+        if total is None and cursor is None:
+            total = base + got
+        return Page(items, None if cursor is None else str(cursor), total=total, rejects=rejects)
+
+    def _get(self, path: str, *, params: Any = None, start: int | None = None,
+             size: int | None = None) -> Container:
+        headers = {"X-Plex-Token": self._token, "Accept": self._accept}
+        if start is not None and size is not None:
+            headers["X-Plex-Container-Start"] = str(start)
+            headers["X-Plex-Container-Size"] = str(size)
+        response = self.http.request("GET", path, params=params, headers=headers, ok=(200,))
+        content_type = response.headers.get("Content-Type", "")
+        if "html" in content_type.lower():  # a proxy or login page, not the server's answer
+            raise self._count(self._error(
+                TransientError, f"HTML page instead of a MediaContainer ({content_type})",
+                response.url, status=response.status_code))
+        try:
+            return parse_container(response.content, content_type)
+        except (ET.ParseError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+            error: UpstreamError = self._error(
+                TransientError, f"truncated or unreadable body ({type(exc).__name__})",
+                response.url, status=response.status_code)
+        except ValueError as exc:
+            error = self._error(InvalidError, str(exc), response.url, status=response.status_code)
+        raise self._count(error)
+
+    def _error(self, cls: type[UpstreamError], message: str, url: str,
+               status: int | None = None) -> UpstreamError:
+        return cls(self.http.scrubber.text(message), upstream=UPSTREAM, method="GET",
+                   url=self.http.scrubber.url(self.http.url(url)), status=status)
+
+    @staticmethod
+    def _count(error: UpstreamError) -> UpstreamError:
+        metrics.record(UPSTREAM, "errors", kind=error.kind.value)
+        return error
+
+
+def _all_path(section_key: str) -> str:
+    return f"/library/sections/{section_key}/all"
+
+
+def _item_params(kind: str, updated_since: datetime | None, added_since: datetime | None
+                 ) -> list[tuple[str, Any]]:
+    if kind not in ("episode", "movie"):
+        raise ValueError(f"kind must be 'episode' or 'movie', not {kind!r}")
+    params: list[tuple[str, Any]] = [("type", ITEM_TYPES[kind]), ("includeGuids", 1)]
+    for field, since in (("updatedAt", updated_since), ("addedAt", added_since)):
+        if since is not None:
+            if since.tzinfo is None:
+                raise ValueError(f"{field} filter needs a timezone-aware datetime")
+            params.append((f"{field}>>", int(since.timestamp())))  # sent as updatedAt>>=<ts>
+    return params
+
+
+def _next_start(base: int, asked: int, got: int, total: int | None) -> int | None:
+    """Next page's start, or None at the end; the server may return fewer rows than asked."""
+    if got == 0 or asked == 0:
+        return None
+    following = base + got
+    if total is not None:
+        return following if following < total else None
+    return following if got >= asked else None  # no totalSize: a short page is the last one
+
+
+def _iterate(fetch: Callable[[int], Page[T]]) -> Iterator[Page[T]]:
+    start = 0
+    while True:
+        page = fetch(start)
+        yield page
+        if page.cursor is None:
+            return
+        start = int(page.cursor)

@@ -1,0 +1,188 @@
+"""Frozen values for TVMaze shows and episodes, and the pure parsers that build them.
+
+Parsers raise ``ValueError`` with a short reason so one malformed record can become a
+``Reject`` while the rest of its page still lands.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+__all__ = ["TvmazeEpisode", "TvmazeShow", "parse_episode", "parse_show"]
+
+
+@dataclass(frozen=True, slots=True)
+class TvmazeShow:
+    """One TVMaze show as the catalog consumes it (externals flattened, HTML summary kept)."""
+
+    id: int
+    name: str
+    type: str | None
+    language: str | None
+    status: str | None
+    genres: tuple[str, ...]
+    runtime: int | None
+    premiered: date | None
+    ended: date | None
+    network: str | None
+    web_channel: str | None
+    country: str | None
+    tvdb_id: int | None
+    imdb_id: str | None
+    tvrage_id: int | None
+    official_site: str | None
+    summary: str | None
+    image_url: str | None
+    rating: float | None
+    updated: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TvmazeEpisode:
+    """One episode; specials have ``number`` None, unaired ones no airdate/airstamp."""
+
+    id: int
+    season: int
+    number: int | None
+    name: str | None
+    airdate: date | None
+    airstamp: datetime | None
+    runtime: int | None
+    type: str | None
+    summary: str | None
+
+
+def _req_int(obj: Mapping[str, Any], key: str) -> int:
+    value = obj.get(key)
+    if type(value) is not int:
+        raise ValueError(f"{key} is {'missing' if value is None else 'not an int'}")
+    return value
+
+
+def _opt_int(obj: Mapping[str, Any] | None, key: str) -> int | None:
+    value = obj.get(key) if obj else None
+    if value is not None and type(value) is not int:
+        raise ValueError(f"{key} is not an int")
+    return value
+
+
+def _opt_str(obj: Mapping[str, Any] | None, key: str) -> str | None:
+    value = obj.get(key) if obj else None
+    if value is not None and not isinstance(value, str):
+        raise ValueError(f"{key} is not a string")
+    return value
+
+
+def _opt_obj(obj: Mapping[str, Any] | None, key: str) -> Mapping[str, Any] | None:
+    value = obj.get(key) if obj else None
+    if value is not None and not isinstance(value, Mapping):
+        raise ValueError(f"{key} is not an object")
+    return value
+
+
+def _opt_date(obj: Mapping[str, Any], key: str) -> date | None:
+    text = _opt_str(obj, key)
+    if not text:  # TVMaze sends "" for unknown airdates
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{key} is not a date") from None
+
+
+def _opt_float(obj: Mapping[str, Any] | None, key: str) -> float | None:
+    value = obj.get(key) if obj else None
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{key} is not a number")
+    return float(value)
+
+
+def _require_object(obj: Any) -> Mapping[str, Any]:
+    if not isinstance(obj, Mapping):
+        raise ValueError("record is not an object")
+    return obj
+
+
+def _country(network: Mapping[str, Any] | None, web: Mapping[str, Any] | None) -> str | None:
+    """network.country.code, else webChannel.country.code; global streamers have none."""
+    for channel in (network, web):
+        code = _opt_str(_opt_obj(channel, "country"), "code")
+        if code:
+            return code
+    return None
+
+
+def _genres(obj: Mapping[str, Any]) -> tuple[str, ...]:
+    genres = obj.get("genres") or []
+    if not isinstance(genres, list) or not all(isinstance(g, str) for g in genres):
+        raise ValueError("genres is not a list of strings")
+    return tuple(genres)
+
+
+def parse_show(obj: Any) -> TvmazeShow:
+    """Build a show from a ``/shows`` record; ValueError names the first broken field."""
+    obj = _require_object(obj)
+    show_id = _req_int(obj, "id")
+    name = obj.get("name")
+    if not isinstance(name, str):
+        raise ValueError("name is missing or not a string")
+    network = _opt_obj(obj, "network")
+    web = _opt_obj(obj, "webChannel")
+    externals = _opt_obj(obj, "externals")
+    runtime = _opt_int(obj, "runtime")
+    return TvmazeShow(
+        id=show_id,
+        name=name,
+        type=_opt_str(obj, "type"),
+        language=_opt_str(obj, "language"),
+        status=_opt_str(obj, "status"),
+        genres=_genres(obj),
+        runtime=runtime if runtime is not None else _opt_int(obj, "averageRuntime"),
+        premiered=_opt_date(obj, "premiered"),
+        ended=_opt_date(obj, "ended"),
+        network=_opt_str(network, "name"),
+        web_channel=_opt_str(web, "name"),
+        country=_country(network, web),
+        tvdb_id=_opt_int(externals, "thetvdb"),
+        imdb_id=_opt_str(externals, "imdb") or None,
+        tvrage_id=_opt_int(externals, "tvrage"),
+        official_site=_opt_str(obj, "officialSite"),
+        summary=_opt_str(obj, "summary"),
+        image_url=_opt_str(_opt_obj(obj, "image"), "original"),
+        rating=_opt_float(_opt_obj(obj, "rating"), "average"),
+        updated=datetime.fromtimestamp(_req_int(obj, "updated"), tz=UTC),
+    )
+
+
+def _opt_datetime(obj: Mapping[str, Any], key: str) -> datetime | None:
+    text = _opt_str(obj, key)
+    if not text:
+        return None
+    try:
+        stamp = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{key} is not a timestamp") from None
+    if stamp.tzinfo is None:
+        raise ValueError(f"{key} has no timezone")
+    return stamp.astimezone(UTC)
+
+
+def parse_episode(obj: Any) -> TvmazeEpisode:
+    """Build an episode from a ``/shows/:id/episodes`` record; ValueError on a broken field."""
+    obj = _require_object(obj)
+    return TvmazeEpisode(
+        id=_req_int(obj, "id"),
+        season=_req_int(obj, "season"),
+        number=_opt_int(obj, "number"),
+        name=_opt_str(obj, "name"),
+        airdate=_opt_date(obj, "airdate"),
+        airstamp=_opt_datetime(obj, "airstamp"),
+        runtime=_opt_int(obj, "runtime"),
+        type=_opt_str(obj, "type"),
+        summary=_opt_str(obj, "summary"),
+    )
