@@ -8,24 +8,37 @@ caller does not give are filled with the model's defaults on insert and left alo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from datetime import date, datetime
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, date, datetime
 from typing import Any
 
+import orjson
 from django.db import connection, models
 
 Adapter = Callable[[Any], Any]
 
 
+def _sqlite_datetime(value: datetime) -> Any:
+    """SQLite stores naive UTC text; values from the clients are already UTC."""
+    if value.tzinfo is UTC:
+        return str(value.replace(tzinfo=None))
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def _sqlite_json(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
 def _adapter(field: models.Field) -> Adapter | None:
     """A cheap value adapter for the column, or None when the driver takes values as-is."""
     ops = connection.ops
+    sqlite = connection.vendor == "sqlite"
     if isinstance(field, models.DateTimeField):
-        return ops.adapt_datetimefield_value
+        return _sqlite_datetime if sqlite else ops.adapt_datetimefield_value
     if isinstance(field, models.DateField):
         return ops.adapt_datefield_value
     if isinstance(field, models.JSONField):
-        return lambda value: field.get_db_prep_save(value, connection)
+        return _sqlite_json if sqlite else lambda value: field.get_db_prep_save(value, connection)
     return None
 
 
@@ -50,15 +63,23 @@ def upsert(
     *,
     conflict: Sequence[str],
     update: Sequence[str],
+    constants: Mapping[str, Any] | None = None,
 ) -> int:
     """Insert ``rows`` (tuples in ``columns`` order, by attname) or update ``update`` columns
-    of the row that conflicts on ``conflict``. Returns how many rows were sent."""
+    of the row that conflicts on ``conflict``. ``constants`` are columns with one value for
+    every row (adapted once). Returns how many rows were sent."""
     if not rows:
         return 0
     meta = model._meta
     fields = [meta.get_field(name) for name in columns]
     adapters = [(i, a) for i, f in enumerate(fields) if (a := _adapter(f)) is not None]
-    extra = _defaults(model, [f.attname for f in fields])
+    constants = constants or {}
+    extra = {}
+    for name, value in constants.items():
+        field = meta.get_field(name)
+        adapt = _adapter(field)
+        extra[field.column] = adapt(value) if adapt and value is not None else value
+    extra.update(_defaults(model, [f.attname for f in fields] + list(constants)))
     qn = connection.ops.quote_name
     names = [f.column for f in fields] + list(extra)
     placeholders = ", ".join(["%s"] * len(names))

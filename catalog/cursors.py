@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
+
+from catalog.bulk import upsert
 from catalog.models import SyncCursor
 
 
@@ -14,4 +17,5 @@ def cursor_get(key: str) -> dict[str, Any]:
 
 def cursor_set(key: str, value: dict[str, Any]) -> None:
     """Upsert in one statement; call it inside the page's transaction."""
-    SyncCursor.objects.update_or_create(key=key, defaults={"value": value})
+    upsert(SyncCursor, ["key", "value", "updated_at"], [(key, value, timezone.now())],
+           conflict=["key"], update=["value", "updated_at"])

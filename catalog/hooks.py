@@ -23,6 +23,11 @@ def remove_shows_changed(hook: ShowsChangedHook) -> None:
     _shows_changed.remove(hook)
 
 
+def has_shows_changed_hooks() -> bool:
+    """Lets writers skip gathering ids nobody will read."""
+    return bool(_shows_changed)
+
+
 def shows_changed(show_ids: Collection[int]) -> None:
     """Called by the page writer, inside its transaction, with catalog Show ids."""
     if not show_ids:

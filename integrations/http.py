@@ -12,6 +12,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 import requests
 from urllib3.exceptions import HTTPError as Urllib3HTTPError
 
@@ -105,6 +106,12 @@ def build_session(config: HttpConfig, session: requests.Session | None = None) -
     return session
 
 
+def decode_json(response: requests.Response) -> Any:
+    """The body as JSON (orjson: several times faster than the standard library on the
+    100 MB a catalog walk reads); raises ValueError when it is not JSON."""
+    return orjson.loads(response.content)
+
+
 class HttpClient:
     """A configured session plus request helpers that raise only UpstreamError."""
 
@@ -167,7 +174,7 @@ class HttpClient:
         response = self.request("GET", path, params=params, headers=headers, ok=ok,
                                 error_message=error_message)
         try:
-            return response.json()
+            return decode_json(response)
         except ValueError:
             kind = response.headers.get("Content-Type", "no content type").split(";")[0]
             error = TransientError(

@@ -15,7 +15,7 @@ import requests
 
 from integrations import metrics
 from integrations.errors import InvalidError, TransientError, UpstreamError
-from integrations.http import HttpClient, HttpConfig
+from integrations.http import HttpClient, HttpConfig, decode_json
 from integrations.ratelimit import RateLimit
 from integrations.values import Page, Reject
 from integrations.values.tvmaze import TvmazeEpisode, TvmazeShow, parse_episode, parse_show
@@ -123,7 +123,7 @@ class TvmazeClient:
     def _json(self, response: requests.Response) -> Any:
         """Decode a body we accepted; a truncated or HTML body is transient, like get_json."""
         try:
-            return response.json()
+            return decode_json(response)
         except ValueError:
             message = f"body is not valid JSON ({len(response.content)} bytes)"
             raise self._fail(TransientError, message, response.url, response.status_code) from None

@@ -113,7 +113,11 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     _db["OPTIONS"] = {
         "timeout": 30,
         "transaction_mode": "IMMEDIATE",
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        # Bigger page cache and rarer checkpoints: a catalog walk commits 400 pages of upserts.
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+            "PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=10000;"
+        ),
     }
 else:
     _db.setdefault("CONN_MAX_AGE", 60)

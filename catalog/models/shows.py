@@ -30,7 +30,7 @@ class Show(models.Model):
     language = models.CharField(max_length=64, blank=True, default="")
     country = models.CharField(max_length=8, blank=True, default="")
     type = models.CharField(max_length=64, blank=True, default="")
-    status = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    status = models.CharField(max_length=64, blank=True, default="")
     premiered = models.DateField(null=True, blank=True)
     ended = models.DateField(null=True, blank=True)
     network = models.CharField(max_length=200, blank=True, default="")
@@ -65,7 +65,6 @@ class Show(models.Model):
         ordering = ["id"]
         indexes = [
             models.Index(fields=["tmdb_status", "tmdb_fetched_at"], name="show_tmdb_refresh"),
-            models.Index(fields=["language", "country"], name="show_lang_country"),
         ]
 
     def __str__(self) -> str:

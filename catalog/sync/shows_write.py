@@ -7,8 +7,9 @@ reported, never allowed to fail the page.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.db.models import Q
 from django.utils import timezone
@@ -20,8 +21,9 @@ from integrations.values.tvmaze import TvmazeShow
 
 UPDATE_FIELDS = [
     "tvdb_id", "imdb_id", "title", "language", "country", "type", "status", "premiered",
-    "ended", "network", "web_channel", "genres", "runtime", "tvmaze_updated_at", "updated_at",
+    "ended", "network", "web_channel", "genres", "runtime", "tvmaze_updated_at",
 ]
+INSERT_COLUMNS = ["tvmaze_id", *UPDATE_FIELDS]
 
 
 @dataclass(slots=True)
@@ -37,59 +39,69 @@ class PageWrite:
         return self.created + self.updated
 
 
-def _stored_stamps(ids: Iterable[int]) -> dict[int, object]:
-    return dict(Show.objects.filter(tvmaze_id__in=list(ids))
-                .values_list("tvmaze_id", "tvmaze_updated_at"))
+@dataclass(slots=True)
+class _Known:
+    """What the catalog already holds that touches this page: one query."""
+
+    stamps: dict[int, datetime | None]
+    by_tvdb: dict[int, Show]
+    by_imdb: dict[str, Show]
+
+
+def _known(shows: dict[int, TvmazeShow]) -> _Known:
+    tvdbs = {s.tvdb_id for s in shows.values() if s.tvdb_id}
+    imdbs = {s.imdb_id for s in shows.values() if s.imdb_id}
+    rows = Show.objects.filter(
+        Q(tvmaze_id__in=list(shows)) | Q(tvdb_id__in=tvdbs) | Q(imdb_id__in=imdbs)
+    ).only("id", "tvmaze_id", "tvdb_id", "imdb_id", "tvmaze_updated_at")
+    known = _Known(stamps={}, by_tvdb={}, by_imdb={})
+    for row in rows:
+        if row.tvmaze_id in shows:
+            known.stamps[row.tvmaze_id] = row.tvmaze_updated_at
+        if row.tvdb_id in tvdbs:
+            known.by_tvdb[row.tvdb_id] = row
+        if row.imdb_id in imdbs:
+            known.by_imdb[row.imdb_id] = row
+    return known
 
 
 def _resolve_external_ids(
-    incoming: dict[int, TvmazeShow], stored: dict[int, object], result: PageWrite
+    changed: dict[int, TvmazeShow], known: _Known, result: PageWrite
 ) -> dict[int, tuple[int | None, str | None]]:
-    """Decide each incoming show's (tvdb_id, imdb_id), claiming placeholders that hold them."""
-    ids = {sid: (s.tvdb_id, s.imdb_id) for sid, s in incoming.items()}
-    tvdbs = {t for t, _ in ids.values() if t}
-    imdbs = {i for _, i in ids.values() if i}
-    holders = Show.objects.filter(Q(tvdb_id__in=tvdbs) | Q(imdb_id__in=imdbs)).only(
-        "id", "tvmaze_id", "tvdb_id", "imdb_id")
-    by_tvdb = {h.tvdb_id: h for h in holders if h.tvdb_id in tvdbs}
-    by_imdb = {h.imdb_id: h for h in holders if h.imdb_id in imdbs}
+    """Each changed show's (tvdb_id, imdb_id), claiming the placeholder that holds them."""
     claims: dict[int, Show] = {}
-    claimed_by: set[int] = set()
-    seen_tvdb: set[int] = set()
-    seen_imdb: set[str] = set()
-    for sid, (tvdb, imdb) in ids.items():
-        for kind, value, table, seen in (("tvdb", tvdb, by_tvdb, seen_tvdb),
-                                         ("imdb", imdb, by_imdb, seen_imdb)):
+    seen: dict[str, set] = {"tvdb": set(), "imdb": set()}
+    out: dict[int, tuple[int | None, str | None]] = {}
+    for sid, show in changed.items():
+        ids = {"tvdb": show.tvdb_id, "imdb": show.imdb_id}
+        for kind, table in (("tvdb", known.by_tvdb), ("imdb", known.by_imdb)):
+            value = ids[kind]
             if not value:
                 continue
             holder = table.get(value)
-            claimable = (holder is not None and holder.tvmaze_id is None and sid not in stored
-                         and holder.pk not in claims and sid not in claimed_by)
-            if claimable:
-                claimed_by.add(sid)
+            if (holder is not None and holder.tvmaze_id is None and sid not in known.stamps
+                    and holder.pk not in claims and sid not in {c.tvmaze_id for c in
+                                                                claims.values()}):
                 holder.tvmaze_id = sid
                 claims[holder.pk] = holder
-            if value in seen or (holder is not None and holder.tvmaze_id != sid):
+            if value in seen[kind] or (holder is not None and holder.tvmaze_id != sid):
                 result.conflicts.append(f"tvmaze {sid}: {kind} {value} belongs to another show")
-                tvdb, imdb = (None, imdb) if kind == "tvdb" else (tvdb, None)
+                ids[kind] = None
             else:
-                seen.add(value)
-        ids[sid] = (tvdb, imdb)
+                seen[kind].add(value)
+        out[sid] = (ids["tvdb"], ids["imdb"])
     if claims:
         Show.objects.bulk_update(list(claims.values()), ["tvmaze_id"])
-    return ids
+    return out
 
 
-INSERT_COLUMNS = ["tvmaze_id", *UPDATE_FIELDS, "created_at"]
-
-
-def _row(show: TvmazeShow, tvdb_id: int | None, imdb_id: str | None, now: object) -> tuple:
+def _row(show: TvmazeShow, tvdb_id: int | None, imdb_id: str | None) -> tuple:
     """Values in INSERT_COLUMNS order."""
     return (
         show.id, tvdb_id, imdb_id, show.name[:500], show.language or "",
         (show.country or "")[:8], (show.type or "")[:64], (show.status or "")[:64],
         show.premiered, show.ended, (show.network or "")[:200], (show.web_channel or "")[:200],
-        list(show.genres), show.runtime, show.updated, now, now,
+        list(show.genres), show.runtime, show.updated,
     )
 
 
@@ -97,18 +109,21 @@ def shows_write_page(shows: Sequence[TvmazeShow]) -> PageWrite:
     """Upsert the new and changed shows of one page with bulk statements; run the hooks."""
     result = PageWrite()
     incoming = {s.id: s for s in shows}
-    stored = _stored_stamps(incoming)
-    changed = {sid: s for sid, s in incoming.items() if stored.get(sid) != s.updated}
+    known = _known(incoming)
+    changed = {sid: s for sid, s in incoming.items() if known.stamps.get(sid) != s.updated}
     result.unchanged = len(incoming) - len(changed)
     if not changed:
         return result
-    external = _resolve_external_ids(changed, stored, result)
+    external = _resolve_external_ids(changed, known, result)
+    rows = [_row(s, *external[sid]) for sid, s in changed.items()]
     now = timezone.now()
-    rows = [_row(s, *external[sid], now) for sid, s in changed.items()]
-    upsert(Show, INSERT_COLUMNS, rows, conflict=["tvmaze_id"], update=UPDATE_FIELDS)
-    result.created = sum(1 for sid in changed if sid not in stored)
+    upsert(Show, INSERT_COLUMNS, rows, conflict=["tvmaze_id"],
+           update=[*UPDATE_FIELDS, "updated_at"],
+           constants={"created_at": now, "updated_at": now})
+    result.created = sum(1 for sid in changed if sid not in known.stamps)
     result.updated = len(changed) - result.created
-    result.show_ids = list(Show.objects.filter(tvmaze_id__in=list(changed))
-                           .values_list("id", flat=True))
-    hooks.shows_changed(result.show_ids)
+    if hooks.has_shows_changed_hooks():
+        result.show_ids = list(Show.objects.filter(tvmaze_id__in=list(changed))
+                               .values_list("id", flat=True))
+        hooks.shows_changed(result.show_ids)
     return result
