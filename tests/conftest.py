@@ -20,7 +20,7 @@ def _clear_cache():
 def _user(username: str, group: str | None = None, **flags: bool) -> User:
     user = User.objects.create_user(username=username, password=PASSWORD, **flags)
     if group:
-        user.groups.add(Group.objects.get(name=group))
+        user.groups.add(Group.objects.get_or_create(name=group)[0])
     return user
 
 
