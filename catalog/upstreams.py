@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 
+from integrations.plex import PlexClient
 from integrations.ratelimit import RateLimit
 from integrations.tvmaze import TvmazeClient
+
+if TYPE_CHECKING:
+    from catalog.models import PlexServer
 
 
 def _rate_limit(calls: int, period: float) -> RateLimit | None:
@@ -28,3 +34,8 @@ def tvmaze_client() -> TvmazeClient:
         rate_limit=_rate_limit(settings.TVMAZE_RATE_CALLS, settings.TVMAZE_RATE_PERIOD),
         **_timeouts(),
     )
+
+
+def plex_client(server: PlexServer) -> PlexClient:
+    """A client for one operator-configured Plex server (a LAN server: no shared rate limit)."""
+    return PlexClient.build(base_url=server.url, token=server.token, **_timeouts())

@@ -20,3 +20,17 @@ def validate_server_url(value: str) -> None:
         raise ValidationError("Enter a valid URL, e.g. http://plex.local:32400.")
     if parts.query or parts.fragment or parts.username or parts.password:
         raise ValidationError("Give the server URL without credentials, query or fragment.")
+
+
+def validate_plex_prefix(value: str) -> None:
+    """An absolute path as Plex sees it: POSIX (/data/tv), Windows (D:\\TV) or UNC."""
+    text = value.strip()
+    windows = len(text) >= 2 and text[1] == ":" and text[0].isalpha()
+    if not (text.startswith(("/", "\\\\")) or windows):
+        raise ValidationError("Give an absolute path as Plex reports it, e.g. /data/tv or D:\\TV.")
+
+
+def validate_local_prefix(value: str) -> None:
+    """An absolute path on the machine mediasync runs on."""
+    if not value.strip().startswith("/"):
+        raise ValidationError("Give an absolute local path, e.g. /mnt/media/tv.")

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db.models import Count, Q, QuerySet
+from django.http import HttpRequest, HttpResponse
 
+from catalog.admin.actions import confirm, enqueue_each
 from catalog.admin.secrets import secret_form
 from catalog.admin.site import ReadOnlyAdmin, RoleAdmin, site
-from catalog.models import MediaItem, PathMapping, PlexLibrary, PlexServer, PlexShow
+from catalog.models import MediaItem, PathMapping, PlexLibrary, PlexServer, PlexShow, SyncRun
 
 
 class PathMappingInline(admin.TabularInline):
@@ -22,16 +25,46 @@ class PlexServerAdmin(RoleAdmin):
     search_fields = ["name"]
     readonly_fields = ["machine_identifier", "version", "created_at"]
     inlines = [PathMappingInline]
+    actions = ["discover_libraries"]
+
+    @admin.action(description="Discover libraries", permissions=["change"])
+    def discover_libraries(self, request: HttpRequest, queryset: QuerySet) -> None:
+        enqueue_each(self, request, SyncRun.Kind.PLEX, lambda s: {"server_id": s.pk}, queryset)
 
 
 @admin.register(PlexLibrary, site=site)
 class PlexLibraryAdmin(RoleAdmin):
     list_display = ["title", "server", "key", "type", "enabled", "retention_days",
-                    "last_synced_at"]
+                    "last_synced_at", "missing_count", "deleted_count"]
     list_filter = ["type", "enabled", "server"]
     list_select_related = ["server"]
     raw_id_fields = ["server"]
     readonly_fields = ["last_synced_at", "last_complete_scan_at"]
+    actions = ["scan_now", "deep_scan"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).annotate(
+            missing=Count("items", filter=Q(items__state=MediaItem.State.MISSING)),
+            deleted=Count("items", filter=Q(items__state=MediaItem.State.DELETED)),
+        )
+
+    @admin.display(description="missing", ordering="missing")
+    def missing_count(self, library: PlexLibrary) -> int:
+        return library.missing
+
+    @admin.display(description="deleted", ordering="deleted")
+    def deleted_count(self, library: PlexLibrary) -> int:
+        return library.deleted
+
+    @admin.action(description="Scan now", permissions=["operate"])
+    def scan_now(self, request: HttpRequest, queryset: QuerySet) -> None:
+        enqueue_each(self, request, SyncRun.Kind.PLEX,
+                     lambda lib: {"library_id": lib.pk, "deep": False}, queryset)
+
+    @admin.action(description="Deep scan (re-read everything)", permissions=["operate"])
+    def deep_scan(self, request: HttpRequest, queryset: QuerySet) -> None:
+        enqueue_each(self, request, SyncRun.Kind.PLEX,
+                     lambda lib: {"library_id": lib.pk, "deep": True}, queryset)
 
 
 @admin.register(PlexShow, site=site)
@@ -51,6 +84,28 @@ class MediaItemAdmin(ReadOnlyAdmin):
     list_select_related = ["library__server"]
     raw_id_fields = ["library", "plex_show"]
     search_fields = ["title", "=rating_key", "file_path"]
+    actions = ["mark_missing_deleted", "purge_deleted"]
+
+    @admin.action(description="Mark missing items as deleted now", permissions=["operate"])
+    def mark_missing_deleted(self, request: HttpRequest, queryset: QuerySet
+                             ) -> HttpResponse | None:
+        return confirm(
+            self, request, queryset.filter(state=MediaItem.State.MISSING),
+            action="mark_missing_deleted",
+            question="Mark these missing items as deleted, without waiting for the retention?",
+            apply=lambda qs: qs.update(state=MediaItem.State.DELETED),
+            done="{count} missing item(s) marked deleted.",
+        )
+
+    @admin.action(description="Purge deleted items", permissions=["operate"])
+    def purge_deleted(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        return confirm(
+            self, request, queryset.filter(state=MediaItem.State.DELETED),
+            action="purge_deleted",
+            question="Remove these deleted items from the database for good?",
+            apply=lambda qs: qs.delete()[0],
+            done="{count} deleted item(s) purged.",
+        )
 
 
 @admin.register(PathMapping, site=site)

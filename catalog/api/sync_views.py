@@ -19,6 +19,10 @@ class TvmazeSyncRequest(serializers.Serializer):
     full = serializers.BooleanField(default=False, help_text="Walk the whole index.")
 
 
+class LibrarySyncRequest(serializers.Serializer):
+    deep = serializers.BooleanField(default=False, help_text="Re-read the whole library flat.")
+
+
 def enqueue_response(request: Request, kind: str, options: dict) -> Response:
     """202 with the queued run, or 409 naming the run already active."""
     try:

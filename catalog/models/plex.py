@@ -4,29 +4,18 @@ from __future__ import annotations
 
 from django.db import models
 
+from catalog.models.base import UpstreamServer
 from catalog.models.shows import Show
-from catalog.validators import validate_server_url
 
 
-class PlexServer(models.Model):
+class PlexServer(UpstreamServer):
     """A Plex Media Server; its token is write-only everywhere it is shown."""
 
-    name = models.CharField(max_length=100, unique=True)
-    url = models.CharField(max_length=300, validators=[validate_server_url])
     token = models.CharField(max_length=200)
-    enabled = models.BooleanField(default=True)
     machine_identifier = models.CharField(max_length=100, blank=True, default="")
-    version = models.CharField(max_length=64, blank=True, default="")
-    created_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-    def __repr__(self) -> str:
-        return f"<PlexServer {self.pk} {self.name!r}>"
+    class Meta(UpstreamServer.Meta):
+        pass
 
 
 class PlexLibrary(models.Model):
@@ -125,7 +114,8 @@ class MediaItem(models.Model):
     last_error = models.TextField(blank=True, default="")
 
     class Meta:
-        ordering = ["library_id", "id"]
+        # No default ordering: it would steer every lookup by (library, rating_key) away
+        # from the unique index on large libraries. Lists order explicitly.
         constraints = [
             models.UniqueConstraint(
                 fields=["library", "rating_key"], name="item_library_rating_key_unique"

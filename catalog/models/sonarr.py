@@ -4,28 +4,17 @@ from __future__ import annotations
 
 from django.db import models
 
+from catalog.models.base import UpstreamServer
 from catalog.models.shows import Show
-from catalog.validators import validate_server_url
 
 
-class SonarrServer(models.Model):
+class SonarrServer(UpstreamServer):
     """A Sonarr instance; its API key is write-only everywhere it is shown."""
 
-    name = models.CharField(max_length=100, unique=True)
-    url = models.CharField(max_length=300, validators=[validate_server_url])
     api_key = models.CharField(max_length=200)
-    enabled = models.BooleanField(default=True)
-    version = models.CharField(max_length=64, blank=True, default="")
-    created_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-    def __repr__(self) -> str:
-        return f"<SonarrServer {self.pk} {self.name!r}>"
+    class Meta(UpstreamServer.Meta):
+        pass
 
 
 class DiscoveryRule(models.Model):

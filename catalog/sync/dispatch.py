@@ -23,8 +23,22 @@ def _plex(run: SyncRun) -> dict[str, Any]:
     from catalog.sync.plex import plex_library_sync
 
     options = run.options
+    if "server_id" in options:
+        return _plex_discover(int(options["server_id"]))
     return plex_library_sync(run, library_id=int(options["library_id"]),
                              deep=bool(options.get("deep")))
+
+
+def _plex_discover(server_id: int) -> dict[str, Any]:
+    """List a server's sections into libraries, then give new libraries their schedule."""
+    from catalog.models import PlexServer
+    from catalog.schedules import schedules_ensure
+    from catalog.sync.plex import plex_discover
+
+    libraries = plex_discover(PlexServer.objects.get(pk=server_id))
+    created, _ = schedules_ensure()
+    return {"libraries": [{"id": lib.pk, "key": lib.key, "title": lib.title, "type": lib.type}
+                          for lib in libraries], "schedules_created": created}
 
 
 WORK: dict[str, tuple[Work, str]] = {
@@ -34,7 +48,9 @@ WORK: dict[str, tuple[Work, str]] = {
 
 
 def scope_for(kind: str, options: dict[str, Any]) -> str:
-    """One TVMaze sync at a time; one scan per Plex library at a time."""
+    """One TVMaze sync at a time; one scan per Plex library (one discovery per server)."""
+    if kind == SyncRun.Kind.PLEX and "server_id" in options:
+        return f"server:{options['server_id']}"
     if kind == SyncRun.Kind.PLEX:
         return f"library:{options['library_id']}"
     return "catalog"

@@ -1,0 +1,135 @@
+"""Writes a page of Plex episodes or movies: insert the new, update the changed, touch the rest.
+
+Call inside the page's transaction. An item is rewritten only when its digest, its state or
+its show differ from the stored row; everything else costs one bulk "seen" touch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from django.db.models import F
+
+from catalog.bulk import upsert
+from catalog.digests import item_digest_of
+from catalog.iterables import batched
+from catalog.models import MediaItem
+from catalog.paths import PathResolver
+from catalog.sync.plex.scan import CHUNK, LIVE, Scan, knowable
+from integrations.values import Reject
+from integrations.values.plex import PlexItem
+
+State = MediaItem.State
+# Per-row columns; the others of a written row are the same for the whole page (_constants).
+COLUMNS = [
+    "rating_key", "plex_show_id", "kind", "title", "season_number", "episode_number", "year",
+    "guid", "digest", "updated_at_plex", "duration", "file_size", "part_count",
+    "streams_signature", "file_path", "state",
+]
+UPDATE = [*COLUMNS[1:], "missing_since", "error_count", "last_error", "last_seen_at",
+          "last_scan_at"]
+
+
+@dataclass(slots=True)
+class ItemsWrite:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    @property
+    def changed(self) -> int:
+        return self.created + self.updated
+
+
+def item_state(item: PlexItem, resolver: PathResolver) -> str:
+    """UNAVAILABLE when Plex cannot play it, REMOTE_ONLY when no mapping reaches its file."""
+    if not item.playable:
+        return State.UNAVAILABLE
+    if resolver.resolve(item.primary_file) is None:
+        return State.REMOTE_ONLY
+    return State.ACTIVE
+
+
+def _stored(library_id: int, keys: Iterable[str]) -> dict[str, tuple[int, str, str, int | None]]:
+    """rating key -> (id, digest, state, plex_show_id) of the rows we hold."""
+    out: dict[str, tuple[int, str, str, int | None]] = {}
+    for chunk in batched(keys, CHUNK):
+        rows = MediaItem.objects.filter(library_id=library_id, rating_key__in=chunk) \
+            .order_by().values_list("rating_key", "id", "digest", "state", "plex_show_id")
+        out.update((rk, (pk, digest, state, show)) for rk, pk, digest, state, show in rows)
+    return out
+
+
+def _constants(scan: Scan) -> dict[str, object]:
+    """What every row written by this scan shares: written, it is seen, scanned and healthy."""
+    now = scan.now
+    return {"library_id": scan.library.pk, "missing_since": None, "error_count": 0,
+            "last_error": "", "first_seen_at": now, "last_seen_at": now, "last_scan_at": now}
+
+
+def _plan(scan: Scan, items: Sequence[PlexItem], show_ids: Mapping[str, int],
+          stored: Mapping[str, tuple[int, str, str, int | None]],
+          result: ItemsWrite) -> tuple[list[tuple], list[int]]:
+    """Rows to upsert (new or changed) and ids to touch (unchanged), counting both."""
+    rows: list[tuple] = []
+    touch: list[int] = []
+    planned: set[str] = set()  # a key twice in one statement is an error on PostgreSQL
+    for item in items:
+        key = item.rating_key
+        if key in planned:
+            continue
+        planned.add(key)
+        size, count, signature = item.file_size, item.part_count, item.streams_signature
+        digest = item_digest_of(key, item.updated_at, item.duration, size, count, signature,
+                                item.primary_guid)
+        state = item_state(item, scan.resolver)
+        old = stored.get(key)
+        show_id = show_ids.get(item.show_rating_key or "", old[3] if old else None)
+        if old is not None and old[1:] == (digest, state, show_id):
+            touch.append(old[0])
+            continue
+        rows.append((
+            key[:32], show_id, item.type, item.title[:500], item.season_number,
+            item.episode_number, item.year, (item.guid or "")[:300], digest, item.updated_at,
+            item.duration, size, count, signature[:200], item.primary_file or "", state))
+        if old is None:
+            result.created += 1
+        else:
+            result.updated += 1
+    return rows, touch
+
+
+def items_write_page(scan: Scan, items: Sequence[PlexItem],
+                     show_ids: Mapping[str, int]) -> ItemsWrite:
+    """Upsert what changed and touch the rest; ``show_ids`` maps show ratingKey -> PlexShow id
+    (an item whose show is not in it keeps the show it had). A library that held nothing when
+    the scan started needs no lookup: everything in it is new."""
+    result = ItemsWrite()
+    stored = {} if scan.fresh else _stored(scan.library.pk, (i.rating_key for i in items))
+    rows, touch = _plan(scan, items, show_ids, stored, result)
+    upsert(MediaItem, COLUMNS, rows, conflict=["library", "rating_key"], update=UPDATE,
+                  constants=_constants(scan))
+    for chunk in batched(touch, CHUNK):
+        MediaItem.objects.filter(id__in=chunk).update(last_seen_at=scan.now,
+                                                       last_scan_at=scan.now)
+    result.unchanged = len(touch)
+    return result
+
+
+def items_touch_rejected(scan: Scan, rejects: Sequence[Reject]) -> bool:
+    """Rows Plex listed but we could not read still exist: keep them seen (with the error)
+    rather than let finalize call them missing. False when a reject names no ratingKey, so
+    the scan cannot know what it failed to see."""
+    by_reason: dict[str, list[str]] = {}
+    for reject in rejects:
+        if not knowable(reject):
+            return False
+        by_reason.setdefault(reject.reason, []).append(reject.ref)
+    for reason, refs in by_reason.items():  # one statement per distinct reason, not per row
+        for chunk in batched(refs, CHUNK):
+            MediaItem.objects.filter(library_id=scan.library.pk, rating_key__in=chunk,
+                                     state__in=LIVE).update(
+                last_seen_at=scan.now, error_count=F("error_count") + 1,
+                last_error=f"unreadable in the Plex listing: {reason}"[:2000])
+    return True

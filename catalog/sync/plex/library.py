@@ -1,0 +1,91 @@
+"""``plex_library_sync``: one scan of one Plex library, flat or incremental as its history says.
+
+The scan reads pages upstream and writes each in one transaction, reporting progress after
+every commit (``library_start``, ``page_progress``, ``library_done`` events). Only a scan that
+saw the whole library without an error finalizes it: marks the unseen MISSING, promotes the
+long-missing to DELETED, and moves ``last_synced_at``/``last_complete_scan_at`` to its start.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from hashlib import blake2b
+from typing import Any
+
+from django.utils import timezone
+
+from catalog.cursors import cursor_get
+from catalog.models import MediaItem, PlexLibrary, SyncRun
+from catalog.paths import PathResolver
+from catalog.runs import run_progress
+from catalog.sync.plex.finalize import library_cursor_key, plex_finalize
+from catalog.sync.plex.flat import flat_items, flat_tv
+from catalog.sync.plex.incremental import incremental_tv
+from catalog.sync.plex.scan import LIVE, Outcome, Scan
+from catalog.upstreams import plex_client
+from integrations.plex import PlexClient
+
+
+def mappings_fingerprint(pairs: list[tuple[str, str]]) -> str:
+    """Changes whenever the server's path mappings do (states depend on them)."""
+    text = "\n".join(f"{plex}\t{local}" for plex, local in sorted(pairs))
+    return blake2b(text.encode(), digest_size=10).hexdigest()
+
+
+def choose_mode(library: PlexLibrary, *, deep: bool, fingerprint: str,
+                cursor: dict[str, Any]) -> tuple[str, str]:
+    """("flat" | "incremental", why). States depend on the path mappings, and only a flat
+    read re-evaluates every item, so a mapping change makes the next scan flat."""
+    if library.type == PlexLibrary.Type.MOVIE:
+        return "flat", "movie library: the listing carries media and parts"
+    if deep:
+        return "flat", "deep scan asked for"
+    if library.last_complete_scan_at is None:
+        return "flat", "first ingest"
+    if cursor.get("mappings") != fingerprint:
+        return "flat", "path mappings changed since the last complete scan"
+    return "incremental", "changes since the last complete scan"
+
+
+def plex_library_sync(run: SyncRun, *, library_id: int, deep: bool = False,
+                      client: PlexClient | None = None,
+                      now: datetime | None = None) -> dict[str, Any]:
+    """Scan one library; returns the summary. Listing failures raise (failing the run, with
+    every committed page kept); a failed show expansion is counted and makes it incomplete."""
+    library = PlexLibrary.objects.select_related("server").get(pk=library_id)
+    mappings = list(library.server.path_mappings.all())
+    fingerprint = mappings_fingerprint([(m.plex_prefix, m.local_prefix) for m in mappings])
+    mode, reason = choose_mode(library, deep=deep, fingerprint=fingerprint,
+                               cursor=cursor_get(library_cursor_key(library.pk)))
+    own_client = client is None
+    scan = Scan(run, client or plex_client(library.server), library, now or timezone.now(),
+                PathResolver(mappings), Outcome(mode=mode, deep=deep, reason=reason),
+                fresh=not MediaItem.objects.filter(library_id=library.pk).exists())
+    try:
+        _scan(scan)
+    finally:
+        if own_client:
+            scan.client.close()
+    if scan.outcome.complete:
+        plex_finalize(scan, {"mappings": fingerprint,
+                             "complete_scan_at": scan.now.isoformat()})
+    summary = scan.outcome.summary()
+    run_progress(run, total=run.processed,
+                 event={"event": "library_done", "library": library.pk, **summary})
+    return summary
+
+
+def _scan(scan: Scan) -> None:
+    library, mode = scan.library, scan.outcome.mode
+    expected = None
+    if mode == "incremental":  # unknown until every show page is read: what we hold now
+        expected = MediaItem.objects.filter(library_id=library.pk, state__in=LIVE).count()
+    run_progress(scan.run, total=expected, event={
+        "event": "library_start", "library": library.pk, "title": library.title,
+        "mode": mode, "reason": scan.outcome.reason})
+    if library.type == PlexLibrary.Type.MOVIE:
+        flat_items(scan, "movie")
+    elif mode == "flat":
+        flat_tv(scan)
+    else:
+        incremental_tv(scan)

@@ -1,0 +1,118 @@
+"""What one library scan carries around: the run, the client, the clock, and its outcome."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+
+from catalog.models import MediaItem, PlexLibrary, SyncRun
+from catalog.paths import PathResolver
+from catalog.runs import run_progress
+from integrations.plex import PlexClient
+from integrations.values import Page, Reject
+
+T = TypeVar("T")
+
+# States of an item Plex still lists; MISSING and DELETED are only ever set by finalize.
+LIVE = (MediaItem.State.ACTIVE, MediaItem.State.REMOTE_ONLY, MediaItem.State.UNAVAILABLE)
+MAX_REPORTED = 50
+CHUNK = 900  # ids per IN (...) list: under every SQLite build's bound-parameter limit
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What a scan did, for the run summary and the ``library_done`` event."""
+
+    mode: str
+    deep: bool = False
+    reason: str = ""
+    pages: int = 0
+    shows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    seen_unchanged_shows: int = 0
+    expanded_shows: int = 0
+    placeholders: int = 0
+    errors: list[str] = field(default_factory=list)
+    rejects: list[str] = field(default_factory=list)
+    complete: bool = True
+    missing_promoted: int = 0
+    deleted_promoted: int = 0
+    last_synced_at: str | None = None
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "mode": self.mode, "deep": self.deep, "reason": self.reason, "pages": self.pages,
+            "shows": self.shows, "created": self.created, "updated": self.updated,
+            "unchanged": self.unchanged, "seen_unchanged_shows": self.seen_unchanged_shows,
+            "expanded_shows": self.expanded_shows, "placeholders": self.placeholders,
+            "errors": self.errors[:MAX_REPORTED], "rejects": self.rejects[:MAX_REPORTED],
+            "complete": self.complete, "missing_promoted": self.missing_promoted,
+            "deleted_promoted": self.deleted_promoted, "last_synced_at": self.last_synced_at,
+        }
+
+
+@dataclass(slots=True)
+class Scan:
+    """One scan of one library; ``now`` is the run's start, and an item counts as seen by
+    this run exactly when its ``last_seen_at >= now``."""
+
+    run: SyncRun
+    client: PlexClient
+    library: PlexLibrary
+    now: datetime
+    resolver: PathResolver
+    outcome: Outcome
+    fresh: bool = False  # the library held no item when the scan started
+    show_ids: dict[str, int] = field(default_factory=dict)  # PlexShow ids by ratingKey
+    totals: dict[str, int | None] = field(default_factory=dict)  # first totalSize per listing
+
+    @property
+    def key(self) -> str:
+        return self.library.key
+
+    def report(self, *, listing: str, processed: int = 0, changed: int = 0, skipped: int = 0,
+               errors: int = 0, total: int | None = None) -> None:
+        """Progress after a committed page (never inside its transaction)."""
+        self.outcome.pages += 1
+        run_progress(self.run, processed=processed, changed=changed, skipped=skipped,
+                     errors=errors, total=total,
+                     event={"event": "page_progress", "library": self.library.pk,
+                            "listing": listing, "page": self.outcome.pages,
+                            "changed": changed})
+
+    def check_total(self, listing: str, total: int | None) -> None:
+        """Offset paging over a library that changes mid-walk can skip a row; when the
+        listing's size moved between its pages, this scan may not call anything missing."""
+        first = self.totals.setdefault(listing, total)
+        if first != total and self.outcome.complete:
+            self.outcome.complete = False
+            self.outcome.errors.append(
+                f"the {listing} listing changed while it was read ({first} -> {total} rows)")
+
+    def reject(self, rejects: tuple[Reject, ...], what: str) -> None:
+        self.outcome.rejects.extend(f"{what} {r.ref}: {r.reason}" for r in rejects)
+
+
+def knowable(reject: Reject) -> bool:
+    """Does the unreadable row name its ratingKey? (``map_rows`` falls back to the row's
+    ``key`` path or its position when it does not, and then we cannot tell what it was.)"""
+    return not reject.ref.startswith("#") and "/" not in reject.ref
+
+
+def prefetched(fetch: Callable[[int], Page[T]], name: str) -> Iterator[Page[T]]:
+    """Every page of a listing, the next one fetched (and parsed) in a thread while the
+    caller writes this one; an upstream error surfaces where its page would have been."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix=name) as pool:
+        pending = pool.submit(fetch, 0)
+        while True:
+            page = pending.result()
+            if page.cursor is not None:
+                pending = pool.submit(fetch, int(page.cursor))
+            yield page
+            if page.cursor is None:
+                return
