@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint schema bench demo clean
+.PHONY: run test lint schema bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@command -v $(PYTHON_BIN) >/dev/null 2>&1 || { echo "need $(PYTHON_BIN) on PATH (or make PYTHON_BIN=python3)"; exit 2; }

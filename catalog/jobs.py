@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from catalog.models import SyncRun
-from catalog.runs import run_finish, run_start
+from catalog.runs import RunLost, run_finish, run_start
 from integrations import metrics
 from integrations.errors import UpstreamError
 
@@ -37,14 +37,23 @@ def job_execute(run: SyncRun, work: Work, *, upstream: str) -> SyncRun:
     run.events = [*run.events, event]
     try:
         summary = work(run)
+    except RunLost as exc:
+        log.warning("%s; stopping", exc)
+        run.refresh_from_db()
+        return run
     except UpstreamError as exc:
         log.warning("run %s failed: %s", run.pk, exc)
         status, summary, error = SyncRun.Status.FAILED, {}, str(exc)
     except Exception as exc:
         log.exception("run %s crashed", run.pk)
         status, summary, error = SyncRun.Status.FAILED, {}, f"internal error: {type(exc).__name__}"
+    except BaseException:
+        # Ctrl-C or a worker being stopped: release the scope now, then stop as asked.
+        run_finish(run, status=SyncRun.Status.FAILED, error="interrupted")
+        raise
     else:
         status, error = SyncRun.Status.SUCCEEDED, ""
-    SyncRun.objects.filter(pk=run.pk).update(requests=_requests_since(before, upstream))
+    SyncRun.objects.filter(pk=run.pk, status=SyncRun.Status.RUNNING).update(
+        requests=_requests_since(before, upstream))
     return run_finish(run, status=status, summary=summary, error=error,
                       event={"event": f"{run.kind}_done", "status": status, **summary})

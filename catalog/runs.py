@@ -24,6 +24,18 @@ STALE_AFTER = timedelta(minutes=10)
 MAX_EVENTS = 50
 
 
+class RunLost(Exception):
+    """This worker no longer owns the run (it was declared abandoned and taken over)."""
+
+
+def _with_event(run: SyncRun, event: dict) -> list[dict]:
+    """Append an event, keeping the first (the run's start) and the latest ones."""
+    events = [*run.events, {"at": timezone.now().isoformat(), **event}]
+    if len(events) > MAX_EVENTS:
+        events = [events[0], *events[-(MAX_EVENTS - 1):]]
+    return events
+
+
 class RunInProgress(Exception):
     """Another run of the same kind and scope is queued or running."""
 
@@ -86,7 +98,11 @@ def run_progress(
     run: SyncRun, *, processed: int = 0, changed: int = 0, skipped: int = 0, errors: int = 0,
     requests: int = 0, total: int | None = None, event: dict | None = None,
 ) -> None:
-    """Add a page's counts to the run and beat its heart; one UPDATE."""
+    """Add a page's counts to the run and beat its heart; one UPDATE.
+
+    Raises RunLost when the run is no longer running (someone declared it abandoned), so a
+    worker that was presumed dead stops instead of writing over its successor.
+    """
     fields: dict[str, Any] = {
         "processed": F("processed") + processed, "changed": F("changed") + changed,
         "skipped": F("skipped") + skipped, "errors": F("errors") + errors,
@@ -96,9 +112,10 @@ def run_progress(
         fields["total"] = total
         run.total = total
     if event is not None:
-        run.events = [*run.events, {"at": timezone.now().isoformat(), **event}][-MAX_EVENTS:]
+        run.events = _with_event(run, event)
         fields["events"] = run.events
-    SyncRun.objects.filter(pk=run.pk).update(**fields)
+    if not SyncRun.objects.filter(pk=run.pk, status=SyncRun.Status.RUNNING).update(**fields):
+        raise RunLost(f"run {run.pk} is no longer running here")
     run.processed += processed
     run.changed += changed
     run.skipped += skipped
@@ -113,10 +130,11 @@ def run_progress(
 
 def run_finish(run: SyncRun, *, status: str, summary: dict | None = None,
                error: str = "", event: dict | None = None) -> SyncRun:
-    """Close the run (releasing the lock) with its summary."""
+    """Close the run (releasing the lock) with its summary; a run already closed (taken
+    over as abandoned) is left as its successor's bookkeeping says."""
     if event is not None:
-        run.events = [*run.events, {"at": timezone.now().isoformat(), **event}][-MAX_EVENTS:]
-    SyncRun.objects.filter(pk=run.pk).update(
+        run.events = _with_event(run, event)
+    SyncRun.objects.filter(pk=run.pk, status__in=SyncRun.ACTIVE).update(
         status=status, finished_at=timezone.now(), heartbeat_at=timezone.now(),
         summary=summary or {}, error=error[:2000], events=run.events,
     )

@@ -26,11 +26,14 @@ def default_schedules() -> list[DefaultSchedule]:
     ):
         schedules.append(
             DefaultSchedule(
-                f"plex library {library_id}", "catalog.tasks.plex_library_sync_task", 60,
+                f"{PLEX_PREFIX}{library_id}", "catalog.tasks.plex_library_sync_task", 60,
                 {"library_id": library_id},
             )
         )
     return schedules
+
+
+PLEX_PREFIX = "plex library "
 
 
 @transaction.atomic
@@ -40,7 +43,11 @@ def schedules_ensure() -> tuple[int, int]:
     ``next_run`` and ``minutes`` an operator changed are kept: only the target moves.
     """
     created = updated = 0
-    for default in default_schedules():
+    defaults = default_schedules()
+    wanted = {d.name for d in defaults}
+    # Libraries disabled or removed since lose their schedule.
+    Schedule.objects.filter(name__startswith=PLEX_PREFIX).exclude(name__in=wanted).delete()
+    for default in defaults:
         kwargs = repr(default.kwargs) if default.kwargs else None  # django-q2 literal_evals it
         schedule = Schedule.objects.filter(name=default.name).first()
         if schedule is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from catalog.jobs import job_execute
-from catalog.models import SyncRun
+from catalog.models import PlexLibrary, SyncRun
 from catalog.runs import RunInProgress, run_claim
 from catalog.sync.dispatch import WORK, scope_for
 
@@ -37,5 +37,15 @@ def tvmaze_sync_task(full: bool = False) -> str:
 
 
 def plex_library_sync_task(library_id: int, deep: bool = False) -> str:
-    """The scheduled scan of one Plex library."""
+    """The scheduled scan of one Plex library (skipped once it is disabled or gone)."""
+    if not PlexLibrary.objects.filter(pk=library_id, enabled=True, server__enabled=True).exists():
+        return "skipped: library disabled or removed"
     return _scheduled(SyncRun.Kind.PLEX, {"library_id": library_id, "deep": deep})
+
+
+def tvmaze_refresh_task(tvmaze_ids: list[int]) -> dict:
+    """Re-fetch the given shows from TVMaze (queued by the admin's refresh action)."""
+    from catalog.sync.tvmaze import tvmaze_refresh
+    from catalog.upstreams import tvmaze_client
+
+    return tvmaze_refresh(tvmaze_client(), [int(i) for i in tvmaze_ids])

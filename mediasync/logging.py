@@ -30,6 +30,13 @@ class ScrubSecretsFilter(logging.Filter):
         return True
 
 
+class TextFormatter(logging.Formatter):
+    """The plain format, with tracebacks scrubbed too (the filter only sees the message)."""
+
+    def formatException(self, ei) -> str:
+        return scrub(super().formatException(ei))
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per line, for log shippers."""
 

@@ -235,7 +235,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {"scrub": {"()": "mediasync.logging.ScrubSecretsFilter"}},
     "formatters": {
-        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "text": {"()": "mediasync.logging.TextFormatter",
+                 "format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
         "json": {"()": "mediasync.logging.JsonFormatter"},
     },
     "handlers": {
@@ -252,7 +253,7 @@ LOGGING = {
     },
 }
 
-if os.environ.get("MEDIASYNC_SKIP_DATA_DIR_CHECK") is None and not os.access(DATA_DIR, os.W_OK):
+if not os.access(DATA_DIR, os.W_OK):
     raise SettingsError(f"DATA_DIR: {DATA_DIR} is not writable")
 
 AUTHENTICATION_BACKENDS = ["catalog.auth.throttle.ThrottledModelBackend"]

@@ -32,3 +32,17 @@ def test_it_formats_one_json_object_per_line():
     entry = json.loads(line)
     assert entry["message"] == "hello world"
     assert entry["level"] == "info" and entry["logger"] == "catalog"
+
+
+def test_it_scrubs_tracebacks_in_text_logs():
+    from mediasync.logging import TextFormatter
+
+    try:
+        raise RuntimeError("GET /tv/1?api_key=SUPERSECRET failed")
+    except RuntimeError:
+        import sys
+
+        record = logging.LogRecord("catalog", logging.ERROR, __file__, 1, "boom", (),
+                                   sys.exc_info())
+    line = TextFormatter("%(message)s").format(record)
+    assert "SUPERSECRET" not in line and "RuntimeError" in line

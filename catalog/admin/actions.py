@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
 from catalog.runs import RunInProgress
-from catalog.services import sync_enqueue
+from catalog.services import EnqueueFailed, sync_enqueue
 
 
 def enqueue_each(modeladmin: admin.ModelAdmin, request: HttpRequest, kind: str,
@@ -24,6 +24,8 @@ def enqueue_each(modeladmin: admin.ModelAdmin, request: HttpRequest, kind: str,
             started.append(f"{obj} (run {run.pk})")
         except RunInProgress as exc:
             busy.append(f"{obj} (run {exc.run.pk})")
+        except EnqueueFailed as exc:
+            modeladmin.message_user(request, f"{obj}: {exc}", messages.ERROR)
     if started:
         modeladmin.message_user(request, f"Queued: {', '.join(started)}.", messages.SUCCESS)
     if busy:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django_q.tasks import async_task
 
 from catalog.admin.site import ReadOnlyAdmin, site
 from catalog.models import Episode, Show
@@ -15,6 +18,17 @@ class ShowAdmin(ReadOnlyAdmin):
     list_filter = ["status", "tmdb_status", "loading_status", "type", "language"]
     search_fields = ["title", "=tvmaze_id", "=tvdb_id", "=imdb_id", "=tmdb_id"]
     ordering = ["id"]
+    actions = ["refresh_from_tvmaze"]
+
+    @admin.action(description="Refresh from TVMaze now", permissions=["operate"])
+    def refresh_from_tvmaze(self, request: HttpRequest, queryset: QuerySet) -> None:
+        ids = list(queryset.exclude(tvmaze_id=None).values_list("tvmaze_id", flat=True)[:500])
+        if not ids:
+            self.message_user(request, "None of these shows is on TVMaze.", messages.WARNING)
+            return
+        async_task("catalog.tasks.tvmaze_refresh_task", ids)
+        self.message_user(request, f"Queued a TVMaze refresh of {len(ids)} show(s).",
+                          messages.SUCCESS)
 
 
 @admin.register(Episode, site=site)

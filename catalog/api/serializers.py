@@ -16,7 +16,6 @@ from catalog.models import (
     SonarrServer,
     SyncRun,
 )
-from catalog.validators import validate_local_prefix, validate_plex_prefix
 
 
 class ShowSerializer(serializers.ModelSerializer):
@@ -77,9 +76,6 @@ class MediaItemSerializer(serializers.ModelSerializer):
 
 
 class PathMappingSerializer(serializers.ModelSerializer):
-    plex_prefix = serializers.CharField(max_length=500, validators=[validate_plex_prefix])
-    local_prefix = serializers.CharField(max_length=500, validators=[validate_local_prefix])
-
     class Meta:
         model = PathMapping
         fields = ["id", "server", "plex_prefix", "local_prefix"]

@@ -12,7 +12,7 @@ from catalog.api.serializers import SyncRunSerializer
 from catalog.models import SyncRun
 from catalog.roles import Role
 from catalog.runs import RunInProgress
-from catalog.services import sync_enqueue
+from catalog.services import EnqueueFailed, sync_enqueue
 
 
 class TvmazeSyncRequest(serializers.Serializer):
@@ -29,6 +29,8 @@ def enqueue_response(request: Request, kind: str, options: dict) -> Response:
         run = sync_enqueue(kind=kind, options=options, triggered_by=request.user.get_username())
     except RunInProgress as exc:
         return Response({"detail": str(exc), "run": exc.run.pk}, status=status.HTTP_409_CONFLICT)
+    except EnqueueFailed as exc:
+        return Response({"detail": str(exc)}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
     run.refresh_from_db()
     return Response(SyncRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from catalog.models.base import UpstreamServer
 from catalog.models.shows import Show
+from catalog.validators import validate_local_prefix, validate_plex_prefix
 
 
 class PlexServer(UpstreamServer):
@@ -30,7 +32,10 @@ class PlexLibrary(models.Model):
     title = models.CharField(max_length=200)
     type = models.CharField(max_length=8, choices=Type.choices)
     enabled = models.BooleanField(default=True)
-    retention_days = models.PositiveIntegerField(default=30)
+    retention_days = models.PositiveIntegerField(
+        default=30, validators=[MinValueValidator(1), MaxValueValidator(3650)],
+        help_text="Days an item stays MISSING before it is marked DELETED (1 to 3650).",
+    )
     last_synced_at = models.DateTimeField(null=True, blank=True)
     last_complete_scan_at = models.DateTimeField(null=True, blank=True)
 
@@ -136,8 +141,8 @@ class PathMapping(models.Model):
     """Maps a Plex-side path prefix to where the same files live for mediasync."""
 
     server = models.ForeignKey(PlexServer, on_delete=models.CASCADE, related_name="path_mappings")
-    plex_prefix = models.CharField(max_length=500)
-    local_prefix = models.CharField(max_length=500)
+    plex_prefix = models.CharField(max_length=500, validators=[validate_plex_prefix])
+    local_prefix = models.CharField(max_length=500, validators=[validate_local_prefix])
 
     class Meta:
         ordering = ["server_id", "plex_prefix"]

@@ -194,3 +194,12 @@ def _increment(run: SyncRun, client: TvmazeClient, cursor: dict[str, Any], since
         cursor.update(next_page=None, last_success_at=started.isoformat())
     cursor_set(CURSOR_KEY, cursor)
     return outcome
+
+
+def tvmaze_refresh(client: TvmazeClient, tvmaze_ids: list[int]) -> dict[str, Any]:
+    """Re-fetch a few shows now (an operator's "refresh" action), written as one page."""
+    page, gone = _fetch_batch(client, tuple(tvmaze_ids))
+    with transaction.atomic():
+        written = shows_write_page(page.items)
+    return {"fetched": len(page.items), "changed": written.changed, "gone": gone,
+            "rejects": [f"{r.ref}: {r.reason}" for r in page.rejects]}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.core.management import CommandError, call_command
 from django_q.models import Schedule
@@ -209,3 +211,55 @@ def test_it_scans_from_the_command_with_json(server, capsys):
 def test_it_explains_when_no_library_matches():
     with pytest.raises(CommandError, match="no enabled Plex library"):
         call_command("sync", "plex", "--server", "nope")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("days", [0, 3651, 10_000_000])
+def test_it_rejects_an_out_of_range_retention(days, admin_user, api_as):
+    library = factories.PlexLibraryFactory()
+    response = api_as(admin_user).patch(f"/api/plex/libraries/{library.pk}/",
+                                        {"retention_days": days}, format="json")
+    assert response.status_code == 400
+    assert "retention_days" in response.json()
+
+
+@pytest.mark.django_db
+def test_it_rejects_a_relative_prefix_in_the_admin(admin_user, client):
+    server = factories.PlexServerFactory()
+    client.force_login(admin_user)
+    response = client.post("/admin/catalog/pathmapping/add/", {
+        "server": server.pk, "plex_prefix": "relative", "local_prefix": "/mnt/tv"})
+    assert response.status_code == 200
+    assert b"absolute path" in response.content
+    assert not PathMapping.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_answers_503_and_frees_the_scope_when_the_queue_is_down(
+    operator, api_as, monkeypatch
+):
+    def broker_down(*args, **kwargs):
+        raise ConnectionError("broker unreachable")
+
+    monkeypatch.setattr("catalog.services.async_task", broker_down)
+    library = factories.PlexLibraryFactory()
+    response = api_as(operator).post(f"/api/plex/libraries/{library.pk}/sync/", {},
+                                     format="json")
+    assert response.status_code == 503
+    run = SyncRun.objects.get(scope=f"library:{library.pk}")
+    assert run.status == SyncRun.Status.FAILED
+    assert run.error == "could not enqueue the job (ConnectionError)"
+    assert run_claim(kind=SyncRun.Kind.PLEX, scope=f"library:{library.pk}").pk != run.pk
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_scans_the_other_libraries_when_one_is_busy(server, capsys):
+    from catalog.sync.plex import plex_discover
+
+    plex_discover(server)
+    busy = PlexLibrary.objects.get(server=server, key="1")
+    run_claim(kind=SyncRun.Kind.PLEX, scope=f"library:{busy.pk}")
+    call_command("sync", "plex", "--server", "den", "--json")
+    captured = capsys.readouterr()
+    assert "already queued" in captured.err
+    assert json.loads(captured.out.strip().splitlines()[-1])["status"] == "succeeded"

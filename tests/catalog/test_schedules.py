@@ -25,3 +25,26 @@ def test_it_creates_default_schedules_idempotently_keeping_next_run():
     plex = Schedule.objects.get(name=f"plex library {library.pk}")
     assert plex.func == "catalog.tasks.plex_library_sync_task"
     assert plex.minutes == 60
+
+
+@pytest.mark.django_db
+def test_it_drops_the_schedule_of_a_disabled_or_removed_library():
+    kept, disabled, removed = factories.PlexLibraryFactory.create_batch(3)
+    call_command("setup_schedules")
+    disabled.enabled = False
+    disabled.save()
+    removed.delete()
+    call_command("setup_schedules")
+    names = set(Schedule.objects.values_list("name", flat=True))
+    assert names == {"tvmaze incremental", f"plex library {kept.pk}"}
+
+
+@pytest.mark.django_db
+def test_it_skips_a_scheduled_scan_of_a_disabled_library():
+    from catalog.models import SyncRun
+    from catalog.tasks import plex_library_sync_task
+
+    library = factories.PlexLibraryFactory(enabled=False)
+    assert plex_library_sync_task(library.pk) == "skipped: library disabled or removed"
+    assert plex_library_sync_task(999_999) == "skipped: library disabled or removed"
+    assert not SyncRun.objects.exists()

@@ -17,27 +17,27 @@ from typing import Any
 
 import pytest
 
-from integrations.fakes.base import FakeRequest, FakeResponse, FakeServer, json_response
+from integrations.fakes.base import FakeRequest, FakeResponse
+from integrations.fakes.tvmaze import TvmazeFake
 from integrations.http import HttpClient, HttpConfig, RateLimit
 from integrations.ratelimit import SharedRateLimiter, limiter_for
+from integrations.tvmaze import TvmazeClient
 
 WORKERS = 4
 
 
-class ShowsFake(FakeServer):
-    """Records each request's arrival time so the test can check every window itself."""
-
-    name = "shows"
+class ShowsFake(TvmazeFake):
+    """The TVMaze fake, recording each request's arrival so every window can be checked."""
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__(count=50, seed=3)
         self.arrivals: list[float] = []
         self._arrivals_lock = threading.Lock()
 
     def handle(self, request: FakeRequest) -> FakeResponse:
         with self._arrivals_lock:
             self.arrivals.append(time.monotonic())
-        return json_response({"id": 1, "name": "Under the Dome"})
+        return super().handle(request)
 
 
 def _max_in_window(times: list[float], period: float) -> int:
@@ -57,13 +57,13 @@ def _worker(url: str, upstream: str, limit: tuple[int, float, str], requests_: i
     from integrations import metrics
 
     calls, period, backend = limit
-    client = HttpClient(HttpConfig(upstream, url, max_retries=0,
-                                   rate_limit=RateLimit(calls, period, backend)))
+    client = TvmazeClient(HttpClient(HttpConfig(upstream, url, max_retries=0,
+                                                rate_limit=RateLimit(calls, period, backend))))
     barrier.wait()
     statuses = []
     for _ in range(requests_):
         try:
-            client.get_json("/shows/1")
+            client.show(1)
             statuses.append(200)
         except Exception as exc:  # reported to the parent, which fails the test
             statuses.append(getattr(exc, "status", None) or repr(exc))

@@ -39,8 +39,15 @@ class Command(BaseCommand):
             runs = [self._run(SyncRun.Kind.TVMAZE, {"full": options["full"],
                                                     "max_pages": options["max_pages"]})]
         else:
-            runs = [self._run(SyncRun.Kind.PLEX, {"library_id": lib.pk, "deep": options["deep"]})
-                    for lib in self._libraries(options)]
+            runs = []
+            for lib in self._libraries(options):
+                try:
+                    runs.append(self._run(SyncRun.Kind.PLEX,
+                                          {"library_id": lib.pk, "deep": options["deep"]}))
+                except CommandError as exc:  # one library busy: say so, scan the others
+                    self.stderr.write(f"{lib}: {exc}")
+            if not runs:
+                raise CommandError("every matching library is already being scanned")
         self._report(runs, as_json=options["json"])
 
     def _libraries(self, options: dict[str, Any]) -> list[PlexLibrary]:

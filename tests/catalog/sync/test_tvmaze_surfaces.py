@@ -97,3 +97,24 @@ def test_it_refuses_the_command_while_a_sync_runs():
 def test_it_skips_a_scheduled_run_while_one_is_active():
     run_claim(kind=SyncRun.Kind.TVMAZE, scope="catalog")
     assert tvmaze_sync_task() == "skipped: already running"
+
+
+@pytest.mark.django_db
+def test_it_refreshes_selected_shows_from_the_admin(fake_settings, operator, client):
+    call_command("sync", "tvmaze")
+    target = fake_settings.ids[10]
+    Show.objects.filter(tvmaze_id=target).update(title="stale", tvmaze_updated_at=None)
+    client.force_login(operator)
+    pk = Show.objects.get(tvmaze_id=target).pk
+    client.post("/admin/catalog/show/", {"action": "refresh_from_tvmaze",
+                                         "_selected_action": [pk]})
+    assert Show.objects.get(pk=pk).title == fake_settings.record(target).name
+
+
+@pytest.mark.django_db
+def test_it_refuses_the_refresh_action_to_viewers(fake_settings, viewer, client):
+    show = Show.objects.create(tvmaze_id=fake_settings.ids[0], title="stale")
+    client.force_login(viewer)
+    client.post("/admin/catalog/show/", {"action": "refresh_from_tvmaze",
+                                         "_selected_action": [show.pk]})
+    assert Show.objects.get(pk=show.pk).title == "stale"
