@@ -202,8 +202,13 @@ class PlexClient:
         items, rejects = map_rows(container.rows, mapper)
         base = container.offset if container.offset is not None else start
         got = len(container.rows)
-        cursor = _next_start(base, size, got, container.total_size)
         total = container.total_size
+        if got == 0 and size > 0 and total is not None and base < total:
+            # an empty page inside the listing is a glitch, not its end: ending here would
+            # leave every later row unseen (and then called missing)
+            raise self._count(self._error(
+                TransientError, f"empty page at offset {base} of a {total}-row listing", path))
+        cursor = _next_start(base, size, got, total)
         if total is None and cursor is None:
             total = base + got
         return Page(items, None if cursor is None else str(cursor), total=total, rejects=rejects)
@@ -259,7 +264,8 @@ def _item_params(kind: str, updated_since: datetime | None, added_since: datetim
 
 
 def _next_start(base: int, asked: int, got: int, total: int | None) -> int | None:
-    """Next page's start, or None at the end; the server may return fewer rows than asked."""
+    """Next page's start, or None at the end; the server may return fewer rows than asked
+    (an empty page before the total is refused by the caller)."""
     if got == 0 or asked == 0:
         return None
     following = base + got

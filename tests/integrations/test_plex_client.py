@@ -211,6 +211,26 @@ def test_it_ends_at_the_total(client: PlexClient) -> None:
 
 
 @responses.activate
+def test_it_refuses_an_empty_page_before_the_total(client: PlexClient) -> None:
+    responses.get(SHOWS, body=container(200, total=450))
+    responses.get(SHOWS, body=container(0, total=450, offset=200))
+    pages = client.iter_items("2", kind="episode")
+    assert len(next(pages).items) == 200
+    with pytest.raises(TransientError) as caught:
+        next(pages)
+    assert "empty page at offset 200 of a 450-row listing" in str(caught.value)
+    assert "\n" not in str(caught.value) and TOKEN not in str(caught.value)
+
+
+@responses.activate
+def test_it_ends_at_an_empty_page_at_or_past_the_total(client: PlexClient) -> None:
+    responses.get(SHOWS, body=container(0, total=0))
+    responses.get(SHOWS, body=container(0, total=200, offset=200))
+    assert (client.items("2", kind="episode").cursor,
+            client.items("2", kind="episode", start=200).cursor) == (None, None)
+
+
+@responses.activate
 def test_it_keeps_paging_without_total_size_until_a_short_page(client: PlexClient) -> None:
     responses.get(SHOWS, body=container(200, total=None))
     responses.get(SHOWS, body=container(30, total=None, offset=200))

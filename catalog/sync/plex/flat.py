@@ -90,8 +90,17 @@ def items_page(scan: Scan, page: Page[PlexItem], *, listing: str,
 
 
 def flat_tv(scan: Scan) -> None:
-    """Shows, then episodes, then every listed show's digest."""
+    """Shows, then episodes, then every listed show's digest: only after a complete read.
+
+    An incomplete read (a listing that moved under it, an unnameable row) may have missed
+    some of a show's items; moving that show's digest and seen time forward would leave them
+    behind it, and the next incremental scan would take the show as unchanged and call them
+    missing. Left as they were, the shows' present items stay exactly those at or after
+    their seen time, and a changed show is expanded next time.
+    """
     facts = flat_shows(scan)
     flat_items(scan, "episode")
+    if not scan.outcome.complete:
+        return
     with transaction.atomic():
         plex_shows_hydrate(scan, facts)

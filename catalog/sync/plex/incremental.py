@@ -31,7 +31,7 @@ from catalog.sync.plex.shows import (
     plex_shows_write_page,
     stored_shows,
 )
-from integrations.errors import AuthError, UpstreamError
+from integrations.errors import AuthError, TransientError, UpstreamError
 from integrations.values import Page, Reject
 from integrations.values.plex import PlexItem
 from integrations.values.plex import PlexShow as PlexShowValue
@@ -46,13 +46,16 @@ Expansion = Page[PlexItem] | UpstreamError
 def named_shows(scan: Scan, since: datetime) -> set[str]:
     """ratingKeys of the shows with an episode updated or added after ``since``."""
     names: set[str] = set()
-    listed = unreadable = 0
+    listed = 0
     for page in scan.client.iter_items(scan.key, kind="episode", updated_since=since):
         listed += len(page.items)
         names.update(i.show_rating_key for i in page.items if i.show_rating_key)
-        unreadable += len(page.rejects)  # they name no show; show digests still catch most
+        # unreadable rows name no show; show digests still catch most
         scan.reject(page.rejects, "updated episode")
-    run_progress(scan.run, errors=unreadable, event={
+        # a heartbeat per page: a long listing must not make the run look abandoned
+        scan.report(listing="updated_since", errors=len(page.rejects),
+                    detail={"listed": listed, "of": page.total})
+    run_progress(scan.run, event={
         "event": "updated_since", "library": scan.library.pk, "since": since.isoformat(),
         "episodes": listed, "shows": len(names)})
     return names
@@ -68,10 +71,10 @@ def incremental_tv(scan: Scan) -> None:
             scan.check_total("shows", page.total)
             stored = stored_shows(scan.library.pk, (s.rating_key for s in page.items))
             newest = newest_children([old.id for old in stored.values()])
-            todo = [s.rating_key for s in page.items
+            todo = [s for s in page.items
                     if _needs_expansion(s, stored.get(s.rating_key), newest, named)]
-            expansions = dict(zip(todo, pool.map(lambda rk: _expand(scan, rk), todo),
-                                  strict=True))
+            expansions = dict(zip((s.rating_key for s in todo),
+                                  pool.map(lambda s: _expand(scan, s), todo), strict=True))
             _commit(scan, page, stored, expansions)
 
 
@@ -82,15 +85,21 @@ def _needs_expansion(show: PlexShowValue, old: StoredShow | None,
     return show_digest(show, newest.get(old.id)) != old.digest
 
 
-def _expand(scan: Scan, rating_key: str) -> Expansion:
+def _expand(scan: Scan, show: PlexShowValue) -> Expansion:
     """All episodes of one show; an upstream failure is returned, not raised (a bad token
-    fails the whole run instead: every other expansion would fail the same way)."""
+    fails the whole run instead: every other expansion would fail the same way). Fewer rows
+    than the show listing's leafCount is a failure too: the rows left out were not seen."""
     try:
-        return scan.client.show_leaves_page(rating_key)
+        page = scan.client.show_leaves_page(show.rating_key)
     except AuthError:
         raise
     except UpstreamError as error:
         return error
+    rows = len(page.items) + len(page.rejects)
+    if show.leaf_count is not None and rows < show.leaf_count:
+        return TransientError(f"allLeaves listed {rows} of its {show.leaf_count} episodes",
+                              upstream="plex")
+    return page
 
 
 def _newest(items: Sequence[PlexItem]) -> datetime | None:
@@ -113,7 +122,10 @@ def _commit(scan: Scan, page: Page[PlexShowValue], stored: Mapping[str, StoredSh
     shows = {s.rating_key: s for s in page.items}
     done = {rk: e for rk, e in expansions.items() if isinstance(e, Page)}
     failed = {rk: e for rk, e in expansions.items() if not isinstance(e, Page)}
-    accounted = {rk: show_digest(shows[rk], _newest(p.items)) for rk, p in done.items()}
+    # a show whose expansion had a row that names nothing keeps its digest and seen time
+    # (as a failed one does): that row's item was not seen, so the show is not accounted for
+    accounted = {rk: show_digest(shows[rk], _newest(p.items)) for rk, p in done.items()
+                 if all(knowable(r) for r in p.rejects)}
     unchanged = [rk for rk in shows if rk in stored and rk not in expansions]
     accounted.update((rk, stored[rk].digest) for rk in unchanged)
     leaves = [item for p in done.values() for item in p.items]

@@ -76,14 +76,16 @@ class Scan:
         return self.library.key
 
     def report(self, *, listing: str, processed: int = 0, changed: int = 0, skipped: int = 0,
-               errors: int = 0, total: int | None = None) -> None:
-        """Progress after a committed page (never inside its transaction)."""
+               errors: int = 0, total: int | None = None,
+               detail: dict[str, Any] | None = None) -> None:
+        """Progress after a committed (or, for a read-only listing, a read) page, never
+        inside its transaction; ``detail`` adds fields to the event."""
         self.outcome.pages += 1
         run_progress(self.run, processed=processed, changed=changed, skipped=skipped,
                      errors=errors, total=total,
                      event={"event": "page_progress", "library": self.library.pk,
                             "listing": listing, "page": self.outcome.pages,
-                            "changed": changed})
+                            "changed": changed, **(detail or {})})
 
     def check_total(self, listing: str, total: int | None) -> None:
         """Offset paging over a library that changes mid-walk can skip a row; when the

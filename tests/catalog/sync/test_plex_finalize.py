@@ -167,3 +167,49 @@ def test_it_marks_nothing_missing_when_the_listing_moved_under_it():
         assert item.last_seen_at == T0 and item.state != "missing"
         again = scan(library, fake, T0 + 2 * DAY, deep=True)
         assert again.summary["complete"] and again.summary["missing_promoted"] == 1
+
+
+def test_it_keeps_the_items_an_incomplete_flat_read_missed_for_the_next_incremental_scan():
+    with ShiftingPlex([LibrarySpec("1", "show", "TV", shows=6, episodes=450)], seed=12) as fake:
+        library = library_for(server_for(fake, "plex"), "1")
+        scan(library, fake, T0)
+        removed = fake.episodes_of("1")[0]
+        fake.shift = True
+        assert not scan(library, fake, T0 + DAY, deep=True).summary["complete"]
+        again = scan(library, fake, T0 + 2 * DAY)  # not deep: unchanged shows are not read
+        assert again.summary["mode"] == "incremental" and again.summary["complete"]
+        missing = MediaItem.objects.filter(library=library, state="missing")
+        assert list(missing.values_list("rating_key", flat=True)) == [str(removed.rk)]
+        present = {str(e.rk) for e in fake.episodes_of("1")}
+        live = MediaItem.objects.filter(library=library, rating_key__in=present)
+        assert live.count() == len(present) == 449
+        assert set(live.values_list("last_seen_at", flat=True)) == {T0 + 2 * DAY}
+        assert "missing" not in set(live.values_list("state", flat=True))
+
+
+class EmptyPagePlex(PlexFake):
+    """Answers the second episode page once with no rows but the listing's real totalSize."""
+
+    glitch = False
+
+    def handle(self, request: FakeRequest) -> FakeResponse:
+        response = super().handle(request)
+        if not (self.glitch and request.arg("type") == "4"
+                and request.header("X-Plex-Container-Start") == "200"):
+            return response
+        self.glitch = False
+        body = response.body
+        head = body.index(b">", body.index(b"<MediaContainer")) + 1
+        empty = body[:head].replace(b'size="200"', b'size="0"') + b"</MediaContainer>"
+        return FakeResponse(response.status, empty, response.headers)
+
+
+def test_it_fails_a_scan_that_gets_an_empty_page_inside_a_listing():
+    with EmptyPagePlex([LibrarySpec("1", "show", "TV", shows=6, episodes=450)], seed=12) as fake:
+        library = library_for(server_for(fake, "plex"), "1")
+        scan(library, fake, T0)
+        fake.glitch = True
+        done = scan(library, fake, T0 + DAY, deep=True)
+        assert done.run.status == "failed" and "empty page at offset 200" in done.run.error
+        assert not MediaItem.objects.filter(library=library, state="missing").exists()
+        assert library.last_complete_scan_at == T0

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from catalog.models import MediaItem, PlexShow
-from integrations.fakes.base import Fault
+from integrations.fakes.base import FakeRequest, Fault
 from integrations.fakes.plex import LibrarySpec, PlexFake
 from tests.catalog.sync.plex_fixtures import (
     LEAVES,
@@ -25,9 +25,22 @@ SHOWS = 230  # two show pages
 T1 = T0 + timedelta(hours=1)
 
 
+class ShortLeavesPlex(PlexFake):
+    """Leaves the last episode of show ``short`` out of its allLeaves (totalSize agreeing),
+    while the show listing's leafCount still counts it."""
+
+    short: str | None = None
+
+    def page(self, request: FakeRequest, attrs, rows):
+        if self.short and request.path == f"/library/metadata/{self.short}/allLeaves":
+            rows = rows[:-1]
+        return super().page(request, attrs, rows)
+
+
 @pytest.fixture
-def fake() -> Iterator[PlexFake]:
-    with PlexFake([LibrarySpec("1", "show", "TV", shows=SHOWS, episodes=1400)], seed=9) as fake:
+def fake() -> Iterator[ShortLeavesPlex]:
+    with ShortLeavesPlex([LibrarySpec("1", "show", "TV", shows=SHOWS, episodes=1400)],
+                         seed=9) as fake:
         yield fake
 
 
@@ -138,3 +151,40 @@ def test_it_reads_flat_again_when_asked_for_a_deep_scan(fake, library):
     done = scan(library, fake, T1, deep=True)
     assert done.summary["mode"] == "flat" and done.summary["updated"] == 0
     assert fake.count_prefix(LEAVES) == 0 and fake.counts[LISTING + "4"] == 7
+
+
+def test_it_counts_an_expansion_short_of_the_leaf_count_as_failed(fake, library):
+    episode = _some_episode(fake)
+    last = episode.show.leaves()[-1]
+    assert last is not episode
+    fake.replace_file(episode.rk)
+    fake.short = str(episode.show.rk)
+    done = scan(library, fake, T1)
+    assert fake.count_prefix(LEAVES) == 1 and done.run.status == "succeeded"
+    assert not done.summary["complete"] and done.summary["missing_promoted"] == 0
+    assert any(str(episode.show.rk) in e and "allLeaves listed" in e
+               for e in done.summary["errors"])
+    left_out = MediaItem.objects.get(library=library, rating_key=str(last.rk))
+    assert (left_out.state, left_out.last_seen_at) == ("active", T0)
+    assert library.last_complete_scan_at == T0
+    fake.short = None
+    fake.reset_counts()
+    retry = scan(library, fake, T1 + timedelta(hours=1))
+    assert retry.summary["complete"] and retry.summary["missing_promoted"] == 0
+    assert fake.count_prefix(LEAVES) == 1 and retry.summary["updated"] == 1
+    assert not MediaItem.objects.filter(library=library, state="missing").exists()
+
+
+def test_it_reports_progress_after_each_page_of_the_updated_since_listing(fake, library):
+    for episode in fake.episodes_of("1")[:250]:  # two pages of the updated-since listing
+        fake.replace_file(episode.rk)
+    done = scan(library, fake, T1)
+    assert done.summary["complete"] and done.summary["updated"] == 250
+    events = done.run.events
+    listed = [(e["listed"], e["of"]) for e in events
+              if e.get("event") == "page_progress" and e.get("listing") == "updated_since"]
+    assert listed == [(200, 250), (250, 250)]
+    names = [(e.get("event"), e.get("listing")) for e in events]
+    first_show_page = names.index(("page_progress", "shows"))
+    assert names.index(("page_progress", "updated_since")) < first_show_page
+    assert names.index(("updated_since", None)) < first_show_page

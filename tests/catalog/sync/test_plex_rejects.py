@@ -100,6 +100,23 @@ def test_it_marks_nothing_missing_after_a_row_it_cannot_name(fake, library):
     assert library.last_complete_scan_at == T0
 
 
+def test_it_expands_again_a_show_whose_expansion_had_a_row_it_cannot_name(fake, library):
+    garbled = _with_media(fake, 3)
+    show = garbled.show
+    fake.set_now(int((T0 + timedelta(minutes=30)).timestamp()))
+    fake.touch_show(show.rk)  # only the show row moves: no episode is named as updated
+    fake.garble = (str(garbled.rk), False)
+    done = scan(library, fake, T1)
+    assert done.summary["expanded_shows"] == 1 and not done.summary["complete"]
+    fake.garble = None
+    fake.reset_counts()
+    again = scan(library, fake, T1 + timedelta(hours=1))
+    assert again.summary["complete"] and again.summary["missing_promoted"] == 0
+    assert fake.count_prefix("GET /library/metadata/{rk}/allLeaves") == 1
+    item = MediaItem.objects.get(library=library, rating_key=str(garbled.rk))
+    assert item.state != "missing" and item.last_seen_at == T1 + timedelta(hours=1)
+
+
 def test_it_reads_flat_again_after_the_mappings_change(fake):
     server = server_for(fake, "plex")
     movies = library_for(server, "2", "movie")
