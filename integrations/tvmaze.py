@@ -8,7 +8,8 @@ ids, and ``/lookup/shows`` answers with a 301 to the show.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal
 
 import requests
@@ -69,7 +70,33 @@ class TvmazeClient:
 
     def show_index_page(self, page: int) -> Page[TvmazeShow] | None:
         """One index page (ids page*250 ..); None past the end. Bad shows become rejects."""
+        return self._index_page(page, self._index_response(page))
+
+    def iter_index_pages(self, start: int) -> Iterator[tuple[int, Page[TvmazeShow] | None]]:
+        """``(number, page)`` from ``start`` to the end (a final ``(n, None)``).
+
+        The next page downloads on a thread while the caller works on this one; decoding and
+        parsing happen in the caller's thread, as they hold the GIL and would only slow a
+        writer down if done beside it.
+        """
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tvmaze-index") as pool:
+            pending = pool.submit(self._index_response, start)
+            number = start
+            while True:
+                response = pending.result()
+                if response.status_code == 404:
+                    yield number, None
+                    return
+                pending = pool.submit(self._index_response, number + 1)
+                yield number, self._index_page(number, response)
+                number += 1
+
+    def _index_response(self, page: int) -> requests.Response:
         response = self.http.request("GET", "/shows", params={"page": page}, ok=(200, 404))
+        _ = response.content  # read the body here, on the downloading thread
+        return response
+
+    def _index_page(self, page: int, response: requests.Response) -> Page[TvmazeShow] | None:
         if response.status_code == 404:
             return None
         body = self._json(response)

@@ -7,8 +7,6 @@ first uncommitted page. Nothing here builds a URL or parses a payload.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -100,25 +98,10 @@ def _commit(run: SyncRun, outcome: Outcome, cursor: dict[str, Any], page: Page[T
                  event={"event": "page_progress", "page": label, "changed": written.changed})
 
 
-def _prefetched(client: TvmazeClient, start: int) -> Iterator[tuple[int, Page[TvmazeShow] | None]]:
-    """Index pages from ``start`` on, the next one fetched while the caller writes this one."""
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tvmaze-prefetch") as pool:
-        page = start
-        pending = pool.submit(client.show_index_page, page)
-        while True:
-            result = pending.result()
-            if result is None:
-                yield page, None
-                return
-            pending = pool.submit(client.show_index_page, page + 1)
-            yield page, result
-            page += 1
-
-
 def _walk_pages(run: SyncRun, client: TvmazeClient, cursor: dict[str, Any], outcome: Outcome,
                 start: int, max_pages: int | None) -> bool:
     """Commit index pages from ``start`` until the 404 end; False if stopped by max_pages."""
-    for number, page in _prefetched(client, start):
+    for number, page in client.iter_index_pages(start):
         if page is None:
             return True
         cursor["next_page"] = number + 1

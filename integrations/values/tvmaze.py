@@ -71,14 +71,16 @@ def _opt_int(obj: Mapping[str, Any] | None, key: str) -> int | None:
 
 def _opt_str(obj: Mapping[str, Any] | None, key: str) -> str | None:
     value = obj.get(key) if obj else None
-    if value is not None and not isinstance(value, str):
+    if value is not None and type(value) is not str:
         raise ValueError(f"{key} is not a string")
     return value
 
 
 def _opt_obj(obj: Mapping[str, Any] | None, key: str) -> Mapping[str, Any] | None:
     value = obj.get(key) if obj else None
-    if value is not None and not isinstance(value, Mapping):
+    # JSON objects decode to dicts; a concrete check is much cheaper than the Mapping ABC
+    # across the ~600,000 lookups of a catalog walk.
+    if value is not None and type(value) is not dict:
         raise ValueError(f"{key} is not an object")
     return value
 
@@ -103,7 +105,7 @@ def _opt_float(obj: Mapping[str, Any] | None, key: str) -> float | None:
 
 
 def _require_object(obj: Any) -> Mapping[str, Any]:
-    if not isinstance(obj, Mapping):
+    if type(obj) is not dict:
         raise ValueError("record is not an object")
     return obj
 

@@ -189,24 +189,24 @@ def test_it_resumes_a_killed_walk_at_the_first_uncommitted_page(
 @pytest.mark.django_db
 def test_it_fails_on_a_500_storm_keeping_committed_pages(fake, new_run, tvmaze_client_for):
     client = tvmaze_client_for(fake)
-    real_page = client.show_index_page
-    served = {"n": 0}
+    pages = {"n": 0}
 
-    def storm_after_two(page):
-        served["n"] += 1
-        if served["n"] == 3:
-            fake.inject(Fault(kind="status", status=500), times=50)
-        return real_page(page)
+    def storm_after_two_pages(ids):
+        pages["n"] += 1
+        if pages["n"] == 2:
+            fake.inject(Fault(kind="status", status=500), times=50, path_prefix="/shows")
 
-    client.show_index_page = storm_after_two
-    run = new_run(start=False)
-    finished = job_execute(run, lambda r: tvmaze_sync(r, client), upstream="tvmaze")
+    hooks.on_shows_changed(storm_after_two_pages)
+    try:
+        run = new_run(start=False)
+        finished = job_execute(run, lambda r: tvmaze_sync(r, client), upstream="tvmaze")
+    finally:
+        hooks.remove_shows_changed(storm_after_two_pages)
     assert finished.status == SyncRun.Status.FAILED
     assert "500" in finished.error
     kept = Show.objects.count()
     assert 0 < kept < len(fake.ids)
     fake.clear_faults()
-    client.show_index_page = real_page
     _run(new_run, client)
     assert Show.objects.count() == len(fake.ids)
 
