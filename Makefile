@@ -1,5 +1,6 @@
 # Two commands for a newcomer: `make run` serves the app, `make test` passes the suite.
-PYTHON_BIN ?= python3.11
+# python3.11 when it is on PATH, else python3 (which must then be 3.11 or newer).
+PYTHON_BIN ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
@@ -7,7 +8,7 @@ STAMP := $(VENV)/.installed
 .PHONY: run test lint schema bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
-	@command -v $(PYTHON_BIN) >/dev/null 2>&1 || { echo "need $(PYTHON_BIN) on PATH (or make PYTHON_BIN=python3)"; exit 2; }
+	@$(PYTHON_BIN) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { echo "need Python 3.11+ (set PYTHON_BIN=/path/to/python3.11)"; exit 2; }
 	$(PYTHON_BIN) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $(STAMP)

@@ -1,3 +1,5 @@
+"""The catalog app: models, syncs, surfaces; connects the login-throttle signals."""
+
 from django.apps import AppConfig
 
 

@@ -6,11 +6,13 @@ import logging
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django_q.tasks import async_task
 
-from catalog.models import SyncRun
+from catalog.jobs import job_execute
+from catalog.models import MediaItem, PlexLibrary, SyncRun
 from catalog.runs import run_claim, run_finish
-from catalog.sync.dispatch import scope_for
+from catalog.sync.dispatch import WORK, scope_for
 
 log = logging.getLogger(__name__)
 
@@ -43,3 +45,33 @@ def sync_enqueue(*, kind: str, options: dict[str, Any], triggered_by: str) -> Sy
     else:
         _enqueue(run)
     return run
+
+
+def sync_run_now(*, kind: str, options: dict[str, Any], triggered_by: str) -> SyncRun:
+    """Claim a run and execute it in this process (commands, schedules); RunInProgress if
+    one is active."""
+    run = run_claim(kind=kind, scope=scope_for(kind, options), options=options,
+                    triggered_by=triggered_by)
+    work, upstream = WORK[kind]
+    return job_execute(run, work, upstream=upstream)
+
+
+def plex_libraries_select(*, server: str | None = None, key: str | None = None
+                          ) -> list[PlexLibrary]:
+    """Enabled libraries of enabled servers, optionally one server (by name) or section key."""
+    libraries = PlexLibrary.objects.filter(enabled=True, server__enabled=True)
+    if server:
+        libraries = libraries.filter(server__name=server)
+    if key:
+        libraries = libraries.filter(key=key)
+    return list(libraries.select_related("server").order_by("server__name", "key"))
+
+
+def items_mark_deleted(items: QuerySet[MediaItem]) -> int:
+    """Missing items become deleted now, without waiting for the retention."""
+    return items.filter(state=MediaItem.State.MISSING).update(state=MediaItem.State.DELETED)
+
+
+def items_purge_deleted(items: QuerySet[MediaItem]) -> int:
+    """Remove deleted items from the database for good; returns how many."""
+    return items.filter(state=MediaItem.State.DELETED).delete()[0]

@@ -6,8 +6,9 @@ import logging
 
 from catalog.jobs import job_execute
 from catalog.models import PlexLibrary, SyncRun
-from catalog.runs import RunInProgress, run_claim
-from catalog.sync.dispatch import WORK, scope_for
+from catalog.runs import RunInProgress
+from catalog.services import sync_run_now
+from catalog.sync.dispatch import WORK
 
 log = logging.getLogger(__name__)
 
@@ -23,12 +24,10 @@ def execute_run(run_id: int) -> str:
 
 def _scheduled(kind: str, options: dict) -> str:
     try:
-        run = run_claim(kind=kind, scope=scope_for(kind, options), options=options,
-                        triggered_by="schedule")
+        return sync_run_now(kind=kind, options=options, triggered_by="schedule").status
     except RunInProgress as exc:
         log.info("skipping scheduled %s sync: %s", kind, exc)
         return "skipped: already running"
-    return execute_run(run.pk)
 
 
 def tvmaze_sync_task(full: bool = False) -> str:

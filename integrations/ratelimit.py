@@ -8,6 +8,7 @@ call is allowed: pacing is the limiter's job, so it never raises to the caller.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import logging
 import os
@@ -117,23 +118,29 @@ def _sqlite_bucket(rates: list[Rate], path: str, table: str) -> SQLiteBucket:
     return SQLiteBucket(rates, conn, table, lock=lock)
 
 
-def _redis_bucket(rates: list[Rate], url: str, key: str) -> RedisBucket:
+def _redis_bucket(rates: list[Rate], url: str, key: str) -> tuple[RedisBucket, Any]:
+    """The bucket and a Redis lock that serialises check-and-record across processes: the
+    bucket stamps each call with the caller's clock before its round trip, so two processes
+    racing for the last slot could otherwise both be admitted."""
     import redis  # only needed when a Redis backend is configured
 
     client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
-    return RedisBucket.init(rates, client, key)
+    lock = client.lock(f"{key}:lock", timeout=5, blocking_timeout=10)
+    return RedisBucket.init(rates, client, key), lock
 
 
-def _make_bucket(upstream: str, rate_limit: RateLimit) -> AbstractBucket:
+def _make_bucket(upstream: str, rate_limit: RateLimit) -> tuple[AbstractBucket, Any]:
+    """The bucket and the cross-process lock its check-and-record needs (if any)."""
     rates = [Rate(rate_limit.calls, int(rate_limit.period * 1000) + _margin_ms(rate_limit.period))]
     backend = rate_limit.backend
     safe = re.sub(r"[^A-Za-z0-9_]", "_", upstream)
     if not backend:
-        return InMemoryBucket(rates)
+        return InMemoryBucket(rates), contextlib.nullcontext()
     if backend.startswith(("redis://", "rediss://", "unix://")):
         return _redis_bucket(rates, backend, f"mediasync:ratelimit:{safe}")
     path = backend.removeprefix("sqlite://").removeprefix("file://") or backend
-    return _sqlite_bucket(rates, path, f"rate_{safe}")
+    # The SQLite bucket holds its own file lock around check-and-record.
+    return _sqlite_bucket(rates, path, f"rate_{safe}"), contextlib.nullcontext()
 
 
 class SharedRateLimiter:
@@ -149,6 +156,7 @@ class SharedRateLimiter:
         self._lock = threading.Lock()
         self._bucket: AbstractBucket | None = None
         self._limiter: Limiter | None = None
+        self._shared_lock: Any = contextlib.nullcontext()
         self._broken_until = 0.0
         self._fallback: Limiter | None = None
 
@@ -167,9 +175,10 @@ class SharedRateLimiter:
         with self._lock:
             try:
                 bucket, limiter = self._shared()
-                if limiter.try_acquire(self._name, blocking=False):
-                    return 0
-                wait = bucket.waiting(RateItem(self._name, bucket.now()))
+                with self._shared_lock:
+                    if limiter.try_acquire(self._name, blocking=False):
+                        return 0
+                    wait = bucket.waiting(RateItem(self._name, bucket.now()))
             except Exception as exc:  # a broken backend must not stop syncs
                 return self._fallback_once(exc)
         return max(1, wait) if isinstance(wait, int) and wait >= 0 else 50
@@ -180,7 +189,7 @@ class SharedRateLimiter:
             if time.monotonic() < self._broken_until:
                 raise ConnectionError("shared rate-limit backend unavailable")
             try:
-                self._bucket = _make_bucket(self.upstream, self.rate_limit)
+                self._bucket, self._shared_lock = _make_bucket(self.upstream, self.rate_limit)
             except Exception:
                 self._broken_until = time.monotonic() + self.reconnect_after
                 raise

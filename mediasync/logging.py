@@ -6,6 +6,7 @@ import json
 import logging
 import re
 from datetime import UTC, datetime
+from typing import Any
 
 # Query parameters and headers that carry credentials upstream.
 _SECRET_PATTERN = re.compile(
@@ -33,7 +34,7 @@ class ScrubSecretsFilter(logging.Filter):
 class TextFormatter(logging.Formatter):
     """The plain format, with tracebacks scrubbed too (the filter only sees the message)."""
 
-    def formatException(self, ei) -> str:
+    def formatException(self, ei: Any) -> str:
         return scrub(super().formatException(ei))
 
 

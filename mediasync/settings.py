@@ -26,7 +26,10 @@ from mediasync.env import (
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 DATA_DIR = Path(envstr("DATA_DIR", str(BASE_DIR / "data"))).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+try:
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+except OSError as exc:
+    raise SettingsError(f"DATA_DIR: cannot create {DATA_DIR} ({exc.strerror})") from None
 
 
 def _secret_key() -> str:
@@ -35,15 +38,20 @@ def _secret_key() -> str:
     if key:
         return key
     path = DATA_DIR / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(50), encoding="utf-8")
-        path.chmod(0o600)
+    try:  # created private from the start, and only once even if two processes race
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(secrets.token_urlsafe(50))
     return path.read_text(encoding="utf-8").strip()
 
 
 SECRET_KEY = _secret_key()
 DEBUG = envbool("DEBUG", False)
-ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+# Loopback names are always allowed: the container healthcheck asks for /health on them.
+ALLOWED_HOSTS = [*envlist("ALLOWED_HOSTS", []), "localhost", "127.0.0.1", "[::1]"]
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 PORT = envint("PORT", 8000, minimum=1)
 if PORT > 65535:

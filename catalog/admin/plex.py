@@ -10,6 +10,7 @@ from catalog.admin.actions import confirm, enqueue_each
 from catalog.admin.secrets import secret_form
 from catalog.admin.site import ReadOnlyAdmin, RoleAdmin, site
 from catalog.models import MediaItem, PathMapping, PlexLibrary, PlexServer, PlexShow, SyncRun
+from catalog.services import items_mark_deleted, items_purge_deleted
 
 
 class PathMappingInline(admin.TabularInline):
@@ -93,7 +94,7 @@ class MediaItemAdmin(ReadOnlyAdmin):
             self, request, queryset.filter(state=MediaItem.State.MISSING),
             action="mark_missing_deleted",
             question="Mark these missing items as deleted, without waiting for the retention?",
-            apply=lambda qs: qs.update(state=MediaItem.State.DELETED),
+            apply=items_mark_deleted,
             done="{count} missing item(s) marked deleted.",
         )
 
@@ -103,7 +104,7 @@ class MediaItemAdmin(ReadOnlyAdmin):
             self, request, queryset.filter(state=MediaItem.State.DELETED),
             action="purge_deleted",
             question="Remove these deleted items from the database for good?",
-            apply=lambda qs: qs.delete()[0],
+            apply=items_purge_deleted,
             done="{count} deleted item(s) purged.",
         )
 

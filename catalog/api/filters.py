@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import django_filters as filters
+from django.db.models import QuerySet
 
 from catalog.models import (
     Decision,
@@ -28,7 +29,7 @@ class ShowFilterSet(filters.FilterSet):
         fields = ["tvmaze_id", "tvdb_id", "imdb_id", "tmdb_id", "status", "language", "country",
                   "type", "tmdb_status", "loading_status", "network", "web_channel"]
 
-    def filter_genre(self, queryset, name, value):  # type: ignore[no-untyped-def]
+    def filter_genre(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         # JSON containment is not portable to SQLite; a quoted substring match is.
         return queryset.filter(genres__icontains=f'"{value}"')
 

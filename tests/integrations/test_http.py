@@ -232,7 +232,7 @@ def test_it_waits_as_long_as_retry_after_asks(echo: _Echo, fast_config: MakeConf
     client = HttpClient(fast_config("tvmaze", echo.url))
     started = time.monotonic()
     assert client.get_json("/shows") == {"path": "/shows"}
-    assert 1.0 <= time.monotonic() - started < 2.5
+    assert 1.0 <= time.monotonic() - started < 5.0  # generous: a loaded CI machine is slow
 
 
 def test_it_caps_a_huge_retry_after_at_backoff_max(echo: _Echo, fast_config: MakeConfig) -> None:
@@ -240,7 +240,7 @@ def test_it_caps_a_huge_retry_after_at_backoff_max(echo: _Echo, fast_config: Mak
     client = HttpClient(fast_config("tvmaze", echo.url, backoff_max=1.0))
     started = time.monotonic()
     assert client.get_json("/shows") == {"path": "/shows"}
-    assert time.monotonic() - started < 2.5
+    assert time.monotonic() - started < 5.0  # far below the hour asked for
 
 
 def test_it_applies_the_default_read_timeout(echo: _Echo, fast_config: MakeConfig) -> None:
@@ -249,7 +249,7 @@ def test_it_applies_the_default_read_timeout(echo: _Echo, fast_config: MakeConfi
     started = time.monotonic()
     with pytest.raises(TransientError, match="timed out"):
         client.get_json("/shows")
-    assert time.monotonic() - started < 0.9
+    assert time.monotonic() - started < 0.95  # the 1 s delay was never waited out
 
 
 def test_it_reports_a_refused_connection_as_transient(fast_config: MakeConfig) -> None:

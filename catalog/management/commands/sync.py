@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from catalog.jobs import job_execute
-from catalog.models import PlexLibrary, SyncRun
-from catalog.runs import RunInProgress, run_claim, run_counts
-from catalog.sync.dispatch import WORK, scope_for
+from catalog.models import SyncRun
+from catalog.runs import RunInProgress, run_counts
+from catalog.services import plex_libraries_select, sync_run_now
 
 
 class Command(BaseCommand):
@@ -32,46 +33,38 @@ class Command(BaseCommand):
                            help="print the summary as one JSON object on the last line")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        self._show_progress()
-        if options["source"] == "tvmaze":
-            if options["max_pages"] is not None and options["max_pages"] < 1:
-                raise CommandError("--max-pages must be at least 1")
-            runs = [self._run(SyncRun.Kind.TVMAZE, {"full": options["full"],
-                                                    "max_pages": options["max_pages"]})]
-        else:
-            runs = []
-            for lib in self._libraries(options):
-                try:
-                    runs.append(self._run(SyncRun.Kind.PLEX,
-                                          {"library_id": lib.pk, "deep": options["deep"]}))
-                except CommandError as exc:  # one library busy: say so, scan the others
-                    self.stderr.write(f"{lib}: {exc}")
-            if not runs:
-                raise CommandError("every matching library is already being scanned")
+        with self._progress_to_stderr():
+            runs = self._tvmaze(options) if options["source"] == "tvmaze" else self._plex(options)
         self._report(runs, as_json=options["json"])
 
-    def _libraries(self, options: dict[str, Any]) -> list[PlexLibrary]:
-        libraries = PlexLibrary.objects.filter(enabled=True, server__enabled=True)
-        if options["server"]:
-            libraries = libraries.filter(server__name=options["server"])
-        if options["library"]:
-            libraries = libraries.filter(key=options["library"])
-        found = list(libraries.select_related("server"))
-        if not found:
+    def _tvmaze(self, options: dict[str, Any]) -> list[SyncRun]:
+        if options["max_pages"] is not None and options["max_pages"] < 1:
+            raise CommandError("--max-pages must be at least 1")
+        return [self._run(SyncRun.Kind.TVMAZE,
+                          {"full": options["full"], "max_pages": options["max_pages"]})]
+
+    def _plex(self, options: dict[str, Any]) -> list[SyncRun]:
+        libraries = plex_libraries_select(server=options["server"], key=options["library"])
+        if not libraries:
             raise CommandError("no enabled Plex library matches (run discovery first?)")
-        return found
+        runs = []
+        for library in libraries:
+            try:
+                runs.append(self._run(SyncRun.Kind.PLEX,
+                                      {"library_id": library.pk, "deep": options["deep"]}))
+            except CommandError as exc:  # one library busy: say so, scan the others
+                self.stderr.write(f"{library}: {exc}")
+        if not runs:
+            raise CommandError("every matching library is already being scanned")
+        return runs
 
     def _run(self, kind: str, options: dict[str, Any]) -> SyncRun:
         try:
-            run = run_claim(kind=kind, scope=scope_for(kind, options), options=options,
-                            triggered_by="command")
+            return sync_run_now(kind=kind, options=options, triggered_by="command")
         except RunInProgress as exc:
             raise CommandError(str(exc)) from None
-        work, upstream = WORK[kind]
-        return job_execute(run, work, upstream=upstream)
 
     def _report(self, runs: list[SyncRun], *, as_json: bool) -> None:
-        failed = [r for r in runs if r.status != SyncRun.Status.SUCCEEDED]
         for run in runs:
             counts = run_counts(run)
             if as_json:
@@ -81,12 +74,21 @@ class Command(BaseCommand):
                     f"{run.kind} {run.scope}: {run.status} — processed {run.processed}, "
                     f"changed {run.changed}, skipped {run.skipped}, errors {run.errors}, "
                     f"requests {run.requests}")
+        failed = [r for r in runs if r.status != SyncRun.Status.SUCCEEDED]
         if failed:
             raise CommandError(f"sync failed: {failed[0].error or failed[0].status}")
 
-    def _show_progress(self) -> None:
+    @contextmanager
+    def _progress_to_stderr(self) -> Iterator[None]:
+        """Show each committed page's progress line while the command runs."""
         handler = logging.StreamHandler(self.stderr._out)
         handler.setFormatter(logging.Formatter("%(message)s"))
         logger = logging.getLogger("catalog.progress")
+        level = logger.level
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
+        try:
+            yield
+        finally:
+            logger.removeHandler(handler)
+            logger.setLevel(level)

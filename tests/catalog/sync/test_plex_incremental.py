@@ -14,6 +14,7 @@ from tests.catalog.sync.plex_fixtures import (
     LEAVES,
     LISTING,
     T0,
+    expected_state,
     item_rows,
     library_for,
     scan,
@@ -83,7 +84,7 @@ def test_it_catches_an_added_episode_with_one_expansion(fake, library):
     assert fake.count_prefix(LEAVES) == 1 and done.summary["expanded_shows"] == 1
     item = MediaItem.objects.get(library=library, rating_key=new_rk)
     assert (item.first_seen_at, item.plex_show.rating_key) == (T1, str(show.rk))
-    assert item.state in ("active", "unavailable")
+    assert item.state == expected_state(fake.records[int(new_rk)], "/data/tv")
     assert done.summary["created"] == 1 and done.summary["missing_promoted"] == 0
 
 
