@@ -28,13 +28,11 @@ def job_execute(run: SyncRun, work: Work, *, upstream: str) -> SyncRun:
     whatever was committed page by page stays. A run someone else already started is left
     alone, so a task delivered twice does its work once.
     """
-    if not run_start(run):
+    if not run_start(run, event={"event": f"{run.kind}_start", "scope": run.scope}):
         log.info("run %s is already taken (%s); nothing to do", run.pk, run.status)
         run.refresh_from_db()
         return run
     before = metrics.snapshot()
-    event = {"event": f"{run.kind}_start", "scope": run.scope}
-    run.events = [*run.events, event]
     try:
         summary = work(run)
     except RunLost as exc:
@@ -57,3 +55,11 @@ def job_execute(run: SyncRun, work: Work, *, upstream: str) -> SyncRun:
         requests=_requests_since(before, upstream))
     return run_finish(run, status=status, summary=summary, error=error,
                       event={"event": f"{run.kind}_done", "status": status, **summary})
+
+
+def job_run(run: SyncRun) -> SyncRun:
+    """Execute a claimed run with the orchestrator its kind names."""
+    from catalog.sync.dispatch import WORK  # dispatch builds clients; keep jobs import-light
+
+    work, upstream = WORK[run.kind]
+    return job_execute(run, work, upstream=upstream)

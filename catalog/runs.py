@@ -81,14 +81,19 @@ def run_claim(*, kind: str, scope: str, options: dict | None = None,
     raise RunInProgress(SyncRun.objects.filter(kind=kind, scope=scope).first())
 
 
-def run_start(run: SyncRun) -> bool:
-    """Move a queued (or stale running) run to running; False if someone else has it."""
+def run_start(run: SyncRun, *, event: dict | None = None) -> bool:
+    """Move a queued (or stale running) run to running, recording ``event`` with it; False
+    if someone else has it."""
     now = timezone.now()
+    fields: dict[str, Any] = {"status": SyncRun.Status.RUNNING, "started_at": now,
+                              "heartbeat_at": now}
+    if event is not None:
+        fields["events"] = _with_event(run, event)
     won = SyncRun.objects.filter(
         Q(status=SyncRun.Status.QUEUED)
         | Q(status=SyncRun.Status.RUNNING, heartbeat_at__lt=_stale_cutoff()),
         pk=run.pk,
-    ).update(status=SyncRun.Status.RUNNING, started_at=now, heartbeat_at=now)
+    ).update(**fields)
     if won:
         run.refresh_from_db()
     return bool(won)

@@ -9,10 +9,10 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django_q.tasks import async_task
 
-from catalog.jobs import job_execute
+from catalog.jobs import job_run
 from catalog.models import MediaItem, PlexLibrary, SyncRun
 from catalog.runs import run_claim, run_finish
-from catalog.sync.dispatch import WORK, scope_for
+from catalog.sync.dispatch import scope_for
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +37,8 @@ def sync_enqueue(*, kind: str, options: dict[str, Any], triggered_by: str) -> Sy
     Inside an outer transaction the hand-off waits for its commit, so that a worker never
     looks for a run it cannot see yet.
     """
-    with transaction.atomic():
-        run = run_claim(kind=kind, scope=scope_for(kind, options), options=options,
-                        triggered_by=triggered_by)
+    run = run_claim(kind=kind, scope=scope_for(kind, options), options=options,
+                    triggered_by=triggered_by)
     if transaction.get_connection().in_atomic_block:
         transaction.on_commit(lambda: _enqueue(run), robust=True)
     else:
@@ -50,10 +49,8 @@ def sync_enqueue(*, kind: str, options: dict[str, Any], triggered_by: str) -> Sy
 def sync_run_now(*, kind: str, options: dict[str, Any], triggered_by: str) -> SyncRun:
     """Claim a run and execute it in this process (commands, schedules); RunInProgress if
     one is active."""
-    run = run_claim(kind=kind, scope=scope_for(kind, options), options=options,
-                    triggered_by=triggered_by)
-    work, upstream = WORK[kind]
-    return job_execute(run, work, upstream=upstream)
+    return job_run(run_claim(kind=kind, scope=scope_for(kind, options), options=options,
+                             triggered_by=triggered_by))
 
 
 def plex_libraries_select(*, server: str | None = None, key: str | None = None

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from catalog.jobs import job_execute
+from catalog.jobs import job_run
 from catalog.models import PlexLibrary, SyncRun
 from catalog.runs import RunInProgress
 from catalog.services import sync_run_now
-from catalog.sync.dispatch import WORK
 
 log = logging.getLogger(__name__)
 
@@ -18,8 +17,7 @@ def execute_run(run_id: int) -> str:
     run = SyncRun.objects.filter(pk=run_id).first()
     if run is None:
         return f"run {run_id} no longer exists"
-    work, upstream = WORK[run.kind]
-    return job_execute(run, work, upstream=upstream).status
+    return job_run(run).status
 
 
 def _scheduled(kind: str, options: dict) -> str:

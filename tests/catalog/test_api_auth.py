@@ -52,3 +52,13 @@ def test_it_sends_anonymous_dashboard_visitors_to_the_login_page(client):
 def test_it_refuses_the_dashboard_to_role_less_accounts(roleless, client):
     client.force_login(roleless)
     assert client.get("/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_it_locks_the_token_endpoint_after_repeated_failures(viewer):
+    client = APIClient()
+    for _ in range(5):
+        client.post("/api/auth/token/", {"username": "vera", "password": "wrong"})
+    response = client.post("/api/auth/token/", {"username": "vera", "password": PASSWORD})
+    assert response.status_code == 400
+    assert "token" not in response.json()

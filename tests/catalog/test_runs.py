@@ -84,3 +84,19 @@ def test_it_records_an_unexpected_error_without_its_message():
     finished = job_execute(run, crashes, upstream="tvmaze")
     assert finished.status == SyncRun.Status.FAILED
     assert finished.error == "internal error: RuntimeError"
+
+
+@pytest.mark.django_db
+def test_it_records_the_start_event_when_the_run_starts():
+    run = run_claim(kind="tvmaze", scope="catalog")
+    assert run_start(run, event={"event": "tvmaze_start"})
+    stored = SyncRun.objects.get(pk=run.pk).events
+    assert [e["event"] for e in stored] == ["tvmaze_start"] and "at" in stored[0]
+
+
+@pytest.mark.django_db
+def test_it_lets_different_libraries_scan_side_by_side():
+    first = run_claim(kind="plex", scope="library:1")
+    second = run_claim(kind="plex", scope="library:2")
+    assert run_start(first) and run_start(second)
+    assert SyncRun.objects.filter(status=SyncRun.Status.RUNNING).count() == 2

@@ -103,8 +103,10 @@ def test_it_fetches_and_updates_exactly_the_changed_shows(fake, new_run, tvmaze_
     fake.set_now(START + 3600)
     fake.change(changed)
     fake.reset_counts()
-    _, summary = _run(new_run, client, now=datetime.fromtimestamp(START + 7200, tz=UTC))
+    run, summary = _run(new_run, client, now=datetime.fromtimestamp(START + 7200, tz=UTC))
     assert summary["mode"] == "incremental" and summary["since"] == "day"
+    run.refresh_from_db()
+    assert run.total == len(changed)  # known once the updates feed is compared
     assert fake.counts["GET /shows/:id"] == len(changed)
     assert fake.counts["GET /updates/shows"] == 1
     after = {s.tvmaze_id: s.updated_at for s in Show.objects.all()}
