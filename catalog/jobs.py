@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Callable
+import signal
+import threading
+from collections.abc import Callable, Iterator
 from typing import Any
 
+from django.conf import settings
+
 from catalog.models import SyncRun
-from catalog.runs import RunLost, run_finish, run_start
+from catalog.runs import Heartbeat, RunCancelled, RunLost, run_finish, run_start
 from integrations import metrics
 from integrations.errors import UpstreamError
 
@@ -16,9 +21,30 @@ log = logging.getLogger(__name__)
 Work = Callable[[SyncRun], dict[str, Any]]
 
 
+class Interrupted(BaseException):
+    """SIGTERM (a deploy, or django-q2's timeout) arrived while a run was working."""
+
+
 def _requests_since(before: dict[str, dict[str, int]], upstream: str) -> int:
     after = metrics.snapshot().get(upstream, {}).get("requests", 0)
     return after - before.get(upstream, {}).get("requests", 0)
+
+
+def _raise_interrupted(signum: int, _frame: Any) -> None:
+    raise Interrupted(f"stopped by signal {signum}")
+
+
+@contextlib.contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """Turn SIGTERM into an exception so the run is closed before the process ends."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_interrupted)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def job_execute(run: SyncRun, work: Work, *, upstream: str) -> SyncRun:
@@ -26,35 +52,51 @@ def job_execute(run: SyncRun, work: Work, *, upstream: str) -> SyncRun:
 
     An upstream error past its retries fails the run with its one-line (secret-free) message;
     whatever was committed page by page stays. A run someone else already started is left
-    alone, so a task delivered twice does its work once.
+    alone, so a task delivered twice does its work once. While the work runs, a heartbeat
+    renews the lease; SIGTERM or Ctrl-C fail the run and release its scope at once.
     """
     if not run_start(run, event={"event": f"{run.kind}_start", "scope": run.scope}):
         log.info("run %s is already taken (%s); nothing to do", run.pk, run.status)
         run.refresh_from_db()
         return run
     before = metrics.snapshot()
+    beat = Heartbeat(run, every=settings.RUN_HEARTBEAT_SECONDS,
+                     extra=lambda: {"requests": _requests_since(before, upstream)})
+    summary: dict[str, Any] = {}
     try:
-        summary = work(run)
+        with _sigterm_interrupts(), beat:
+            summary = work(run)
     except RunLost as exc:
         log.warning("%s; stopping", exc)
-        run.refresh_from_db()
+        run_finish(run, status=SyncRun.Status.FAILED, error="lost its lease")
         return run
+    except RunCancelled:
+        status, error = SyncRun.Status.CANCELLED, _cancel_note(run)
     except UpstreamError as exc:
         log.warning("run %s failed: %s", run.pk, exc)
-        status, summary, error = SyncRun.Status.FAILED, {}, str(exc)
+        status, error = SyncRun.Status.FAILED, str(exc)
     except Exception as exc:
         log.exception("run %s crashed", run.pk)
-        status, summary, error = SyncRun.Status.FAILED, {}, f"internal error: {type(exc).__name__}"
-    except BaseException:
-        # Ctrl-C or a worker being stopped: release the scope now, then stop as asked.
-        run_finish(run, status=SyncRun.Status.FAILED, error="interrupted")
+        status, error = SyncRun.Status.FAILED, f"internal error: {type(exc).__name__}"
+    except BaseException as exc:
+        # Ctrl-C, SIGTERM or a worker being stopped: release the scope now, then stop.
+        note = str(exc) if isinstance(exc, Interrupted) else ""
+        run_finish(run, status=SyncRun.Status.FAILED,
+                   error=f"interrupted: {note}" if note else "interrupted")
         raise
     else:
         status, error = SyncRun.Status.SUCCEEDED, ""
-    SyncRun.objects.filter(pk=run.pk, status=SyncRun.Status.RUNNING).update(
+    SyncRun.objects.filter(pk=run.pk, status=SyncRun.Status.RUNNING,
+                           owner_token=run.owner_token).update(
         requests=_requests_since(before, upstream))
     return run_finish(run, status=status, summary=summary, error=error,
                       event={"event": f"{run.kind}_done", "status": status, **summary})
+
+
+def _cancel_note(run: SyncRun) -> str:
+    row = SyncRun.objects.filter(pk=run.pk).values("cancel_requested_by").first() or {}
+    by = row.get("cancel_requested_by")
+    return f"cancelled by {by}" if by else "cancelled"
 
 
 def job_run(run: SyncRun) -> SyncRun:

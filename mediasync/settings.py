@@ -158,6 +158,10 @@ Q_CLUSTER = {
     "label": "Task queue",
     "poll": 1,
 }
+# A run holds a lease on its scope, renewed by a heartbeat thread; an owner that stops renewing
+# (another host) or whose process is gone (this host) is replaced at once.
+RUN_LEASE_SECONDS = envint("RUN_LEASE_SECONDS", 60, minimum=5)
+RUN_HEARTBEAT_SECONDS = envfloat("RUN_HEARTBEAT_SECONDS", 5.0, minimum=0.0)
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:

@@ -28,3 +28,5 @@ if REDIS_URL:  # noqa: F405
 # A file, not memory, so that a real qcluster subprocess can share the test database.
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": os.path.join(DATA_DIR, "test.sqlite3")}  # noqa: F405
+# No heartbeat threads unless a test (or a subprocess it starts) asks for them.
+RUN_HEARTBEAT_SECONDS = float(os.environ.get("RUN_HEARTBEAT_SECONDS", "0"))

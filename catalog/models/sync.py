@@ -10,7 +10,8 @@ class SyncRun(models.Model):
     """One row per job run: progress bar, history, lock and metrics source.
 
     The partial unique constraint on (kind, scope) over active runs is the lock: a second
-    trigger of the same sync cannot insert its row while one is queued or running.
+    trigger of the same sync cannot insert its row while one is queued or running. A running
+    run names its owner process and holds a lease its heartbeat renews (``catalog.runs``).
     """
 
     class Kind(models.TextChoices):
@@ -37,6 +38,14 @@ class SyncRun(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # The owner and its lease: who runs it now, and until when it may be presumed alive.
+    owner_host = models.CharField(max_length=100, blank=True, default="")
+    owner_pid = models.PositiveIntegerField(null=True, blank=True)
+    owner_started = models.BigIntegerField(null=True, blank=True)
+    owner_token = models.CharField(max_length=32, blank=True, default="")
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    cancel_requested_at = models.DateTimeField(null=True, blank=True)
+    cancel_requested_by = models.CharField(max_length=150, blank=True, default="")
     processed = models.PositiveIntegerField(default=0)
     changed = models.PositiveIntegerField(default=0)
     skipped = models.PositiveIntegerField(default=0)

@@ -7,6 +7,9 @@ first uncommitted page. Nothing here builds a URL or parses a payload.
 
 from __future__ import annotations
 
+import math
+import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,6 +30,7 @@ from integrations.values.tvmaze import TvmazeShow
 CURSOR_KEY = "tvmaze"
 IDS_PER_INDEX_PAGE = 250
 FETCH_BATCH = 250
+PAGE_SECONDS = 5.0
 MAX_REPORTED_REJECTS = 50
 # The smallest updates window that covers the gap since the last success (with an hour spare).
 WINDOWS: tuple[tuple[str, timedelta], ...] = (
@@ -81,31 +85,48 @@ def tvmaze_sync(run: SyncRun, client: TvmazeClient, *, full: bool = False,
 
 
 def _commit(run: SyncRun, outcome: Outcome, cursor: dict[str, Any], page: Page[TvmazeShow],
-            *, label: str, skipped: int = 0) -> None:
-    """Write one page and its checkpoint in one transaction, then report progress."""
+            *, label: str, skipped: int = 0, counted: int | None = None) -> None:
+    """Write one page, its checkpoint and the run's progress in one transaction.
+
+    ``counted`` is how many of the page's shows count towards the run's total (the tail of an
+    incremental run re-reads known ids that the total does not include).
+    """
+    processed = len(page.items) + len(page.rejects) if counted is None else counted
     with transaction.atomic():
         written: PageWrite = shows_write_page(page.items)
         if page.items:
             cursor["highest_id"] = max(cursor.get("highest_id", 0), *(s.id for s in page.items))
         cursor_set(CURSOR_KEY, cursor)
+        run_progress(run, processed=processed, changed=written.changed,
+                     skipped=written.unchanged + skipped, errors=len(page.rejects),
+                     total=_total_covering(run, processed),
+                     event={"event": "page_progress", "page": label, "changed": written.changed})
     outcome.pages += 1
     outcome.created += written.created
     outcome.updated += written.updated
     outcome.conflicts.extend(written.conflicts)
     outcome.rejects.extend(f"{r.ref}: {r.reason}" for r in page.rejects)
-    run_progress(run, processed=len(page.items) + len(page.rejects), changed=written.changed,
-                 skipped=written.unchanged + skipped, errors=len(page.rejects),
-                 event={"event": "page_progress", "page": label, "changed": written.changed})
+
+
+def _total_covering(run: SyncRun, processed: int) -> int | None:
+    """Keep processed <= total: the feed that sized the run may lag the index by a day."""
+    if run.total is None or run.processed + processed <= run.total:
+        return None
+    return run.processed + processed
 
 
 def _walk_pages(run: SyncRun, client: TvmazeClient, cursor: dict[str, Any], outcome: Outcome,
-                start: int, max_pages: int | None) -> bool:
-    """Commit index pages from ``start`` until the 404 end; False if stopped by max_pages."""
+                start: int, max_pages: int | None, *, above: int = -1) -> bool:
+    """Commit index pages from ``start`` until the 404 end; False if stopped by max_pages.
+
+    Only shows with an id above ``above`` count towards the run's total.
+    """
     for number, page in client.iter_index_pages(start):
         if page is None:
             return True
         cursor["next_page"] = number + 1
-        _commit(run, outcome, cursor, page, label=str(number))
+        counted = None if above < 0 else sum(1 for s in page.items if s.id > above)
+        _commit(run, outcome, cursor, page, label=str(number), counted=counted)
         if max_pages is not None and outcome.pages >= max_pages:
             return False
     return True
@@ -118,6 +139,10 @@ def _walk(run: SyncRun, client: TvmazeClient, cursor: dict[str, Any], started: d
     if restart or cursor.get("next_page") is None:
         cursor.update(next_page=0, walk_started_at=started.isoformat())
     start = cursor["next_page"]
+    # The updates feed without ``since`` lists every show id: one request sizes the walk.
+    remaining = sum(1 for show_id in client.updates() if show_id >= start * IDS_PER_INDEX_PAGE)
+    with transaction.atomic():
+        run_progress(run, total=remaining, event={"event": "walk", "from_page": start})
     outcome.complete = _walk_pages(run, client, cursor, outcome, start, max_pages)
     if outcome.complete:
         cursor.update(next_page=None, initial_complete=True,
@@ -140,19 +165,27 @@ def _changed_ids(updates: dict[int, int], highest: int) -> list[int]:
     return changed
 
 
-def _fetch_batch(client: TvmazeClient, ids: tuple[int, ...]) -> tuple[Page[TvmazeShow], int]:
-    """Fetch shows one by one; gone ones are skipped, malformed ones rejected."""
+def _fetch_groups(client: TvmazeClient, ids: Sequence[int], *, size: int = FETCH_BATCH,
+                  seconds: float = PAGE_SECONDS) -> Iterator[tuple[Page[TvmazeShow], int]]:
+    """Fetch shows one by one, yielding a page (and how many were gone) every ``size`` ids or
+    every ``seconds``: fetching is paced by the rate limit (20 calls per 10 s upstream), and a
+    fixed batch would leave the progress bar still for minutes. Malformed shows are rejected.
+    """
     shows: list[TvmazeShow] = []
     rejects: list[Reject] = []
     gone = 0
-    for show_id in ids:
+    opened = time.monotonic()
+    for n, show_id in enumerate(ids, 1):
         try:
             shows.append(client.show(show_id))
         except NotFoundError:
             gone += 1
         except InvalidError as exc:
             rejects.append(Reject(ref=str(show_id), reason=exc.message))
-    return Page(items=tuple(shows), cursor=None, rejects=tuple(rejects)), gone
+        if (len(shows) + len(rejects) + gone >= size or n == len(ids)
+                or time.monotonic() - opened >= seconds):
+            yield Page(items=tuple(shows), cursor=None, rejects=tuple(rejects)), gone
+            shows, rejects, gone, opened = [], [], 0, time.monotonic()
 
 
 def _increment(run: SyncRun, client: TvmazeClient, cursor: dict[str, Any], since: str,
@@ -162,16 +195,20 @@ def _increment(run: SyncRun, client: TvmazeClient, cursor: dict[str, Any], since
     updates = client.updates(since)
     highest = cursor.get("highest_id", 0)
     changed = _changed_ids(updates, highest)
-    run_progress(run, total=len(changed),
-                 event={"event": "updates", "since": since, "changed": len(changed)})
-    for ids in batched(changed, FETCH_BATCH):
-        page, gone = _fetch_batch(client, ids)
-        _commit(run, outcome, cursor, page, label=f"ids {ids[0]}-{ids[-1]}", skipped=gone)
+    new = sum(1 for show_id in updates if show_id > highest)
+    with transaction.atomic():
+        run_progress(run, total=len(changed) + new,
+                     event={"event": "updates", "since": since, "changed": len(changed)})
+    for page, gone in _fetch_groups(client, changed):
+        label = f"ids {page.items[0].id if page.items else '-'}"
+        _commit(run, outcome, cursor, page, label=label, skipped=gone,
+                counted=len(page.items) + len(page.rejects) + gone)
     # Should the walk past the highest id be interrupted, its resumption must not claim more
     # than this run covered: it completes with the previous success time.
     cursor["walk_started_at"] = cursor.get("last_success_at")
     start = (highest + 1) // IDS_PER_INDEX_PAGE
-    outcome.complete = _walk_pages(run, client, cursor, outcome, start, max_pages)
+    outcome.complete = _walk_pages(run, client, cursor, outcome, start, max_pages,
+                                   above=highest)
     if outcome.complete:
         cursor.pop("walk_started_at", None)
         cursor.update(next_page=None, last_success_at=started.isoformat())
@@ -181,7 +218,8 @@ def _increment(run: SyncRun, client: TvmazeClient, cursor: dict[str, Any], since
 
 def tvmaze_refresh(client: TvmazeClient, tvmaze_ids: list[int]) -> dict[str, Any]:
     """Re-fetch a few shows now (an operator's "refresh" action), written as one page."""
-    page, gone = _fetch_batch(client, tuple(tvmaze_ids))
+    page, gone = next(_fetch_groups(client, tvmaze_ids, size=len(tvmaze_ids),
+                                    seconds=math.inf), (Page(items=(), cursor=None), 0))
     with transaction.atomic():
         written = shows_write_page(page.items)
     return {"fetched": len(page.items), "changed": written.changed, "gone": gone,

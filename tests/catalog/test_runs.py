@@ -36,10 +36,11 @@ def test_it_starts_a_run_exactly_once():
 
 
 @pytest.mark.django_db
-def test_it_takes_over_a_stale_run_and_stops_the_old_worker():
+def test_it_takes_over_a_run_whose_lease_expired_and_stops_the_old_worker():
     old = run_claim(kind="tvmaze", scope="catalog")
     run_start(old)
-    SyncRun.objects.filter(pk=old.pk).update(heartbeat_at=timezone.now() - timedelta(hours=1))
+    SyncRun.objects.filter(pk=old.pk).update(
+        owner_host="another-host", lease_expires_at=timezone.now() - timedelta(seconds=1))
     new = run_claim(kind="tvmaze", scope="catalog")
     assert SyncRun.objects.get(pk=old.pk).status == SyncRun.Status.FAILED
     with pytest.raises(RunLost):

@@ -1,0 +1,239 @@
+"""SyncRun lifecycle: claim (the lock), start (take ownership), progress, cancel, finish.
+
+The lock is the partial unique constraint on active runs of one (kind, scope): whoever inserts
+the row owns the scope. Starting is a conditional UPDATE whose row count says who won, so a
+task that django-q2 hands out twice runs once. A started run names its owner and holds a lease;
+every page's transaction renews it with a conditional UPDATE on the owner's token, so a worker
+that lost its run (taken over, cancelled) can never commit another page.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from catalog.models import SyncRun
+from catalog.runs.owner import owner_is_dead, owner_new, owner_register, owner_release
+
+progress_log = logging.getLogger("catalog.progress")
+
+MAX_EVENTS = 50
+
+
+class RunInProgress(Exception):
+    """Another run of the same kind and scope is queued or running."""
+
+    def __init__(self, run: SyncRun) -> None:
+        super().__init__(
+            f"a {run.kind} sync of {run.scope!r} is already {run.status} (run {run.pk})"
+        )
+        self.run = run
+
+
+class RunLost(Exception):
+    """This worker no longer owns the run (its owner was declared dead and replaced)."""
+
+
+class RunCancelled(Exception):
+    """An operator asked the run to stop; raised at the next page boundary."""
+
+
+def lease_until(now: datetime | None = None) -> datetime:
+    return (now or timezone.now()) + timedelta(seconds=settings.RUN_LEASE_SECONDS)
+
+
+def _queue_lease(now: datetime) -> datetime:
+    # A queued run waits for a worker; the broker hands its task out again after ``retry``.
+    return now + timedelta(seconds=int(settings.Q_CLUSTER.get("retry", 600)))
+
+
+def with_event(run: SyncRun, event: dict) -> list[dict]:
+    """Append an event, keeping the first (the run's start) and the latest ones."""
+    events = [*run.events, {"at": timezone.now().isoformat(), **event}]
+    if len(events) > MAX_EVENTS:
+        events = [events[0], *events[-(MAX_EVENTS - 1):]]
+    return events
+
+
+def run_abandoned_reason(run: SyncRun, now: datetime | None = None) -> str | None:
+    """Why an active run's owner is gone, or None while it may still live."""
+    now = now or timezone.now()
+    expired = run.lease_expires_at is None or run.lease_expires_at < now
+    if run.status == SyncRun.Status.QUEUED:
+        return "no worker picked it up in time" if expired else None
+    if run.status != SyncRun.Status.RUNNING:
+        return None
+    if owner_is_dead(host=run.owner_host, pid=run.owner_pid, started=run.owner_started,
+                     token=run.owner_token):
+        return f"its worker (pid {run.owner_pid} on {run.owner_host}) is gone"
+    return "its lease expired" if expired else None
+
+
+def runs_reap(*, kind: str | None = None, scope: str | None = None) -> int:
+    """Fail the active runs whose owner is gone, releasing their scopes; returns how many."""
+    active = SyncRun.objects.filter(status__in=SyncRun.ACTIVE)
+    if kind is not None:
+        active = active.filter(kind=kind)
+    if scope is not None:
+        active = active.filter(scope=scope)
+    reaped = 0
+    for run in active:
+        reason = run_abandoned_reason(run)
+        if reason is None:
+            continue
+        reaped += SyncRun.objects.filter(
+            pk=run.pk, status=run.status, owner_token=run.owner_token
+        ).update(status=SyncRun.Status.FAILED, finished_at=timezone.now(),
+                 error=f"abandoned: {reason}",
+                 events=with_event(run, {"event": "abandoned", "reason": reason}))
+    return reaped
+
+
+def run_claim(*, kind: str, scope: str, options: dict | None = None,
+              triggered_by: str = "") -> SyncRun:
+    """Create the queued run that locks (kind, scope), or raise RunInProgress.
+
+    An active run whose owner is gone is failed first, so a killed sync never blocks its
+    scope beyond the instant it is noticed.
+    """
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                now = timezone.now()
+                return SyncRun.objects.create(
+                    kind=kind, scope=scope, options=options or {}, triggered_by=triggered_by,
+                    heartbeat_at=now, lease_expires_at=_queue_lease(now),
+                )
+        except IntegrityError:
+            if attempt == 0 and runs_reap(kind=kind, scope=scope):
+                continue
+            active = SyncRun.objects.filter(kind=kind, scope=scope,
+                                            status__in=SyncRun.ACTIVE).first()
+            if active is None:  # it finished between our insert and this read
+                continue
+            raise RunInProgress(active) from None
+    raise RunInProgress(SyncRun.objects.filter(kind=kind, scope=scope).first())
+
+
+def run_start(run: SyncRun, *, event: dict | None = None) -> bool:
+    """Make this process the owner of a queued run (or of a running one whose owner is gone,
+    when its task is handed out again); False if someone else has it."""
+    row = SyncRun.objects.filter(pk=run.pk).first()
+    if row is None:
+        return False
+    if row.status == SyncRun.Status.QUEUED:
+        claimable = Q(status=SyncRun.Status.QUEUED)
+    elif row.status == SyncRun.Status.RUNNING and run_abandoned_reason(row):
+        claimable = Q(status=SyncRun.Status.RUNNING, owner_token=row.owner_token)
+    else:
+        return False
+    owner = owner_new()
+    now = timezone.now()
+    fields: dict[str, Any] = {
+        "status": SyncRun.Status.RUNNING, "started_at": now, "heartbeat_at": now,
+        "lease_expires_at": lease_until(now), "owner_host": owner.host,
+        "owner_pid": owner.pid, "owner_started": owner.started, "owner_token": owner.token,
+    }
+    if event is not None:
+        fields["events"] = with_event(row, event)
+    owner_register(owner.token)
+    if not SyncRun.objects.filter(claimable, pk=run.pk).update(**fields):
+        owner_release(owner.token)
+        return False
+    run.refresh_from_db()
+    return True
+
+
+def _why_not_ours(run: SyncRun) -> Exception:
+    row = SyncRun.objects.filter(pk=run.pk).first()
+    if (row is not None and row.status == SyncRun.Status.RUNNING
+            and row.owner_token == run.owner_token and row.cancel_requested_at is not None):
+        return RunCancelled(f"run {run.pk} was cancelled")
+    return RunLost(f"run {run.pk} is no longer ours")
+
+
+def run_progress(
+    run: SyncRun, *, processed: int = 0, changed: int = 0, skipped: int = 0, errors: int = 0,
+    total: int | None = None, event: dict | None = None,
+) -> None:
+    """Add a page's counts to the run and renew its lease; one conditional UPDATE.
+
+    Call it inside the page's transaction: when the run is no longer ours (taken over) it
+    raises RunLost, when an operator cancelled it RunCancelled, and the page rolls back.
+    """
+    now = timezone.now()
+    fields: dict[str, Any] = {
+        "processed": F("processed") + processed, "changed": F("changed") + changed,
+        "skipped": F("skipped") + skipped, "errors": F("errors") + errors,
+        "heartbeat_at": now, "lease_expires_at": lease_until(now),
+    }
+    if total is not None:
+        fields["total"] = total
+    events = with_event(run, event) if event is not None else None
+    if events is not None:
+        fields["events"] = events
+    if not SyncRun.objects.filter(
+        pk=run.pk, status=SyncRun.Status.RUNNING, owner_token=run.owner_token,
+        cancel_requested_at__isnull=True,
+    ).update(**fields):
+        raise _why_not_ours(run)
+    if total is not None:
+        run.total = total
+    if events is not None:
+        run.events = events
+    run.processed += processed
+    run.changed += changed
+    run.skipped += skipped
+    run.errors += errors
+    progress_log.info(
+        "%s %s: processed %d, changed %d, skipped %d, errors %d%s", run.kind, run.scope,
+        run.processed, run.changed, run.skipped, run.errors,
+        f" of {run.total}" if run.total else "",
+    )
+
+
+def run_cancel(run_id: int, *, by: str = "") -> tuple[SyncRun | None, str]:
+    """Cancel a queued run now, or ask a running one to stop at its next page boundary.
+
+    Returns the run and what happened: ``cancelled``, ``requested`` or ``finished`` (too late).
+    """
+    now = timezone.now()
+    note = f"cancelled by {by}" if by else "cancelled"
+    if SyncRun.objects.filter(pk=run_id, status=SyncRun.Status.QUEUED).update(
+            status=SyncRun.Status.CANCELLED, finished_at=now, error=note):
+        outcome = "cancelled"
+    elif SyncRun.objects.filter(pk=run_id, status=SyncRun.Status.RUNNING).update(
+            cancel_requested_at=now, cancel_requested_by=by[:150]):
+        outcome = "requested"
+    else:
+        outcome = "finished"
+    return SyncRun.objects.filter(pk=run_id).first(), outcome
+
+
+def run_finish(run: SyncRun, *, status: str, summary: dict | None = None,
+               error: str = "", event: dict | None = None) -> SyncRun:
+    """Close the run (releasing the lock) with its summary; a run no longer ours (taken over
+    or cancelled while queued) is left as its successor's bookkeeping says."""
+    if event is not None:
+        run.events = with_event(run, event)
+    SyncRun.objects.filter(
+        pk=run.pk, status__in=SyncRun.ACTIVE, owner_token=run.owner_token
+    ).update(status=status, finished_at=timezone.now(), heartbeat_at=timezone.now(),
+             summary=summary or {}, error=error[:2000], events=run.events)
+    owner_release(run.owner_token)
+    run.refresh_from_db()
+    return run
+
+
+def run_counts(run: SyncRun) -> dict[str, Any]:
+    """The summary line a command prints and an API shows."""
+    run.refresh_from_db()
+    return {"run": run.pk, "kind": run.kind, "scope": run.scope, "status": run.status,
+            "processed": run.processed, "changed": run.changed, "skipped": run.skipped,
+            "errors": run.errors, "requests": run.requests, **run.summary}
