@@ -10,4 +10,9 @@ class CatalogConfig(AppConfig):
 
     def ready(self) -> None:
         # Connects the failed-login signal receivers.
+        from django_q.signals import post_spawn
+
+        from catalog import tasks
         from catalog.auth import throttle  # noqa: F401
+
+        post_spawn.connect(tasks.worker_spawned, dispatch_uid="catalog.worker_spawned")

@@ -6,7 +6,7 @@ import logging
 
 from catalog.jobs import job_run
 from catalog.models import PlexLibrary, SyncRun
-from catalog.runs import RunInProgress
+from catalog.runs import RunInProgress, runs_reap
 from catalog.services import sync_run_now
 
 log = logging.getLogger(__name__)
@@ -46,3 +46,15 @@ def tvmaze_refresh_task(tvmaze_ids: list[int]) -> dict:
     from catalog.upstreams import tvmaze_client
 
     return tvmaze_refresh(tvmaze_client(), [int(i) for i in tvmaze_ids])
+
+
+def runs_reap_task() -> int:
+    """Fail the runs whose owner is gone (a dead process here, an expired lease anywhere)."""
+    return runs_reap()
+
+
+def worker_spawned(**_kwargs: object) -> None:
+    """A (re)spawned worker first frees the scopes of workers that died on this host."""
+    reaped = runs_reap()
+    if reaped:
+        log.warning("released %d run(s) abandoned by a dead worker", reaped)

@@ -31,7 +31,7 @@ def subprocess_env(data_dir: Path, **extra: str) -> dict[str, str]:
 
 
 def manage(args: list[str], env: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "manage.py", *args], cwd=ROOT, env=env,
+    return subprocess.Popen([sys.executable, "manage.py", *args], cwd=ROOT, env=env,  # noqa: S603
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 

@@ -34,7 +34,7 @@ def _cursor() -> dict:
 
 def _sync(env: dict[str, str]) -> tuple[int, str]:
     proc = manage(["sync", "tvmaze", "--full"], env)
-    out, err = proc.communicate(timeout=120)
+    _out, err = proc.communicate(timeout=120)
     return proc.returncode, err
 
 
@@ -55,8 +55,8 @@ def test_killed_walks_resume_at_once_and_end_with_the_uninterrupted_rows(tmp_pat
         for _ in range(4):  # each run is killed at a random instant; the next starts at once
             launched = timezone.now()
             proc = manage(["sync", "tvmaze", "--full"], env)
-            started = wait_for(lambda: SyncRun.objects.filter(
-                status="running", started_at__gte=launched).exists(), 10)
+            started = wait_for(lambda since=launched: SyncRun.objects.filter(
+                status="running", started_at__gte=since).exists(), 10)
             assert started, proc.stderr.read() if proc.poll() is not None else "not started"
             time.sleep(rng.uniform(0.0, 0.5))
             if proc.poll() is None:
