@@ -40,12 +40,9 @@ def plex_library_sync_task(library_id: int, deep: bool = False) -> str:
     return _scheduled(SyncRun.Kind.PLEX, {"library_id": library_id, "deep": deep})
 
 
-def tvmaze_refresh_task(tvmaze_ids: list[int]) -> dict:
-    """Re-fetch the given shows from TVMaze (queued by the admin's refresh action)."""
-    from catalog.sync.tvmaze import tvmaze_refresh
-    from catalog.upstreams import tvmaze_client
-
-    return tvmaze_refresh(tvmaze_client(), [int(i) for i in tvmaze_ids])
+def tvmaze_refresh_task(tvmaze_ids: list[int]) -> str:
+    """Re-read the given shows from TVMaze as a run (kept for tasks queued before runs)."""
+    return _scheduled(SyncRun.Kind.TVMAZE, {"refresh_ids": [int(i) for i in tvmaze_ids]})
 
 
 def runs_reap_task() -> int:
