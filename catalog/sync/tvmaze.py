@@ -165,7 +165,7 @@ def _changed_ids(updates: dict[int, int], highest: int) -> list[int]:
 
 
 def _fetch_groups(client: TvmazeClient, ids: Sequence[int], *, size: int = FETCH_BATCH,
-                  seconds: float = PAGE_SECONDS) -> Iterator[tuple[Page[TvmazeShow], int]]:
+                  seconds: float | None = None) -> Iterator[tuple[Page[TvmazeShow], int]]:
     """Fetch shows one by one, yielding a page (and how many were gone) every ``size`` ids or
     every ``seconds``: fetching is paced by the rate limit (20 calls per 10 s upstream), and a
     fixed batch would leave the progress bar still for minutes. Malformed shows are rejected.
@@ -173,6 +173,7 @@ def _fetch_groups(client: TvmazeClient, ids: Sequence[int], *, size: int = FETCH
     shows: list[TvmazeShow] = []
     rejects: list[Reject] = []
     gone = 0
+    seconds = PAGE_SECONDS if seconds is None else seconds
     opened = time.monotonic()
     for n, show_id in enumerate(ids, 1):
         try:
