@@ -9,6 +9,7 @@ from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
 from django.http import HttpRequest
 
+from catalog.auth.forms import AdminLoginForm
 from catalog.roles import Role, has_role, user_role
 
 
@@ -18,6 +19,7 @@ class MediasyncAdminSite(admin.AdminSite):
     site_header = "mediasync"
     site_title = "mediasync admin"
     index_title = "Catalog administration"
+    login_form = AdminLoginForm
 
     def has_permission(self, request: HttpRequest) -> bool:
         return user_role(request.user) is not None

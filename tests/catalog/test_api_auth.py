@@ -60,5 +60,6 @@ def test_it_locks_the_token_endpoint_after_repeated_failures(viewer):
     for _ in range(5):
         client.post("/api/auth/token/", {"username": "vera", "password": "wrong"})
     response = client.post("/api/auth/token/", {"username": "vera", "password": PASSWORD})
-    assert response.status_code == 400
+    assert response.status_code == 429
+    assert 0 < int(response["Retry-After"]) <= 300
     assert "token" not in response.json()
