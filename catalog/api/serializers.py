@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from catalog.models import (
@@ -16,6 +18,7 @@ from catalog.models import (
     SonarrServer,
     SyncRun,
 )
+from catalog.prefixes import normalize_local_prefix, normalize_plex_prefix
 
 
 class ShowSerializer(serializers.ModelSerializer):
@@ -76,9 +79,32 @@ class MediaItemSerializer(serializers.ModelSerializer):
 
 
 class PathMappingSerializer(serializers.ModelSerializer):
+    """Prefixes are stored in their canonical spelling (``/data/tv/`` becomes ``/data/tv``);
+    a second mapping of the same Plex prefix on one server is refused."""
+
     class Meta:
         model = PathMapping
         fields = ["id", "server", "plex_prefix", "local_prefix"]
+        validators: list = []  # validate() says which mapping it clashes with, per field
+
+    def validate_plex_prefix(self, value: str) -> str:
+        return normalize_plex_prefix(value)
+
+    def validate_local_prefix(self, value: str) -> str:
+        return normalize_local_prefix(value)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        instance = self.instance or PathMapping()
+        candidate = PathMapping(
+            pk=instance.pk,
+            server_id=getattr(attrs.get("server"), "pk", instance.server_id),
+            plex_prefix=attrs.get("plex_prefix", instance.plex_prefix),
+        )
+        other = candidate.same_place()
+        if other is not None:
+            raise serializers.ValidationError({"plex_prefix": [
+                f"This server already maps {other.plex_prefix!r}; edit mapping {other.pk}."]})
+        return attrs
 
 
 class SonarrServerSerializer(serializers.ModelSerializer):
