@@ -93,3 +93,17 @@ def test_it_migrates_old_spellings_and_keeps_the_mapping_that_was_in_effect():
                            (server.pk, "/data/movies", "/mnt/movies"),
                            (other.pk, "/data/tv", "/mnt/other")])
     assert resolve_local_path(server, "/data/tv/a.mkv") == before == "/mnt/first/a.mkv"
+
+
+@pytest.mark.django_db
+def test_it_refuses_two_spellings_of_one_place_in_the_servers_inline(admin_user, client):
+    server = PlexServerFactory()
+    client.force_login(admin_user)
+    prefix = "path_mappings"
+    data = {"name": server.name, "url": server.url, "enabled": "on", "token": "",
+            f"{prefix}-TOTAL_FORMS": "2", f"{prefix}-INITIAL_FORMS": "0",
+            f"{prefix}-0-plex_prefix": "/data/tv", f"{prefix}-0-local_prefix": "/mnt/a",
+            f"{prefix}-1-plex_prefix": "/data/tv/", f"{prefix}-1-local_prefix": "/mnt/b"}
+    response = client.post(f"/admin/catalog/plexserver/{server.pk}/change/", data)
+    assert response.status_code == 200  # the form again, not a 500 or a redirect
+    assert PathMapping.objects.count() == 0
