@@ -11,3 +11,17 @@ class CatalogConfig(AppConfig):
     def ready(self) -> None:
         # Connects the failed-login signal receivers.
         from catalog.auth import throttle  # noqa: F401
+
+        _teach_log_scrubber()
+
+
+def _teach_log_scrubber() -> None:
+    """Every log line of this process masks the configured upstream keys by value, even
+    where no client has been built yet (Plex and Sonarr keys are learnt as clients are)."""
+    from django.conf import settings
+
+    from integrations.errors import Scrubber, install_log_scrubber
+    from integrations.http import DEFAULT_SECRET_NAMES
+
+    keys = {"api_key": settings.TMDB_API_KEY or "", "apikey": settings.TVMAZE_API_KEY or ""}
+    install_log_scrubber(Scrubber.for_config(DEFAULT_SECRET_NAMES, params=keys))

@@ -8,10 +8,11 @@ from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 
 from catalog.admin.actions import confirm, enqueue_each
-from catalog.admin.secrets import secret_form
+from catalog.admin.secrets import SecretAdmin, secret_form
 from catalog.admin.site import ReadOnlyAdmin, RoleAdmin, site
 from catalog.models import MediaItem, PathMapping, PlexLibrary, PlexServer, PlexShow, SyncRun
 from catalog.prefixes import normalize_local_prefix, normalize_plex_prefix
+from catalog.servers import plex_server_check
 from catalog.services import items_mark_deleted, items_purge_deleted
 
 
@@ -36,8 +37,10 @@ class PathMappingInline(admin.TabularInline):
 
 
 @admin.register(PlexServer, site=site)
-class PlexServerAdmin(RoleAdmin):
-    form = secret_form(PlexServer, "token", ["name", "url", "enabled"])
+class PlexServerAdmin(SecretAdmin):
+    key_field = "token"
+    form = secret_form(PlexServer, "token", ["name", "url", "enabled"],
+                       check=lambda url, token: plex_server_check(url=url, token=token))
     list_display = ["name", "url", "enabled", "version", "machine_identifier"]
     list_filter = ["enabled"]
     search_fields = ["name"]
