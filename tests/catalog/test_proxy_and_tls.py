@@ -89,7 +89,7 @@ def _manage(args: list[str], extra: dict[str, str], tmp_path: Path
                         "TRUSTED_PROXIES", "SECRET_KEY"}}
     env.update({"DJANGO_SETTINGS_MODULE": "mediasync.settings", "DATA_DIR": str(tmp_path)})
     env.update(extra)
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env,
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env,  # noqa: S603
                           capture_output=True, text=True, timeout=120)
 
 
