@@ -43,4 +43,8 @@ class LoginForm(ThrottledLoginMixin, AuthenticationForm):
 
 
 class AdminLoginForm(ThrottledLoginMixin, AdminAuthenticationForm):
-    pass
+    """Any active account may sign in here: the admin site then lets each role see what it
+    may (viewers and operators are not staff), and tells an account without a role so."""
+
+    def confirm_login_allowed(self, user: Any) -> None:
+        AuthenticationForm.confirm_login_allowed(self, user)

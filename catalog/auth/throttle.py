@@ -13,6 +13,7 @@ Counters live in the cache (Redis or the database cache), so every process sees 
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import math
 import time
 from typing import Any
@@ -25,7 +26,7 @@ from django.core.exceptions import PermissionDenied
 from django.dispatch import receiver
 from django.http import HttpRequest
 
-from catalog.auth.addresses import client_address
+from catalog.auth.addresses import client_address, parse_ip
 
 _LOCKED_FLAG = "_mediasync_login_locked"
 
@@ -35,8 +36,18 @@ def _user_key(username: str | None) -> str:
     return hashlib.sha256((username or "").casefold().encode()).hexdigest()[:32]
 
 
+def _address_key(address: str) -> str:
+    """An IPv6 client is counted by its /64: one host holds a whole /64 and could otherwise
+    start afresh from each of its 2^64 addresses."""
+    parsed = parse_ip(address)
+    if parsed is not None and parsed.version == 6:
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return address
+
+
 def _buckets(address: str, username: str | None) -> list[tuple[str, int]]:
     """(cache key, failure limit) of each counter an attempt belongs to."""
+    address = _address_key(address)
     return [
         (f"login-fail:pair:{_user_key(username)}:{address}", settings.LOGIN_FAILURE_LIMIT),
         (f"login-fail:addr:{address}", settings.LOGIN_ADDRESS_FAILURE_LIMIT),

@@ -160,3 +160,21 @@ def test_it_throttles_the_admin_login_form_too(admin_user, clock):
     owner = Client(REMOTE_ADDR=OWNER)
     assert owner.post("/admin/login/", {"username": "ada", "password": PASSWORD}
                       ).status_code == 302
+
+
+@pytest.mark.django_db
+def test_it_counts_an_ipv6_client_by_its_slash_64(viewer, clock):
+    for host in range(5):  # hopping within one /64 does not reset the count
+        _fail(1, f"2001:db8:1:2::{host + 1:x}")
+    assert not _logged_in(_login("2001:db8:1:2::ffff", PASSWORD)[0])
+    assert _logged_in(_login("2001:db8:1:3::1", PASSWORD)[0])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["viewer", "operator"])
+def test_it_lets_every_role_sign_in_on_the_admin_login(who, users, clock):
+    client = Client(REMOTE_ADDR=OWNER)
+    response = client.post("/admin/login/?next=/admin/",
+                           {"username": users[who].username, "password": PASSWORD})
+    assert response.status_code == 302 and _logged_in(client)
+    assert client.get("/admin/").status_code == 200
