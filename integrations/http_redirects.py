@@ -91,7 +91,4 @@ def refused_redirect(request: requests.PreparedRequest) -> CredentialRedirect | 
     source = getattr(request, _MARK, None)
     if source is None:
         return None
-    return CredentialRedirect(
-        f"redirected to {request.url}; credentials are only sent to {source}, "
-        "so configure the new address if it is the right one"
-    )
+    return CredentialRedirect(f"to {request.url} (credentials are only sent to {source})")

@@ -12,10 +12,12 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 from catalog.admin.site import RoleAdmin
 from catalog.servers import ServerCheckError, server_needs_check
+from catalog.validators import validate_server_url
 
 Check = Callable[[str, str], dict[str, Any]]
 
@@ -66,6 +68,10 @@ def secret_form(model: type, secret: str, fields: list[str],
             return cleaned
 
         def _check(self, cleaned: dict[str, Any]) -> None:
+            try:  # the model's validation (after clean) reports a bad URL; never request it
+                validate_server_url(cleaned.get("url") or "")
+            except ValidationError:
+                return
             original = type(self.instance).objects.filter(pk=self.instance.pk).first()
             if not server_needs_check(original, cleaned, secret):
                 return

@@ -105,6 +105,19 @@ def test_it_shows_readers_only_whether_a_key_is_set(role, users, servers, client
 
 
 @pytest.mark.django_db
+def test_it_never_renders_a_typed_key_back_on_a_form_with_errors(admin_user, servers, client):
+    plex, _ = servers
+    client.force_login(admin_user)
+    for page, name in ((f"/admin/catalog/plexserver/{plex.pk}/change/", plex.name),
+                       ("/admin/catalog/plexserver/add/", "new")):
+        response = client.post(page, {
+            "name": name, "url": "ftp://wrong", "token": PLEX_SECRET, "verify": "on",
+            "path_mappings-TOTAL_FORMS": "0", "path_mappings-INITIAL_FORMS": "0"})
+        assert response.status_code == 200 and "http:// and https://" in response.content.decode()
+        assert_no_secret(response.content.decode(), page)
+
+
+@pytest.mark.django_db
 def test_it_keeps_secrets_out_of_the_action_confirmation(operator, servers, client):
     item = factories.MediaItemFactory(library=factories.PlexLibraryFactory(server=servers[0]),
                                       state="deleted")
