@@ -203,19 +203,21 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 
 # --- TLS -------------------------------------------------------------------------------------
 # X-Forwarded-Proto is believed only from TRUSTED_PROXIES (the middleware drops it otherwise);
-# a request that came in over TLS always gets Secure session and CSRF cookies.
+# a request that came in over TLS always gets Secure session and CSRF cookies, and HSTS
+# (which SecurityMiddleware only ever sends on TLS responses).
+HTTPS = envbool("HTTPS", False)
 if TRUSTED_PROXIES:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-HTTPS = envbool("HTTPS", False)
-if HTTPS:  # served over TLS only: cookies never go out in clear, browsers remember it
+if HTTPS or TRUSTED_PROXIES:
+    SECURE_HSTS_SECONDS = envint("HSTS_SECONDS", 31536000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = envbool("HSTS_PRELOAD", True)
+if HTTPS:  # served over TLS only: cookies never go out in clear, plain http is redirected
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = True
     # Health, readiness and metrics are polled over plain HTTP on the loopback/cluster network.
     SECURE_REDIRECT_EXEMPT = [r"^health$", r"^ready$", r"^metrics$"]
-    SECURE_HSTS_SECONDS = envint("HSTS_SECONDS", 31536000, minimum=0)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("HSTS_INCLUDE_SUBDOMAINS", True)
-    SECURE_HSTS_PRELOAD = envbool("HSTS_PRELOAD", True)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -118,6 +118,17 @@ def test_it_turns_on_secure_cookies_hsts_and_the_proxy_header_with_https(tmp_pat
                                      "('HTTP_X_FORWARDED_PROTO',", "'https')", "True"]
 
 
+def test_it_trusts_the_proxy_header_without_forcing_https_when_only_proxies_are_set(tmp_path):
+    code = ("from django.conf import settings as s; print(s.SESSION_COOKIE_SECURE, "
+            "s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS, s.SECURE_PROXY_SSL_HEADER)")
+    result = _manage(["shell", "--no-imports", "-c", code], {"TRUSTED_PROXIES": "10.0.0.1"},
+                     tmp_path)
+    assert result.stdout.splitlines()[-1].split() == [
+        "False", "False", "31536000", "('HTTP_X_FORWARDED_PROTO',", "'https')"]
+    plain = _manage(["shell", "--no-imports", "-c", code], {}, tmp_path)
+    assert plain.stdout.splitlines()[-1].split() == ["False", "False", "0", "None"]
+
+
 def test_it_stops_on_a_bad_trusted_proxy_entry(tmp_path):
     result = _manage(["check"], {"TRUSTED_PROXIES": "10.0.0.1, proxy.lan"}, tmp_path)
     assert result.returncode != 0
