@@ -61,6 +61,7 @@ def servers(db, admin_user):
     sonarr = factories.SonarrServerFactory(api_key=SONARR_SECRET)
     factories.PathMappingFactory(server=plex)
     factories.DiscoveryRuleFactory(server=sonarr)
+    factories.PlexLibraryFactory(server=plex)
     for server in (plex, sonarr):  # history pages have something to list
         LogEntry.objects.log_actions(
             user_id=admin_user.pk, queryset=[server], action_flag=CHANGE,
@@ -77,6 +78,11 @@ def _admin_pages(plex: PlexServer, sonarr: SonarrServer) -> list[str]:
     pages += ["/admin/catalog/pathmapping/", "/admin/catalog/discoveryrule/",
               "/admin/catalog/plexlibrary/", "/admin/catalog/syncrun/", "/admin/",
               "/admin/admin/logentry/"]
+    for model, related in (("pathmapping", plex.path_mappings.get()),
+                           ("plexlibrary", plex.libraries.get()),
+                           ("discoveryrule", sonarr.rules.get())):
+        pages.append(f"/admin/catalog/{model}/{related.pk}/change/")
+    pages.append(f"/admin/catalog/plexlibrary/?server__id__exact={plex.pk}")
     return pages
 
 
@@ -91,7 +97,7 @@ def test_it_keeps_secrets_out_of_every_admin_page_for_every_role(role, users, se
         assert response.status_code in (200, 302, 403, 404), page
         assert_no_secret(response.content.decode(), f"{page} as {role}")
         seen += response.status_code == 200
-    assert seen >= 7  # the role really read the server pages, not only refusals
+    assert seen >= 10  # the role really read the server pages, not only refusals
 
 
 @pytest.mark.django_db
@@ -137,7 +143,10 @@ API_URLS = ["/api/plex/servers/", "/api/sonarr/servers/", "/api/path-mappings/",
 def test_it_keeps_secrets_out_of_api_answers_for_every_role(role, users, servers, api_as):
     plex, sonarr = servers
     client = api_as(users[role])
-    urls = [*API_URLS, f"/api/plex/servers/{plex.pk}/", f"/api/sonarr/servers/{sonarr.pk}/"]
+    urls = [*API_URLS, f"/api/plex/servers/{plex.pk}/", f"/api/sonarr/servers/{sonarr.pk}/",
+            f"/api/plex/libraries/{plex.libraries.get().pk}/",
+            f"/api/path-mappings/{plex.path_mappings.get().pk}/",
+            f"/api/rules/{sonarr.rules.get().pk}/", "/api/docs/"]
     for url in urls:
         response = client.get(url)
         assert response.status_code == 200, url
