@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from django.core.management import call_command
 from django.test import Client, override_settings
 from rest_framework.test import APIClient
 
@@ -178,3 +179,17 @@ def test_it_lets_every_role_sign_in_on_the_admin_login(who, users, clock):
                            {"username": users[who].username, "password": PASSWORD})
     assert response.status_code == 302 and _logged_in(client)
     assert client.get("/admin/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_it_keeps_its_windows_in_the_database_cache_as_well(viewer, clock):
+    database_cache = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                                  "LOCATION": "mediasync_cache"}}
+    with override_settings(CACHES=database_cache):
+        call_command("createcachetable", verbosity=0)  # migrate ran with the test cache
+        _fail(5, ATTACKER)
+        clock.advance(120)
+        assert not _logged_in(_login(ATTACKER, PASSWORD)[0])
+        assert _logged_in(_login(OWNER, PASSWORD)[0])
+        clock.advance(181)
+        assert _logged_in(_login(ATTACKER, PASSWORD)[0])
