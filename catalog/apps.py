@@ -16,3 +16,16 @@ class CatalogConfig(AppConfig):
         from catalog.auth import throttle  # noqa: F401
 
         post_spawn.connect(tasks.worker_spawned, dispatch_uid="catalog.worker_spawned")
+        _teach_log_scrubber()
+
+
+def _teach_log_scrubber() -> None:
+    """Every log line of this process masks the configured upstream keys by value, even
+    where no client has been built yet (Plex and Sonarr keys are learnt as clients are)."""
+    from django.conf import settings
+
+    from integrations.errors import Scrubber, install_log_scrubber
+    from integrations.http import DEFAULT_SECRET_NAMES
+
+    keys = {"api_key": settings.TMDB_API_KEY or "", "apikey": settings.TVMAZE_API_KEY or ""}
+    install_log_scrubber(Scrubber.for_config(DEFAULT_SECRET_NAMES, params=keys))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -13,11 +12,16 @@ from catalog.models import Decision, MediaItem, PlexLibrary, Show, SyncRun
 from catalog.roles import Role, has_role, user_role
 
 
+def no_role(request: HttpRequest) -> HttpResponse:
+    """What a signed-in account without a role sees everywhere: why, and a way out."""
+    return render(request, "no_role.html", status=403)
+
+
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Counts, per-library state, and the latest runs with their progress."""
     if not has_role(request.user, Role.VIEWER):
-        raise PermissionDenied("Your account has no role yet; ask an admin.")
+        return no_role(request)
     states = dict(MediaItem.objects.values_list("state").annotate(n=Count("id")))
     decisions = dict(Decision.objects.values_list("status").annotate(n=Count("id")))
     runs = list(SyncRun.objects.order_by("-id")[:15])

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, status, viewsets
 from rest_framework import serializers as drf_serializers
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
+from rest_framework.exceptions import Throttled
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -14,6 +17,8 @@ from rest_framework.throttling import ScopedRateThrottle
 
 from catalog.api import filters, serializers
 from catalog.api.sync_views import LibrarySyncRequest, enqueue_response
+from catalog.auth.addresses import client_address
+from catalog.auth.throttle import describe_wait, request_lockout
 from catalog.models import (
     Decision,
     DiscoveryRule,
@@ -31,12 +36,30 @@ from catalog.roles import Role
 from catalog.runs import run_cancel
 
 
+class LoginRateThrottle(ScopedRateThrottle):
+    """The ``login`` rate per client address (trusted proxies considered), never per
+    whatever X-Forwarded-For a client makes up."""
+
+    def get_ident(self, request: Request) -> str:
+        return client_address(request)
+
+
 class TokenView(ObtainAuthToken):
     """Exchange a username and password for an API token (throttled like every login)."""
 
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [LoginRateThrottle]
     throttle_scope = "login"
+
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """A locked-out (user, address) gets 429 with Retry-After, before any password check."""
+        username = request.data.get("username") if hasattr(request.data, "get") else None
+        seconds = request_lockout(request, str(username) if username is not None else None)
+        if seconds:
+            raise Throttled(wait=seconds, detail=(
+                "Too many failed logins for this account from your address; "
+                f"try again in {describe_wait(seconds)}."))
+        return super().post(request, *args, **kwargs)
 
 
 class ShowViewSet(viewsets.ReadOnlyModelViewSet):
