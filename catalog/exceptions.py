@@ -9,3 +9,7 @@ class ShowNotFoundInLibrary(Exception):
     def __init__(self, tmdb_id: int) -> None:
         super().__init__(f"no show in the catalog or in Plex has TMDB id {tmdb_id}")
         self.tmdb_id = tmdb_id
+
+
+class ShowNotOnTmdb(Exception):
+    """The show carries no TMDB id and ``/find`` matches none (or one another show holds)."""

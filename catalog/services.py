@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django_q.tasks import async_task
 
 from catalog.jobs import job_run
-from catalog.models import MediaItem, PlexLibrary, SyncRun
+from catalog.models import MediaItem, PlexLibrary, Show, SyncRun
 from catalog.runs import run_claim, run_finish
 from catalog.sync.dispatch import scope_for
 
@@ -51,6 +51,17 @@ def sync_run_now(*, kind: str, options: dict[str, Any], triggered_by: str) -> Sy
     one is active."""
     return job_run(run_claim(kind=kind, scope=scope_for(kind, options), options=options,
                              triggered_by=triggered_by))
+
+
+def tmdb_ids_check(tmdb_ids: list[int]) -> None:
+    """Raise ShowNotFoundInLibrary for the first id neither the catalog nor Plex carries
+    (Plex-only shows are linked as placeholders on the way)."""
+    from catalog.sync.tmdb import show_for_tmdb_id
+
+    known = set(Show.objects.filter(tmdb_id__in=tmdb_ids).values_list("tmdb_id", flat=True))
+    for tmdb_id in tmdb_ids:
+        if tmdb_id not in known:
+            show_for_tmdb_id(tmdb_id)
 
 
 def plex_libraries_select(*, server: str | None = None, key: str | None = None

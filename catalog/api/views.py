@@ -22,7 +22,6 @@ from catalog.models import (
     PathMapping,
     PlexLibrary,
     PlexServer,
-    Show,
     SonarrServer,
     SyncRun,
 )
@@ -36,14 +35,6 @@ class TokenView(ObtainAuthToken):
     permission_classes = [AllowAny]
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "login"
-
-
-class ShowViewSet(viewsets.ReadOnlyModelViewSet):
-    queryset = Show.objects.all()
-    serializer_class = serializers.ShowSerializer
-    filterset_class = filters.ShowFilterSet
-    search_fields = ["title"]
-    ordering_fields = ["id", "title", "premiered", "tvmaze_updated_at", "tvmaze_id"]
 
 
 class EpisodeViewSet(viewsets.ReadOnlyModelViewSet):

@@ -19,9 +19,10 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from catalog.exceptions import ShowNotFoundInLibrary
+from catalog.exceptions import ShowNotFoundInLibrary, ShowNotOnTmdb
 from catalog.models import PlexShow, Show
 from catalog.slots import ABSENT_WARNING, slot_map
+from catalog.sync.tmdb.find import tmdb_id_find
 from catalog.sync.tmdb.policy import show_due, ttl_days
 from catalog.sync.tmdb.write import shows_write
 from integrations.tmdb import TmdbClient
@@ -76,3 +77,35 @@ def sync_show(tmdb_id: int, *, force: bool = False, now: datetime | None = None,
     if not slot_map(row).in_plex:
         log.warning("TMDB %s (show %s, %s): %s", tmdb_id, row.pk, row.title, ABSENT_WARNING)
     return row
+
+
+def show_refresh(show: Show, *, force: bool = False, now: datetime | None = None,
+                 client: TmdbClient | None = None) -> Show:
+    """Refresh one catalog show (an operator's request), finding its TMDB id first if it
+    has none. ``ShowNotOnTmdb`` when TMDB has no match (remembered for the TTL)."""
+    now = now or timezone.now()
+    if show.tmdb_id is not None:
+        return sync_show(show.tmdb_id, force=force, now=now, client=client)
+    ttl = ttl_days()
+    if not force and not show_due(show, now=now, ttl=ttl):
+        checked = f"{show.tmdb_fetched_at:%Y-%m-%d}" if show.tmdb_fetched_at else "before"
+        raise ShowNotOnTmdb(f"{show.title} is not on TMDB (checked {checked})")
+    if client is None:
+        from catalog.upstreams import tmdb_client
+
+        client = tmdb_client()
+    found = tmdb_id_find(client, show)
+    holder = (Show.objects.filter(tmdb_id=found.tmdb_id).exclude(pk=show.pk)
+              .values_list("pk", flat=True).first() if found.tmdb_id else None)
+    if found.tmdb_id is None or holder is not None:
+        with transaction.atomic():
+            row = Show.objects.select_for_update().filter(pk=show.pk, tmdb_id=None).first()
+            if row is not None:
+                shows_write(absent=[row] if holder is None else [],
+                            failed=[row] if holder is not None else [], now=now, ttl=ttl)
+        if holder is not None:
+            raise ShowNotOnTmdb(f"TMDB {found.tmdb_id} matches {show.title} but belongs to "
+                                f"show {holder}")
+        raise ShowNotOnTmdb(f"{show.title} is not on TMDB")
+    Show.objects.filter(pk=show.pk, tmdb_id=None).update(tmdb_id=found.tmdb_id)
+    return sync_show(found.tmdb_id, force=True, now=now, client=client)

@@ -93,7 +93,7 @@ def _stamp(show: Show, *, now: datetime, ttl: int) -> None:
     show.updated_at = timezone.now()
 
 
-def shows_write(*, refreshed: Sequence[tuple[Show, TmdbShow]], absent: Sequence[Show] = (),
+def shows_write(*, refreshed: Sequence[tuple[Show, TmdbShow]] = (), absent: Sequence[Show] = (),
                 failed: Sequence[Show] = (), now: datetime, ttl: int) -> Written:
     """Store a page: refreshed shows, shows TMDB does not have (``not_found``), and shows
     whose id could not be resolved (``error``). The last two are remembered for the TTL so
