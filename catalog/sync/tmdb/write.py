@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
@@ -93,6 +94,25 @@ def _stamp(show: Show, *, now: datetime, ttl: int) -> None:
     show.updated_at = timezone.now()
 
 
+def _update_rows(rows: Sequence[Show], names: Sequence[str]) -> None:
+    """One parametrised UPDATE by primary key, executed for every row in one call.
+
+    ``bulk_update`` builds a CASE per field and row (most of a page's time); an upsert could
+    resurrect a show deleted meanwhile. An UPDATE of a vanished row simply touches nothing.
+    """
+    if not rows:
+        return
+    fields = [Show._meta.get_field(name) for name in names]
+    qn = connection.ops.quote_name
+    sets = ", ".join(f"{qn(f.column)} = %s" for f in fields)
+    # Only quoted model identifiers are interpolated; every value is a bound parameter.
+    sql = f"UPDATE {qn(Show._meta.db_table)} SET {sets} WHERE {qn('id')} = %s"  # noqa: S608
+    params = [[f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields]
+              + [row.pk] for row in rows]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
 def shows_write(*, refreshed: Sequence[tuple[Show, TmdbShow]] = (), absent: Sequence[Show] = (),
                 failed: Sequence[Show] = (), now: datetime, ttl: int) -> Written:
     """Store a page: refreshed shows, shows TMDB does not have (``not_found``), and shows
@@ -120,7 +140,6 @@ def shows_write(*, refreshed: Sequence[tuple[Show, TmdbShow]] = (), absent: Sequ
         rows.append(show)
     for show in rows:
         _stamp(show, now=now, ttl=ttl)
-    if rows:
-        Show.objects.bulk_update(rows, WRITTEN)
+    _update_rows(rows, WRITTEN)
     hooks.shows_changed(sorted(out.changed))
     return out
