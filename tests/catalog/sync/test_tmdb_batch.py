@@ -281,3 +281,61 @@ def test_it_writes_nothing_once_the_run_is_cancelled(fake, now, new_run):
     with pytest.raises(Exception, match="cancelled"):
         tmdb_batch(run, _client(fake), now=now)
     assert set(Show.objects.values_list("tmdb_status", flat=True)) == {"unknown"}
+
+
+class _Meddling(TmdbClient):
+    """The real client, plus something else happening in the world on the first ``tv``."""
+
+    def __init__(self, fake, meddle) -> None:
+        super().__init__(_client(fake).http)
+        self._meddle = meddle
+
+    def tv(self, tmdb_id: int):
+        if self._meddle is not None:
+            meddle, self._meddle = self._meddle, None
+            meddle()
+        return super().tv(tmdb_id)
+
+
+@pytest.mark.django_db
+def test_it_copes_with_shows_deleted_or_refreshed_while_it_runs(fake, now, new_run):
+    shows = _library(fake.ids[:60])
+    deleted, refreshed = shows[10], shows[55]  # one in this page, one in the next
+
+    def meddle() -> None:
+        Show.objects.filter(pk=deleted.pk).delete()
+        Show.objects.filter(pk=refreshed.pk).update(tmdb_status="fresh", tmdb_fetched_at=now)
+
+    _feed_read(now, timedelta(minutes=1))
+    run = new_run(SyncRun.Kind.TMDB, "library", start=False)
+    run = job_execute(run, lambda r: tmdb_batch(r, _Meddling(fake, meddle), now=now),
+                      upstream="tmdb")
+    assert run.status == "succeeded", run.error
+    assert not Show.objects.filter(pk=deleted.pk).exists()  # never resurrected
+    assert fake.counts[TV] == 59  # the one refreshed meanwhile is not fetched again
+    assert run.processed == run.total == 60
+    assert Show.objects.filter(tmdb_status="fresh").count() == 59
+
+
+@pytest.mark.django_db
+def test_it_rolls_the_page_back_when_the_run_is_cancelled_mid_page(fake, now, new_run):
+    _library(fake.ids[:5])
+    _feed_read(now, timedelta(minutes=1))
+    run = new_run(SyncRun.Kind.TMDB, "library")
+    client = _Meddling(fake, lambda: run_cancel(run.pk, by="otto"))
+    with pytest.raises(Exception, match="cancelled"):
+        tmdb_batch(run, client, now=now)
+    assert fake.counts[TV] == 5
+    assert set(Show.objects.values_list("tmdb_status", flat=True)) == {"unknown"}
+
+
+@pytest.mark.django_db
+def test_it_never_asks_find_with_a_malformed_imdb_id_or_no_id_at_all(fake, now, new_run):
+    hostile = factories.ShowFactory(tvdb_id=None, imdb_id="../tv/1?x=")
+    bare = factories.ShowFactory(tvdb_id=None, imdb_id=None)
+    for show in (hostile, bare):
+        factories.PlexShowFactory(show=show)
+    _feed_read(now, timedelta(minutes=1))
+    run = _batch(fake, now, new_run)
+    assert run.status == "succeeded" and fake.total_requests() == 0
+    assert set(Show.objects.values_list("tmdb_status", flat=True)) == {"not_found"}
