@@ -81,7 +81,11 @@ class Show(models.Model):
 
     @property
     def is_placeholder(self) -> bool:
-        """A show created from a Plex guid before any TMDB pass; it always refreshes."""
+        """No TMDB pass has touched it yet, so ``sync_show`` refreshes it whatever the TTL.
+
+        Shows from the TVMaze mirror start this way too; only library shows in this state
+        count as placeholders awaiting TMDB (``catalog.library.placeholders``).
+        """
         return self.tmdb_status == self.TmdbStatus.UNKNOWN
 
 

@@ -216,14 +216,22 @@ def test_it_skips_a_scheduled_batch_while_one_runs():
 
 
 # admin and dashboard -------------------------------------------------------------------------
+ADMIN_ROLES = [("anonymous", False), ("roleless", False), ("viewer", False), ("operator", True),
+               ("admin", True)]
+
+
+def _login(client, user) -> None:
+    if user is not None:
+        client.force_login(user)
+
+
 @pytest.mark.django_db
-@pytest.mark.parametrize(("role", "allowed"), [("viewer", False), ("operator", True),
-                                               ("admin", True)])
+@pytest.mark.parametrize(("role", "allowed"), ADMIN_ROLES)
 def test_it_offers_force_tmdb_sync_to_operators_only(fake, role, allowed, users, client,
                                                    django_capture_on_commit_callbacks):
     show = factories.ShowFactory(tmdb_id=fake.ids[2], tmdb_status="fresh",
                                  tmdb_fetched_at=timezone.now(), tvdb_id=None, imdb_id=None)
-    client.force_login(users[role])
+    _login(client, users[role])
     with django_capture_on_commit_callbacks(execute=True):
         client.post("/admin/catalog/show/", {"action": "force_tmdb_sync",
                                              "_selected_action": [show.pk]})
@@ -233,10 +241,10 @@ def test_it_offers_force_tmdb_sync_to_operators_only(fake, role, allowed, users,
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("role", "allowed"), [("viewer", False), ("operator", True)])
+@pytest.mark.parametrize(("role", "allowed"), ADMIN_ROLES)
 def test_it_lets_operators_add_a_show_to_the_library(role, allowed, users, client):
     show = factories.ShowFactory()
-    client.force_login(users[role])
+    _login(client, users[role])
     client.post("/admin/catalog/show/", {"action": "add_to_library",
                                          "_selected_action": [show.pk]})
     assert Show.objects.get(pk=show.pk).operator_added is allowed
@@ -271,3 +279,21 @@ def test_it_never_logs_the_key(fake, caplog):
     with caplog.at_level(logging.DEBUG):
         call_command("sync", "tmdb")
     assert DEFAULT_API_KEY not in caplog.text
+
+
+@pytest.mark.django_db
+def test_it_keeps_a_rejected_key_out_of_every_page_that_shows_the_run(fake, settings,
+                                                                     admin_user, client,
+                                                                     api_as):
+    settings.TMDB_API_KEY = rejected = "rejected-SECRET-tmdb-key-42"
+    factories.PlexShowFactory(show__tmdb_id=fake.ids[4], show__tvdb_id=None,
+                              show__imdb_id=None)
+    with pytest.raises(CommandError) as caught:
+        call_command("sync", "tmdb")
+    assert "Invalid API key" in str(caught.value) and rejected not in str(caught.value)
+    run = SyncRun.objects.get(kind=SyncRun.Kind.TMDB)
+    client.force_login(admin_user)
+    pages = [client.get("/").content, client.get("/admin/catalog/syncrun/").content,
+             client.get(f"/admin/catalog/syncrun/{run.pk}/change/").content,
+             api_as(admin_user).get(f"/api/sync-runs/{run.pk}/").content]
+    assert all(rejected.encode() not in page for page in pages)
