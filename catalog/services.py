@@ -55,13 +55,14 @@ def sync_run_now(*, kind: str, options: dict[str, Any], triggered_by: str) -> Sy
 
 def tmdb_ids_check(tmdb_ids: list[int]) -> None:
     """Raise ShowNotFoundInLibrary for the first id neither the catalog nor Plex carries
-    (Plex-only shows are linked as placeholders on the way)."""
-    from catalog.sync.tmdb import show_for_tmdb_id
+    (read only: the run links Plex-only shows when it gets to them)."""
+    from catalog.exceptions import ShowNotFoundInLibrary
+    from catalog.sync.tmdb.show import plex_unlinked
 
     known = set(Show.objects.filter(tmdb_id__in=tmdb_ids).values_list("tmdb_id", flat=True))
-    for tmdb_id in tmdb_ids:
-        if tmdb_id not in known:
-            show_for_tmdb_id(tmdb_id)
+    for tmdb_id in (i for i in tmdb_ids if i not in known):  # the rare ids Plex alone holds
+        if not plex_unlinked(tmdb_id):
+            raise ShowNotFoundInLibrary(tmdb_id)
 
 
 def plex_libraries_select(*, server: str | None = None, key: str | None = None

@@ -297,3 +297,14 @@ def test_it_keeps_a_rejected_key_out_of_every_page_that_shows_the_run(fake, sett
              client.get(f"/admin/catalog/syncrun/{run.pk}/change/").content,
              api_as(admin_user).get(f"/api/sync-runs/{run.pk}/").content]
     assert all(rejected.encode() not in page for page in pages)
+
+
+@pytest.mark.django_db
+def test_it_accepts_an_id_only_plex_carries_and_links_it_in_the_run(fake, capsys):
+    tmdb_id = fake.ids[5]
+    plex = factories.PlexShowFactory(show=None, guid=f"tmdb://{tmdb_id}")
+    call_command("sync", "tmdb", "--tmdb-id", str(tmdb_id), "--json")
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary["refreshed"] == 1
+    plex.refresh_from_db()
+    assert plex.show.tmdb_id == tmdb_id and plex.show.tmdb_status == "fresh"

@@ -35,15 +35,19 @@ def _carries(guid: str, tmdb_id: int) -> bool:
     return re.search(rf"(?:themoviedb|tmdb)://{tmdb_id}(?:[?/]|$)", guid) is not None
 
 
+def plex_unlinked(tmdb_id: int) -> list[PlexShow]:
+    """Plex shows no catalog show is linked to whose guid names this TMDB id."""
+    return [p for p in PlexShow.objects.filter(show__isnull=True, guid__contains=f"://{tmdb_id}")
+            .only("pk", "title", "guid") if _carries(p.guid, tmdb_id)]
+
+
 def show_for_tmdb_id(tmdb_id: int) -> Show:
     """The catalog show with this TMDB id; else the show Plex holds under it, linked now as a
     placeholder; else ``ShowNotFoundInLibrary``."""
     show = Show.objects.filter(tmdb_id=tmdb_id).first()
     if show is not None:
         return show
-    unlinked = [p for p in PlexShow.objects.filter(show__isnull=True,
-                                                   guid__contains=f"://{tmdb_id}")
-                .only("pk", "title", "guid") if _carries(p.guid, tmdb_id)]
+    unlinked = plex_unlinked(tmdb_id)
     if not unlinked:
         raise ShowNotFoundInLibrary(tmdb_id)
     with transaction.atomic():
