@@ -9,7 +9,7 @@ import responses
 
 from catalog.sync.tmdb.changes import changes_read
 from catalog.sync.tmdb.policy import tmdb_due
-from tests.catalog.sync.tmdb_fixtures import BASE, NOW, client_for
+from tests.catalog.sync.tmdb.helpers import BASE, NOW, client_for
 
 DAY = timedelta(days=1)
 

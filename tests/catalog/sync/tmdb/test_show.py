@@ -15,15 +15,10 @@ from catalog.slots import slot_map
 from catalog.sync.tmdb import sync_show
 from integrations.errors import AuthError, NotFoundError, TransientError
 from tests import factories
-from tests.catalog.sync.tmdb_fixtures import BASE, KEY, NOW, client_for, tv1399
+from tests.catalog.sync.tmdb.helpers import BASE, KEY, NOW, client_for, tv1399
 
 pytestmark = pytest.mark.django_db
 URL = f"{BASE}/tv/1399"
-
-
-@pytest.fixture(autouse=True)
-def _ttl(settings):
-    settings.TMDB_CACHE_TTL_DAYS = 7
 
 
 def _show(**fields) -> Show:
