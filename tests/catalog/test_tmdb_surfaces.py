@@ -16,6 +16,7 @@ from catalog.tasks import tmdb_sync_task
 from integrations.fakes.tmdb import DEFAULT_API_KEY, TmdbFake
 from tests import factories
 
+
 @pytest.fixture
 def fake(settings):
     with TmdbFake(count=120, seed=9) as server:
