@@ -93,6 +93,17 @@ def _plex_episodes(show_ids: Iterable[int]) -> tuple[dict[int, set[tuple[int, in
     return held, present
 
 
+def plex_present(show_ids: Iterable[int]) -> set[int]:
+    """The shows Plex still presents at least one episode of (one query per 900 shows)."""
+    present: set[int] = set()
+    for chunk in batched(sorted(set(show_ids)), 900):
+        present.update(MediaItem.objects.filter(plex_show__show_id__in=chunk,
+                                                kind=MediaItem.Kind.EPISODE)
+                       .exclude(state__in=GONE_STATES).order_by()
+                       .values_list("plex_show__show_id", flat=True).distinct())
+    return present
+
+
 def slot_maps(shows: Sequence[Show]) -> dict[int, SlotMap]:
     """Each show's slot map, by show id (one query per 900 shows)."""
     held, present = _plex_episodes(s.pk for s in shows)

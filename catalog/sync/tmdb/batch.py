@@ -9,6 +9,7 @@ run's progress. A crashed batch resumes by itself: what it refreshed is fresh no
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,6 +25,7 @@ from catalog.iterables import batched
 from catalog.library import library_shows
 from catalog.models import Show, SyncRun
 from catalog.runs import run_progress
+from catalog.slots import ABSENT_WARNING, plex_present
 from catalog.sync.tmdb.changes import Feed, changes_read
 from catalog.sync.tmdb.page import PageFetch, page_fetch
 from catalog.sync.tmdb.policy import FUTURE_TOLERANCE, due_cutoff, tmdb_due, ttl_days
@@ -31,6 +33,7 @@ from catalog.sync.tmdb.show import show_for_tmdb_id
 from catalog.sync.tmdb.write import shows_write
 from integrations.tmdb import TmdbClient
 
+log = logging.getLogger("catalog.sync.tmdb")
 CURSOR_KEY = "tmdb"
 PAGE_SIZE = 50
 MAX_REPORTED = 50
@@ -46,6 +49,7 @@ class Outcome:
     due: dict[str, int] = field(default_factory=dict)
     pages: int = 0
     refreshed: int = 0
+    plex_absent: int = 0
     found: int = 0
     not_on_tmdb: int = 0
     feed: dict[str, Any] = field(default_factory=dict)
@@ -65,6 +69,7 @@ class Outcome:
     def summary(self) -> dict[str, Any]:
         return {"mode": self.mode, "force": self.force, "candidates": self.candidates,
                 "due": self.due, "pages": self.pages, "refreshed": self.refreshed,
+                "plex_absent": self.plex_absent,
                 "found": self.found, "not_on_tmdb": self.not_on_tmdb, **self.feed,
                 "error_list": self.errors[:MAX_REPORTED],
                 "conflicts": self.conflicts[:MAX_REPORTED], "notes": self.notes[:MAX_REPORTED]}
@@ -126,6 +131,11 @@ def _page(run: SyncRun, client: TmdbClient, pks: tuple[int, ...], due: dict[int,
                      event={"event": "page_progress", "page": outcome.pages + 1,
                             "changed": len(written.changed)})
     outcome.absorb(page, written.conflicts)
+    refreshed = [show.pk for show, _ in page.refreshed]
+    absent = len(set(refreshed) - plex_present(refreshed))
+    if absent:
+        log.warning("TMDB batch: %d refreshed show(s) %s", absent, ABSENT_WARNING)
+    outcome.plex_absent += absent
     if page.abort is not None:
         raise page.abort
 

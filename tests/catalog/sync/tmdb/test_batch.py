@@ -21,12 +21,15 @@ def test_it_refreshes_placeholders_and_stale_shows_and_skips_fresh_ones(fake, no
     fresh = library_of(ids[12:20], tmdb_status="fresh", tmdb_fetched_at=now - timedelta(days=2),
                      overview="kept")
     outsider = Show.objects.create(title="TVMaze only", tmdb_id=ids[20], tvmaze_id=1)
+    factories.MediaItemFactory(plex_show=placeholders[0].plex_shows.get(), season_number=1,
+                               episode_number=1)
     feed_read(now, timedelta(minutes=10))
     run = batch(fake, now, new_run)
     assert run.status == "succeeded", run.error
     assert fake.counts == Counter({TV: 12})
     assert (run.total, run.processed, run.skipped, run.changed) == (20, 20, 8, 12)
     assert run.summary["due"] == {"placeholder": 5, "stale": 7}
+    assert run.summary["plex_absent"] == 11  # one placeholder has an episode in Plex
     refreshed = Show.objects.filter(pk__in=[s.pk for s in placeholders + stale])
     assert {s.tmdb_status for s in refreshed} == {"fresh"}
     assert {s.tmdb_fetched_at for s in refreshed} == {now}
