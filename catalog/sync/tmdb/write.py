@@ -40,16 +40,22 @@ def _facts(show: Show) -> tuple:
     return tuple(getattr(show, name) for name in FACTS)
 
 
+def _count(value: int | None) -> int | None:
+    """A count the catalog's unsigned columns can hold; nonsense becomes unknown."""
+    return value if value is not None and 0 <= value <= MAX_ID else None
+
+
 def _season_episodes(tv: TmdbShow) -> list[list[int]]:
     """Regular seasons only: specials (season 0) are no slots to fill."""
-    return [[s.season_number, s.episode_count or 0] for s in tv.seasons if s.season_number > 0]
+    return [[s.season_number, _count(s.episode_count) or 0] for s in tv.seasons
+            if _count(s.season_number)]
 
 
 def _apply(show: Show, tv: TmdbShow) -> None:
     show.tmdb_status = Show.TmdbStatus.FRESH
     show.overview = tv.overview or ""
-    show.tmdb_seasons = tv.number_of_seasons
-    show.tmdb_episodes = tv.number_of_episodes
+    show.tmdb_seasons = _count(tv.number_of_seasons)
+    show.tmdb_episodes = _count(tv.number_of_episodes)
     show.poster_path = (tv.poster_path or "")[:200]
     show.backdrop_path = (tv.backdrop_path or "")[:200]
     show.tmdb_series_status = (tv.status or "")[:32]

@@ -199,3 +199,17 @@ def test_it_refreshes_every_time_with_a_zero_ttl(settings):
     responses.get(URL, json=tv1399())
     assert sync_show(1399, now=NOW, client=client_for()).tmdb_jitter_days == 0
     assert len(responses.calls) == 1
+
+
+@responses.activate
+def test_it_stores_nonsense_counts_and_overlong_paths_safely():
+    _show(tmdb_status="unknown")
+    responses.get(URL, json=tv1399(
+        number_of_seasons=-3, number_of_episodes=2**40, poster_path="/" + "p" * 5000,
+        status="S" * 300, seasons=[{"season_number": -1, "episode_count": 4},
+                                   {"season_number": 1, "episode_count": -7},
+                                   {"season_number": 2, "episode_count": 6}]))
+    show = sync_show(1399, now=NOW, client=client_for())
+    assert (show.tmdb_seasons, show.tmdb_episodes) == (None, None)
+    assert len(show.poster_path) == 200 and len(show.tmdb_series_status) == 32
+    assert Show.objects.get(pk=show.pk).tmdb_season_episodes == [[1, 0], [2, 6]]
