@@ -20,7 +20,7 @@ MAX_SELECTED = 1000
 class ShowAdmin(ReadOnlyAdmin):
     list_display = ["title", "tvmaze_id", "tvdb_id", "imdb_id", "tmdb_id", "language", "country",
                     "status", "premiered", "tmdb_status"]
-    list_filter = ["status", "tmdb_status", "loading_status", "type", "language"]
+    list_filter = ["status", "tmdb_status", "operator_added", "loading_status", "type", "language"]
     search_fields = ["title", "=tvmaze_id", "=tvdb_id", "=imdb_id", "=tmdb_id"]
     ordering = ["id"]
     actions = ["refresh_from_tvmaze", "force_tmdb_sync", "add_to_library",
