@@ -15,6 +15,7 @@ from catalog.runs import run_claim
 from catalog.tasks import tmdb_sync_task
 from integrations.fakes.tmdb import DEFAULT_API_KEY, TmdbFake
 from tests import factories
+from tests.catalog.sync.tmdb.helpers import KEY
 
 
 @pytest.fixture
@@ -161,3 +162,14 @@ def test_it_accepts_an_id_only_plex_carries_and_links_it_in_the_run(fake, capsys
     assert summary["refreshed"] == 1
     plex.refresh_from_db()
     assert plex.show.tmdb_id == tmdb_id and plex.show.tmdb_status == "fresh"
+
+
+def test_it_builds_the_client_on_the_shared_limit_of_40_a_second(settings):
+    from catalog.upstreams import tmdb_client
+
+    settings.TMDB_API_KEY, settings.TMDB_RATE_CALLS, settings.TMDB_RATE_PERIOD = KEY, 40, 1.0
+    settings.REDIS_URL = ""
+    client = tmdb_client()
+    limit = client.http.config.rate_limit
+    assert (limit.calls, limit.period, limit.backend) == (40, 1.0, settings.RATE_LIMIT_DB)
+    assert KEY not in repr(client) and KEY not in repr(client.http.config)
