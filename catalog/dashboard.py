@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from catalog.health import cluster_alive
+from catalog.library import library_shows, placeholders
 from catalog.models import Decision, MediaItem, PlexLibrary, Show, SyncRun
 from catalog.roles import Role, has_role, user_role
 
@@ -28,7 +29,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context = {
         "role": user_role(request.user).name.lower(),
         "show_count": Show.objects.count(),
-        "placeholder_count": Show.objects.filter(tmdb_status=Show.TmdbStatus.UNKNOWN).count(),
+        "library_count": library_shows().count(),
+        "placeholder_count": placeholders().count(),
         "item_states": [(label, states.get(value, 0)) for value, label in MediaItem.State.choices],
         "decisions": [(label, decisions.get(value, 0)) for value, label in Decision.Status.choices],
         "libraries": PlexLibrary.objects.select_related("server").order_by("server__name", "title"),

@@ -27,7 +27,6 @@ from catalog.models import (
     PathMapping,
     PlexLibrary,
     PlexServer,
-    Show,
     SonarrServer,
     SyncRun,
 )
@@ -60,14 +59,6 @@ class TokenView(ObtainAuthToken):
                 "Too many failed logins for this account from your address; "
                 f"try again in {describe_wait(seconds)}."))
         return super().post(request, *args, **kwargs)
-
-
-class ShowViewSet(viewsets.ReadOnlyModelViewSet):
-    queryset = Show.objects.all()
-    serializer_class = serializers.ShowSerializer
-    filterset_class = filters.ShowFilterSet
-    search_fields = ["title"]
-    ordering_fields = ["id", "title", "premiered", "tvmaze_updated_at", "tvmaze_id"]
 
 
 class EpisodeViewSet(viewsets.ReadOnlyModelViewSet):
