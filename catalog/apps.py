@@ -1,4 +1,7 @@
-"""The catalog app: models, syncs, surfaces; connects the login-throttle signals."""
+"""The catalog app: models, syncs, surfaces; connects the login-throttle signals, the rules
+hook of the show writer, and the worker start-up check of rule hashes."""
+
+from typing import Any
 
 from django.apps import AppConfig
 
@@ -10,4 +13,25 @@ class CatalogConfig(AppConfig):
 
     def ready(self) -> None:
         # Connects the failed-login signal receivers.
+        from django_q.signals import post_spawn
+
+        from catalog import hooks
         from catalog.auth import throttle  # noqa: F401
+        from catalog.decide import decide_shows
+
+        if decide_shows not in hooks._shows_changed:
+            hooks.on_shows_changed(decide_shows)
+        post_spawn.connect(_refilter_stale_rules, dispatch_uid="catalog.refilter_stale")
+
+
+def _refilter_stale_rules(sender: Any = None, **kwargs: Any) -> None:
+    """A worker starting notices rules whose filters changed while it was down; one refilter
+    per rule is claimed, however many workers start together."""
+    import logging
+
+    from catalog.rule_services import rules_refilter_stale
+
+    try:
+        rules_refilter_stale(triggered_by="startup")
+    except Exception:  # never keep a worker from starting
+        logging.getLogger(__name__).exception("start-up rule check failed")

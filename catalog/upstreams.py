@@ -8,10 +8,11 @@ from django.conf import settings
 
 from integrations.plex import PlexClient
 from integrations.ratelimit import RateLimit
+from integrations.sonarr import SonarrClient
 from integrations.tvmaze import TvmazeClient
 
 if TYPE_CHECKING:
-    from catalog.models import PlexServer
+    from catalog.models import PlexServer, SonarrServer
 
 
 def _rate_limit(calls: int, period: float) -> RateLimit | None:
@@ -39,3 +40,8 @@ def tvmaze_client() -> TvmazeClient:
 def plex_client(server: PlexServer) -> PlexClient:
     """A client for one operator-configured Plex server (a LAN server: no shared rate limit)."""
     return PlexClient.build(base_url=server.url, token=server.token, **_timeouts())
+
+
+def sonarr_client(server: SonarrServer) -> SonarrClient:
+    """A client for one operator-configured Sonarr server (LAN: no shared rate limit)."""
+    return SonarrClient.build(base_url=server.url, api_key=server.api_key, **_timeouts())

@@ -5,15 +5,12 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from catalog.models import (
-    Decision,
-    DiscoveryRule,
     Episode,
     MediaItem,
     PathMapping,
     PlexLibrary,
     PlexServer,
     Show,
-    SonarrServer,
     SyncRun,
 )
 
@@ -79,36 +76,6 @@ class PathMappingSerializer(serializers.ModelSerializer):
     class Meta:
         model = PathMapping
         fields = ["id", "server", "plex_prefix", "local_prefix"]
-
-
-class SonarrServerSerializer(serializers.ModelSerializer):
-    api_key = serializers.CharField(write_only=True, max_length=200, trim_whitespace=True,
-                                    style={"input_type": "password"})
-
-    class Meta:
-        model = SonarrServer
-        fields = ["id", "name", "url", "api_key", "enabled", "version", "created_at"]
-        read_only_fields = ["version", "created_at"]
-
-
-class DiscoveryRuleSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = DiscoveryRule
-        fields = [
-            "id", "name", "server", "enabled", "languages", "countries", "types", "statuses",
-            "genres_include", "genres_exclude", "networks", "min_runtime", "premiered_after",
-            "root_folder", "quality_profile_id", "language_profile_id", "monitor",
-            "search_on_add", "tags", "dry_run", "created_at", "updated_at",
-        ]
-        read_only_fields = ["created_at", "updated_at"]
-
-
-class DecisionSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Decision
-        fields = ["id", "show", "rule", "status", "reason", "sonarr_series_id", "attempts",
-                  "next_attempt_at", "decided_at", "updated_at"]
-        read_only_fields = fields
 
 
 class SyncRunSerializer(serializers.ModelSerializer):

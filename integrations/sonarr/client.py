@@ -19,7 +19,7 @@ from pyarr import SonarrAPI
 
 from integrations.errors import InvalidError, UnsupportedError, UpstreamError, scrub_url
 from integrations.http import HttpClient, HttpConfig
-from integrations.sonarr import wire
+from integrations.sonarr import imports, wire
 from integrations.values.sonarr import (
     AddOptions,
     AddOutcome,
@@ -116,9 +116,12 @@ class SonarrClient:
                 log.warning("sonarr: skipping library series #%s: %s", position, exc)
         return tuple(found)
 
-    def exclusions(self) -> frozenset[int]:
-        """TVDB ids on the import-list exclusions (pyarr has no call for it)."""
+    def exclusions(self, *, paged: bool = False) -> frozenset[int]:
+        """TVDB ids on the import-list exclusions (pyarr has no call for it); ``paged`` reads
+        v4's paged endpoint (the unpaged one is deprecated there)."""
         try:
+            if paged:
+                return imports.exclusions_paged(self._http, self._headers)
             data = self._http.get_json(f"{API_PREFIX}/importlistexclusion",
                                        headers=self._headers)
         except UpstreamError as exc:
@@ -143,6 +146,14 @@ class SonarrClient:
             raise self._invalid("series/lookup", str(exc)) from None
 
     # ---- writes ------------------------------------------------------------------------
+
+    def import_batch(self, bodies: Sequence[dict[str, Any]]) -> imports.ImportAnswer:
+        """One ``series/import`` POST; UnsupportedError when the server has no such endpoint,
+        other UpstreamErrors (auth, transient) raised scrubbed."""
+        try:
+            return imports.import_batch(self._http, self._headers, bodies)
+        except UpstreamError as exc:
+            raise self._scrubbed(exc) from None
 
     def add(self, series: SonarrSeries, options: AddOptions, *, is_v4: bool) -> AddResult:
         """Add one series; every expected failure comes back as an outcome, not an exception."""

@@ -1,4 +1,4 @@
-"""``manage.py sync tvmaze|plex``: run a sync now, in this process, printing progress."""
+"""``manage.py sync tvmaze|plex|sonarr``: run a sync now, in this process, printing progress."""
 
 from __future__ import annotations
 
@@ -11,12 +11,13 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from catalog.models import SyncRun
+from catalog.rule_services import sonarr_servers_select
 from catalog.runs import RunInProgress, run_counts
 from catalog.services import plex_libraries_select, sync_run_now
 
 
 class Command(BaseCommand):
-    help = "Run a TVMaze or Plex sync synchronously; exits non-zero when it fails."
+    help = "Run a TVMaze, Plex or Sonarr sync synchronously; exits non-zero when it fails."
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="source", required=True)
@@ -28,13 +29,17 @@ class Command(BaseCommand):
         plex.add_argument("--server", help="only this server (by name)")
         plex.add_argument("--library", help="only the library with this section key")
         plex.add_argument("--deep", action="store_true", help="re-read everything flat")
-        for p in (tvmaze, plex):
+        sonarr = sub.add_parser("sonarr", help="push pending decisions to Sonarr")
+        sonarr.add_argument("--rule", help="only this rule's decisions (by name)")
+        for p in (tvmaze, plex, sonarr):
             p.add_argument("--json", action="store_true",
                            help="print the summary as one JSON object on the last line")
 
     def handle(self, *args: Any, **options: Any) -> None:
         with self._progress_to_stderr():
-            runs = self._tvmaze(options) if options["source"] == "tvmaze" else self._plex(options)
+            source = options["source"]
+            runs = (self._tvmaze(options) if source == "tvmaze" else
+                    self._plex(options) if source == "plex" else self._sonarr(options))
         self._report(runs, as_json=options["json"])
 
     def _tvmaze(self, options: dict[str, Any]) -> list[SyncRun]:
@@ -56,6 +61,22 @@ class Command(BaseCommand):
                 self.stderr.write(f"{library}: {exc}")
         if not runs:
             raise CommandError("every matching library is already being scanned")
+        return runs
+
+    def _sonarr(self, options: dict[str, Any]) -> list[SyncRun]:
+        targets = sonarr_servers_select(rule=options["rule"])
+        if not targets:
+            raise CommandError(f"no rule named {options['rule']!r}" if options["rule"] else
+                               "no enabled Sonarr server has an enabled rule")
+        runs = []
+        for server, rule_id in targets:
+            try:
+                runs.append(self._run(SyncRun.Kind.SONARR, {
+                    "server_id": server.pk, **({"rule_id": rule_id} if rule_id else {})}))
+            except CommandError as exc:
+                self.stderr.write(f"{server}: {exc}")
+        if not runs:
+            raise CommandError("every matching Sonarr server is already being pushed")
         return runs
 
     def _run(self, kind: str, options: dict[str, Any]) -> SyncRun:
