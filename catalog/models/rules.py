@@ -87,11 +87,11 @@ class DiscoveryRule(models.Model):
         return self.name
 
     def filters_spec(self) -> dict[str, Any]:
-        """The filters as plain data (one query for the selections) for ``catalog.rules``."""
+        """The filters as plain data for ``catalog.rules`` (uses prefetched selections)."""
         from catalog.rules import CRITERIA, EXCLUDES
 
-        selections = [{name: getattr(s, name) for name in CRITERIA}
-                      for s in self.selections.order_by("position", "id")]
+        rows = sorted(self.selections.all(), key=lambda s: (s.position, s.pk or 0))
+        selections = [{name: getattr(s, name) for name in CRITERIA} for s in rows]
         excludes = {name: list(getattr(self, f"exclude_{name}")) for name in EXCLUDES}
         return {"selections": selections, "excludes": excludes}
 
