@@ -161,7 +161,7 @@ def test_it_reads_every_page_of_v4_exclusions(v4, monkeypatch):
 class _Sink(BaseHTTPRequestHandler):
     received: list[dict] = []
 
-    def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+    def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         _Sink.received.append(json.loads(self.rfile.read(length) or b"{}"))
         self.send_response(200)
