@@ -79,7 +79,8 @@ def ready(request: HttpRequest) -> JsonResponse:
         except CheckFailed as exc:
             results[name] = str(exc)
             return JsonResponse(
-                {"status": "unavailable", "failed": name, "reason": str(exc), "checks": results},
+                {"status": "unavailable", "failed": name, "reason": str(exc), "checks": results,
+                 "sonarr": sonarr_state() if name not in ("database", "migrations") else {}},
                 status=503,
             )
         results[name] = "ok"

@@ -3,6 +3,8 @@ skip/un-skip, and the push trigger. Thin: each action calls one service."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers as drf
@@ -86,7 +88,7 @@ class DiscoveryRuleViewSet(viewsets.ModelViewSet):
         resolution = rule_resolve(rule, facts)
         rule_record(rule, resolution)
         return Response({"valid": resolution.ok, "message": resolution.message,
-                         "checks": [c.__dict__ for c in resolution.checks],
+                         "checks": [asdict(c) for c in resolution.checks],
                          "resolved": resolution.resolved})
 
 
