@@ -27,13 +27,6 @@ class SonarrServerAdmin(RoleAdmin):
     readonly_fields = ["version", "state", "state_message", "checked_at", "created_at"]
     actions = ["push_now"]
 
-    def get_fields(self, request: HttpRequest, obj: SonarrServer | None = None) -> list[str]:
-        """Read-only viewers get every field as text: never the key's."""
-        fields = list(super().get_fields(request, obj))
-        if not self.has_change_permission(request, obj):
-            fields = [f for f in fields if f != "api_key"]
-        return fields
-
     @admin.action(description="Push to Sonarr now", permissions=["operate"])
     def push_now(self, request: HttpRequest, queryset: QuerySet) -> None:
         enqueue_each(self, request, SyncRun.Kind.SONARR, lambda s: {"server_id": s.pk},

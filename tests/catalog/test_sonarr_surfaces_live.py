@@ -209,3 +209,13 @@ def test_it_keeps_the_sonarr_key_when_the_admin_leaves_it_blank(admin_user, clie
     server.refresh_from_db()
     assert server.api_key == "sonarr-apikey-SECRET-value"
     assert DEFAULT_API_KEY not in page
+
+
+@pytest.mark.parametrize("role", ["viewer", "operator"])
+def test_it_never_renders_a_server_secret_on_a_read_only_page(role, users, client):
+    sonarr, plex = factories.SonarrServerFactory(), factories.PlexServerFactory()
+    client.force_login(users[role])
+    pages = (client.get(f"/admin/catalog/sonarrserver/{sonarr.pk}/change/").content.decode()
+             + client.get(f"/admin/catalog/plexserver/{plex.pk}/change/").content.decode())
+    assert sonarr.api_key not in pages and plex.token not in pages
+    assert sonarr.name in pages
