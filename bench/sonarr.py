@@ -78,7 +78,8 @@ def push(pending: int, version: str) -> list[Row]:
     label = "v4" if version == SonarrFake.V4 else "v3"
     with FakeProcess(SonarrFake, version=version, catalog_size=pending + 50) as fake:
         ids = fake.call("catalog_ids")[1:pending + 1]
-        Show.objects.all().delete()
+        Decision.objects.all()._raw_delete(Decision.objects.db)  # no cascade collection
+        Show.objects.all()._raw_delete(Show.objects.db)
         DiscoveryRule.objects.all().delete()
         _catalog(pending, tvdb=ids, start=1)
         server = SonarrServer.objects.create(name=f"sonarr {label}", url=fake.url,

@@ -7,10 +7,14 @@ made here.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
+import orjson
+from django.db import connection
 from django.db.models import Prefetch
 from django.utils import timezone
 
@@ -20,9 +24,9 @@ from catalog.models import Decision, DiscoveryRule, RuleSelection, Show
 
 FACT_FIELDS = ("id", "tvdb_id", "language", "country", "type", "status", "premiered",
                "network", "web_channel", "genres", "runtime", "rating")
-COLUMNS = ["show_id", "rule_id", "status", "reason", "status_changed_at", "attempts",
-           "next_attempt_at"]
+COLUMNS = ["show_id", "rule_id", "status", "reason"]
 UPDATE = ["status", "reason", "status_changed_at", "attempts", "next_attempt_at", "updated_at"]
+SETTLED = sorted(rules.FINAL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,39 +52,123 @@ def enabled_rule_views() -> list[RuleView]:
     return [rule_view(rule) for rule in qs]
 
 
-def facts_of(row: tuple) -> rules.ShowFacts:
+class _Decoder:
+    """Raw column values to Python: dates and genre lists repeat a lot, so each distinct
+    text is decoded once (SQLite hands back text; PostgreSQL already decoded values)."""
+
+    def __init__(self) -> None:
+        self._dates: dict[Any, date | None] = {None: None}
+        self._genres: dict[Any, tuple[str, ...]] = {None: ()}
+
+    def date(self, value: Any) -> date | None:
+        if isinstance(value, date) or value is None:
+            return value
+        found = self._dates.get(value)
+        if found is None:
+            found = self._dates[value] = date.fromisoformat(str(value)[:10])
+        return found
+
+    def genres(self, value: Any) -> tuple[str, ...]:
+        if isinstance(value, list):
+            return tuple(value)
+        found = self._genres.get(value)
+        if found is None:
+            decoded = orjson.loads(value)
+            found = self._genres[value] = tuple(decoded) if isinstance(decoded, list) else ()
+        return found
+
+
+def facts_of(row: Sequence[Any], decoder: _Decoder | None = None) -> rules.ShowFacts:
+    decoder = decoder or _Decoder()
     (_, tvdb_id, language, country, type_, status, premiered, network, web, genres, runtime,
      rating) = row
-    return rules.ShowFacts(tvdb_id, language, country, type_, status, premiered, network, web,
-                           tuple(genres or ()), runtime, rating)
+    return rules.ShowFacts(tvdb_id, language or "", country or "", type_ or "", status or "",
+                           decoder.date(premiered), network or "", web or "",
+                           decoder.genres(genres), runtime, rating)
 
 
-def decide_rows(show_rows: Iterable[tuple], views: list[RuleView], *, now: datetime
-                ) -> tuple[int, int]:
-    """Evaluate the shows against the rules and write what changed; (evaluated, changed)."""
-    shows = [(row[0], facts_of(row)) for row in show_rows]
+def _facts_sql(where: str) -> str:
+    qn = connection.ops.quote_name
+    meta = Show._meta
+    columns = ", ".join(qn(meta.get_field(name).column) for name in FACT_FIELDS)
+    return f"SELECT {columns} FROM {qn(meta.db_table)} WHERE {where}"  # noqa: S608
+
+
+def facts_by_ids(show_ids: Collection[int]) -> list[tuple]:
+    """Raw fact rows of these shows (one statement; no per-row ORM conversion)."""
+    ids = [int(i) for i in show_ids]
+    if not ids:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(_facts_sql(f"id IN ({', '.join(['%s'] * len(ids))})"), ids)
+        return cursor.fetchall()
+
+
+def _current(views: list[RuleView], ids: list[int], contiguous: bool
+             ) -> dict[tuple[int, int], tuple[str, str, bool]]:
+    """Existing decisions of these shows for these rules, (status, reason, unapproved): by
+    id range when the shows are an id-ordered chunk (no 5,000-item IN list), else by id."""
+    qn = connection.ops.quote_name
+    rule_ids = [v.id for v in views]
+    where = f"rule_id IN ({', '.join(['%s'] * len(rule_ids))}) AND "
+    if contiguous:
+        where += "show_id >= %s AND show_id <= %s"
+        params = [*rule_ids, ids[0], ids[-1]]
+    else:
+        where += f"show_id IN ({', '.join(['%s'] * len(ids))})"
+        params = [*rule_ids, *ids]
+    sql = (f"SELECT show_id, rule_id, status, reason, approved_at IS NULL "  # noqa: S608
+           f"FROM {qn(Decision._meta.db_table)} WHERE {where}")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {(s, r): (status, reason, bool(flag))
+                for s, r, status, reason, flag in cursor.fetchall()}
+
+
+def decide_rows(show_rows: Iterable[Sequence[Any]], views: list[RuleView], *, now: datetime,
+                contiguous: bool = False) -> tuple[int, int]:
+    """Evaluate the shows against the rules and write what changed; (evaluated, changed).
+
+    ``contiguous``: the rows are every show between the first and last id (a chunk)."""
+    decoder = _Decoder()
+    shows = [(row[0], facts_of(row, decoder)) for row in show_rows]
     if not shows or not views:
         return 0, 0
-    ids = [sid for sid, _ in shows]
-    current = {
-        (s, r): (status, reason, approved is not None)
-        for s, r, status, reason, approved in Decision.objects.filter(
-            rule_id__in=[v.id for v in views], show_id__in=ids
-        ).values_list("show_id", "rule_id", "status", "reason", "approved_at")
-    }
-    out: list[tuple] = []
+    current = _current(views, [sid for sid, _ in shows], contiguous)
+    new: list[tuple] = []
+    moves: dict[tuple[int, str, str], list[int]] = defaultdict(list)
     for view in views:
         for sid, facts in shows:
-            status, reason, approved = current.get((sid, view.id), (None, "", False))
+            known = current.get((sid, view.id))
+            status, reason, unapproved = known or (None, "", True)
             target = rules.decision_next(
                 current=status, current_reason=reason,
                 verdict=rules.evaluate(facts, view.filters), has_tvdb=bool(facts.tvdb_id),
-                requires_approval=view.requires_approval, approved=approved)
-            if target is not None:
-                out.append((sid, view.id, target[0], target[1], now, 0, None))
-    upsert(Decision, COLUMNS, out, conflict=["show_id", "rule_id"], update=UPDATE,
-           constants={"decided_at": now, "updated_at": now}, keep=("status", sorted(rules.FINAL)))
-    return len(shows) * len(views), len(out)
+                requires_approval=view.requires_approval, approved=not unapproved)
+            if target is None:
+                continue
+            if known is None:
+                new.append((sid, view.id, *target))
+            else:
+                moves[(view.id, *target)].append(sid)
+    _write(new, moves, now)
+    return len(shows) * len(views), len(new) + sum(len(ids) for ids in moves.values())
+
+
+def _write(new: list[tuple], moves: dict[tuple[int, str, str], list[int]],
+           now: datetime) -> None:
+    """New decisions in multi-row inserts (an upsert, in case a concurrent writer got there
+    first); changed ones as one UPDATE per (rule, status, reason): reasons repeat, so a few
+    hundred statements move a hundred thousand rows. Settled rows are never touched."""
+    constants = {"decided_at": now, "updated_at": now, "status_changed_at": now,
+                 "attempts": 0, "next_attempt_at": None}
+    upsert(Decision, COLUMNS, new, conflict=["show_id", "rule_id"], update=UPDATE,
+           constants=constants, keep=("status", SETTLED))
+    for (rule_id, status, reason), show_ids in moves.items():
+        for at in range(0, len(show_ids), 900):
+            Decision.objects.filter(rule_id=rule_id, show_id__in=show_ids[at:at + 900]).exclude(
+                status__in=SETTLED).update(status=status, reason=reason, status_changed_at=now,
+                                           attempts=0, next_attempt_at=None, updated_at=now)
 
 
 def decide_shows(show_ids: Collection[int]) -> int:
@@ -88,15 +176,16 @@ def decide_shows(show_ids: Collection[int]) -> int:
     views = enabled_rule_views()
     if not views or not show_ids:
         return 0
-    rows = Show.objects.filter(id__in=list(show_ids)).values_list(*FACT_FIELDS)
-    return decide_rows(rows, views, now=timezone.now())[1]
+    return decide_rows(facts_by_ids(show_ids), views, now=timezone.now())[1]
 
 
 def show_chunks(size: int, *, after: int = 0) -> Iterable[list[tuple]]:
-    """Every show's facts by ascending id, ``size`` at a time (keyset paging)."""
+    """Every show's raw facts by ascending id, ``size`` at a time (keyset paging)."""
+    sql = _facts_sql("id > %s") + " ORDER BY id LIMIT %s"
     while True:
-        chunk = list(Show.objects.filter(id__gt=after).order_by("id")
-                     .values_list(*FACT_FIELDS)[:size])
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [after, size])
+            chunk = cursor.fetchall()
         if not chunk:
             return
         yield chunk

@@ -9,8 +9,8 @@ from collections.abc import Iterable
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from catalog.decide import FACT_FIELDS, decide_rows, rule_view
-from catalog.models import Decision, DiscoveryRule, Show, SonarrServer, SyncRun
+from catalog.decide import decide_rows, facts_by_ids, rule_view
+from catalog.models import Decision, DiscoveryRule, SonarrServer, SyncRun
 from catalog.runs import RunInProgress
 from catalog.services import EnqueueFailed, sync_enqueue
 
@@ -102,8 +102,8 @@ def decisions_reevaluate_pairs(pairs: Iterable[tuple[int, int]]) -> int:
              .prefetch_related("selections")}
     changed = 0
     for rule_id, show_ids in by_rule.items():  # one pass per rule, not per decision
-        rows = Show.objects.filter(id__in=show_ids).values_list(*FACT_FIELDS)
-        changed += decide_rows(rows, [rule_view(rules[rule_id])], now=timezone.now())[1]
+        changed += decide_rows(facts_by_ids(show_ids), [rule_view(rules[rule_id])],
+                               now=timezone.now())[1]
     return changed
 
 

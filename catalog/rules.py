@@ -147,6 +147,9 @@ def filters_hash(spec: Mapping[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
+_NO_EXCLUDES = Excludes()
+
+
 # ---- evaluating ----------------------------------------------------------------------------
 
 def evaluate(facts: ShowFacts, filters: RuleFilters) -> str | None:
@@ -164,6 +167,8 @@ def evaluate(facts: ShowFacts, filters: RuleFilters) -> str | None:
 
 
 def _excluded(facts: ShowFacts, ex: Excludes) -> str | None:
+    if ex == _NO_EXCLUDES:
+        return None
     if ex.genres:
         hit = next((g for g in facts.genres if g in ex.genres), None)
         if hit:

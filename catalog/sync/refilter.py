@@ -33,7 +33,7 @@ def rule_refilter(run: SyncRun, *, rule_id: int, chunk: int = CHUNK) -> dict[str
             run_progress(run, total=(run.total or 0) + Show.objects.count())
         for rows in show_chunks(chunk):
             with transaction.atomic():
-                _, changed = decide_rows(rows, [view], now=timezone.now())
+                _, changed = decide_rows(rows, [view], now=timezone.now(), contiguous=True)
                 run_progress(run, processed=min(len(rows), run.total - run.processed),
                              changed=changed)
         with transaction.atomic():

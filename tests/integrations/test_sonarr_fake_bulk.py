@@ -36,7 +36,7 @@ def _body(fake: SonarrFake, tvdb_id: int, **options) -> dict:
 
 def test_it_adds_a_batch_and_answers_only_what_it_added(fake):
     ids = fake.catalog_ids[:4]
-    answer = _client(fake).import_batch([_body(fake, t) for t in ids + [ids[0]]])
+    answer = _client(fake).import_batch([_body(fake, t) for t in [*ids, ids[0]]])
     assert not answer.rejected and set(answer.added) == set(ids)
     assert len(fake.library) == 4  # the repeat inside the batch was skipped silently
 
