@@ -8,14 +8,32 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 from django.conf import settings
+
+from integrations.errors import LOG_FILTER, Scrubber, install_log_scrubber
 
 log = logging.getLogger(__name__)
 
 
 def notify_urls() -> list[str]:
     return [u for u in settings.NOTIFY_URLS.replace(",", " ").split() if u]
+
+
+def _scrub_logs(urls: list[str]) -> None:
+    """Apprise URLs carry tokens (webhook paths, passwords): mask them in Apprise's logs."""
+    values: set[str] = set()
+    for url in urls:
+        parts = urlsplit(url)
+        values.add(url)
+        values.update(p for p in (parts.username, parts.password) if p)
+        values.update(seg for seg in parts.path.split("/") if len(seg) >= 6)
+        values.update(v for _, v in parse_qsl(parts.query) if len(v) >= 6)
+    install_log_scrubber(Scrubber(frozenset(), tuple(sorted(values, key=len, reverse=True))))
+    logger = logging.getLogger("apprise")
+    if LOG_FILTER not in logger.filters:
+        logger.addFilter(LOG_FILTER)
 
 
 def push_message(summary: dict[str, Any]) -> tuple[str, str] | None:
@@ -44,6 +62,7 @@ def notify_push(summary: dict[str, Any]) -> bool:
         return False
     import apprise
 
+    _scrub_logs(urls)
     notifier = apprise.Apprise()
     for url in urls:
         if not notifier.add(url):

@@ -205,3 +205,16 @@ def test_it_never_fails_a_run_because_a_notifier_is_unreachable(v4, settings):
     run = push(v4, server)
     assert run.status == SyncRun.Status.SUCCEEDED
     assert statuses(rule) == {S.ADDED: 2}
+
+
+def test_it_keeps_notification_tokens_out_of_the_logs(v4, settings, caplog):
+    token = "webhook-token-SECRET-4242"
+    settings.NOTIFY_URLS = f"json://127.0.0.1:9/{token}?key={token}x"
+    server = server_for(v4)
+    rule_for(server)
+    shows_known_to(v4, 1)
+    with caplog.at_level("DEBUG"):
+        push(v4, server)
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "apprise" in {r.name.split(".")[0] for r in caplog.records}
+    assert token not in logged
