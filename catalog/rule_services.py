@@ -23,6 +23,12 @@ def rule_is_stale(rule: DiscoveryRule) -> bool:
     return rule_view(rule).hash != rule.applied_hash
 
 
+def rule_needs_refilter(rule: DiscoveryRule, *, was_enabled: bool, was_gated: bool) -> bool:
+    """Beyond a filter change: a rule switched back on missed the shows changed meanwhile,
+    and turning approval on or off moves what is not pushed yet in or out of the queue."""
+    return (rule.enabled and not was_enabled) or rule.requires_approval != was_gated
+
+
 def rule_refilter_if_changed(rule: DiscoveryRule, *, triggered_by: str,
                              force: bool = False) -> SyncRun | None:
     """After a save: queue a refilter when the filters' hash moved (or ``force``).

@@ -73,15 +73,16 @@ class DiscoveryRuleAdmin(RoleAdmin):
 
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
         """Selections are saved here, after the rule: only now is the new hash known."""
-        was_enabled = bool(form.initial.get("enabled")) if change else False
         super().save_related(request, form, formsets, change)
         rule = form.instance
+        force = change and rule_services.rule_needs_refilter(
+            rule, was_enabled=bool(form.initial.get("enabled")),
+            was_gated=bool(form.initial.get("requires_approval")))
         run = rule_services.rule_refilter_if_changed(
-            rule, triggered_by=request.user.get_username(),
-            force=change and rule.enabled and not was_enabled)
+            rule, triggered_by=request.user.get_username(), force=force)
         if run is not None:
-            self.message_user(request, f"Filters changed: re-deciding every show (run "
-                              f"{run.pk}).", messages.INFO)
+            self.message_user(request, f"Re-deciding every show for this rule (run {run.pk}).",
+                              messages.INFO)
 
     @admin.action(description="Re-decide every show now (refilter)", permissions=["operate"])
     def refilter_now(self, request: HttpRequest, queryset: QuerySet) -> None:

@@ -59,10 +59,11 @@ class DiscoveryRuleViewSet(viewsets.ModelViewSet):
         rule_services.rule_refilter_if_changed(rule, triggered_by=self._who())
 
     def perform_update(self, serializer: DiscoveryRuleSerializer) -> None:
-        was_enabled = serializer.instance.enabled
+        before = (serializer.instance.enabled, serializer.instance.requires_approval)
         rule = serializer.save()
         rule_services.rule_refilter_if_changed(
-            rule, triggered_by=self._who(), force=rule.enabled and not was_enabled)
+            rule, triggered_by=self._who(), force=rule_services.rule_needs_refilter(
+                rule, was_enabled=before[0], was_gated=before[1]))
 
     def _who(self) -> str:
         return self.request.user.get_username()

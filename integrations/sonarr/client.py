@@ -17,7 +17,13 @@ from typing import Any
 import requests
 from pyarr import SonarrAPI
 
-from integrations.errors import InvalidError, UnsupportedError, UpstreamError, scrub_url
+from integrations.errors import (
+    InvalidError,
+    NotFoundError,
+    UnsupportedError,
+    UpstreamError,
+    scrub_url,
+)
 from integrations.http import HttpClient, HttpConfig
 from integrations.sonarr import imports, wire
 from integrations.values.sonarr import (
@@ -121,7 +127,10 @@ class SonarrClient:
         v4's paged endpoint (the unpaged one is deprecated there)."""
         try:
             if paged:
-                return imports.exclusions_paged(self._http, self._headers)
+                try:
+                    return imports.exclusions_paged(self._http, self._headers)
+                except NotFoundError:  # v4 before 4.0.2: only the unpaged list exists
+                    log.info("sonarr: no paged exclusions endpoint; reading the unpaged one")
             data = self._http.get_json(f"{API_PREFIX}/importlistexclusion",
                                        headers=self._headers)
         except UpstreamError as exc:

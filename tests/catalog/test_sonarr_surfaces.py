@@ -236,3 +236,30 @@ def test_it_reports_invalid_rules_on_ready_without_failing_it(client, monkeypatc
     assert response.status_code == 200
     assert response.json()["sonarr"]["rules"] == {
         "dramas": "invalid: root folder '/tv' not found"}
+
+
+def test_it_queues_what_is_not_pushed_yet_once_approval_is_turned_on(
+        admin_user, api_as, django_capture_on_commit_callbacks):
+    rule = factories.DiscoveryRuleFactory()
+    shows = factories.ShowFactory.create_batch(3)
+    decide_shows([s.pk for s in shows])
+    Decision.objects.filter(rule=rule, show=shows[0]).update(status=S.ADDED)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_as(admin_user).patch(f"/api/rules/{rule.pk}/",
+                                            {"requires_approval": True}, format="json")
+    assert response.status_code == 200
+    statuses = sorted(Decision.objects.filter(rule=rule).values_list("status", flat=True))
+    assert statuses == [S.ADDED, S.AWAITING_APPROVAL, S.AWAITING_APPROVAL]
+
+
+def test_it_re_decides_a_rule_switched_back_on(admin_user, api_as,
+                                               django_capture_on_commit_callbacks):
+    rule = factories.DiscoveryRuleFactory(enabled=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        api_as(admin_user).post(f"/api/rules/{rule.pk}/refilter/")
+    show = factories.ShowFactory()
+    decide_shows([show.pk])  # disabled: the hook skips it
+    assert not Decision.objects.filter(rule=rule).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        api_as(admin_user).patch(f"/api/rules/{rule.pk}/", {"enabled": True}, format="json")
+    assert Decision.objects.get(rule=rule, show=show).status == S.PENDING

@@ -98,3 +98,17 @@ def test_it_reports_root_folders_with_free_space(fake):
     roots = {r.path: r for r in _client(fake).root_folders()}
     assert roots["/tv"].accessible is False and roots["/tv"].free_space == 12
     assert roots["/anime"].free_space > 0
+
+
+def test_it_falls_back_to_the_unpaged_exclusions_before_v4_0_2():
+    with SonarrFake(version="4.0.1.929", catalog_size=5) as fake:
+        fake.add_exclusion(81189, "BB")
+        fake_routes_without_paged(fake)
+        assert _client(fake).exclusions(paged=True) == {81189}
+
+
+def fake_routes_without_paged(fake: SonarrFake) -> None:
+    """4.0.0/4.0.1 answered the paged path with a 404."""
+    from integrations.fakes.base import Fault
+
+    fake.inject(Fault("status", status=404), path_prefix="/api/v3/importlistexclusion/paged")
