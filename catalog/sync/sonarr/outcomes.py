@@ -91,6 +91,7 @@ class Outcomes:
     def flush(self, *, processed: int) -> None:
         """One transaction: the rows, then the run's progress (which checks it is ours)."""
         with transaction.atomic():
+            self.rows = self._still_there(self.rows)
             upsert(Decision, COLUMNS, self.rows, conflict=["show_id", "rule_id"], update=UPDATE,
                    constants={"decided_at": self.now, "updated_at": self.now},
                    keep=("status", SETTLED))
@@ -99,6 +100,17 @@ class Outcomes:
             run_progress(self.run, processed=min(processed, self._room()), changed=changed,
                          errors=errors)
         self.rows = []
+
+    @staticmethod
+    def _still_there(rows: list[tuple]) -> list[tuple]:
+        """Drop rows whose decision vanished mid-run (its rule or show deleted): the push
+        only ever updates decisions, it never brings one back."""
+        if not rows:
+            return rows
+        existing = set(Decision.objects.filter(
+            rule_id__in={r[1] for r in rows}, show_id__in={r[0] for r in rows}
+        ).values_list("show_id", "rule_id"))
+        return [r for r in rows if (r[0], r[1]) in existing]
 
     def _room(self) -> int:
         return max(0, (self.run.total or 0) - self.run.processed)

@@ -240,3 +240,27 @@ def test_it_pushes_an_approved_decision_but_never_one_awaiting_approval(fake):
     decisions_approve(Decision.objects.filter(rule=rule, show=shows[0]), by="otto")
     push(fake, server)
     assert statuses(rule) == {S.ADDED: 1, S.AWAITING_APPROVAL: 2}
+
+
+def test_it_leaves_alone_what_an_operator_settles_or_deletes_while_it_sends(fake, monkeypatch):
+    from catalog.models import DiscoveryRule
+    from catalog.rule_services import decisions_skip
+    from catalog.sync.sonarr import send
+
+    server = server_for(fake)
+    kept, doomed = rule_for(server, name="a kept"), rule_for(server, name="b doomed")
+    shows = shows_known_to(fake, 3)
+    original = send.import_all
+
+    def meanwhile(*args, **kwargs):
+        decisions_skip(Decision.objects.filter(rule=kept, show=shows[0]), by="otto")
+        DiscoveryRule.objects.filter(pk=doomed.pk).delete()
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(send, "import_all", meanwhile)
+    run = push(fake, server)
+    assert run.status == SyncRun.Status.SUCCEEDED, run.error
+    by_show = {d.show_id: d.status for d in Decision.objects.filter(rule=kept)}
+    assert by_show[shows[0].pk] == S.SKIPPED  # the skip wins over the add that followed
+    assert not Decision.objects.filter(rule_id=doomed.pk).exists()
+    assert len(fake.library) == 3
