@@ -58,11 +58,19 @@ def refilter(shows: int) -> list[Row]:
     rule = DiscoveryRule.objects.create(name="english dramas", server=server,
                                         root_folder="/tv", quality_profile="Any")
     RuleSelection.objects.create(rule=rule, languages=["English"], genres_any=["Drama"])
-    step = lambda: _run(SyncRun.Kind.RULES, f"rule:{rule.pk}",  # noqa: E731
-                        lambda r: rule_refilter(r, rule_id=rule.pk), "rules")
+    cpu: list[float] = []
+
+    def step() -> SyncRun:
+        started = time.process_time()  # the machine is shared: CPU time says more than wall
+        done = _run(SyncRun.Kind.RULES, f"rule:{rule.pk}",
+                    lambda r: rule_refilter(r, rule_id=rule.pk), "rules")
+        cpu.append(time.process_time() - started)
+        return done
+
     no_requests = lambda: 0  # noqa: E731 - refilter reads stored facts only
     first, _ = measure(f"refilter, first decisions ({shows:,} shows)", "< 5 s", step,
                        no_requests)
+    first.note = f"cpu {cpu[-1]:.2f} s"
     RuleSelection.objects.filter(rule=rule).update(languages=["English", "Japanese"],
                                                   runtime_min=30)
     RuleSelection.objects.create(rule=rule, languages=["Korean"], types=["Scripted"])
@@ -70,7 +78,7 @@ def refilter(shows: int) -> list[Row]:
     rule.save()
     again, run = measure(f"refilter after a filter change ({shows:,})", "< 5 s, 0 requests",
                          step, no_requests)
-    again.note = f"{run.changed:,} decisions changed"
+    again.note = f"cpu {cpu[-1]:.2f} s, {run.changed:,} decisions changed"
     return [first, again]
 
 

@@ -164,11 +164,21 @@ def _write(new: list[tuple], moves: dict[tuple[int, str, str], list[int]],
                  "attempts": 0, "next_attempt_at": None}
     upsert(Decision, COLUMNS, new, conflict=["show_id", "rule_id"], update=UPDATE,
            constants=constants, keep=("status", SETTLED))
-    for (rule_id, status, reason), show_ids in moves.items():
-        for at in range(0, len(show_ids), 900):
-            Decision.objects.filter(rule_id=rule_id, show_id__in=show_ids[at:at + 900]).exclude(
-                status__in=SETTLED).update(status=status, reason=reason, status_changed_at=now,
-                                           attempts=0, next_attempt_at=None, updated_at=now)
+    if not moves:
+        return
+    qn = connection.ops.quote_name
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    settled = ", ".join(["%s"] * len(SETTLED))
+    with connection.cursor() as cursor:
+        for (rule_id, status, reason), show_ids in moves.items():
+            for at in range(0, len(show_ids), 900):
+                part = show_ids[at:at + 900]
+                cursor.execute(
+                    f"UPDATE {qn(Decision._meta.db_table)} SET status = %s, reason = %s, "  # noqa: S608
+                    "status_changed_at = %s, updated_at = %s, attempts = 0, "
+                    f"next_attempt_at = NULL WHERE rule_id = %s AND status NOT IN ({settled}) "
+                    f"AND show_id IN ({', '.join(['%s'] * len(part))})",
+                    [status, reason, stamp, stamp, rule_id, *SETTLED, *part])
 
 
 def decide_shows(show_ids: Collection[int]) -> int:
