@@ -139,6 +139,12 @@ class SonarrClient:
             raise self._invalid("importlistexclusion", "expected a JSON array")
         return frozenset(wire.exclusion_ids(data))
 
+    def series_id_for(self, tvdb_id: int) -> int | None:
+        """The library id of the series with this TVDB id (``GET series?tvdbId=``), or None."""
+        data = self._call("series", lambda: self._pyarr.get_series(int(tvdb_id), tvdb=True),
+                          list)
+        return wire.library_ids(data).get(int(tvdb_id))
+
     def lookup_tvdb(self, tvdb_id: int) -> SonarrSeries | None:
         """Sonarr's lookup by ``tvdb:<id>``: None when unknown; carries ``id`` if in the library."""
         if int(tvdb_id) <= 0:

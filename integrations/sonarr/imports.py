@@ -31,6 +31,7 @@ class ImportAnswer:
     outcome: AddOutcome | None = None
     message: str = ""
     failed_tvdb: frozenset[int] = frozenset()
+    in_use: bool = False  # a path or title slug already taken: maybe by this very series
 
 
 def import_body(tvdb_id: int, title: str, options: AddOptions, *, is_v4: bool,
@@ -69,7 +70,8 @@ def import_batch(http: HttpClient, headers: Mapping[str, str],
                                status=response.status_code)
     if response.status_code == 400:
         outcome, message = wire.classify_rejection(response.text)
-        return ImportAnswer({}, True, outcome, message, _blamed(response.text))
+        return ImportAnswer({}, True, outcome, message, _blamed(response.text),
+                            _in_use(response.text))
     try:
         data = decode_json(response)
     except ValueError:
@@ -91,6 +93,10 @@ def _blamed(raw: str) -> frozenset[int]:
     return frozenset(int(f["attemptedValue"]) for f in failures
                      if isinstance(f, dict) and f.get("propertyName") == "TvdbId"
                      and isinstance(f.get("attemptedValue"), int))
+
+
+def _in_use(raw: str) -> bool:
+    return any(code in raw for code in ("SeriesPathValidator", "SeriesTitleSlugValidator"))
 
 
 def exclusions_paged(http: HttpClient, headers: Mapping[str, str]) -> frozenset[int]:

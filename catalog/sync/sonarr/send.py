@@ -88,7 +88,12 @@ def _import(client: SonarrClient, sends: list[Send], out: Outcomes) -> None:
                 _retry(out, [send], "not in Sonarr's import answer; checked again next run")
         return
     if len(sends) == 1:
-        _rejected(out, sends[0], answer.outcome, answer.message)
+        series_id = (client.series_id_for(sends[0].item.tvdb_id or 0)
+                     if answer.in_use else None)
+        if series_id:  # added by someone else since the library was read
+            _settle(out, sends[0], S.EXISTS, reason="already in Sonarr", series_id=series_id)
+        else:
+            _rejected(out, sends[0], answer.outcome, answer.message)
         return
     blamed = [s for s in sends if s.item.tvdb_id in answer.failed_tvdb]
     if blamed and len(blamed) < len(sends):

@@ -264,3 +264,27 @@ def test_it_leaves_alone_what_an_operator_settles_or_deletes_while_it_sends(fake
     assert by_show[shows[0].pk] == S.SKIPPED  # the skip wins over the add that followed
     assert not Decision.objects.filter(rule_id=doomed.pk).exists()
     assert len(fake.library) == 3
+
+
+def test_it_records_exists_for_a_series_added_elsewhere_after_the_library_was_read(
+        fake, monkeypatch):
+    from catalog.sync.sonarr import send
+
+    server = server_for(fake)
+    rule = rule_for(server)
+    shows = shows_known_to(fake, 4)
+    original = send.import_all
+    taken: list[int] = []
+
+    def someone_else_adds_one(*args, **kwargs):
+        taken.append(fake.seed_library(shows[2].tvdb_id))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(send, "import_all", someone_else_adds_one)
+    run = push(fake, server)
+    assert run.status == SyncRun.Status.SUCCEEDED, run.error
+    by_show = {d.show_id: d for d in Decision.objects.filter(rule=rule)}
+    assert by_show[shows[2].pk].status == S.EXISTS
+    assert by_show[shows[2].pk].sonarr_series_id == taken[0]
+    assert [by_show[s.pk].status for s in shows].count(S.ADDED) == 3
+    assert len(fake.library) == 4
