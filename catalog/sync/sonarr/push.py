@@ -42,7 +42,9 @@ def sonarr_push(run: SyncRun, *, server_id: int, rule_id: int | None = None,
                 client: SonarrClient | None = None, now: datetime | None = None
                 ) -> dict[str, Any]:
     """Push one server's decisions (optionally one rule's); returns the run's summary."""
-    server = SonarrServer.objects.get(pk=server_id)
+    server = SonarrServer.objects.filter(pk=server_id).first()
+    if server is None:  # deleted since the run was queued
+        return {"server": server_id, "missing": True}
     now = now or timezone.now()
     rules = list(server.rules.filter(enabled=True, **({"pk": rule_id} if rule_id else {})))
     tally = Tally()

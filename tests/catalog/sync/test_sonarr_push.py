@@ -288,3 +288,28 @@ def test_it_records_exists_for_a_series_added_elsewhere_after_the_library_was_re
     assert by_show[shows[2].pk].sonarr_series_id == taken[0]
     assert [by_show[s.pk].status for s in shows].count(S.ADDED) == 3
     assert len(fake.library) == 4
+
+
+def test_it_stops_on_403_mid_push_and_keeps_what_was_settled(fake):
+    server = server_for(fake)
+    rule = rule_for(server)
+    shows_known_to(fake, 3)
+    fake.inject(Fault("status", status=403), path_prefix="/api/v3/series/import")
+    run = push(fake, server)
+    assert run.status == SyncRun.Status.FAILED
+    server.refresh_from_db()
+    assert server.state == SonarrServer.State.UNAUTHORIZED
+    assert statuses(rule) == {S.PENDING: 3}
+
+
+def test_it_ends_quietly_when_the_server_was_deleted_after_queueing(fake):
+    server = server_for(fake)
+    server_id = server.pk
+    server.delete()
+    from catalog.jobs import job_execute
+    from catalog.runs import run_claim
+    from catalog.sync.sonarr import sonarr_push
+
+    run = run_claim(kind=SyncRun.Kind.SONARR, scope=f"server:{server_id}")
+    done = job_execute(run, lambda r: sonarr_push(r, server_id=server_id), upstream="sonarr")
+    assert done.status == SyncRun.Status.SUCCEEDED and done.summary["missing"] is True
