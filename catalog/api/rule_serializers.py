@@ -97,7 +97,7 @@ class ExcludesSerializer(serializers.Serializer):
 
 
 class DiscoveryRuleSerializer(serializers.ModelSerializer):
-    selections = SelectionSerializer(many=True, required=False)
+    selections = SelectionSerializer(many=True, required=False, max_length=MAX_SELECTIONS)
     excludes = ExcludesSerializer(source="*", required=False)
     tags = serializers.ListField(child=serializers.CharField(max_length=100), max_length=50,
                                  required=False)
@@ -120,11 +120,6 @@ class DiscoveryRuleSerializer(serializers.ModelSerializer):
         from catalog.rule_services import rule_is_stale
 
         return rule_is_stale(rule)
-
-    def validate_selections(self, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        if len(value) > MAX_SELECTIONS:
-            raise serializers.ValidationError(f"at most {MAX_SELECTIONS} selections")
-        return value
 
     def validate_tags(self, value: list[str]) -> list[str]:
         labels = [v.strip().lower() for v in value]

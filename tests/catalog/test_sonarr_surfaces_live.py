@@ -219,3 +219,33 @@ def test_it_never_renders_a_server_secret_on_a_read_only_page(role, users, clien
              + client.get(f"/admin/catalog/plexserver/{plex.pk}/change/").content.decode())
     assert sonarr.api_key not in pages and plex.token not in pages
     assert sonarr.name in pages
+
+
+@pytest.mark.parametrize(("role", "runs"), [("viewer", 0), ("operator", 2), ("admin", 2)])
+def test_it_lets_operators_run_the_rule_and_server_actions(role, runs, users, client,
+                                                           django_capture_on_commit_callbacks):
+    rule = factories.DiscoveryRuleFactory()
+    client.force_login(users[role])
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/admin/catalog/discoveryrule/", {"action": "refilter_now",
+                                                       "_selected_action": [rule.pk]})
+        client.post("/admin/catalog/sonarrserver/", {
+            "action": "push_now", "_selected_action": [rule.server_id]})
+    assert SyncRun.objects.count() == runs
+
+
+def test_it_refuses_a_flood_of_selections_with_a_400(admin_user, api_as):
+    rule = factories.DiscoveryRuleFactory()
+    response = api_as(admin_user).patch(f"/api/rules/{rule.pk}/",
+                                        {"selections": [{}] * 21}, format="json")
+    assert response.status_code == 400 and "selections" in response.json()
+
+
+def test_it_checks_stale_rules_when_a_worker_spawns(django_capture_on_commit_callbacks):
+    from django_q.signals import post_spawn
+
+    rule = factories.DiscoveryRuleFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        post_spawn.send(sender="django_q", proc_name="Worker-1")
+    run = SyncRun.objects.get(kind=SyncRun.Kind.RULES)
+    assert run.scope == f"rule:{rule.pk}" and run.triggered_by == "startup"
