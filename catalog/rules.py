@@ -17,19 +17,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from catalog.vocab import VOCABULARIES
-
 LIST_CRITERIA = ("genres_any", "genres_none", "types", "countries", "languages", "statuses",
                  "networks_any", "networks_none")
 RANGE_CRITERIA = ("premiered_from", "premiered_before", "runtime_min", "runtime_max",
                   "rating_min")
 CRITERIA = LIST_CRITERIA + RANGE_CRITERIA
 EXCLUDES = ("genres", "types", "countries", "languages", "statuses", "networks")
-_VOCAB_OF = {"genres_any": "genres", "genres_none": "genres", "types": "types",
-             "countries": "countries", "languages": "languages", "statuses": "statuses"}
 _EXCLUDE_REASON = {"genres": "genre", "types": "type", "countries": "country",
                    "languages": "language", "statuses": "status", "networks": "network"}
-MAX_NETWORK = 200
 
 # Decision statuses, as strings so that this module stays free of models.
 PENDING, AWAITING, FILTERED, PENDING_TVDB = "pending", "awaiting_approval", "filtered", \
@@ -268,46 +263,3 @@ def decision_next(*, current: str | None, current_reason: str, verdict: str | No
     else:
         target = (PENDING, current_reason if current == PENDING else "")
     return None if target == (current, current_reason) else target
-
-
-# ---- validating ----------------------------------------------------------------------------
-
-def canonical_values(name: str, values: Iterable[Any]) -> tuple[list[str], list[str]]:
-    """(canonical values, unknown values) for a list criterion or exclude ``name``.
-
-    Vocabulary values are matched case-insensitively and returned in TVMaze's spelling;
-    networks are free text, trimmed.
-    """
-    vocab_name = _VOCAB_OF.get(name, name)
-    vocab = VOCABULARIES.get(vocab_name)
-    good: list[str] = []
-    bad: list[str] = []
-    for raw in values:
-        text = str(raw).strip() if raw is not None else ""
-        if vocab is None:  # networks
-            if not text or len(text) > MAX_NETWORK:
-                bad.append(text[:40] or "(empty)")
-            elif text not in good:
-                good.append(text)
-            continue
-        match = next((v for v in vocab if v.lower() == text.lower()), None)
-        if match is None:
-            bad.append(text[:40] or "(empty)")
-        elif match not in good:
-            good.append(match)
-    return good, bad
-
-
-def range_errors(values: Mapping[str, Any]) -> dict[str, str]:
-    """Field errors for inverted or impossible ranges in one selection."""
-    errors: dict[str, str] = {}
-    start, end = values.get("premiered_from"), values.get("premiered_before")
-    if start is not None and end is not None and start >= end:
-        errors["premiered_before"] = "must be after premiered_from"
-    low, high = values.get("runtime_min"), values.get("runtime_max")
-    if low is not None and high is not None and low > high:
-        errors["runtime_max"] = "must be at least runtime_min"
-    rating = values.get("rating_min")
-    if rating is not None and not 0 <= float(rating) <= 10:
-        errors["rating_min"] = "must be between 0 and 10"
-    return errors

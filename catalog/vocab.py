@@ -3,9 +3,13 @@
 Genres, show types and statuses are TVMaze's closed lists. Languages are the names TVMaze
 uses (its ``language`` field); countries are ISO 3166-1 alpha-2 codes as TVMaze gives them in
 ``network.country.code``. Networks and web channels are an open set and are not checked.
+The checks shared by the API and the admin forms live here too.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 GENRES = (
     "Action", "Adult", "Adventure", "Anime", "Children", "Comedy", "Crime", "DIY", "Drama",
@@ -44,3 +48,48 @@ VOCABULARIES: dict[str, tuple[str, ...]] = {
     "genres": GENRES, "types": TYPES, "statuses": STATUSES, "languages": LANGUAGES,
     "countries": COUNTRIES,
 }
+
+_VOCAB_OF = {"genres_any": "genres", "genres_none": "genres", "types": "types",
+             "countries": "countries", "languages": "languages", "statuses": "statuses"}
+MAX_NETWORK = 200
+
+
+def canonical_values(name: str, values: Iterable[Any]) -> tuple[list[str], list[str]]:
+    """(canonical values, unknown values) for a list criterion or exclude ``name``.
+
+    Vocabulary values are matched case-insensitively and returned in TVMaze's spelling;
+    networks are free text, trimmed.
+    """
+    vocab_name = _VOCAB_OF.get(name, name)
+    vocab = VOCABULARIES.get(vocab_name)
+    good: list[str] = []
+    bad: list[str] = []
+    for raw in values:
+        text = str(raw).strip() if raw is not None else ""
+        if vocab is None:  # networks
+            if not text or len(text) > MAX_NETWORK:
+                bad.append(text[:40] or "(empty)")
+            elif text not in good:
+                good.append(text)
+            continue
+        match = next((v for v in vocab if v.lower() == text.lower()), None)
+        if match is None:
+            bad.append(text[:40] or "(empty)")
+        elif match not in good:
+            good.append(match)
+    return good, bad
+
+
+def range_errors(values: Mapping[str, Any]) -> dict[str, str]:
+    """Field errors for inverted or impossible ranges in one selection."""
+    errors: dict[str, str] = {}
+    start, end = values.get("premiered_from"), values.get("premiered_before")
+    if start is not None and end is not None and start >= end:
+        errors["premiered_before"] = "must be after premiered_from"
+    low, high = values.get("runtime_min"), values.get("runtime_max")
+    if low is not None and high is not None and low > high:
+        errors["runtime_max"] = "must be at least runtime_min"
+    rating = values.get("rating_min")
+    if rating is not None and not 0 <= float(rating) <= 10:
+        errors["rating_min"] = "must be between 0 and 10"
+    return errors

@@ -8,7 +8,7 @@ from typing import Any
 
 from django import forms
 
-from catalog import rules
+from catalog import rules, vocab
 from catalog.models import DiscoveryRule, RuleSelection
 from catalog.vocab import VOCABULARIES
 
@@ -43,7 +43,7 @@ class CommaListField(forms.CharField):
 
 
 def _networks(field: str, values: list[str]) -> list[str]:
-    good, bad = rules.canonical_values("networks", values)
+    good, bad = vocab.canonical_values("networks", values)
     if bad:
         raise forms.ValidationError({field: f"invalid name(s): {', '.join(bad)}"})
     return good
@@ -71,7 +71,7 @@ class SelectionForm(forms.ModelForm):
         cleaned = super().clean()
         for name in ("networks_any", "networks_none"):
             cleaned[name] = _networks(name, cleaned.get(name) or [])
-        for field, message in rules.range_errors(cleaned).items():
+        for field, message in vocab.range_errors(cleaned).items():
             self.add_error(field, message)
         return cleaned
 

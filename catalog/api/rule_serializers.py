@@ -14,7 +14,7 @@ from typing import Any
 from django.db import transaction
 from rest_framework import serializers
 
-from catalog import rules
+from catalog import rules, vocab
 from catalog.models import Decision, DiscoveryRule, RuleSelection, SonarrServer
 from catalog.validators import validate_server_url
 
@@ -31,7 +31,7 @@ MAX_SELECTIONS = 20
 
 
 def _vocab_list(name: str, value: list[str]) -> list[str]:
-    good, bad = rules.canonical_values(name, value)
+    good, bad = vocab.canonical_values(name, value)
     if bad:
         raise serializers.ValidationError(f"unknown value(s): {', '.join(bad)}")
     return good
@@ -66,7 +66,7 @@ class SelectionSerializer(serializers.ModelSerializer):
                     values[name] = _vocab_list(name, values[name])
                 except serializers.ValidationError as exc:
                     errors[name] = exc.detail
-        errors.update(rules.range_errors(values))
+        errors.update(vocab.range_errors(values))
         if errors:
             raise serializers.ValidationError(errors)
         return values

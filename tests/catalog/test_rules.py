@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from catalog import rules
+from catalog import rules, vocab
 from catalog.rules import ShowFacts, decision_next, evaluate, filters_from_spec, filters_hash
 
 DRAMA = ShowFacts(tvdb_id=1, language="English", country="US", type="Scripted",
@@ -183,11 +183,11 @@ def test_it_leaves_an_unchanged_decision_alone():
     ("networks", [" HBO ", "x" * 201], ["HBO"], ["x" * 40]),
 ])
 def test_it_canonicalises_values_and_names_the_unknown_ones(name, given, good, bad):
-    assert rules.canonical_values(name, given) == (good, bad)
+    assert vocab.canonical_values(name, given) == (good, bad)
 
 
 def test_it_reports_inverted_ranges_as_field_errors():
-    errors = rules.range_errors({"premiered_from": date(2020, 1, 1),
+    errors = vocab.range_errors({"premiered_from": date(2020, 1, 1),
                                  "premiered_before": date(2010, 1, 1), "runtime_min": 60,
                                  "runtime_max": 30, "rating_min": 11})
     assert set(errors) == {"premiered_before", "runtime_max", "rating_min"}
