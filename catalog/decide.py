@@ -27,6 +27,7 @@ FACT_FIELDS = ("id", "tvdb_id", "language", "country", "type", "status", "premie
 COLUMNS = ["show_id", "rule_id", "status", "reason"]
 UPDATE = ["status", "reason", "status_changed_at", "attempts", "next_attempt_at", "updated_at"]
 SETTLED = sorted(rules.FINAL)
+IN_LIMIT = 900  # ids per IN list: under every SQLite build's bound-parameter limit
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,11 +98,13 @@ def _facts_sql(where: str) -> str:
 def facts_by_ids(show_ids: Collection[int]) -> list[tuple]:
     """Raw fact rows of these shows (one statement; no per-row ORM conversion)."""
     ids = [int(i) for i in show_ids]
-    if not ids:
-        return []
+    rows: list[tuple] = []
     with connection.cursor() as cursor:
-        cursor.execute(_facts_sql(f"id IN ({', '.join(['%s'] * len(ids))})"), ids)
-        return cursor.fetchall()
+        for at in range(0, len(ids), IN_LIMIT):
+            part = ids[at:at + IN_LIMIT]
+            cursor.execute(_facts_sql(f"id IN ({', '.join(['%s'] * len(part))})"), part)
+            rows += cursor.fetchall()
+    return rows
 
 
 def _current(views: list[RuleView], ids: list[int], contiguous: bool
@@ -110,19 +113,22 @@ def _current(views: list[RuleView], ids: list[int], contiguous: bool
     id range when the shows are an id-ordered chunk (no 5,000-item IN list), else by id."""
     qn = connection.ops.quote_name
     rule_ids = [v.id for v in views]
-    where = f"rule_id IN ({', '.join(['%s'] * len(rule_ids))}) AND "
+    head = (f"SELECT show_id, rule_id, status, reason, approved_at IS NULL "  # noqa: S608
+            f"FROM {qn(Decision._meta.db_table)} "
+            f"WHERE rule_id IN ({', '.join(['%s'] * len(rule_ids))}) AND ")
     if contiguous:
-        where += "show_id >= %s AND show_id <= %s"
-        params = [*rule_ids, ids[0], ids[-1]]
+        queries = [(head + "show_id >= %s AND show_id <= %s", [*rule_ids, ids[0], ids[-1]])]
     else:
-        where += f"show_id IN ({', '.join(['%s'] * len(ids))})"
-        params = [*rule_ids, *ids]
-    sql = (f"SELECT show_id, rule_id, status, reason, approved_at IS NULL "  # noqa: S608
-           f"FROM {qn(Decision._meta.db_table)} WHERE {where}")
+        parts = [ids[at:at + IN_LIMIT] for at in range(0, len(ids), IN_LIMIT)]
+        queries = [(head + f"show_id IN ({', '.join(['%s'] * len(p))})", [*rule_ids, *p])
+                   for p in parts]
+    found: dict[tuple[int, int], tuple[str, str, bool]] = {}
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return {(s, r): (status, reason, bool(flag))
-                for s, r, status, reason, flag in cursor.fetchall()}
+        for sql, params in queries:
+            cursor.execute(sql, params)
+            found.update({(s, r): (status, reason, bool(flag))
+                          for s, r, status, reason, flag in cursor.fetchall()})
+    return found
 
 
 def decide_rows(show_rows: Iterable[Sequence[Any]], views: list[RuleView], *, now: datetime,
@@ -171,8 +177,8 @@ def _write(new: list[tuple], moves: dict[tuple[int, str, str], list[int]],
     settled = ", ".join(["%s"] * len(SETTLED))
     with connection.cursor() as cursor:
         for (rule_id, status, reason), show_ids in moves.items():
-            for at in range(0, len(show_ids), 900):
-                part = show_ids[at:at + 900]
+            for at in range(0, len(show_ids), IN_LIMIT):
+                part = show_ids[at:at + IN_LIMIT]
                 cursor.execute(
                     f"UPDATE {qn(Decision._meta.db_table)} SET status = %s, reason = %s, "  # noqa: S608
                     "status_changed_at = %s, updated_at = %s, attempts = 0, "

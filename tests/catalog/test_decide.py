@@ -206,3 +206,16 @@ def test_it_refilters_from_the_command(capsys):
     assert '"kind": "rules"' in capsys.readouterr().out
     with pytest.raises(CommandError, match="no rule named 'nope'"):
         call_command("refilter", "--rule", "nope")
+
+
+def test_it_re_evaluates_thousands_of_shows_by_hand_in_bounded_statements():
+    from catalog.rule_services import shows_reevaluate
+
+    _shows(2_500)
+    rule = factories.DiscoveryRuleFactory()
+    RuleSelection.objects.create(rule=rule, languages=["Korean"])
+    ids = list(Show.objects.values_list("id", flat=True))
+    assert shows_reevaluate(ids) == 2_500
+    Decision.objects.filter(rule=rule).update(status=S.PENDING, reason="")
+    # Back to filtered, except Korean shows with a TVDB id (every tenth show has none).
+    assert shows_reevaluate(ids) == 2_500 - 625 + 125
