@@ -89,10 +89,13 @@ def facts_of(row: Sequence[Any], decoder: _Decoder | None = None) -> rules.ShowF
 
 
 def _facts_sql(where: str) -> str:
+    """Rules decide over the TVMaze mirror: a show without TVMaze facts (a placeholder a
+    Plex scan created) is left out until TVMaze claims it."""
     qn = connection.ops.quote_name
     meta = Show._meta
     columns = ", ".join(qn(meta.get_field(name).column) for name in FACT_FIELDS)
-    return f"SELECT {columns} FROM {qn(meta.db_table)} WHERE {where}"  # noqa: S608
+    return (f"SELECT {columns} FROM {qn(meta.db_table)} "  # noqa: S608
+            f"WHERE tvmaze_id IS NOT NULL AND {where}")
 
 
 def facts_by_ids(show_ids: Collection[int]) -> list[tuple]:
@@ -195,14 +198,8 @@ def decide_shows(show_ids: Collection[int]) -> int:
     return decide_rows(facts_by_ids(show_ids), views, now=timezone.now())[1]
 
 
-def show_chunks(size: int, *, after: int = 0) -> Iterable[list[tuple]]:
-    """Every show's raw facts by ascending id, ``size`` at a time (keyset paging)."""
-    sql = _facts_sql("id > %s") + " ORDER BY id LIMIT %s"
-    while True:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [after, size])
-            chunk = cursor.fetchall()
-        if not chunk:
-            return
-        yield chunk
-        after = chunk[-1][0]
+def show_chunk(size: int, *, after: int = 0) -> list[tuple]:
+    """The raw facts of the next ``size`` shows after id ``after`` (keyset paging)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_facts_sql("id > %s") + " ORDER BY id LIMIT %s", [after, size])
+        return cursor.fetchall()

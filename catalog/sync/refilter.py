@@ -12,7 +12,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from catalog.decide import decide_rows, rule_view, show_chunks
+from catalog.decide import decide_rows, rule_view, show_chunk
 from catalog.models import DiscoveryRule, Show, SyncRun
 from catalog.runs import run_progress
 
@@ -30,12 +30,18 @@ def rule_refilter(run: SyncRun, *, rule_id: int, chunk: int = CHUNK) -> dict[str
         view = rule_view(rule)
         passes += 1
         with transaction.atomic():
-            run_progress(run, total=(run.total or 0) + Show.objects.count())
-        for rows in show_chunks(chunk):
-            with transaction.atomic():
+            run_progress(run, total=(run.total or 0)
+                         + Show.objects.filter(tvmaze_id__isnull=False).count())
+        after = 0
+        while True:
+            with transaction.atomic():  # read, decide, write and report as one
+                rows = show_chunk(chunk, after=after)
+                if not rows:
+                    break
                 _, changed = decide_rows(rows, [view], now=timezone.now(), contiguous=True)
                 run_progress(run, processed=min(len(rows), run.total - run.processed),
                              changed=changed)
+            after = rows[-1][0]
         with transaction.atomic():
             DiscoveryRule.objects.filter(pk=rule_id).update(applied_hash=view.hash)
             run_progress(run, processed=run.total - run.processed)

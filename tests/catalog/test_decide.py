@@ -159,16 +159,17 @@ def test_it_runs_the_pass_again_when_the_rule_changes_during_a_refilter(monkeypa
     _shows(30)
     rule = factories.DiscoveryRuleFactory()
     selection = RuleSelection.objects.create(rule=rule, languages=["English"])
-    original = decide.show_chunks
+    original = decide.show_chunk
     changed = []
 
-    def chunks_then_edit(size, **kwargs):
-        yield from original(size, **kwargs)
-        if not changed:  # an operator saves new filters while the first pass runs
+    def chunk_then_edit(size, **kwargs):
+        rows = original(size, **kwargs)
+        if not rows and not changed:  # an operator saves new filters during the first pass
             RuleSelection.objects.filter(pk=selection.pk).update(languages=["French"])
             changed.append(True)
+        return rows
 
-    monkeypatch.setattr(refilter, "show_chunks", chunks_then_edit)
+    monkeypatch.setattr(refilter, "show_chunk", chunk_then_edit)
     run = _refilter(rule)
     assert run.summary["passes"] == 2
     assert run.processed == run.total == 60
@@ -219,3 +220,13 @@ def test_it_re_evaluates_thousands_of_shows_by_hand_in_bounded_statements():
     Decision.objects.filter(rule=rule).update(status=S.PENDING, reason="")
     # Back to filtered, except Korean shows with a TVDB id (every tenth show has none).
     assert shows_reevaluate(ids) == 2_500 - 625 + 125
+
+
+def test_it_leaves_placeholder_shows_without_tvmaze_facts_undecided():
+    rule = factories.DiscoveryRuleFactory()
+    placeholder = factories.ShowFactory(tvmaze_id=None, title="From a Plex guid")
+    mirrored = factories.ShowFactory()
+    decide.decide_shows([placeholder.pk, mirrored.pk])
+    run = _refilter(rule)
+    assert list(Decision.objects.values_list("show_id", flat=True)) == [mirrored.pk]
+    assert run.processed == run.total == 1
