@@ -96,8 +96,14 @@ def decisions_unskip(decisions: QuerySet[Decision]) -> int:
 
 
 def decisions_reevaluate(decisions: QuerySet[Decision]) -> int:
-    """Re-decide the selected decisions now (final ones stay as they are)."""
-    return decisions_reevaluate_pairs(list(decisions.values_list("show_id", "rule_id")))
+    """Re-decide the selected decisions now; a failed add is tried again if the show still
+    passes (added, exists, skipped and declined stay as they are)."""
+    now = timezone.now()
+    pairs = list(decisions.values_list("show_id", "rule_id"))
+    Decision.objects.filter(status=S.FAILED, pk__in=decisions.values("pk")).update(
+        status=S.FILTERED, reason="re-evaluating", status_changed_at=now, attempts=0,
+        next_attempt_at=None, updated_at=now)
+    return decisions_reevaluate_pairs(pairs)
 
 
 def decisions_reevaluate_pairs(pairs: Iterable[tuple[int, int]]) -> int:

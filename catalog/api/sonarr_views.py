@@ -105,8 +105,8 @@ class DecisionViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = filters.DecisionFilterSet
     ordering_fields = ["id", "updated_at", "status", "status_changed_at"]
     action_roles = dict.fromkeys(
-        ("approve", "decline", "skip", "unskip", "approve_many", "decline_many", "skip_many",
-         "unskip_many"), Role.OPERATOR)
+        ("approve", "decline", "skip", "unskip", "reevaluate", "approve_many", "decline_many",
+         "skip_many", "unskip_many", "reevaluate_many"), Role.OPERATOR)
 
     def _one(self, apply) -> Response:
         decision = self.get_object()
@@ -139,6 +139,18 @@ class DecisionViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def unskip(self, request: Request, pk: str | None = None) -> Response:
         return self._one(rule_services.decisions_unskip)
+
+    @extend_schema(request=None, responses={200: DecisionSerializer, 409: DecisionSerializer})
+    @action(detail=True, methods=["post"])
+    def reevaluate(self, request: Request, pk: str | None = None) -> Response:
+        """Decide again from the show's facts now (a failed add is tried again)."""
+        return self._one(rule_services.decisions_reevaluate)
+
+    @extend_schema(request=DecisionIdsRequest, responses={200: BulkResult},
+                   operation_id="decisions_reevaluate_many")
+    @action(detail=False, methods=["post"], url_path="reevaluate")
+    def reevaluate_many(self, request: Request) -> Response:
+        return _bulk(request, self.get_queryset(), rule_services.decisions_reevaluate)
 
     @extend_schema(request=DecisionIdsRequest, responses={200: BulkResult},
                    operation_id="decisions_approve_many")

@@ -72,7 +72,7 @@ def test_it_lets_operators_refilter_approve_decline_skip_and_push(role, users, a
         role, "operator", 409)
     assert client.post("/api/sync/sonarr/", {}, format="json").status_code == _expect(
         role, "operator", 409)
-    for action in ("approve", "decline", "skip", "unskip"):
+    for action in ("approve", "decline", "skip", "unskip", "reevaluate"):
         expected = _expect(role, "operator", 200 if action == "approve" else None)
         status = client.post(f"/api/decisions/{decision.pk}/{action}/").status_code
         if expected is None:
@@ -263,3 +263,20 @@ def test_it_re_decides_a_rule_switched_back_on(admin_user, api_as,
     with django_capture_on_commit_callbacks(execute=True):
         api_as(admin_user).patch(f"/api/rules/{rule.pk}/", {"enabled": True}, format="json")
     assert Decision.objects.get(rule=rule, show=show).status == S.PENDING
+
+
+def test_it_tries_a_failed_add_again_on_re_evaluation(operator, api_as):
+    rule = factories.DiscoveryRuleFactory()
+    show = factories.ShowFactory()
+    decide_shows([show.pk])
+    decision = Decision.objects.get(rule=rule)
+    Decision.objects.filter(pk=decision.pk).update(status=S.FAILED, reason="Sonarr said no")
+    decide_shows([show.pk])  # automatic re-evaluation leaves it failed
+    assert Decision.objects.get(pk=decision.pk).status == S.FAILED
+    response = api_as(operator).post(f"/api/decisions/{decision.pk}/reevaluate/")
+    assert response.status_code == 200 and response.json()["status"] == S.PENDING
+    Decision.objects.filter(pk=decision.pk).update(status=S.ADDED)
+    again = api_as(operator).post("/api/decisions/reevaluate/", {"ids": [decision.pk]},
+                                  format="json")
+    assert again.json() == {"changed": 0}
+    assert Decision.objects.get(pk=decision.pk).status == S.ADDED
