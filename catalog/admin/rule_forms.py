@@ -60,6 +60,10 @@ class SelectionForm(forms.ModelForm):
     networks_none = CommaListField(label="Networks or web channels (none of)")
     premiered_from = forms.DateField(required=False, label="Premiered on or after")
     premiered_before = forms.DateField(required=False, label="Premiered before")
+    runtime_min = forms.IntegerField(required=False, min_value=0, max_value=10_000,
+                                     label="Runtime at least (minutes)")
+    runtime_max = forms.IntegerField(required=False, min_value=0, max_value=10_000,
+                                     label="Runtime at most (minutes)")
     rating_min = forms.FloatField(required=False, min_value=0, max_value=10,
                                   label="TVMaze rating at least")
 
@@ -84,6 +88,8 @@ class RuleForm(forms.ModelForm):
     exclude_statuses = choices_field("statuses", "Exclude statuses",
                                      "e.g. Ended to leave finished shows out.")
     exclude_networks = CommaListField(label="Exclude networks or web channels")
+    min_free_space_gb = forms.IntegerField(required=False, min_value=0, max_value=1_000_000,
+                                           label="Minimum free space (GiB)")
     tags = CommaListField(label="Tags", help_text="Comma-separated labels; created in Sonarr "
                           "when absent (a-z, 0-9 and '-').")
 

@@ -28,6 +28,7 @@ def _values() -> serializers.ListField:
 _TAG = re.compile(r"^[a-z0-9-]+$")
 _ROOT = re.compile(r"^(/|[A-Za-z]:\\|\\\\)")
 MAX_SELECTIONS = 20
+MAX_FREE_SPACE_GB = 1_000_000  # a petabyte: bounded on every database
 
 
 def _vocab_list(name: str, value: list[str]) -> list[str]:
@@ -102,6 +103,8 @@ class DiscoveryRuleSerializer(serializers.ModelSerializer):
     tags = serializers.ListField(child=serializers.CharField(max_length=100), max_length=50,
                                  required=False)
     refilter_pending = serializers.SerializerMethodField()
+    min_free_space_gb = serializers.IntegerField(required=False, allow_null=True, min_value=0,
+                                                 max_value=MAX_FREE_SPACE_GB)
 
     class Meta:
         model = DiscoveryRule

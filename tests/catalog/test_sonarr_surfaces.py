@@ -280,3 +280,23 @@ def test_it_tries_a_failed_add_again_on_re_evaluation(operator, api_as):
                                   format="json")
     assert again.json() == {"changed": 0}
     assert Decision.objects.get(pk=decision.pk).status == S.ADDED
+
+
+@pytest.mark.parametrize("body", [
+    {"server": 999_999},
+    {"excludes": None},
+    {"min_free_space_gb": -1},
+    {"min_free_space_gb": 10 ** 12},
+    {"name": "x" * 101},
+    {"monitor_new_items": "some"},
+    {"series_type": "cartoon"},
+    {"quality_profile": "   "},
+])
+def test_it_rejects_hostile_rule_fields_with_a_400(body, admin_user, api_as):
+    server = factories.SonarrServerFactory()
+    base = {"name": "hostile", "server": server.pk, "root_folder": "/tv",
+            "quality_profile": "Any"}
+    response = api_as(admin_user).post("/api/rules/", {**base, **body}, format="json")
+    assert response.status_code == 400
+    assert set(response.json()) & ({*body} | {"non_field_errors"})
+    assert not DiscoveryRule.objects.exists()

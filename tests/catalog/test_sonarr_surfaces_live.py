@@ -189,6 +189,7 @@ def test_it_lets_an_admin_build_a_rule_from_structured_fields(admin_user, client
     ({"selections-0-languages": ["Klingon"]}, "Select a valid choice"),
     ({"tags": "bad tag!"}, "only a-z, 0-9"),
     ({"root_folder": "anime"}, "absolute path"),
+    ({"selections-0-runtime_min": str(10 ** 12)}, "less than or equal to 10000"),
 ])
 def test_it_shows_a_clear_error_for_a_bad_rule_form(extra, error, admin_user, client):
     server = factories.SonarrServerFactory()
@@ -249,3 +250,11 @@ def test_it_checks_stale_rules_when_a_worker_spawns(django_capture_on_commit_cal
         post_spawn.send(sender="django_q", proc_name="Worker-1")
     run = SyncRun.objects.get(kind=SyncRun.Kind.RULES)
     assert run.scope == f"rule:{rule.pk}" and run.triggered_by == "startup"
+
+
+def test_it_bounds_the_free_space_field_in_the_admin(admin_user, client):
+    server = factories.SonarrServerFactory()
+    client.force_login(admin_user)
+    response = client.post("/admin/catalog/discoveryrule/add/",
+                           _rule_form(server.pk, min_free_space_gb=str(10 ** 12)))
+    assert response.status_code == 200 and not DiscoveryRule.objects.exists()
