@@ -28,6 +28,7 @@ def _values() -> serializers.ListField:
 _TAG = re.compile(r"^[a-z0-9-]+$")
 _ROOT = re.compile(r"^(/|[A-Za-z]:\\|\\\\)")
 MAX_SELECTIONS = 20
+MAX_ID = 2 ** 63 - 1  # the largest primary key a database can hold
 MAX_FREE_SPACE_GB = 1_000_000  # a petabyte: bounded on every database
 
 
@@ -199,12 +200,12 @@ class DecisionSerializer(serializers.ModelSerializer):
 
 
 class DecisionIdsRequest(serializers.Serializer):
-    ids = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1,
-                                max_length=10_000)
+    ids = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+                                min_length=1, max_length=10_000)
 
 
 class SonarrSyncRequest(serializers.Serializer):
-    rule = serializers.IntegerField(required=False, min_value=1,
+    rule = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID,
                                     help_text="Push only this rule's decisions.")
 
 

@@ -300,3 +300,11 @@ def test_it_rejects_hostile_rule_fields_with_a_400(body, admin_user, api_as):
     assert response.status_code == 400
     assert set(response.json()) & ({*body} | {"non_field_errors"})
     assert not DiscoveryRule.objects.exists()
+
+
+def test_it_answers_out_of_range_ids_with_a_400(operator, api_as):
+    client = api_as(operator)
+    huge = 10 ** 20
+    assert client.post("/api/decisions/approve/", {"ids": [huge]},
+                       format="json").status_code == 400
+    assert client.post("/api/sync/sonarr/", {"rule": huge}, format="json").status_code == 400
