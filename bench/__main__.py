@@ -13,7 +13,7 @@ import subprocess
 import sys
 import tempfile
 
-SCENARIOS = ("tvmaze", "plex", "tmdb")
+SCENARIOS = ("tvmaze", "plex", "tmdb", "sonarr")
 
 
 def _child(name: str, scale: float) -> None:
@@ -33,6 +33,10 @@ def _child(name: str, scale: float) -> None:
         from bench import tmdb
 
         rows = tmdb.run(shows=int(10_000 * scale))
+    elif name == "sonarr":
+        from bench import sonarr
+
+        rows = sonarr.run(shows=int(100_000 * scale), pending=int(1_000 * scale))
     else:
         from bench import plex
 

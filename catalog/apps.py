@@ -1,4 +1,7 @@
-"""The catalog app: models, syncs, surfaces; connects the login-throttle signals."""
+"""The catalog app: models, syncs, surfaces; connects the login-throttle signals, the rules
+hook of the show writer, and the worker start-up check of rule hashes."""
+
+from typing import Any
 
 from django.apps import AppConfig
 
@@ -12,10 +15,14 @@ class CatalogConfig(AppConfig):
         # Connects the failed-login signal receivers.
         from django_q.signals import post_spawn
 
-        from catalog import tasks
+        from catalog import hooks, tasks
         from catalog.auth import throttle  # noqa: F401
+        from catalog.decide import decide_shows
 
+        if decide_shows not in hooks._shows_changed:
+            hooks.on_shows_changed(decide_shows)
         post_spawn.connect(tasks.worker_spawned, dispatch_uid="catalog.worker_spawned")
+        post_spawn.connect(_refilter_stale_rules, dispatch_uid="catalog.refilter_stale")
         _teach_log_scrubber()
 
 
@@ -29,3 +36,16 @@ def _teach_log_scrubber() -> None:
 
     keys = {"api_key": settings.TMDB_API_KEY or "", "apikey": settings.TVMAZE_API_KEY or ""}
     install_log_scrubber(Scrubber.for_config(DEFAULT_SECRET_NAMES, params=keys))
+
+
+def _refilter_stale_rules(sender: Any = None, **kwargs: Any) -> None:
+    """A worker starting notices rules whose filters changed while it was down; one refilter
+    per rule is claimed, however many workers start together."""
+    import logging
+
+    from catalog.rule_services import rules_refilter_stale
+
+    try:
+        rules_refilter_stale(triggered_by="startup")
+    except Exception:  # never keep a worker from starting
+        logging.getLogger(__name__).exception("start-up rule check failed")

@@ -99,7 +99,8 @@ class _Statement:
 
 
 def _statement(model: type[models.Model], columns: Sequence[str], conflict: Sequence[str],
-               update: Sequence[str], constants: Mapping[str, Any]) -> _Statement:
+               update: Sequence[str], constants: Mapping[str, Any],
+               keep: tuple[str, Sequence[str]] | None = None) -> _Statement:
     meta = model._meta
     fields = [meta.get_field(name) for name in columns]
     extra: dict[str, Any] = {}
@@ -115,9 +116,20 @@ def _statement(model: type[models.Model], columns: Sequence[str], conflict: Sequ
     head = f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(n) for n in names)}) VALUES "  # noqa: S608
     tail = (f" ON CONFLICT ({', '.join(column(c) for c in conflict)}) DO UPDATE SET "
             + ", ".join(f"{column(n)} = excluded.{column(n)}" for n in update))
+    if keep is not None:
+        tail += _keep_clause(qn(meta.db_table), column(keep[0]), keep[1])
     adapters = [(i, a) for i, f in enumerate(fields) if (a := _adapter(f)) is not None]
     return _Statement(head, "(" + ", ".join(["%s"] * len(names)) + ")", tail, adapters,
                       tuple(extra.values()))
+
+
+def _keep_clause(table: str, column: str, values: Sequence[str]) -> str:
+    """``WHERE`` that leaves a conflicting row alone when its column holds one of ``values``
+    (code constants, checked to be plain identifiers before they are inlined)."""
+    if not all(str(v).replace("_", "").isalnum() for v in values):
+        raise ValueError("keep values must be plain identifiers")
+    listed = ", ".join(f"'{v}'" for v in values)
+    return f" WHERE {table}.{column} NOT IN ({listed})"
 
 
 def upsert(
@@ -128,6 +140,7 @@ def upsert(
     conflict: Sequence[str],
     update: Sequence[str],
     constants: Mapping[str, Any] | None = None,
+    keep: tuple[str, Sequence[str]] | None = None,
 ) -> int:
     """Insert ``rows`` (tuples in ``columns`` order, by attname) or update the ``update``
     columns of the row that conflicts on ``conflict``; ``constants`` are columns with one
@@ -135,7 +148,7 @@ def upsert(
     statement cannot update a row twice. Returns how many rows were sent."""
     if not rows:
         return 0
-    statement = _statement(model, columns, conflict, update, constants or {})
+    statement = _statement(model, columns, conflict, update, constants or {}, keep)
     width = len(columns) + len(statement.extra)
     size = max(1, min(ROWS_PER_STATEMENT, _max_params() // width))
     whole = len(rows) - len(rows) % size

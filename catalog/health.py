@@ -88,8 +88,25 @@ def ready(request: HttpRequest) -> JsonResponse:
         except CheckFailed as exc:
             results[name] = str(exc)
             return JsonResponse(
-                {"status": "unavailable", "failed": name, "reason": str(exc), "checks": results},
+                {"status": "unavailable", "failed": name, "reason": str(exc), "checks": results,
+                 "sonarr": sonarr_state() if name not in ("database", "migrations") else {}},
                 status=503,
             )
         results[name] = "ok"
-    return JsonResponse({"status": "ok", "checks": results})
+    return JsonResponse({"status": "ok", "checks": results, "sonarr": sonarr_state()})
+
+
+def sonarr_state() -> dict[str, dict[str, str]]:
+    """Rules and servers that need an operator: reported, never a reason to be unready
+    (a misconfigured rule must not get the whole service restarted)."""
+    from catalog.models import DiscoveryRule, SonarrServer
+
+    rules = {name: f"{state}: {message}".rstrip(": ")
+             for name, state, message in DiscoveryRule.objects.filter(enabled=True).exclude(
+                 validation=DiscoveryRule.Validation.OK).values_list(
+                 "name", "validation", "validation_message")}
+    servers = {name: f"{state}: {message}".rstrip(": ")
+               for name, state, message in SonarrServer.objects.filter(enabled=True).exclude(
+                   state__in=[SonarrServer.State.OK, SonarrServer.State.UNKNOWN]).values_list(
+                   "name", "state", "state_message")}
+    return {"rules": rules, "servers": servers}

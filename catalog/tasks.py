@@ -45,6 +45,17 @@ def plex_library_sync_task(library_id: int, deep: bool = False) -> str:
     return _scheduled(SyncRun.Kind.PLEX, {"library_id": library_id, "deep": deep})
 
 
+def sonarr_sync_task() -> str:
+    """The scheduled push: one run per Sonarr server with an enabled rule (a busy server is
+    skipped); rules whose filters changed unnoticed are refiltered first."""
+    from catalog.rule_services import rules_refilter_stale, sonarr_servers_select
+
+    rules_refilter_stale(triggered_by="schedule")
+    results = [_scheduled(SyncRun.Kind.SONARR, {"server_id": server.pk})
+               for server, _ in sonarr_servers_select()]
+    return ", ".join(results) or "skipped: no enabled Sonarr server with an enabled rule"
+
+
 def tvmaze_refresh_task(tvmaze_ids: list[int]) -> str:
     """Re-read the given shows from TVMaze as a run (kept for tasks queued before runs)."""
     return _scheduled(SyncRun.Kind.TVMAZE, {"refresh_ids": [int(i) for i in tvmaze_ids]})

@@ -9,11 +9,12 @@ from django.conf import settings
 from integrations.errors import AuthError
 from integrations.plex import PlexClient
 from integrations.ratelimit import RateLimit
+from integrations.sonarr import SonarrClient
 from integrations.tmdb import TmdbClient
 from integrations.tvmaze import TvmazeClient
 
 if TYPE_CHECKING:
-    from catalog.models import PlexServer
+    from catalog.models import PlexServer, SonarrServer
 
 
 def _rate_limit(calls: int, period: float) -> RateLimit | None:
@@ -52,3 +53,6 @@ def tmdb_client() -> TmdbClient:
         rate_limit=_rate_limit(settings.TMDB_RATE_CALLS, settings.TMDB_RATE_PERIOD),
         **_timeouts(),
     )
+def sonarr_client(server: SonarrServer) -> SonarrClient:
+    """A client for one operator-configured Sonarr server (LAN: no shared rate limit)."""
+    return SonarrClient.build(base_url=server.url, api_key=server.api_key, **_timeouts())

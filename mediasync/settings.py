@@ -189,6 +189,12 @@ HTTP_CONNECT_TIMEOUT = envfloat("HTTP_CONNECT_TIMEOUT", 5.0, minimum=0.1)
 HTTP_READ_TIMEOUT = envfloat("HTTP_READ_TIMEOUT", 30.0, minimum=0.1)
 HTTP_MAX_RETRIES = envint("HTTP_MAX_RETRIES", 4, minimum=0)
 RATE_LIMIT_DB = str(DATA_DIR / "ratelimit.sqlite3")
+# Sonarr: how long a series Sonarr cannot find by TVDB id waits before the next try, and
+# after how long it is given up (both in days).
+SONARR_RETRY_DELAY = envint("SONARR_RETRY_DELAY", 7, minimum=0)
+SONARR_ABANDON_AFTER = envint("SONARR_ABANDON_AFTER", 365, minimum=1)
+# Apprise URLs (comma- or space-separated): one message per Sonarr run that added or failed.
+NOTIFY_URLS = envstr("NOTIFY_URLS") or ""
 
 # --- auth ----------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -114,7 +114,7 @@ class DiscoveryRuleFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"rule {n}")
     server = factory.SubFactory(SonarrServerFactory)
     root_folder = "/tv"
-    quality_profile_id = 1
+    quality_profile = "HD-1080p"
 
 
 class DecisionFactory(factory.django.DjangoModelFactory):

@@ -7,7 +7,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from catalog.admin.site import ReadOnlyAdmin, site
-from catalog.models import Episode, Show, SyncRun
+from catalog.admin.sonarr import DecisionActions
+from catalog.models import Decision, Episode, Show, SyncRun
+from catalog.rule_services import shows_reevaluate
 from catalog.runs import RunInProgress
 from catalog.services import EnqueueFailed, sync_enqueue
 from catalog.slots import slot_map
@@ -16,14 +18,15 @@ MAX_SELECTED = 1000
 
 
 @admin.register(Show, site=site)
-class ShowAdmin(ReadOnlyAdmin):
+class ShowAdmin(DecisionActions, ReadOnlyAdmin):
     list_display = ["title", "tvmaze_id", "tvdb_id", "imdb_id", "tmdb_id", "language", "country",
                     "status", "premiered", "tmdb_status"]
     list_filter = ["status", "tmdb_status", "operator_added", "loading_status", "type", "language"]
     search_fields = ["title", "=tvmaze_id", "=tvdb_id", "=imdb_id", "=tmdb_id"]
     ordering = ["id"]
     actions = ["refresh_from_tvmaze", "force_tmdb_sync", "add_to_library",
-               "remove_from_library"]
+               "remove_from_library", "push_now", "approve", "decline", "skip", "unskip",
+               "reevaluate"]
     readonly_fields = ["episode_slots"]
 
     @admin.display(description="Episode slots (Plex / TMDB)")
@@ -60,6 +63,17 @@ class ShowAdmin(ReadOnlyAdmin):
         count = queryset.update(operator_added=False)
         self.message_user(request, f"{count} show(s) no longer added by hand (shows in Plex "
                           "or added to Sonarr stay in the library).", messages.SUCCESS)
+
+    def _decisions(self, queryset: QuerySet) -> QuerySet:
+        """The show actions act on the selected shows' decisions, every rule."""
+        return Decision.objects.filter(show__in=queryset)
+
+    @admin.action(description="Re-evaluate against every rule", permissions=["operate"])
+    def reevaluate(self, request: HttpRequest, queryset: QuerySet) -> None:
+        ids = list(queryset.values_list("id", flat=True)[:5000])
+        changed = shows_reevaluate(ids)
+        self.message_user(request, f"Re-evaluated {len(ids)} show(s): {changed} decision(s) "
+                          "changed.", messages.SUCCESS)
 
     @admin.action(description="Refresh from TVMaze now", permissions=["operate"])
     def refresh_from_tvmaze(self, request: HttpRequest, queryset: QuerySet) -> None:

@@ -1,13 +1,22 @@
-"""Admin for Sonarr servers, discovery rules and decisions."""
+"""Admin for Sonarr servers, discovery rules and decisions (roles as everywhere: viewers
+read, operators push/approve/decline/skip, admins edit servers and rules)."""
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
+from catalog import rule_services
+from catalog.admin.actions import enqueue_each
+from catalog.admin.rule_forms import RuleForm, SelectionForm
 from catalog.admin.secrets import SecretAdmin, secret_form
 from catalog.admin.site import ReadOnlyAdmin, RoleAdmin, site
-from catalog.models import Decision, DiscoveryRule, SonarrServer
+from catalog.models import Decision, DiscoveryRule, RuleSelection, SonarrServer, SyncRun
 from catalog.servers import sonarr_server_check
+from catalog.sync.sonarr.validate import rule_record, rule_resolve, server_facts
+from catalog.upstreams import sonarr_client
+from integrations.errors import UpstreamError
 
 
 @admin.register(SonarrServer, site=site)
@@ -15,25 +24,143 @@ class SonarrServerAdmin(SecretAdmin):
     key_field = "api_key"
     form = secret_form(SonarrServer, "api_key", ["name", "url", "enabled"],
                        check=lambda url, key: sonarr_server_check(url=url, api_key=key))
-    list_display = ["name", "url", "enabled", "version"]
-    list_filter = ["enabled"]
+    list_display = ["name", "url", "enabled", "version", "state", "checked_at"]
+    list_filter = ["enabled", "state"]
     search_fields = ["name"]
-    readonly_fields = ["version", "created_at"]
+    readonly_fields = ["version", "state", "state_message", "checked_at", "created_at"]
+    actions = ["push_now"]
+
+    @admin.action(description="Push to Sonarr now", permissions=["operate"])
+    def push_now(self, request: HttpRequest, queryset: QuerySet) -> None:
+        enqueue_each(self, request, SyncRun.Kind.SONARR, lambda s: {"server_id": s.pk},
+                     queryset)
+
+
+class SelectionInline(admin.StackedInline):
+    model = RuleSelection
+    form = SelectionForm
+    extra = 0
+
+    def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return site._registry[DiscoveryRule].has_view_permission(request, obj)
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return site._registry[DiscoveryRule].has_change_permission(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return site._registry[DiscoveryRule].has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return site._registry[DiscoveryRule].has_change_permission(request, obj)
 
 
 @admin.register(DiscoveryRule, site=site)
 class DiscoveryRuleAdmin(RoleAdmin):
-    list_display = ["name", "server", "enabled", "dry_run", "monitor", "root_folder"]
-    list_filter = ["enabled", "dry_run", "server"]
+    form = RuleForm
+    inlines = [SelectionInline]
+    list_display = ["name", "server", "enabled", "requires_approval", "dry_run", "validation",
+                    "validation_message", "refilter_pending"]
+    list_filter = ["enabled", "dry_run", "requires_approval", "validation", "server"]
     list_select_related = ["server"]
     search_fields = ["name"]
+    readonly_fields = ["validation", "validation_message", "validated_at", "resolved",
+                       "applied_hash", "created_at", "updated_at"]
+    actions = ["refilter_now", "validate_now", "push_now"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).prefetch_related("selections")
+
+    @admin.display(boolean=True, description="refilter pending")
+    def refilter_pending(self, rule: DiscoveryRule) -> bool:
+        return rule_services.rule_is_stale(rule)
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        """Selections are saved here, after the rule: only now is the new hash known."""
+        super().save_related(request, form, formsets, change)
+        rule = form.instance
+        force = change and rule_services.rule_needs_refilter(
+            rule, was_enabled=bool(form.initial.get("enabled")),
+            was_gated=bool(form.initial.get("requires_approval")))
+        run = rule_services.rule_refilter_if_changed(
+            rule, triggered_by=request.user.get_username(), force=force)
+        if run is not None:
+            self.message_user(request, f"Re-deciding every show for this rule (run {run.pk}).",
+                              messages.INFO)
+
+    @admin.action(description="Re-decide every show now (refilter)", permissions=["operate"])
+    def refilter_now(self, request: HttpRequest, queryset: QuerySet) -> None:
+        enqueue_each(self, request, SyncRun.Kind.RULES, lambda r: {"rule_id": r.pk}, queryset)
+
+    @admin.action(description="Push to Sonarr now", permissions=["operate"])
+    def push_now(self, request: HttpRequest, queryset: QuerySet) -> None:
+        enqueue_each(self, request, SyncRun.Kind.SONARR,
+                     lambda r: {"server_id": r.server_id, "rule_id": r.pk}, queryset)
+
+    @admin.action(description="Validate against Sonarr now", permissions=["operate"])
+    def validate_now(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for rule in queryset.select_related("server")[:20]:
+            try:
+                facts = server_facts(sonarr_client(rule.server), want_tags=bool(rule.tags))
+            except UpstreamError as exc:
+                self.message_user(request, f"{rule}: {exc}", messages.ERROR)
+                continue
+            resolution = rule_resolve(rule, facts)
+            rule_record(rule, resolution)
+            level = messages.SUCCESS if resolution.ok else messages.WARNING
+            self.message_user(request, f"{rule}: {'valid' if resolution.ok else 'invalid'}"
+                              f"{' — ' + resolution.message if resolution.message else ''}",
+                              level)
+
+
+def _report(modeladmin: admin.ModelAdmin, request: HttpRequest, what: str, count: int) -> None:
+    modeladmin.message_user(request, f"{what}: {count} decision(s).", messages.SUCCESS)
+
+
+class DecisionActions:
+    """The operator's actions on decisions, shared by the decision and show admins."""
+
+    @admin.action(description="Approve", permissions=["operate"])
+    def approve(self, request: HttpRequest, queryset: QuerySet) -> None:
+        _report(self, request, "Approved", rule_services.decisions_approve(
+            self._decisions(queryset), by=request.user.get_username()))
+
+    @admin.action(description="Decline", permissions=["operate"])
+    def decline(self, request: HttpRequest, queryset: QuerySet) -> None:
+        _report(self, request, "Declined", rule_services.decisions_decline(
+            self._decisions(queryset), by=request.user.get_username()))
+
+    @admin.action(description="Skip", permissions=["operate"])
+    def skip(self, request: HttpRequest, queryset: QuerySet) -> None:
+        _report(self, request, "Skipped", rule_services.decisions_skip(
+            self._decisions(queryset), by=request.user.get_username()))
+
+    @admin.action(description="Un-skip", permissions=["operate"])
+    def unskip(self, request: HttpRequest, queryset: QuerySet) -> None:
+        _report(self, request, "Re-decided", rule_services.decisions_unskip(
+            self._decisions(queryset)))
+
+    @admin.action(description="Re-evaluate", permissions=["operate"])
+    def reevaluate(self, request: HttpRequest, queryset: QuerySet) -> None:
+        _report(self, request, "Changed", rule_services.decisions_reevaluate(
+            self._decisions(queryset)))
+
+    @admin.action(description="Push to Sonarr now", permissions=["operate"])
+    def push_now(self, request: HttpRequest, queryset: QuerySet) -> None:
+        servers = SonarrServer.objects.filter(
+            rules__decisions__in=self._decisions(queryset)).distinct()
+        enqueue_each(self, request, SyncRun.Kind.SONARR, lambda s: {"server_id": s.pk},
+                     servers)
+
+    def _decisions(self, queryset: QuerySet) -> QuerySet:
+        return queryset
 
 
 @admin.register(Decision, site=site)
-class DecisionAdmin(ReadOnlyAdmin):
+class DecisionAdmin(DecisionActions, ReadOnlyAdmin):
     list_display = ["show", "rule", "status", "reason", "sonarr_series_id", "attempts",
-                    "updated_at"]
+                    "next_attempt_at", "updated_at"]
     list_filter = ["status", "rule"]
     list_select_related = ["show", "rule"]
     raw_id_fields = ["show", "rule"]
-    search_fields = ["show__title"]
+    search_fields = ["show__title", "reason", "=show__tvdb_id"]
+    actions = ["push_now", "approve", "decline", "skip", "unskip", "reevaluate"]

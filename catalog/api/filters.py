@@ -65,13 +65,18 @@ class PathMappingFilterSet(filters.FilterSet):
 class DiscoveryRuleFilterSet(filters.FilterSet):
     class Meta:
         model = DiscoveryRule
-        fields = ["server", "enabled", "dry_run"]
+        fields = ["server", "enabled", "dry_run", "requires_approval", "validation"]
 
 
 class DecisionFilterSet(filters.FilterSet):
+    reason = filters.CharFilter(field_name="reason", lookup_expr="startswith",
+                                help_text="Reasons starting with this, e.g. `genre:` or `ended`.")
+    server = filters.NumberFilter(field_name="rule__server")
+    tvdb_id = filters.NumberFilter(field_name="show__tvdb_id")
+
     class Meta:
         model = Decision
-        fields = ["show", "rule", "status"]
+        fields = ["show", "rule", "status", "reason", "server", "tvdb_id"]
 
 
 class SyncRunFilterSet(filters.FilterSet):

@@ -7,15 +7,12 @@ from typing import Any
 from rest_framework import serializers
 
 from catalog.models import (
-    Decision,
-    DiscoveryRule,
     Episode,
     MediaItem,
     PathMapping,
     PlexLibrary,
     PlexServer,
     Show,
-    SonarrServer,
     SyncRun,
 )
 from catalog.prefixes import normalize_local_prefix, normalize_plex_prefix
@@ -23,7 +20,6 @@ from catalog.servers import (
     ServerCheckError,
     plex_server_check,
     server_needs_check,
-    sonarr_server_check,
 )
 
 
@@ -143,40 +139,6 @@ class PathMappingSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError({"plex_prefix": [
                 f"This server already maps {other.plex_prefix!r}; edit mapping {other.pk}."]})
         return attrs
-
-
-class SonarrServerSerializer(CheckedServerSerializer):
-    key_field = "api_key"
-    api_key = serializers.CharField(write_only=True, max_length=200, trim_whitespace=True,
-                                    style={"input_type": "password"})
-
-    class Meta:
-        model = SonarrServer
-        fields = ["id", "name", "url", "api_key", "enabled", "verify", "version", "created_at"]
-        read_only_fields = ["version", "created_at"]
-
-    def check(self, url: str, secret: str) -> dict[str, Any]:
-        return sonarr_server_check(url=url, api_key=secret)
-
-
-class DiscoveryRuleSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = DiscoveryRule
-        fields = [
-            "id", "name", "server", "enabled", "languages", "countries", "types", "statuses",
-            "genres_include", "genres_exclude", "networks", "min_runtime", "premiered_after",
-            "root_folder", "quality_profile_id", "language_profile_id", "monitor",
-            "search_on_add", "tags", "dry_run", "created_at", "updated_at",
-        ]
-        read_only_fields = ["created_at", "updated_at"]
-
-
-class DecisionSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Decision
-        fields = ["id", "show", "rule", "status", "reason", "sonarr_series_id", "attempts",
-                  "next_attempt_at", "decided_at", "updated_at"]
-        read_only_fields = fields
 
 
 class SyncRunSerializer(serializers.ModelSerializer):

@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from catalog.api import shows, sync_views, views
+from catalog.api import shows, sonarr_views, sync_views, views
 
 router = DefaultRouter()
 router.register("shows", shows.ShowViewSet)
@@ -13,15 +13,16 @@ router.register("plex/servers", views.PlexServerViewSet)
 router.register("plex/libraries", views.PlexLibraryViewSet)
 router.register("items", views.MediaItemViewSet)
 router.register("path-mappings", views.PathMappingViewSet)
-router.register("sonarr/servers", views.SonarrServerViewSet)
-router.register("rules", views.DiscoveryRuleViewSet)
-router.register("decisions", views.DecisionViewSet)
+router.register("sonarr/servers", sonarr_views.SonarrServerViewSet)
+router.register("rules", sonarr_views.DiscoveryRuleViewSet)
+router.register("decisions", sonarr_views.DecisionViewSet)
 router.register("sync-runs", views.SyncRunViewSet)
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="api-token"),
     path("sync/tvmaze/", sync_views.TvmazeSyncView.as_view(), name="api-sync-tvmaze"),
     path("sync/tmdb/", sync_views.TmdbSyncView.as_view(), name="api-sync-tmdb"),
+    path("sync/sonarr/", sonarr_views.SonarrSyncView.as_view(), name="api-sync-sonarr"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include(router.urls)),

@@ -20,14 +20,11 @@ from catalog.api.sync_views import LibrarySyncRequest, enqueue_response
 from catalog.auth.addresses import client_address
 from catalog.auth.throttle import describe_wait, request_lockout
 from catalog.models import (
-    Decision,
-    DiscoveryRule,
     Episode,
     MediaItem,
     PathMapping,
     PlexLibrary,
     PlexServer,
-    SonarrServer,
     SyncRun,
 )
 from catalog.paths import resolve_local_path
@@ -130,28 +127,6 @@ class PathMappingViewSet(viewsets.ModelViewSet):
     serializer_class = serializers.PathMappingSerializer
     filterset_class = filters.PathMappingFilterSet
     ordering_fields = ["id", "plex_prefix"]
-
-
-class SonarrServerViewSet(viewsets.ModelViewSet):
-    queryset = SonarrServer.objects.all()
-    serializer_class = serializers.SonarrServerSerializer
-    search_fields = ["name"]
-    ordering_fields = ["id", "name"]
-
-
-class DiscoveryRuleViewSet(viewsets.ModelViewSet):
-    queryset = DiscoveryRule.objects.all()
-    serializer_class = serializers.DiscoveryRuleSerializer
-    filterset_class = filters.DiscoveryRuleFilterSet
-    search_fields = ["name"]
-    ordering_fields = ["id", "name"]
-
-
-class DecisionViewSet(viewsets.ReadOnlyModelViewSet):
-    queryset = Decision.objects.all()
-    serializer_class = serializers.DecisionSerializer
-    filterset_class = filters.DecisionFilterSet
-    ordering_fields = ["id", "updated_at", "status"]
 
 
 class SyncRunViewSet(viewsets.ReadOnlyModelViewSet):

@@ -1,8 +1,9 @@
 """The catalog's rows: the only state mediasync keeps."""
 
 from catalog.models.plex import MediaItem, PathMapping, PlexLibrary, PlexServer, PlexShow
+from catalog.models.rules import DiscoveryRule, RuleSelection
 from catalog.models.shows import Episode, Show
-from catalog.models.sonarr import Decision, DiscoveryRule, SonarrServer
+from catalog.models.sonarr import Decision, SonarrServer
 from catalog.models.sync import SyncCursor, SyncRun
 
 __all__ = [
@@ -14,6 +15,7 @@ __all__ = [
     "PlexLibrary",
     "PlexServer",
     "PlexShow",
+    "RuleSelection",
     "Show",
     "SonarrServer",
     "SyncCursor",

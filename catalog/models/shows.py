@@ -37,6 +37,7 @@ class Show(models.Model):
     web_channel = models.CharField(max_length=200, blank=True, default="")
     genres = models.JSONField(default=list, blank=True)
     runtime = models.PositiveIntegerField(null=True, blank=True)
+    rating = models.FloatField(null=True, blank=True)
     tvmaze_updated_at = models.DateTimeField(null=True, blank=True)
 
     tmdb_status = models.CharField(

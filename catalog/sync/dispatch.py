@@ -52,12 +52,26 @@ def _tmdb(run: SyncRun) -> dict[str, Any]:
     options = run.options
     return tmdb_batch(run, tmdb_client(), force=bool(options.get("force")),
                       tmdb_ids=options.get("tmdb_ids"), show_ids=options.get("show_ids"))
+def _sonarr(run: SyncRun) -> dict[str, Any]:
+    from catalog.sync.sonarr import sonarr_push
+
+    rule_id = run.options.get("rule_id")
+    return sonarr_push(run, server_id=int(run.options["server_id"]),
+                       rule_id=int(rule_id) if rule_id else None)
+
+
+def _refilter(run: SyncRun) -> dict[str, Any]:
+    from catalog.sync.refilter import rule_refilter
+
+    return rule_refilter(run, rule_id=int(run.options["rule_id"]))
 
 
 WORK: dict[str, tuple[Work, str]] = {
     SyncRun.Kind.TVMAZE: (_tvmaze, "tvmaze"),
     SyncRun.Kind.PLEX: (_plex, "plex"),
     SyncRun.Kind.TMDB: (_tmdb, "tmdb"),
+    SyncRun.Kind.SONARR: (_sonarr, "sonarr"),
+    SyncRun.Kind.RULES: (_refilter, "rules"),
 }
 
 
@@ -75,10 +89,16 @@ def scope_for(kind: str, options: dict[str, Any]) -> str:
     """One TVMaze sync at a time; one scan per Plex library (one discovery per server)."""
     if kind == SyncRun.Kind.TMDB:
         return _tmdb_scope(options)
+    """One TVMaze sync at a time; one scan per Plex library (one discovery per server);
+    one push per Sonarr server; one refilter per rule."""
     if kind == SyncRun.Kind.PLEX and "server_id" in options:
         return f"server:{options['server_id']}"
     if kind == SyncRun.Kind.PLEX:
         return f"library:{options['library_id']}"
     if kind == SyncRun.Kind.TVMAZE and "refresh_ids" in options:
         return "refresh"  # a few shows re-read by hand need not wait for a whole walk
+    if kind == SyncRun.Kind.SONARR:
+        return f"server:{options['server_id']}"
+    if kind == SyncRun.Kind.RULES:
+        return f"rule:{options['rule_id']}"
     return "catalog"

@@ -21,7 +21,7 @@ from integrations.values.tvmaze import TvmazeShow
 
 UPDATE_FIELDS = [
     "tvdb_id", "imdb_id", "title", "language", "country", "type", "status", "premiered",
-    "ended", "network", "web_channel", "genres", "runtime", "tvmaze_updated_at",
+    "ended", "network", "web_channel", "genres", "runtime", "rating", "tvmaze_updated_at",
 ]
 INSERT_COLUMNS = ["tvmaze_id", *UPDATE_FIELDS]
 
@@ -141,7 +141,7 @@ def _row(show: TvmazeShow, tvdb_id: int | None, imdb_id: str | None) -> tuple:
         show.id, tvdb_id, imdb_id, show.name[:500], show.language or "",
         (show.country or "")[:8], (show.type or "")[:64], (show.status or "")[:64],
         show.premiered, show.ended, (show.network or "")[:200], (show.web_channel or "")[:200],
-        list(show.genres), show.runtime, show.updated,
+        list(show.genres), show.runtime, show.rating, show.updated,
     )
 
 

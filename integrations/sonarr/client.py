@@ -17,9 +17,15 @@ from typing import Any
 import requests
 from pyarr import SonarrAPI
 
-from integrations.errors import InvalidError, UnsupportedError, UpstreamError, scrub_url
+from integrations.errors import (
+    InvalidError,
+    NotFoundError,
+    UnsupportedError,
+    UpstreamError,
+    scrub_url,
+)
 from integrations.http import HttpClient, HttpConfig
-from integrations.sonarr import wire
+from integrations.sonarr import imports, wire
 from integrations.values.sonarr import (
     AddOptions,
     AddOutcome,
@@ -116,9 +122,15 @@ class SonarrClient:
                 log.warning("sonarr: skipping library series #%s: %s", position, exc)
         return tuple(found)
 
-    def exclusions(self) -> frozenset[int]:
-        """TVDB ids on the import-list exclusions (pyarr has no call for it)."""
+    def exclusions(self, *, paged: bool = False) -> frozenset[int]:
+        """TVDB ids on the import-list exclusions (pyarr has no call for it); ``paged`` reads
+        v4's paged endpoint (the unpaged one is deprecated there)."""
         try:
+            if paged:
+                try:
+                    return imports.exclusions_paged(self._http, self._headers)
+                except NotFoundError:  # v4 before 4.0.2: only the unpaged list exists
+                    log.info("sonarr: no paged exclusions endpoint; reading the unpaged one")
             data = self._http.get_json(f"{API_PREFIX}/importlistexclusion",
                                        headers=self._headers)
         except UpstreamError as exc:
@@ -126,6 +138,12 @@ class SonarrClient:
         if not isinstance(data, list):
             raise self._invalid("importlistexclusion", "expected a JSON array")
         return frozenset(wire.exclusion_ids(data))
+
+    def series_id_for(self, tvdb_id: int) -> int | None:
+        """The library id of the series with this TVDB id (``GET series?tvdbId=``), or None."""
+        data = self._call("series", lambda: self._pyarr.get_series(int(tvdb_id), tvdb=True),
+                          list)
+        return wire.library_ids(data).get(int(tvdb_id))
 
     def lookup_tvdb(self, tvdb_id: int) -> SonarrSeries | None:
         """Sonarr's lookup by ``tvdb:<id>``: None when unknown; carries ``id`` if in the library."""
@@ -143,6 +161,14 @@ class SonarrClient:
             raise self._invalid("series/lookup", str(exc)) from None
 
     # ---- writes ------------------------------------------------------------------------
+
+    def import_batch(self, bodies: Sequence[dict[str, Any]]) -> imports.ImportAnswer:
+        """One ``series/import`` POST; UnsupportedError when the server has no such endpoint,
+        other UpstreamErrors (auth, transient) raised scrubbed."""
+        try:
+            return imports.import_batch(self._http, self._headers, bodies)
+        except UpstreamError as exc:
+            raise self._scrubbed(exc) from None
 
     def add(self, series: SonarrSeries, options: AddOptions, *, is_v4: bool) -> AddResult:
         """Add one series; every expected failure comes back as an outcome, not an exception."""

@@ -20,9 +20,11 @@ def test_it_creates_default_schedules_idempotently_keeping_next_run():
     Schedule.objects.filter(name="tvmaze incremental").update(next_run=later, minutes=720)
     call_command("setup_schedules")
     tvmaze = Schedule.objects.get(name="tvmaze incremental")
-    assert Schedule.objects.count() == 4
+    assert Schedule.objects.count() == 5
     reap = Schedule.objects.get(name="reap abandoned runs")
     assert (reap.func, reap.minutes) == ("catalog.tasks.runs_reap_task", 1)
+    sonarr = Schedule.objects.get(name="sonarr push")
+    assert sonarr.func == "catalog.tasks.sonarr_sync_task" and sonarr.minutes == 60
     assert tvmaze.next_run == later and tvmaze.minutes == 720
     plex = Schedule.objects.get(name=f"plex library {library.pk}")
     assert plex.func == "catalog.tasks.plex_library_sync_task"
@@ -41,7 +43,7 @@ def test_it_drops_the_schedule_of_a_disabled_or_removed_library():
     call_command("setup_schedules")
     names = set(Schedule.objects.values_list("name", flat=True))
     assert names == {"tvmaze incremental", "reap abandoned runs", "tmdb refresh",
-                     f"plex library {kept.pk}"}
+                     "sonarr push", f"plex library {kept.pk}"}
 
 
 @pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""``manage.py sync tvmaze|plex``: run a sync now, in this process, printing progress."""
+"""``manage.py sync tvmaze|plex|sonarr``: run a sync now, in this process, printing progress."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from catalog.exceptions import ShowNotFoundInLibrary
 from catalog.models import SyncRun
+from catalog.rule_services import sonarr_servers_select
 from catalog.runs import RunInProgress, run_counts
 from catalog.services import plex_libraries_select, sync_run_now, tmdb_ids_check
 
@@ -31,7 +32,7 @@ def _tmdb_id(text: str) -> int:
 
 
 class Command(BaseCommand):
-    help = "Run a TVMaze, TMDB or Plex sync synchronously; exits non-zero when it fails."
+    help = "Run a TVMaze, TMDB, Plex or Sonarr sync synchronously; exits non-zero when it fails."
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="source", required=True)
@@ -47,12 +48,15 @@ class Command(BaseCommand):
         tmdb.add_argument("--tmdb-id", type=_tmdb_id, action="append", dest="tmdb_ids",
                           metavar="ID", help="only this show (repeatable; any catalog show)")
         tmdb.add_argument("--force", action="store_true", help="refresh even fresh shows")
-        for p in (tvmaze, plex, tmdb):
+        sonarr = sub.add_parser("sonarr", help="push pending decisions to Sonarr")
+        sonarr.add_argument("--rule", help="only this rule's decisions (by name)")
+        for p in (tvmaze, plex, tmdb, sonarr):
             p.add_argument("--json", action="store_true",
                            help="print the summary as one JSON object on the last line")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        source = {"tvmaze": self._tvmaze, "plex": self._plex, "tmdb": self._tmdb}
+        source = {"tvmaze": self._tvmaze, "plex": self._plex, "tmdb": self._tmdb,
+                  "sonarr": self._sonarr}
         with self._progress_to_stderr():
             runs = source[options["source"]](options)
         self._report(runs, as_json=options["json"])
@@ -86,6 +90,22 @@ class Command(BaseCommand):
                 self.stderr.write(f"{library}: {exc}")
         if not runs:
             raise CommandError("every matching library is already being scanned")
+        return runs
+
+    def _sonarr(self, options: dict[str, Any]) -> list[SyncRun]:
+        targets = sonarr_servers_select(rule=options["rule"])
+        if not targets:
+            raise CommandError(f"no rule named {options['rule']!r}" if options["rule"] else
+                               "no enabled Sonarr server has an enabled rule")
+        runs = []
+        for server, rule_id in targets:
+            try:
+                runs.append(self._run(SyncRun.Kind.SONARR, {
+                    "server_id": server.pk, **({"rule_id": rule_id} if rule_id else {})}))
+            except CommandError as exc:
+                self.stderr.write(f"{server}: {exc}")
+        if not runs:
+            raise CommandError("every matching Sonarr server is already being pushed")
         return runs
 
     def _run(self, kind: str, options: dict[str, Any]) -> SyncRun:

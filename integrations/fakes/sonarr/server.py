@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from integrations.fakes.base import FakeRequest, FakeResponse, FakeServer
-from integrations.fakes.sonarr import data, rules
+from integrations.fakes.sonarr import bulk, data, rules
 from integrations.fakes.sonarr.library import Library
 
 __all__ = ["DEFAULT_API_KEY", "SKYHOOK_DOWN", "SonarrFake"]
@@ -52,6 +52,7 @@ class SonarrFake(FakeServer):
         self.api_key = api_key
         self.supports_import = supports_import
         self.added: list[dict[str, Any]] = []  # every series body POSTed (single or import)
+        self.import_batches: list[int] = []  # the size of every series/import batch
         self._state = threading.RLock()
         self._catalog = data.build_catalog(catalog, seed, catalog_size)
         self._library = Library(v4=self.is_v4)
@@ -94,6 +95,18 @@ class SonarrFake(FakeServer):
     def remove_series(self, series_id: int) -> None:
         with self._state:
             self._library.remove(series_id)
+
+    def set_root_folder(self, path: str, *, accessible: bool = True,
+                        free_space: int | None = None) -> None:
+        """Change (or add) a root folder: an unplugged disk, a full one."""
+        with self._state:
+            folder = next((r for r in self._roots if r["path"] == path), None)
+            if folder is None:
+                folder = {"path": path, "unmappedFolders": [],
+                          "id": max(r["id"] for r in self._roots) + 1}
+                self._roots.append(folder)
+            folder.update(accessible=accessible, freeSpace=free_space)
+            self._cache["rootfolder"] = self._render(self._roots)
 
     def add_exclusion(self, tvdb_id: int, title: str = "") -> None:
         with self._state:
@@ -207,9 +220,6 @@ class SonarrFake(FakeServer):
         """The library series when already added (with id and path), else SkyHook's item."""
         return self._library.find_tvdb(entry.tvdb_id) or data.lookup_item(entry, v4=self.is_v4)
 
-    def _exclusion_list(self, request: FakeRequest, route: str) -> FakeResponse:
-        return self._json(self._exclusions)
-
     def _post_series(self, request: FakeRequest, route: str) -> FakeResponse:
         body = _body(request)
         if not isinstance(body, dict):
@@ -234,32 +244,6 @@ class SonarrFake(FakeServer):
         series = self._library.create(body, entry)
         answer = {**series, "addOptions": body.get("addOptions") or {}}
         return self._json(answer, 201, {"Location": f"/api/v3/series/{series['id']}"})
-
-    def _import(self, request: FakeRequest, route: str) -> FakeResponse:
-        """AddSeriesService.AddSeries(list): all-or-nothing validation (so a series already in
-        the library fails the batch on its slug), duplicates within the batch skipped."""
-        if not self.supports_import:
-            return self._not_found(request.path)
-        bodies = _body(request)
-        if not isinstance(bodies, list) or not all(isinstance(b, dict) for b in bodies):
-            return self._json({"message": "Request body must be a list of series"}, 400)
-        self.added.extend(copy.deepcopy(bodies))
-        if self._skyhook_down and bodies:
-            return self._json(SKYHOOK_DOWN, 503)
-        accepted: list[tuple[dict[str, Any], data.Entry]] = []
-        for body in bodies:
-            entry = self._catalog.get(_int(body.get("tvdbId")))
-            if entry is None:
-                return self._json([rules.not_found_failure(_int(body.get("tvdbId")),
-                                                           body.get("path"))], 400)
-            failures = rules.path_failures(body, v4=self.is_v4, root_paths={
-                r["path"].rstrip("/") for r in self._roots})
-            failures += self._library.clashes(entry, body)  # an added series fails here
-            if failures:
-                return self._json(failures, 400)
-            if all(e.tvdb_id != entry.tvdb_id and e.slug != entry.slug for _, e in accepted):
-                accepted.append((body, entry))
-        return self._json([self._library.create(body, entry) for body, entry in accepted])
 
 
 def _body(request: FakeRequest) -> Any:
@@ -289,6 +273,8 @@ _ROUTES: dict[tuple[str, str], Handler] = {
     ("POST", "series"): SonarrFake._post_series,
     ("GET", "series/{id}"): SonarrFake._get_one,
     ("GET", "series/lookup"): SonarrFake._lookup,
-    ("POST", "series/import"): SonarrFake._import,
-    ("GET", "importlistexclusion"): SonarrFake._exclusion_list,
+    ("POST", "series/import"): bulk.series_import,
+    ("GET", "importlistexclusion"): bulk.exclusion_list,
+    ("GET", "importlistexclusion/paged"): bulk.exclusion_paged,
+    ("POST", "importlistexclusion"): bulk.exclusion_post,
 }

@@ -1,0 +1,219 @@
+"""Rules, Sonarr servers and decisions in the API: filters as structured fields, validated.
+
+A rule's filters are ``selections`` (a list of criteria objects; a show must meet every
+criterion of one of them) and ``excludes`` (lists of values that keep a show out). Values of
+the TVMaze vocabularies are checked and given back in TVMaze's spelling; a typo, an inverted
+range or a bad date is a 400 naming the field.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.db import transaction
+from rest_framework import serializers
+
+from catalog import rules, vocab
+from catalog.api.serializers import CheckedServerSerializer
+from catalog.models import Decision, DiscoveryRule, RuleSelection, SonarrServer
+from catalog.servers import sonarr_server_check
+from catalog.validators import validate_server_url
+
+
+def _values() -> serializers.ListField:
+    """A list of names (one fresh child field per list: DRF binds each to its parent)."""
+    return serializers.ListField(child=serializers.CharField(max_length=200, allow_blank=True),
+                                 max_length=200, required=False)
+
+
+_TAG = re.compile(r"^[a-z0-9-]+$")
+_ROOT = re.compile(r"^(/|[A-Za-z]:\\|\\\\)")
+MAX_SELECTIONS = 20
+MAX_ID = 2 ** 63 - 1  # the largest primary key a database can hold
+MAX_FREE_SPACE_GB = 1_000_000  # a petabyte: bounded on every database
+
+
+def _vocab_list(name: str, value: list[str]) -> list[str]:
+    good, bad = vocab.canonical_values(name, value)
+    if bad:
+        raise serializers.ValidationError(f"unknown value(s): {', '.join(bad)}")
+    return good
+
+
+class SelectionSerializer(serializers.ModelSerializer):
+    genres_any = _values()
+    genres_none = _values()
+    types = _values()
+    countries = _values()
+    languages = _values()
+    statuses = _values()
+    networks_any = _values()
+    networks_none = _values()
+    rating_min = serializers.FloatField(required=False, allow_null=True, min_value=0,
+                                        max_value=10)
+    runtime_min = serializers.IntegerField(required=False, allow_null=True, min_value=0,
+                                           max_value=10_000)
+    runtime_max = serializers.IntegerField(required=False, allow_null=True, min_value=0,
+                                           max_value=10_000)
+
+    class Meta:
+        model = RuleSelection
+        fields = ["name", *rules.CRITERIA]
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        values = super().to_internal_value(data)
+        errors: dict[str, Any] = {}
+        for name in rules.LIST_CRITERIA:
+            if name in values:
+                try:
+                    values[name] = _vocab_list(name, values[name])
+                except serializers.ValidationError as exc:
+                    errors[name] = exc.detail
+        errors.update(vocab.range_errors(values))
+        if errors:
+            raise serializers.ValidationError(errors)
+        return values
+
+
+class ExcludesSerializer(serializers.Serializer):
+    genres = _values()
+    types = _values()
+    countries = _values()
+    languages = _values()
+    statuses = _values()
+    networks = _values()
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        values = super().to_internal_value(data)
+        errors: dict[str, Any] = {}
+        for name, value in values.items():
+            try:
+                values[name] = _vocab_list(name, value)
+            except serializers.ValidationError as exc:
+                errors[name] = exc.detail
+        if errors:
+            raise serializers.ValidationError(errors)
+        return values
+
+    def to_representation(self, rule: DiscoveryRule) -> dict[str, Any]:
+        return {name: list(getattr(rule, f"exclude_{name}")) for name in rules.EXCLUDES}
+
+
+class DiscoveryRuleSerializer(serializers.ModelSerializer):
+    selections = SelectionSerializer(many=True, required=False, max_length=MAX_SELECTIONS)
+    excludes = ExcludesSerializer(source="*", required=False)
+    tags = serializers.ListField(child=serializers.CharField(max_length=100), max_length=50,
+                                 required=False)
+    refilter_pending = serializers.SerializerMethodField()
+    min_free_space_gb = serializers.IntegerField(required=False, allow_null=True, min_value=0,
+                                                 max_value=MAX_FREE_SPACE_GB)
+
+    class Meta:
+        model = DiscoveryRule
+        fields = [
+            "id", "name", "server", "enabled", "selections", "excludes", "root_folder",
+            "quality_profile", "language_profile", "monitor", "monitor_new_items",
+            "series_type", "season_folder", "search_missing", "search_cutoff_unmet", "tags",
+            "min_free_space_gb", "requires_approval", "dry_run", "applied_hash",
+            "refilter_pending", "validation", "validation_message", "validated_at", "resolved",
+            "created_at", "updated_at",
+        ]
+        read_only_fields = ["applied_hash", "validation", "validation_message", "validated_at",
+                            "resolved", "created_at", "updated_at"]
+
+    def get_refilter_pending(self, rule: DiscoveryRule) -> bool:
+        from catalog.rule_services import rule_is_stale
+
+        return rule_is_stale(rule)
+
+    def validate_tags(self, value: list[str]) -> list[str]:
+        labels = [v.strip().lower() for v in value]
+        bad = [v for v in labels if not _TAG.match(v)]
+        if bad:
+            raise serializers.ValidationError(
+                f"tags may hold only a-z, 0-9 and '-': {', '.join(b[:40] for b in bad)}")
+        return list(dict.fromkeys(labels))
+
+    def validate_root_folder(self, value: str) -> str:
+        if not _ROOT.match(value.strip()):
+            raise serializers.ValidationError("must be an absolute path, as Sonarr shows it")
+        return value.strip()
+
+    def validate_quality_profile(self, value: str) -> str:
+        if not value.strip():
+            raise serializers.ValidationError("name the quality profile")
+        return value.strip()
+
+    def _excludes(self, validated: dict[str, Any]) -> None:
+        for name in rules.EXCLUDES:
+            if name in validated:
+                validated[f"exclude_{name}"] = validated.pop(name)
+
+    @transaction.atomic
+    def create(self, validated: dict[str, Any]) -> DiscoveryRule:
+        selections = validated.pop("selections", [])
+        self._excludes(validated)
+        rule = DiscoveryRule.objects.create(**validated)
+        _replace_selections(rule, selections)
+        return rule
+
+    @transaction.atomic
+    def update(self, rule: DiscoveryRule, validated: dict[str, Any]) -> DiscoveryRule:
+        selections = validated.pop("selections", None)
+        self._excludes(validated)
+        for key, value in validated.items():
+            setattr(rule, key, value)
+        rule.save()
+        if selections is not None:
+            _replace_selections(rule, selections)
+        return rule
+
+
+def _replace_selections(rule: DiscoveryRule, selections: list[dict[str, Any]]) -> None:
+    RuleSelection.objects.filter(rule=rule).delete()
+    RuleSelection.objects.bulk_create(
+        [RuleSelection(rule=rule, position=i, **s) for i, s in enumerate(selections)])
+
+
+class SonarrServerSerializer(CheckedServerSerializer):
+    key_field = "api_key"
+    api_key = serializers.CharField(write_only=True, max_length=200, trim_whitespace=True,
+                                    style={"input_type": "password"})
+    url = serializers.CharField(max_length=300, validators=[validate_server_url])
+
+    class Meta:
+        model = SonarrServer
+        fields = ["id", "name", "url", "api_key", "enabled", "verify", "version", "state",
+                  "state_message", "checked_at", "created_at"]
+        read_only_fields = ["version", "state", "state_message", "checked_at", "created_at"]
+
+    def check(self, url: str, secret: str) -> dict[str, Any]:
+        return sonarr_server_check(url=url, api_key=secret)
+
+
+class DecisionSerializer(serializers.ModelSerializer):
+    show_title = serializers.CharField(source="show.title", read_only=True)
+    tvdb_id = serializers.IntegerField(source="show.tvdb_id", read_only=True, allow_null=True)
+    rule_name = serializers.CharField(source="rule.name", read_only=True)
+
+    class Meta:
+        model = Decision
+        fields = ["id", "show", "show_title", "tvdb_id", "rule", "rule_name", "status", "reason",
+                  "sonarr_series_id", "attempts", "next_attempt_at", "approved_at",
+                  "approved_by", "status_changed_at", "decided_at", "updated_at"]
+        read_only_fields = fields
+
+
+class DecisionIdsRequest(serializers.Serializer):
+    ids = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+                                min_length=1, max_length=10_000)
+
+
+class SonarrSyncRequest(serializers.Serializer):
+    rule = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID,
+                                    help_text="Push only this rule's decisions.")
+
+
+class BulkResult(serializers.Serializer):
+    changed = serializers.IntegerField()

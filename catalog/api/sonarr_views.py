@@ -1,0 +1,222 @@
+"""Sonarr servers, discovery rules and decisions: CRUD, refilter, validate, approve/decline,
+skip/un-skip, and the push trigger. Thin: each action calls one service."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers as drf
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from catalog import rule_services
+from catalog.api import filters
+from catalog.api.rule_serializers import (
+    BulkResult,
+    DecisionIdsRequest,
+    DecisionSerializer,
+    DiscoveryRuleSerializer,
+    SonarrServerSerializer,
+    SonarrSyncRequest,
+)
+from catalog.api.serializers import SyncRunSerializer
+from catalog.api.sync_views import enqueue_response
+from catalog.models import Decision, DiscoveryRule, SonarrServer, SyncRun
+from catalog.roles import Role
+from catalog.runs import RunInProgress
+from catalog.services import EnqueueFailed, sync_enqueue
+from catalog.sync.sonarr.validate import rule_record, rule_resolve, server_facts
+from catalog.upstreams import sonarr_client
+from integrations.errors import UpstreamError
+
+ValidationAnswer = inline_serializer("RuleValidation", {
+    "valid": drf.BooleanField(), "message": drf.CharField(),
+    "checks": drf.ListField(child=drf.DictField()), "resolved": drf.DictField()})
+
+
+class SonarrServerViewSet(viewsets.ModelViewSet):
+    queryset = SonarrServer.objects.all()
+    serializer_class = SonarrServerSerializer
+    search_fields = ["name"]
+    ordering_fields = ["id", "name"]
+
+
+class DiscoveryRuleViewSet(viewsets.ModelViewSet):
+    queryset = DiscoveryRule.objects.prefetch_related("selections")
+    serializer_class = DiscoveryRuleSerializer
+    filterset_class = filters.DiscoveryRuleFilterSet
+    search_fields = ["name"]
+    ordering_fields = ["id", "name"]
+    action_roles = {"refilter": Role.OPERATOR, "validate": Role.OPERATOR}
+
+    def perform_create(self, serializer: DiscoveryRuleSerializer) -> None:
+        rule = serializer.save()
+        rule_services.rule_refilter_if_changed(rule, triggered_by=self._who())
+
+    def perform_update(self, serializer: DiscoveryRuleSerializer) -> None:
+        before = (serializer.instance.enabled, serializer.instance.requires_approval)
+        rule = serializer.save()
+        rule_services.rule_refilter_if_changed(
+            rule, triggered_by=self._who(), force=rule_services.rule_needs_refilter(
+                rule, was_enabled=before[0], was_gated=before[1]))
+
+    def _who(self) -> str:
+        return self.request.user.get_username()
+
+    @extend_schema(request=None, responses={202: SyncRunSerializer})
+    @action(detail=True, methods=["post"])
+    def refilter(self, request: Request, pk: str | None = None) -> Response:
+        """Re-decide every show for this rule from stored facts (operator); 202 with the run."""
+        rule = self.get_object()
+        return enqueue_response(request, SyncRun.Kind.RULES, {"rule_id": rule.pk})
+
+    @extend_schema(request=None, responses={200: ValidationAnswer})
+    @action(detail=True, methods=["post"])
+    def validate(self, request: Request, pk: str | None = None) -> Response:
+        """Check the rule's add options against its Sonarr server (operator): what was found
+        and what is missing. Read-only upstream: nothing is created."""
+        rule = self.get_object()
+        try:
+            facts = server_facts(sonarr_client(rule.server), want_tags=bool(rule.tags))
+        except UpstreamError as exc:
+            return Response({"valid": False, "message": str(exc), "checks": [],
+                             "resolved": {}}, status=status.HTTP_200_OK)
+        resolution = rule_resolve(rule, facts)
+        rule_record(rule, resolution)
+        return Response({"valid": resolution.ok, "message": resolution.message,
+                         "checks": [asdict(c) for c in resolution.checks],
+                         "resolved": resolution.resolved})
+
+
+def _bulk(request: Request, queryset: QuerySet[Decision], apply) -> Response:
+    body = DecisionIdsRequest(data=request.data)
+    body.is_valid(raise_exception=True)
+    return Response({"changed": apply(queryset.filter(pk__in=body.validated_data["ids"]))})
+
+
+class DecisionViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Decision.objects.select_related("show", "rule")
+    serializer_class = DecisionSerializer
+    filterset_class = filters.DecisionFilterSet
+    ordering_fields = ["id", "updated_at", "status", "status_changed_at"]
+    action_roles = dict.fromkeys(
+        ("approve", "decline", "skip", "unskip", "reevaluate", "approve_many", "decline_many",
+         "skip_many", "unskip_many", "reevaluate_many"), Role.OPERATOR)
+
+    def _one(self, apply) -> Response:
+        decision = self.get_object()
+        changed = apply(Decision.objects.filter(pk=decision.pk))
+        decision.refresh_from_db()
+        code = status.HTTP_200_OK if changed else status.HTTP_409_CONFLICT
+        return Response(DecisionSerializer(decision).data, status=code)
+
+    def _by(self) -> str:
+        return self.request.user.get_username()
+
+    @extend_schema(request=None, responses={200: DecisionSerializer, 409: DecisionSerializer})
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, pk: str | None = None) -> Response:
+        """awaiting_approval -> pending (pushed by the next run); 409 from any other status."""
+        return self._one(lambda qs: rule_services.decisions_approve(qs, by=self._by()))
+
+    @extend_schema(request=None, responses={200: DecisionSerializer, 409: DecisionSerializer})
+    @action(detail=True, methods=["post"])
+    def decline(self, request: Request, pk: str | None = None) -> Response:
+        """Never add this show for this rule; 409 when it is already settled."""
+        return self._one(lambda qs: rule_services.decisions_decline(qs, by=self._by()))
+
+    @extend_schema(request=None, responses={200: DecisionSerializer, 409: DecisionSerializer})
+    @action(detail=True, methods=["post"])
+    def skip(self, request: Request, pk: str | None = None) -> Response:
+        return self._one(lambda qs: rule_services.decisions_skip(qs, by=self._by()))
+
+    @extend_schema(request=None, responses={200: DecisionSerializer, 409: DecisionSerializer})
+    @action(detail=True, methods=["post"])
+    def unskip(self, request: Request, pk: str | None = None) -> Response:
+        return self._one(rule_services.decisions_unskip)
+
+    @extend_schema(request=None, responses={200: DecisionSerializer, 409: DecisionSerializer})
+    @action(detail=True, methods=["post"])
+    def reevaluate(self, request: Request, pk: str | None = None) -> Response:
+        """Decide again from the show's facts now (a failed add is tried again)."""
+        return self._one(rule_services.decisions_reevaluate)
+
+    @extend_schema(request=DecisionIdsRequest, responses={200: BulkResult},
+                   operation_id="decisions_reevaluate_many")
+    @action(detail=False, methods=["post"], url_path="reevaluate")
+    def reevaluate_many(self, request: Request) -> Response:
+        return _bulk(request, self.get_queryset(), rule_services.decisions_reevaluate)
+
+    @extend_schema(request=DecisionIdsRequest, responses={200: BulkResult},
+                   operation_id="decisions_approve_many")
+    @action(detail=False, methods=["post"], url_path="approve")
+    def approve_many(self, request: Request) -> Response:
+        return _bulk(request, self.get_queryset(),
+                     lambda qs: rule_services.decisions_approve(qs, by=self._by()))
+
+    @extend_schema(request=DecisionIdsRequest, responses={200: BulkResult},
+                   operation_id="decisions_decline_many")
+    @action(detail=False, methods=["post"], url_path="decline")
+    def decline_many(self, request: Request) -> Response:
+        return _bulk(request, self.get_queryset(),
+                     lambda qs: rule_services.decisions_decline(qs, by=self._by()))
+
+    @extend_schema(request=DecisionIdsRequest, responses={200: BulkResult},
+                   operation_id="decisions_skip_many")
+    @action(detail=False, methods=["post"], url_path="skip")
+    def skip_many(self, request: Request) -> Response:
+        return _bulk(request, self.get_queryset(),
+                     lambda qs: rule_services.decisions_skip(qs, by=self._by()))
+
+    @extend_schema(request=DecisionIdsRequest, responses={200: BulkResult},
+                   operation_id="decisions_unskip_many")
+    @action(detail=False, methods=["post"], url_path="unskip")
+    def unskip_many(self, request: Request) -> Response:
+        return _bulk(request, self.get_queryset(), rule_services.decisions_unskip)
+
+
+class SonarrSyncView(APIView):
+    """Push pending decisions to Sonarr (operator): one run per server; 202 with the runs."""
+
+    write_role = Role.OPERATOR
+
+    @extend_schema(request=SonarrSyncRequest, responses={202: inline_serializer(
+        "SonarrSyncStarted", {"runs": SyncRunSerializer(many=True),
+                              "busy": drf.ListField(child=drf.IntegerField())})})
+    def post(self, request: Request) -> Response:
+        body = SonarrSyncRequest(data=request.data)
+        body.is_valid(raise_exception=True)
+        rule_id = body.validated_data.get("rule")
+        if rule_id is not None:
+            rule = DiscoveryRule.objects.filter(pk=rule_id).first()
+            if rule is None:
+                return Response({"rule": ["no such rule"]}, status=status.HTTP_400_BAD_REQUEST)
+            targets = [(rule.server_id, rule.pk)]
+        else:
+            targets = [(s.pk, None) for s, _ in rule_services.sonarr_servers_select()]
+        if not targets:
+            return Response({"detail": "no enabled Sonarr server has an enabled rule"},
+                            status=status.HTTP_400_BAD_REQUEST)
+        runs, busy = [], []
+        for server_id, rid in targets:
+            options = {"server_id": server_id, **({"rule_id": rid} if rid else {})}
+            try:
+                runs.append(sync_enqueue(kind=SyncRun.Kind.SONARR, options=options,
+                                         triggered_by=request.user.get_username()))
+            except RunInProgress as exc:
+                busy.append(exc.run.pk)
+            except EnqueueFailed as exc:
+                return Response({"detail": str(exc)},
+                                status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        if not runs:
+            return Response({"detail": "a push is already running", "busy": busy},
+                            status=status.HTTP_409_CONFLICT)
+        for run in runs:
+            run.refresh_from_db()
+        return Response({"runs": SyncRunSerializer(runs, many=True).data, "busy": busy},
+                        status=status.HTTP_202_ACCEPTED)

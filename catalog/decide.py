@@ -1,0 +1,205 @@
+"""Re-decide shows against rules from the stored facts alone: bulk reads, one bulk write.
+
+Used by the page writer's hook (a page of changed shows against every enabled rule) and by
+the refilter run (every show against one rule, chunk by chunk). No upstream request is ever
+made here.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import orjson
+from django.db import connection
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from catalog import rules
+from catalog.bulk import upsert
+from catalog.models import Decision, DiscoveryRule, RuleSelection, Show
+
+FACT_FIELDS = ("id", "tvdb_id", "language", "country", "type", "status", "premiered",
+               "network", "web_channel", "genres", "runtime", "rating")
+COLUMNS = ["show_id", "rule_id", "status", "reason"]
+UPDATE = ["status", "reason", "status_changed_at", "attempts", "next_attempt_at", "updated_at"]
+SETTLED = sorted(rules.FINAL)
+IN_LIMIT = 900  # ids per IN list: under every SQLite build's bound-parameter limit
+
+
+@dataclass(frozen=True, slots=True)
+class RuleView:
+    """What evaluation needs of a rule, read once."""
+
+    id: int
+    filters: rules.RuleFilters
+    requires_approval: bool
+    hash: str
+
+
+def rule_view(rule: DiscoveryRule) -> RuleView:
+    spec = rule.filters_spec()
+    return RuleView(rule.pk, rules.filters_from_spec(spec), rule.requires_approval,
+                    rules.filters_hash(spec))
+
+
+def enabled_rule_views() -> list[RuleView]:
+    """Every enabled rule with its selections: two queries."""
+    qs = DiscoveryRule.objects.filter(enabled=True).prefetch_related(
+        Prefetch("selections", queryset=RuleSelection.objects.order_by("position", "id")))
+    return [rule_view(rule) for rule in qs]
+
+
+class _Decoder:
+    """Raw column values to Python: dates and genre lists repeat a lot, so each distinct
+    text is decoded once (SQLite hands back text; PostgreSQL already decoded values)."""
+
+    def __init__(self) -> None:
+        self._dates: dict[Any, date | None] = {None: None}
+        self._genres: dict[Any, tuple[str, ...]] = {None: ()}
+
+    def date(self, value: Any) -> date | None:
+        if isinstance(value, date) or value is None:
+            return value
+        found = self._dates.get(value)
+        if found is None:
+            found = self._dates[value] = date.fromisoformat(str(value)[:10])
+        return found
+
+    def genres(self, value: Any) -> tuple[str, ...]:
+        if isinstance(value, list):
+            return tuple(value)
+        found = self._genres.get(value)
+        if found is None:
+            decoded = orjson.loads(value)
+            found = self._genres[value] = tuple(decoded) if isinstance(decoded, list) else ()
+        return found
+
+
+def facts_of(row: Sequence[Any], decoder: _Decoder | None = None) -> rules.ShowFacts:
+    decoder = decoder or _Decoder()
+    (_, tvdb_id, language, country, type_, status, premiered, network, web, genres, runtime,
+     rating) = row
+    return rules.ShowFacts(tvdb_id, language or "", country or "", type_ or "", status or "",
+                           decoder.date(premiered), network or "", web or "",
+                           decoder.genres(genres), runtime, rating)
+
+
+def _facts_sql(where: str) -> str:
+    """Rules decide over the TVMaze mirror: a show without TVMaze facts (a placeholder a
+    Plex scan created) is left out until TVMaze claims it."""
+    qn = connection.ops.quote_name
+    meta = Show._meta
+    columns = ", ".join(qn(meta.get_field(name).column) for name in FACT_FIELDS)
+    return (f"SELECT {columns} FROM {qn(meta.db_table)} "  # noqa: S608
+            f"WHERE tvmaze_id IS NOT NULL AND {where}")
+
+
+def facts_by_ids(show_ids: Collection[int]) -> list[tuple]:
+    """Raw fact rows of these shows (one statement; no per-row ORM conversion)."""
+    ids = [int(i) for i in show_ids]
+    rows: list[tuple] = []
+    with connection.cursor() as cursor:
+        for at in range(0, len(ids), IN_LIMIT):
+            part = ids[at:at + IN_LIMIT]
+            cursor.execute(_facts_sql(f"id IN ({', '.join(['%s'] * len(part))})"), part)
+            rows += cursor.fetchall()
+    return rows
+
+
+def _current(views: list[RuleView], ids: list[int], contiguous: bool
+             ) -> dict[tuple[int, int], tuple[str, str, bool]]:
+    """Existing decisions of these shows for these rules, (status, reason, unapproved): by
+    id range when the shows are an id-ordered chunk (no 5,000-item IN list), else by id."""
+    qn = connection.ops.quote_name
+    rule_ids = [v.id for v in views]
+    head = (f"SELECT show_id, rule_id, status, reason, approved_at IS NULL "  # noqa: S608
+            f"FROM {qn(Decision._meta.db_table)} "
+            f"WHERE rule_id IN ({', '.join(['%s'] * len(rule_ids))}) AND ")
+    if contiguous:
+        queries = [(head + "show_id >= %s AND show_id <= %s", [*rule_ids, ids[0], ids[-1]])]
+    else:
+        parts = [ids[at:at + IN_LIMIT] for at in range(0, len(ids), IN_LIMIT)]
+        queries = [(head + f"show_id IN ({', '.join(['%s'] * len(p))})", [*rule_ids, *p])
+                   for p in parts]
+    found: dict[tuple[int, int], tuple[str, str, bool]] = {}
+    with connection.cursor() as cursor:
+        for sql, params in queries:
+            cursor.execute(sql, params)
+            found.update({(s, r): (status, reason, bool(flag))
+                          for s, r, status, reason, flag in cursor.fetchall()})
+    return found
+
+
+def decide_rows(show_rows: Iterable[Sequence[Any]], views: list[RuleView], *, now: datetime,
+                contiguous: bool = False) -> tuple[int, int]:
+    """Evaluate the shows against the rules and write what changed; (evaluated, changed).
+
+    ``contiguous``: the rows are every show between the first and last id (a chunk)."""
+    decoder = _Decoder()
+    shows = [(row[0], facts_of(row, decoder)) for row in show_rows]
+    if not shows or not views:
+        return 0, 0
+    current = _current(views, [sid for sid, _ in shows], contiguous)
+    new: list[tuple] = []
+    moves: dict[tuple[int, str, str], list[int]] = defaultdict(list)
+    for view in views:
+        for sid, facts in shows:
+            known = current.get((sid, view.id))
+            status, reason, unapproved = known or (None, "", True)
+            target = rules.decision_next(
+                current=status, current_reason=reason,
+                verdict=rules.evaluate(facts, view.filters), has_tvdb=bool(facts.tvdb_id),
+                requires_approval=view.requires_approval, approved=not unapproved)
+            if target is None:
+                continue
+            if known is None:
+                new.append((sid, view.id, *target))
+            else:
+                moves[(view.id, *target)].append(sid)
+    _write(new, moves, now)
+    return len(shows) * len(views), len(new) + sum(len(ids) for ids in moves.values())
+
+
+def _write(new: list[tuple], moves: dict[tuple[int, str, str], list[int]],
+           now: datetime) -> None:
+    """New decisions in multi-row inserts (an upsert, in case a concurrent writer got there
+    first); changed ones as one UPDATE per (rule, status, reason): reasons repeat, so a few
+    hundred statements move a hundred thousand rows. Settled rows are never touched."""
+    constants = {"decided_at": now, "updated_at": now, "status_changed_at": now,
+                 "attempts": 0, "next_attempt_at": None}
+    upsert(Decision, COLUMNS, new, conflict=["show_id", "rule_id"], update=UPDATE,
+           constants=constants, keep=("status", SETTLED))
+    if not moves:
+        return
+    qn = connection.ops.quote_name
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    settled = ", ".join(["%s"] * len(SETTLED))
+    with connection.cursor() as cursor:
+        for (rule_id, status, reason), show_ids in moves.items():
+            for at in range(0, len(show_ids), IN_LIMIT):
+                part = show_ids[at:at + IN_LIMIT]
+                cursor.execute(
+                    f"UPDATE {qn(Decision._meta.db_table)} SET status = %s, reason = %s, "  # noqa: S608
+                    "status_changed_at = %s, updated_at = %s, attempts = 0, "
+                    f"next_attempt_at = NULL WHERE rule_id = %s AND status NOT IN ({settled}) "
+                    f"AND show_id IN ({', '.join(['%s'] * len(part))})",
+                    [status, reason, stamp, stamp, rule_id, *SETTLED, *part])
+
+
+def decide_shows(show_ids: Collection[int]) -> int:
+    """The page writer's hook: changed shows against every enabled rule; rows changed."""
+    views = enabled_rule_views()
+    if not views or not show_ids:
+        return 0
+    return decide_rows(facts_by_ids(show_ids), views, now=timezone.now())[1]
+
+
+def show_chunk(size: int, *, after: int = 0) -> list[tuple]:
+    """The raw facts of the next ``size`` shows after id ``after`` (keyset paging)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_facts_sql("id > %s") + " ORDER BY id LIMIT %s", [after, size])
+        return cursor.fetchall()

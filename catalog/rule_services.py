@@ -1,0 +1,136 @@
+"""Rules and decisions as operators steer them: refilter when filters change, approve,
+decline, skip, un-skip, re-evaluate. Set-based statements; runs for anything slow."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from catalog.decide import decide_rows, facts_by_ids, rule_view
+from catalog.models import Decision, DiscoveryRule, SonarrServer, SyncRun
+from catalog.runs import RunInProgress
+from catalog.services import EnqueueFailed, sync_enqueue
+
+log = logging.getLogger(__name__)
+S = Decision.Status
+
+
+def rule_is_stale(rule: DiscoveryRule) -> bool:
+    """The decisions do not reflect the rule's current filters."""
+    return rule_view(rule).hash != rule.applied_hash
+
+
+def rule_needs_refilter(rule: DiscoveryRule, *, was_enabled: bool, was_gated: bool) -> bool:
+    """Beyond a filter change: a rule switched back on missed the shows changed meanwhile,
+    and turning approval on or off moves what is not pushed yet in or out of the queue."""
+    return (rule.enabled and not was_enabled) or rule.requires_approval != was_gated
+
+
+def rule_refilter_if_changed(rule: DiscoveryRule, *, triggered_by: str,
+                             force: bool = False) -> SyncRun | None:
+    """After a save: queue a refilter when the filters' hash moved (or ``force``).
+
+    A refilter already running for the rule re-checks the hash when it ends and runs again,
+    so a busy scope is not an error here.
+    """
+    if not force and not rule_is_stale(rule):
+        return None
+    try:
+        return sync_enqueue(kind=SyncRun.Kind.RULES, options={"rule_id": rule.pk},
+                            triggered_by=triggered_by)
+    except RunInProgress as exc:
+        return exc.run
+    except EnqueueFailed:
+        log.warning("could not queue the refilter of rule %s; the worker retries at start-up",
+                    rule.pk)
+        return None
+
+
+def rules_refilter_stale(*, triggered_by: str = "startup") -> list[SyncRun]:
+    """Queue a refilter for every rule whose filters changed while nothing was watching."""
+    runs = []
+    for rule in DiscoveryRule.objects.prefetch_related("selections"):
+        if rule_is_stale(rule):
+            run = rule_refilter_if_changed(rule, triggered_by=triggered_by)
+            if run is not None:
+                runs.append(run)
+    return runs
+
+
+def decisions_approve(decisions: QuerySet[Decision], *, by: str) -> int:
+    """awaiting_approval -> pending, remembered so that a re-evaluation never asks again."""
+    now = timezone.now()
+    return decisions.filter(status=S.AWAITING_APPROVAL).update(
+        status=S.PENDING, approved_at=now, approved_by=by[:150], reason="",
+        status_changed_at=now, next_attempt_at=None, attempts=0, updated_at=now)
+
+
+def decisions_decline(decisions: QuerySet[Decision], *, by: str) -> int:
+    """An operator said no: never pushed, never re-decided automatically."""
+    now = timezone.now()
+    return decisions.filter(status__in=[S.AWAITING_APPROVAL, S.PENDING, S.PENDING_TVDB]).update(
+        status=S.DECLINED, reason=f"declined by {by}"[:500], status_changed_at=now,
+        updated_at=now)
+
+
+def decisions_skip(decisions: QuerySet[Decision], *, by: str) -> int:
+    """Skip what is not in Sonarr yet (an operator's choice, kept until un-skipped)."""
+    now = timezone.now()
+    return decisions.exclude(status__in=[S.ADDED, S.EXISTS, S.SKIPPED]).update(
+        status=S.SKIPPED, reason=f"skipped by {by}"[:500], status_changed_at=now,
+        next_attempt_at=None, updated_at=now)
+
+
+def decisions_unskip(decisions: QuerySet[Decision]) -> int:
+    """Skipped and declined decisions are decided again from the show's facts."""
+    now = timezone.now()
+    pairs = list(decisions.filter(status__in=[S.SKIPPED, S.DECLINED])
+                 .values_list("show_id", "rule_id"))
+    Decision.objects.filter(status__in=[S.SKIPPED, S.DECLINED],
+                            pk__in=decisions.values("pk")).update(
+        status=S.FILTERED, reason="re-evaluating", status_changed_at=now, updated_at=now)
+    return decisions_reevaluate_pairs(pairs)
+
+
+def decisions_reevaluate(decisions: QuerySet[Decision]) -> int:
+    """Re-decide the selected decisions now; a failed add is tried again if the show still
+    passes (added, exists, skipped and declined stay as they are)."""
+    now = timezone.now()
+    pairs = list(decisions.values_list("show_id", "rule_id"))
+    Decision.objects.filter(status=S.FAILED, pk__in=decisions.values("pk")).update(
+        status=S.FILTERED, reason="re-evaluating", status_changed_at=now, attempts=0,
+        next_attempt_at=None, updated_at=now)
+    return decisions_reevaluate_pairs(pairs)
+
+
+def decisions_reevaluate_pairs(pairs: Iterable[tuple[int, int]]) -> int:
+    by_rule: dict[int, list[int]] = {}
+    for show_id, rule_id in pairs:
+        by_rule.setdefault(rule_id, []).append(show_id)
+    rules = {r.pk: r for r in DiscoveryRule.objects.filter(pk__in=list(by_rule))
+             .prefetch_related("selections")}
+    changed = 0
+    for rule_id, show_ids in by_rule.items():  # one pass per rule, not per decision
+        changed += decide_rows(facts_by_ids(show_ids), [rule_view(rules[rule_id])],
+                               now=timezone.now())[1]
+    return changed
+
+
+def shows_reevaluate(show_ids: list[int]) -> int:
+    """Re-decide these shows against every enabled rule (the hook, by hand)."""
+    from catalog.decide import decide_shows
+
+    return decide_shows(show_ids)
+
+
+def sonarr_servers_select(*, rule: str | None = None) -> list[tuple[SonarrServer, int | None]]:
+    """(server, rule id or None) to push: every enabled server with an enabled rule, or the
+    server of the named rule."""
+    if rule:
+        found = DiscoveryRule.objects.select_related("server").filter(name=rule).first()
+        return [(found.server, found.pk)] if found else []
+    servers = SonarrServer.objects.filter(enabled=True, rules__enabled=True).distinct()
+    return [(server, None) for server in servers.order_by("name")]

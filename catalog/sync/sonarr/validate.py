@@ -1,0 +1,144 @@
+"""Validation before work: does each rule's add options resolve on its Sonarr server?
+
+The server is read once (status, root folders, quality profiles, language profiles on v3,
+tags when a rule names any); each rule is then checked against those reads without further
+requests. A rule that fails is marked with the reason and its decisions wait.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils import timezone
+
+from catalog.models import DiscoveryRule
+from integrations.sonarr import SonarrClient
+from integrations.values.sonarr import (
+    SonarrLanguageProfile,
+    SonarrQualityProfile,
+    SonarrRootFolder,
+    SonarrStatus,
+)
+
+V3_MONITOR = frozenset({"unknown", "all", "future", "missing", "existing", "firstSeason",
+                        "latestSeason", "pilot", "none"})
+V4_MONITOR = V3_MONITOR | {"lastSeason", "recent", "monitorSpecials", "unmonitorSpecials", "skip"}
+GIB = 1024 ** 3
+
+
+@dataclass(frozen=True, slots=True)
+class ServerFacts:
+    """What one Sonarr server offers, read once per run."""
+
+    status: SonarrStatus
+    roots: tuple[SonarrRootFolder, ...]
+    qualities: tuple[SonarrQualityProfile, ...]
+    languages: tuple[SonarrLanguageProfile, ...]
+    tags: dict[str, int] = field(default_factory=dict)  # lower-cased label -> id
+
+
+@dataclass(slots=True)
+class Check:
+    check: str
+    ok: bool
+    detail: str
+
+
+@dataclass(slots=True)
+class Resolution:
+    """A rule's checks and, when all pass, the ids its adds use."""
+
+    checks: list[Check]
+    resolved: dict[str, Any]
+    missing_tags: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return all(c.ok for c in self.checks)
+
+    @property
+    def message(self) -> str:
+        return "; ".join(c.detail for c in self.checks if not c.ok)[:500]
+
+
+def server_facts(client: SonarrClient, *, want_tags: bool) -> ServerFacts:
+    """The reads validation needs: four requests on v4, five on v3 (plus tags if wanted)."""
+    status = client.status()
+    roots, qualities = client.root_folders(), client.quality_profiles()
+    languages = client.language_profiles() if status.supports_language_profiles else ()
+    tags = {t.label.lower(): t.id for t in client.tags()} if want_tags else {}
+    return ServerFacts(status, roots, qualities, languages, tags)
+
+
+def _by_name(items: Iterable[Any], wanted: str) -> Any | None:
+    """A profile by name (case-insensitive), or by id when a number is given (older rules)."""
+    text = wanted.strip()
+    items = list(items)
+    found = next((i for i in items if i.name.lower() == text.lower()), None)
+    if found is None and text.isdigit():
+        found = next((i for i in items if i.id == int(text)), None)
+    return found
+
+
+def rule_resolve(rule: DiscoveryRule, facts: ServerFacts) -> Resolution:
+    """Check one rule against the server's facts; no request."""
+    checks: list[Check] = [Check("version", True, f"Sonarr {facts.status.version}")]
+    resolved: dict[str, Any] = {"version": facts.status.version, "is_v4": facts.status.is_v4}
+    checks.append(_root_check(rule, facts.roots))
+    quality = _by_name(facts.qualities, rule.quality_profile)
+    checks.append(Check("quality_profile", quality is not None,
+                        f"quality profile {rule.quality_profile!r} "
+                        + ("found" if quality else "not found")))
+    resolved["quality_profile_id"] = quality.id if quality else None
+    if facts.status.supports_language_profiles:
+        language = _by_name(facts.languages, rule.language_profile or "")
+        checks.append(Check("language_profile", language is not None,
+                            f"language profile {rule.language_profile!r} "
+                            + ("found" if language else "not found (Sonarr v3 needs one)")))
+        resolved["language_profile_id"] = language.id if language else None
+    allowed = V4_MONITOR if facts.status.is_v4 else V3_MONITOR
+    checks.append(Check("monitor", rule.monitor in allowed,
+                        f"monitor {rule.monitor!r} "
+                        + ("accepted" if rule.monitor in allowed
+                           else f"is not accepted by Sonarr {facts.status.major}")))
+    labels = [str(t).lower() for t in rule.tags or ()]
+    missing = [label for label in labels if label not in facts.tags]
+    resolved["tag_ids"] = [facts.tags[label] for label in labels if label in facts.tags]
+    if labels:
+        checks.append(Check("tags", True, "tags found" if not missing else
+                            f"tags to create: {', '.join(missing)}"))
+    return Resolution(checks, resolved, missing)
+
+
+def _root_check(rule: DiscoveryRule, roots: Iterable[SonarrRootFolder]) -> Check:
+    path = rule.root_folder.rstrip("/") or "/"
+    root = next((r for r in roots if r.path.rstrip("/") == path), None)
+    if root is None:
+        return Check("root_folder", False, f"root folder {rule.root_folder!r} not found")
+    if not root.accessible:
+        return Check("root_folder", False, f"root folder {root.path!r} is not accessible")
+    if rule.min_free_space_gb and root.free_space is not None:
+        free = root.free_space // GIB
+        if root.free_space < rule.min_free_space_gb * GIB:
+            return Check("root_folder", False, f"root folder {root.path!r} has {free} GiB "
+                         f"free, the rule needs {rule.min_free_space_gb} GiB")
+    return Check("root_folder", True, f"root folder {root.path!r} found")
+
+
+def rule_record(rule: DiscoveryRule, resolution: Resolution) -> None:
+    """Keep what validation found on the rule (admin, API and /ready show it)."""
+    state = DiscoveryRule.Validation.OK if resolution.ok else DiscoveryRule.Validation.INVALID
+    DiscoveryRule.objects.filter(pk=rule.pk).update(
+        validation=state, validation_message=resolution.message,
+        validated_at=timezone.now(), resolved=resolution.resolved)
+    rule.validation, rule.validation_message = state, resolution.message
+    rule.resolved = resolution.resolved
+
+
+def rule_record_unchecked(rules: Iterable[DiscoveryRule], message: str) -> None:
+    """The server could not be read: the rules cannot be valid now."""
+    DiscoveryRule.objects.filter(pk__in=[r.pk for r in rules]).update(
+        validation=DiscoveryRule.Validation.INVALID, validation_message=message[:500],
+        validated_at=timezone.now())

@@ -1,0 +1,95 @@
+"""TVMaze's vocabularies: the values a discovery rule may name, so a typo is a field error.
+
+Genres, show types and statuses are TVMaze's closed lists. Languages are the names TVMaze
+uses (its ``language`` field); countries are ISO 3166-1 alpha-2 codes as TVMaze gives them in
+``network.country.code``. Networks and web channels are an open set and are not checked.
+The checks shared by the API and the admin forms live here too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+GENRES = (
+    "Action", "Adult", "Adventure", "Anime", "Children", "Comedy", "Crime", "DIY", "Drama",
+    "Espionage", "Family", "Fantasy", "Food", "History", "Horror", "Legal", "Medical", "Music",
+    "Mystery", "Nature", "Romance", "Science-Fiction", "Sports", "Supernatural", "Thriller",
+    "Travel", "War", "Western",
+)
+TYPES = (
+    "Scripted", "Animation", "Reality", "Talk Show", "Documentary", "Game Show", "News",
+    "Sports", "Variety", "Award Show", "Panel Show",
+)
+STATUSES = ("Running", "Ended", "To Be Determined", "In Development")
+LANGUAGES = (
+    "Afrikaans", "Albanian", "Arabic", "Armenian", "Azerbaijani", "Basque", "Bengali",
+    "Bosnian", "Bulgarian", "Catalan", "Chinese", "Croatian", "Czech", "Danish", "Dutch",
+    "English", "Estonian", "Filipino", "Finnish", "French", "Galician", "Georgian", "German",
+    "Greek", "Hebrew", "Hindi", "Hungarian", "Icelandic", "Indonesian", "Irish", "Italian",
+    "Japanese", "Kannada", "Kazakh", "Korean", "Latvian", "Lithuanian", "Macedonian", "Malay",
+    "Malayalam", "Marathi", "Mongolian", "Norwegian", "Persian", "Polish", "Portuguese",
+    "Punjabi", "Romanian", "Russian", "Serbian", "Slovak", "Slovenian", "Spanish", "Swedish",
+    "Tagalog", "Tamil", "Telugu", "Thai", "Turkish", "Ukrainian", "Urdu", "Vietnamese", "Welsh",
+)
+_COUNTRY_CODES = """
+AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS
+BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE
+EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM
+HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC
+LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA
+NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW
+SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO
+TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS XK YE YT ZA ZM ZW
+"""
+COUNTRIES = tuple(_COUNTRY_CODES.split())
+
+VOCABULARIES: dict[str, tuple[str, ...]] = {
+    "genres": GENRES, "types": TYPES, "statuses": STATUSES, "languages": LANGUAGES,
+    "countries": COUNTRIES,
+}
+
+_VOCAB_OF = {"genres_any": "genres", "genres_none": "genres", "types": "types",
+             "countries": "countries", "languages": "languages", "statuses": "statuses"}
+MAX_NETWORK = 200
+
+
+def canonical_values(name: str, values: Iterable[Any]) -> tuple[list[str], list[str]]:
+    """(canonical values, unknown values) for a list criterion or exclude ``name``.
+
+    Vocabulary values are matched case-insensitively and returned in TVMaze's spelling;
+    networks are free text, trimmed.
+    """
+    vocab_name = _VOCAB_OF.get(name, name)
+    vocab = VOCABULARIES.get(vocab_name)
+    good: list[str] = []
+    bad: list[str] = []
+    for raw in values:
+        text = str(raw).strip() if raw is not None else ""
+        if vocab is None:  # networks
+            if not text or len(text) > MAX_NETWORK:
+                bad.append(text[:40] or "(empty)")
+            elif text not in good:
+                good.append(text)
+            continue
+        match = next((v for v in vocab if v.lower() == text.lower()), None)
+        if match is None:
+            bad.append(text[:40] or "(empty)")
+        elif match not in good:
+            good.append(match)
+    return good, bad
+
+
+def range_errors(values: Mapping[str, Any]) -> dict[str, str]:
+    """Field errors for inverted or impossible ranges in one selection."""
+    errors: dict[str, str] = {}
+    start, end = values.get("premiered_from"), values.get("premiered_before")
+    if start is not None and end is not None and start >= end:
+        errors["premiered_before"] = "must be after premiered_from"
+    low, high = values.get("runtime_min"), values.get("runtime_max")
+    if low is not None and high is not None and low > high:
+        errors["runtime_max"] = "must be at least runtime_min"
+    rating = values.get("rating_min")
+    if rating is not None and not 0 <= float(rating) <= 10:
+        errors["rating_min"] = "must be between 0 and 10"
+    return errors

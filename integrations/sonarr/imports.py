@@ -1,0 +1,119 @@
+"""Sonarr's bulk add (``POST series/import``) and paged exclusions, sent through our policy.
+
+pyarr 5.2.0 implements neither. The import answers the series it actually added; what it
+skips (already in the library, repeated in the batch) is silent, and one invalid series
+rejects the whole batch with a 400 listing the failures.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from integrations.errors import InvalidError, TransientError, UnsupportedError
+from integrations.http import HttpClient, decode_json
+from integrations.sonarr import wire
+from integrations.values.sonarr import AddOptions, AddOutcome
+
+API_PREFIX = "/api/v3"
+EXCLUSION_PAGE = 1_000
+
+
+@dataclass(frozen=True, slots=True)
+class ImportAnswer:
+    """A 2xx: ``added`` maps tvdb id -> new series id. A 400: ``outcome`` and ``message``
+    classify the failures, ``failed_tvdb`` names the series they blame when they say."""
+
+    added: Mapping[int, int]
+    rejected: bool = False
+    outcome: AddOutcome | None = None
+    message: str = ""
+    failed_tvdb: frozenset[int] = frozenset()
+    in_use: bool = False  # a path or title slug already taken: maybe by this very series
+
+
+def import_body(tvdb_id: int, title: str, options: AddOptions, *, is_v4: bool,
+                monitor_new_items: str = "") -> dict[str, Any]:
+    """A complete add body from our own facts: Sonarr fetches the rest from SkyHook."""
+    body: dict[str, Any] = {
+        "tvdbId": int(tvdb_id), "title": title or str(tvdb_id),
+        "qualityProfileId": options.quality_profile_id,
+        "rootFolderPath": options.root_folder_path, "monitored": options.monitored,
+        "seasonFolder": options.season_folder, "seriesType": options.series_type,
+        "tags": list(options.tags),
+        "addOptions": {
+            "monitor": options.monitor,
+            "searchForMissingEpisodes": options.search_for_missing,
+            "searchForCutoffUnmetEpisodes": options.search_for_cutoff_unmet,
+            "ignoreEpisodesWithFiles": False, "ignoreEpisodesWithoutFiles": False,
+        },
+    }
+    if is_v4:
+        if monitor_new_items:
+            body["monitorNewItems"] = monitor_new_items
+    else:
+        body["languageProfileId"] = options.language_profile_id
+    return body
+
+
+def import_batch(http: HttpClient, headers: Mapping[str, str],
+                 bodies: Sequence[Mapping[str, Any]]) -> ImportAnswer:
+    """One POST of up to a batch; UpstreamError for auth, transport and server errors."""
+    path = f"{API_PREFIX}/series/import"
+    response = http.request("POST", path, json=list(bodies), headers=dict(headers),
+                            ok=(200, 201, 202, 400, 404, 405))
+    if response.status_code in (404, 405):
+        raise UnsupportedError("series/import is not supported by this server",
+                               upstream="sonarr", method="POST", url=http.url(path),
+                               status=response.status_code)
+    if response.status_code == 400:
+        outcome, message = wire.classify_rejection(response.text)
+        return ImportAnswer({}, True, outcome, message, _blamed(response.text),
+                            _in_use(response.text))
+    try:
+        data = decode_json(response)
+    except ValueError:
+        data = None
+    if not isinstance(data, list):
+        raise TransientError("Sonarr accepted the import but its answer was unreadable",
+                             upstream="sonarr", method="POST", url=http.url(path),
+                             status=response.status_code)
+    return ImportAnswer(wire.library_ids(data))
+
+
+def _blamed(raw: str) -> frozenset[int]:
+    """TVDB ids a 400's failures name as their attempted value (the TvdbId validators)."""
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        return frozenset()
+    failures = body if isinstance(body, list) else []
+    return frozenset(int(f["attemptedValue"]) for f in failures
+                     if isinstance(f, dict) and f.get("propertyName") == "TvdbId"
+                     and isinstance(f.get("attemptedValue"), int))
+
+
+def _in_use(raw: str) -> bool:
+    return any(code in raw for code in ("SeriesPathValidator", "SeriesTitleSlugValidator"))
+
+
+def exclusions_paged(http: HttpClient, headers: Mapping[str, str]) -> frozenset[int]:
+    """v4's paged exclusions, page by page until the total is read."""
+    found: set[int] = set()
+    page = 1
+    while True:
+        data = http.get_json(f"{API_PREFIX}/importlistexclusion/paged", headers=dict(headers),
+                             params={"page": page, "pageSize": EXCLUSION_PAGE,
+                                     "sortKey": "id", "sortDirection": "ascending"})
+        if not isinstance(data, dict) or not isinstance(data.get("records"), list):
+            raise InvalidError("importlistexclusion/paged: expected a page object",
+                               upstream="sonarr", method="GET",
+                               url=http.url(f"{API_PREFIX}/importlistexclusion/paged"))
+        found |= wire.exclusion_ids(data["records"])
+        total = data.get("totalRecords")
+        if (not data["records"] or not isinstance(total, int)
+                or page * EXCLUSION_PAGE >= total):
+            return frozenset(found)
+        page += 1
