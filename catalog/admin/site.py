@@ -42,14 +42,6 @@ class RoleAdmin(admin.ModelAdmin):
 
     write_role: Role = Role.ADMIN
     show_full_result_count = False
-    secret_fields: tuple[str, ...] = ("api_key", "token")
-
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        """A read-only page renders every field as text: never a secret's."""
-        fields = list(super().get_fields(request, obj))
-        if not self.has_change_permission(request, obj):
-            fields = [f for f in fields if f not in self.secret_fields]
-        return fields
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return has_role(request.user, Role.VIEWER)
