@@ -87,8 +87,10 @@ def runs_reap(*, kind: str | None = None, scope: str | None = None) -> int:
         reason = run_abandoned_reason(run)
         if reason is None:
             continue
+        # Only as we saw it: an owner that renewed its lease since then is alive after all.
         reaped += SyncRun.objects.filter(
-            pk=run.pk, status=run.status, owner_token=run.owner_token
+            pk=run.pk, status=run.status, owner_token=run.owner_token,
+            lease_expires_at=run.lease_expires_at,
         ).update(status=SyncRun.Status.FAILED, finished_at=timezone.now(),
                  error=f"abandoned: {reason}",
                  events=with_event(run, {"event": "abandoned", "reason": reason}))
@@ -130,7 +132,8 @@ def run_start(run: SyncRun, *, event: dict | None = None) -> bool:
     if row.status == SyncRun.Status.QUEUED:
         claimable = Q(status=SyncRun.Status.QUEUED)
     elif row.status == SyncRun.Status.RUNNING and run_abandoned_reason(row):
-        claimable = Q(status=SyncRun.Status.RUNNING, owner_token=row.owner_token)
+        claimable = Q(status=SyncRun.Status.RUNNING, owner_token=row.owner_token,
+                      lease_expires_at=row.lease_expires_at)  # not renewed since we looked
     else:
         return False
     owner = owner_new()
