@@ -27,7 +27,7 @@ from catalog.runs import (
     run_start,
     runs_reap,
 )
-from catalog.runs.owner import hostname, process_started
+from catalog.runs.owner import host_identity, process_started
 
 
 def _running(scope: str = "catalog") -> SyncRun:
@@ -46,7 +46,7 @@ def _dead_pid() -> int:
 def test_it_takes_over_at_once_a_run_whose_process_died_on_this_host():
     old = _running()
     SyncRun.objects.filter(pk=old.pk).update(
-        owner_host=hostname(), owner_pid=_dead_pid(), owner_token="x" * 32,
+        owner_host=host_identity(), owner_pid=_dead_pid(), owner_token="x" * 32,
         lease_expires_at=timezone.now() + timedelta(hours=1))
     new = run_claim(kind="tvmaze", scope="catalog")
     old.refresh_from_db()
@@ -71,7 +71,7 @@ def test_it_never_takes_over_a_live_owner_with_a_valid_lease():
     parent = os.getppid()
     old = _running()
     SyncRun.objects.filter(pk=old.pk).update(
-        owner_host=hostname(), owner_pid=parent, owner_started=process_started(parent))
+        owner_host=host_identity(), owner_pid=parent, owner_started=process_started(parent))
     with pytest.raises(RunInProgress):
         run_claim(kind="tvmaze", scope="catalog")
     assert runs_reap() == 0
@@ -82,7 +82,7 @@ def test_it_sees_a_reused_pid_as_a_dead_owner():
     parent = os.getppid()
     old = _running()
     SyncRun.objects.filter(pk=old.pk).update(
-        owner_host=hostname(), owner_pid=parent, owner_started=process_started(parent) + 1)
+        owner_host=host_identity(), owner_pid=parent, owner_started=process_started(parent) + 1)
     assert runs_reap() == 1
 
 
@@ -111,7 +111,7 @@ def test_a_taken_over_worker_commits_nothing_more():
 @pytest.mark.django_db
 def test_it_restarts_a_redelivered_task_whose_owner_died():
     run = _running()
-    SyncRun.objects.filter(pk=run.pk).update(owner_host=hostname(), owner_pid=_dead_pid())
+    SyncRun.objects.filter(pk=run.pk).update(owner_host=host_identity(), owner_pid=_dead_pid())
     again = SyncRun.objects.get(pk=run.pk)
     assert run_start(again)
     assert again.owner_pid == os.getpid()
@@ -195,3 +195,33 @@ def test_the_heartbeat_renews_the_lease_while_the_work_is_stuck():
         finished = job_execute(run, stuck, upstream="tvmaze")
     assert seen, "the lease was never renewed while the work was stuck"
     assert finished.status == SyncRun.Status.SUCCEEDED
+
+
+@pytest.fixture
+def another_process_table(monkeypatch):
+    """Look at the runs from a container that shares this host's name (host networking) but
+    not its pid namespace: the pids the runs name mean nothing there."""
+    from catalog.runs import owner
+
+    monkeypatch.setattr(owner, "_process_table_mark", lambda: "0th3rn5")
+    owner.host_identity.cache_clear()
+    yield
+    owner.host_identity.cache_clear()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("pid", ["gone here", "ours here"])
+def test_it_waits_for_the_lease_of_an_owner_in_another_pid_namespace_of_the_same_host_name(
+        pid, request):
+    old = _running()
+    # A live worker over there: its pid is free here, or is this very process (pid 1 in both).
+    SyncRun.objects.filter(pk=old.pk).update(
+        owner_pid=_dead_pid() if pid == "gone here" else os.getpid(), owner_started=None,
+        owner_token="e" * 32)
+    request.getfixturevalue("another_process_table")
+    with pytest.raises(RunInProgress):
+        run_claim(kind="tvmaze", scope="catalog")
+    assert runs_reap() == 0
+    SyncRun.objects.filter(pk=old.pk).update(
+        lease_expires_at=timezone.now() - timedelta(seconds=1))
+    assert runs_reap() == 1
