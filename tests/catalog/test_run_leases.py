@@ -225,3 +225,31 @@ def test_it_waits_for_the_lease_of_an_owner_in_another_pid_namespace_of_the_same
     SyncRun.objects.filter(pk=old.pk).update(
         lease_expires_at=timezone.now() - timedelta(seconds=1))
     assert runs_reap() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_heartbeat_reconnects_after_the_database_dropped_its_connection():
+    from django.db import connections
+
+    from catalog.runs import Heartbeat
+
+    run = _running()
+    dropped_at: list = []
+
+    def drop_once() -> dict:
+        # A database restart or failover closes the heartbeat's connection under it.
+        conn = connections["default"]
+        if not dropped_at and conn.connection is not None:
+            conn.connection.close()
+            dropped_at.append(timezone.now())
+        return {}
+
+    with Heartbeat(run, every=0.05, extra=drop_once):
+        renewed = False
+        deadline = time.monotonic() + 5
+        while not renewed and time.monotonic() < deadline:
+            time.sleep(0.05)
+            row = SyncRun.objects.get(pk=run.pk)
+            renewed = bool(dropped_at) and row.heartbeat_at > dropped_at[0]
+    assert dropped_at, "the heartbeat never beat"
+    assert renewed, "the heartbeat stopped renewing the lease after losing its connection"
