@@ -66,6 +66,9 @@ def run_abandoned_reason(run: SyncRun, now: datetime | None = None) -> str | Non
     now = now or timezone.now()
     expired = run.lease_expires_at is None or run.lease_expires_at < now
     if run.status == SyncRun.Status.QUEUED:
+        if run.owner_pid and owner_is_dead(host=run.owner_host, pid=run.owner_pid,
+                                           started=run.owner_started, token=run.owner_token):
+            return f"the process that claimed it (pid {run.owner_pid} on {run.owner_host}) is gone"
         return "no worker picked it up in time" if expired else None
     if run.status != SyncRun.Status.RUNNING:
         return None
@@ -98,19 +101,26 @@ def runs_reap(*, kind: str | None = None, scope: str | None = None) -> int:
 
 
 def run_claim(*, kind: str, scope: str, options: dict | None = None,
-              triggered_by: str = "") -> SyncRun:
+              triggered_by: str = "", starting_here: bool = False) -> SyncRun:
     """Create the queued run that locks (kind, scope), or raise RunInProgress.
 
     An active run whose owner is gone is failed first, so a killed sync never blocks its
-    scope beyond the instant it is noticed.
+    scope beyond the instant it is noticed. A caller that starts the run itself at once
+    (``starting_here``: commands, schedules) is named on it with a run's lease, so that dying
+    before the start frees the scope as a dead owner would, not after the queue's retry.
     """
+    claimer: dict[str, Any] = {}
+    if starting_here:
+        me = owner_new()
+        claimer = {"owner_host": me.host, "owner_pid": me.pid, "owner_started": me.started}
     for attempt in range(3):
         try:
             with transaction.atomic():
                 now = timezone.now()
                 return SyncRun.objects.create(
                     kind=kind, scope=scope, options=options or {}, triggered_by=triggered_by,
-                    heartbeat_at=now, lease_expires_at=_queue_lease(now),
+                    heartbeat_at=now, **claimer,
+                    lease_expires_at=lease_until(now) if starting_here else _queue_lease(now),
                 )
         except IntegrityError:
             if attempt == 0 and runs_reap(kind=kind, scope=scope):

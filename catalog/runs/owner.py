@@ -92,9 +92,9 @@ def owner_is_dead(*, host: str, pid: int | None, started: int | None, token: str
     """True only when we can see for certain that the owner is gone (same host only)."""
     if not pid or host != host_identity():
         return False
-    if pid == os.getpid():
+    if pid == os.getpid():  # alive; the run is dead if this process no longer runs it
         with _lock:
-            return token not in _live_tokens
+            return bool(token) and token not in _live_tokens  # no token: claimed, not started
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -253,3 +253,16 @@ def test_the_heartbeat_reconnects_after_the_database_dropped_its_connection():
             renewed = bool(dropped_at) and row.heartbeat_at > dropped_at[0]
     assert dropped_at, "the heartbeat never beat"
     assert renewed, "the heartbeat stopped renewing the lease after losing its connection"
+
+
+@pytest.mark.django_db
+def test_it_never_reaps_a_run_its_live_claimer_is_about_to_start():
+    mine = run_claim(kind="tvmaze", scope="catalog", starting_here=True)
+    parent = os.getppid()
+    theirs = run_claim(kind="plex", scope="library:1", starting_here=True)
+    SyncRun.objects.filter(pk=theirs.pk).update(owner_pid=parent,
+                                                owner_started=process_started(parent))
+    assert runs_reap() == 0
+    with pytest.raises(RunInProgress):
+        run_claim(kind="tvmaze", scope="catalog")
+    assert run_start(mine)
