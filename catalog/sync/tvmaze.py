@@ -146,8 +146,15 @@ def _walk(run: SyncRun, client: TvmazeClient, cursor: dict[str, Any], started: d
     if outcome.complete:
         cursor.update(next_page=None, initial_complete=True,
                       last_success_at=cursor.pop("walk_started_at", started.isoformat()))
-        cursor_set(CURSOR_KEY, cursor)
+        _checkpoint(run, cursor)
     return outcome
+
+
+def _checkpoint(run: SyncRun, cursor: dict[str, Any]) -> None:
+    """Write the end-of-run checkpoint only while the run is still ours, like every page."""
+    with transaction.atomic():
+        cursor_set(CURSOR_KEY, cursor)
+        run_progress(run)
 
 
 def _changed_ids(updates: dict[int, int], highest: int) -> list[int]:
@@ -212,7 +219,7 @@ def _increment(run: SyncRun, client: TvmazeClient, cursor: dict[str, Any], since
     if outcome.complete:
         cursor.pop("walk_started_at", None)
         cursor.update(next_page=None, last_success_at=started.isoformat())
-    cursor_set(CURSOR_KEY, cursor)
+    _checkpoint(run, cursor)
     return outcome
 
 
