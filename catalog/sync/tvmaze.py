@@ -140,8 +140,9 @@ def _walk(run: SyncRun, client: TvmazeClient, cursor: dict[str, Any], started: d
     start = cursor["next_page"]
     # The updates feed without ``since`` lists every show id: one request sizes the walk.
     remaining = sum(1 for show_id in client.updates() if show_id >= start * IDS_PER_INDEX_PAGE)
-    with transaction.atomic():
-        run_progress(run, total=remaining, event={"event": "walk", "from_page": start})
+    with transaction.atomic():  # a run taken over from a dead worker counts on from its pages
+        run_progress(run, total=run.processed + remaining,
+                     event={"event": "walk", "from_page": start})
     outcome.complete = _walk_pages(run, client, cursor, outcome, start, max_pages)
     if outcome.complete:
         cursor.update(next_page=None, initial_complete=True,
@@ -204,7 +205,7 @@ def _increment(run: SyncRun, client: TvmazeClient, cursor: dict[str, Any], since
     changed = _changed_ids(updates, highest)
     new = sum(1 for show_id in updates if show_id > highest)
     with transaction.atomic():
-        run_progress(run, total=len(changed) + new,
+        run_progress(run, total=run.processed + len(changed) + new,
                      event={"event": "updates", "since": since, "changed": len(changed)})
     for page, gone in _fetch_groups(client, changed):
         label = f"ids {page.items[0].id if page.items else '-'}"
@@ -229,7 +230,7 @@ def tvmaze_refresh(run: SyncRun, client: TvmazeClient, tvmaze_ids: list[int]) ->
     outcome = Outcome(mode="refresh")
     gone = 0
     with transaction.atomic():
-        run_progress(run, total=len(tvmaze_ids))
+        run_progress(run, total=run.processed + len(tvmaze_ids))
     for page, missing in _fetch_groups(client, tvmaze_ids):
         with transaction.atomic():
             written = shows_write_page(page.items, force=True)

@@ -117,3 +117,35 @@ def test_a_taken_over_worker_writes_no_end_of_walk_checkpoint(
     assert after.get("next_page") is not None
     assert after.get("last_success_at") == before.get("last_success_at")
     assert after.get("initial_complete") == before.get("initial_complete")
+
+
+@pytest.mark.django_db
+def test_a_run_resumed_by_its_redelivered_task_never_counts_past_its_total(
+        fake, new_run, tvmaze_client_for, monkeypatch):
+    import subprocess
+    import sys
+
+    from catalog.runs import run_start
+    from catalog.runs.owner import host_identity
+
+    client = tvmaze_client_for(fake)
+    run = new_run()
+    tvmaze_sync(run, client, full=True, max_pages=2)
+    assert 0 < run.processed < len(fake.ids)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    # Its worker died mid-walk; the queue hands the task out again and it takes the run over.
+    SyncRun.objects.filter(pk=run.pk).update(owner_host=host_identity(), owner_pid=dead.pid)
+    again = SyncRun.objects.get(pk=run.pk)
+    assert run_start(again)
+    seen: list[tuple[int, int | None]] = []
+    real = tvmaze_module.run_progress
+
+    def spy(run, **kwargs):
+        real(run, **kwargs)
+        seen.append((run.processed, run.total))
+
+    monkeypatch.setattr(tvmaze_module, "run_progress", spy)
+    tvmaze_sync(again, client)
+    assert all(total is not None and processed <= total for processed, total in seen), seen
+    assert (again.processed, again.total) == (len(fake.ids), len(fake.ids))
