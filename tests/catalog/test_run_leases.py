@@ -266,3 +266,53 @@ def test_it_never_reaps_a_run_its_live_claimer_is_about_to_start():
     with pytest.raises(RunInProgress):
         run_claim(kind="tvmaze", scope="catalog")
     assert run_start(mine)
+
+
+@pytest.mark.django_db
+def test_a_django_q_timeout_fails_the_run_keeping_its_committed_pages_and_frees_its_scope():
+    from django_q.timeout import TimeoutHandler
+
+    run = run_claim(kind="tvmaze", scope="catalog")
+
+    def slow(run: SyncRun) -> dict:
+        with transaction.atomic():
+            Show.objects.create(title="page 1", tvmaze_id=1)
+            run_progress(run, processed=1)
+        with transaction.atomic():
+            Show.objects.create(title="page 2, cut short", tvmaze_id=2)
+            time.sleep(5)
+            run_progress(run, processed=1)
+        return {}
+
+    with TimeoutHandler(1):  # what a django-q2 worker wraps each task in
+        finished = job_execute(run, slow, upstream="tvmaze")
+    assert (finished.status, finished.processed) == (SyncRun.Status.FAILED, 1)
+    assert finished.error.startswith("timed out after")
+    assert list(Show.objects.values_list("tvmaze_id", flat=True)) == [1]
+    assert run_claim(kind="tvmaze", scope="catalog").pk != run.pk
+
+
+@pytest.mark.django_db
+def test_a_spawned_worker_frees_the_scopes_of_dead_workers():
+    from django_q.signals import post_spawn
+
+    old = _running()
+    SyncRun.objects.filter(pk=old.pk).update(owner_pid=_dead_pid(), owner_token="d" * 32)
+    post_spawn.send(sender="django_q", proc_name="Worker-1")  # what django-q2 sends
+    assert SyncRun.objects.get(pk=old.pk).status == SyncRun.Status.FAILED
+
+
+@pytest.mark.django_db
+def test_a_worker_that_cannot_free_scopes_at_spawn_still_starts(monkeypatch):
+    from django.db import OperationalError
+    from django_q.signals import post_spawn
+
+    from catalog import tasks
+
+    def locked() -> int:
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(tasks, "runs_reap", locked)
+    # django-q2 sends this with send(), not send_robust(): raising would kill the new worker,
+    # and the cluster would respawn it in a loop for as long as the database is unreachable.
+    post_spawn.send(sender="django_q", proc_name="Worker-1")
