@@ -216,17 +216,20 @@ def run_cancel(run_id: int, *, by: str = "") -> tuple[SyncRun | None, str]:
 
     Returns the run and what happened: ``cancelled``, ``requested`` or ``finished`` (too late).
     """
-    now = timezone.now()
-    note = f"cancelled by {by}" if by else "cancelled"
-    if SyncRun.objects.filter(pk=run_id, status=SyncRun.Status.QUEUED).update(
-            status=SyncRun.Status.CANCELLED, finished_at=now, error=note):
-        outcome = "cancelled"
-    elif SyncRun.objects.filter(pk=run_id, status=SyncRun.Status.RUNNING).update(
-            cancel_requested_at=now, cancel_requested_by=by[:150]):
-        outcome = "requested"
-    else:
-        outcome = "finished"
+    cancelled, requested = runs_cancel([run_id], by=by)
+    outcome = "cancelled" if cancelled else "requested" if requested else "finished"
     return SyncRun.objects.filter(pk=run_id).first(), outcome
+
+
+def runs_cancel(run_ids: list[int], *, by: str = "") -> tuple[int, int]:
+    """``run_cancel`` for many runs in two statements; returns (cancelled, requested)."""
+    now = timezone.now()
+    cancelled = SyncRun.objects.filter(pk__in=run_ids, status=SyncRun.Status.QUEUED).update(
+        status=SyncRun.Status.CANCELLED, finished_at=now,
+        error=f"cancelled by {by}" if by else "cancelled")
+    requested = SyncRun.objects.filter(pk__in=run_ids, status=SyncRun.Status.RUNNING).update(
+        cancel_requested_at=now, cancel_requested_by=by[:150])
+    return cancelled, requested
 
 
 def run_finish(run: SyncRun, *, status: str, summary: dict | None = None,
