@@ -316,3 +316,20 @@ def test_a_worker_that_cannot_free_scopes_at_spawn_still_starts(monkeypatch):
     # django-q2 sends this with send(), not send_robust(): raising would kill the new worker,
     # and the cluster would respawn it in a loop for as long as the database is unreachable.
     post_spawn.send(sender="django_q", proc_name="Worker-1")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_whose_database_connection_dropped_mid_work_still_ends_and_frees_its_scope():
+    from django.db import connection
+
+    run = run_claim(kind="tvmaze", scope="catalog")
+
+    def dropped(run: SyncRun) -> dict:
+        connection.connection.close()  # a database restart or failover, mid-run
+        Show.objects.count()
+        return {}
+
+    finished = job_execute(run, dropped, upstream="tvmaze")
+    assert finished.status == SyncRun.Status.FAILED
+    assert finished.error.startswith("internal error:")
+    assert run_claim(kind="tvmaze", scope="catalog").pk != run.pk
