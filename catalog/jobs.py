@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.conf import settings
+from django.db import DatabaseError, connection
 from django_q.exceptions import TimeoutException
 
 from catalog.models import SyncRun
@@ -82,6 +83,10 @@ def job_execute(run: SyncRun, work: Work, *, upstream: str) -> SyncRun:
     except Exception as exc:
         log.exception("run %s crashed", run.pk)
         status, error = SyncRun.Status.FAILED, f"internal error: {type(exc).__name__}"
+        if isinstance(exc, DatabaseError) and not connection.in_atomic_block:
+            # The server may have dropped the connection (a restart, a failover), and Django
+            # reopens one only between requests: close the run on a fresh one.
+            connection.close()
     except BaseException as exc:
         # Ctrl-C, SIGTERM or a worker being stopped: release the scope now, then stop.
         note = str(exc) if isinstance(exc, Interrupted) else ""

@@ -50,7 +50,7 @@ def sync_run_now(*, kind: str, options: dict[str, Any], triggered_by: str) -> Sy
     """Claim a run and execute it in this process (commands, schedules); RunInProgress if
     one is active."""
     return job_run(run_claim(kind=kind, scope=scope_for(kind, options), options=options,
-                             triggered_by=triggered_by))
+                             triggered_by=triggered_by, starting_here=True))
 
 
 def tmdb_ids_check(tmdb_ids: list[int]) -> None:

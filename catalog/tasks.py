@@ -67,7 +67,16 @@ def runs_reap_task() -> int:
 
 
 def worker_spawned(**_kwargs: object) -> None:
-    """A (re)spawned worker first frees the scopes of workers that died on this host."""
-    reaped = runs_reap()
+    """A (re)spawned worker first frees the scopes of workers that died on this host.
+
+    Best effort: django-q2 sends this signal unguarded, so raising would kill the new worker
+    (and the cluster would respawn it in a loop while the database is unreachable); the reaper
+    schedule and the next claim free those scopes anyway.
+    """
+    try:
+        reaped = runs_reap()
+    except Exception as exc:
+        log.warning("could not release abandoned runs at worker start: %s", type(exc).__name__)
+        return
     if reaped:
         log.warning("released %d run(s) abandoned by a dead worker", reaped)

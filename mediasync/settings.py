@@ -170,6 +170,10 @@ Q_CLUSTER = {
 # (another host) or whose process is gone (this host) is replaced at once.
 RUN_LEASE_SECONDS = envint("RUN_LEASE_SECONDS", 60, minimum=5)
 RUN_HEARTBEAT_SECONDS = envfloat("RUN_HEARTBEAT_SECONDS", 5.0, minimum=0.0)
+if RUN_HEARTBEAT_SECONDS * 2 > RUN_LEASE_SECONDS:
+    raise SettingsError(
+        "RUN_HEARTBEAT_SECONDS: must be at most half of RUN_LEASE_SECONDS "
+        f"({RUN_LEASE_SECONDS} s) so that a live run keeps its lease, got {RUN_HEARTBEAT_SECONDS}")
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:

@@ -72,3 +72,15 @@ def test_it_generates_and_keeps_a_secret_key_in_the_data_dir(tmp_path):
     first = (tmp_path / "secret_key").read_text()
     assert _manage_check(env_extra, tmp_path).returncode == 0
     assert (tmp_path / "secret_key").read_text() == first and len(first) > 40
+
+
+@pytest.mark.parametrize("extra", [{"RUN_HEARTBEAT_SECONDS": "60"},
+                                   {"RUN_LEASE_SECONDS": "5"}])
+def test_it_refuses_a_heartbeat_too_slow_for_the_lease(extra, tmp_path):
+    # Beats slower than half the lease let live runs be taken over between two beats.
+    result = _manage_check(extra, tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "configuration error: RUN_HEARTBEAT_SECONDS: must be at most half of "
+        f"RUN_LEASE_SECONDS ({extra.get('RUN_LEASE_SECONDS', '60')} s) so that a live run "
+        f"keeps its lease, got {float(extra.get('RUN_HEARTBEAT_SECONDS', '5'))}"]

@@ -8,7 +8,7 @@ from django.http import HttpRequest
 
 from catalog.admin.site import ReadOnlyAdmin, site
 from catalog.models import SyncCursor, SyncRun
-from catalog.runs import run_cancel
+from catalog.runs import runs_cancel
 
 
 @admin.register(SyncRun, site=site)
@@ -23,12 +23,11 @@ class SyncRunAdmin(ReadOnlyAdmin):
     @admin.action(description="Cancel (queued now, running at its next page)",
                   permissions=["operate"])
     def cancel_runs(self, request: HttpRequest, queryset: QuerySet) -> None:
-        by = request.user.get_username()
-        active = queryset.filter(status__in=SyncRun.ACTIVE).values_list("pk", flat=True)
-        outcomes = [run_cancel(pk, by=by)[1] for pk in active]
+        cancelled, requested = runs_cancel(list(queryset.values_list("pk", flat=True)),
+                                           by=request.user.get_username())
         self.message_user(
-            request, f"Cancelled {outcomes.count('cancelled')} queued run(s); asked "
-            f"{outcomes.count('requested')} running run(s) to stop.", messages.SUCCESS)
+            request, f"Cancelled {cancelled} queued run(s); asked {requested} running run(s) "
+            "to stop.", messages.SUCCESS)
 
 
 @admin.register(SyncCursor, site=site)

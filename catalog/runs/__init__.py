@@ -14,6 +14,7 @@ from catalog.runs.lifecycle import (
     run_finish,
     run_progress,
     run_start,
+    runs_cancel,
     runs_reap,
     with_event,
 )
@@ -21,5 +22,5 @@ from catalog.runs.lifecycle import (
 __all__ = [
     "MAX_EVENTS", "Heartbeat", "RunCancelled", "RunInProgress", "RunLost", "lease_until",
     "run_abandoned_reason", "run_cancel", "run_claim", "run_counts", "run_finish",
-    "run_progress", "run_start", "runs_reap", "with_event",
+    "run_progress", "run_start", "runs_cancel", "runs_reap", "with_event",
 ]

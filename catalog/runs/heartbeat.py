@@ -7,6 +7,7 @@ its own database connection and only ever touches the run row, conditionally on 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Callable
@@ -51,6 +52,10 @@ class Heartbeat:
                 except Exception as exc:  # a database hiccup: try again at the next beat
                     log.warning("heartbeat of run %s failed: %s", self.run_id,
                                 type(exc).__name__)
+                    # on a fresh connection: Django never reopens a broken one by itself
+                    # outside a request, and a restarted server has dropped this one for good
+                    with contextlib.suppress(Exception):
+                        connections.close_all()
         finally:
             connections.close_all()
 

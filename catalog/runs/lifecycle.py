@@ -66,6 +66,9 @@ def run_abandoned_reason(run: SyncRun, now: datetime | None = None) -> str | Non
     now = now or timezone.now()
     expired = run.lease_expires_at is None or run.lease_expires_at < now
     if run.status == SyncRun.Status.QUEUED:
+        if run.owner_pid and owner_is_dead(host=run.owner_host, pid=run.owner_pid,
+                                           started=run.owner_started, token=run.owner_token):
+            return f"the process that claimed it (pid {run.owner_pid} on {run.owner_host}) is gone"
         return "no worker picked it up in time" if expired else None
     if run.status != SyncRun.Status.RUNNING:
         return None
@@ -87,8 +90,10 @@ def runs_reap(*, kind: str | None = None, scope: str | None = None) -> int:
         reason = run_abandoned_reason(run)
         if reason is None:
             continue
+        # Only as we saw it: an owner that renewed its lease since then is alive after all.
         reaped += SyncRun.objects.filter(
-            pk=run.pk, status=run.status, owner_token=run.owner_token
+            pk=run.pk, status=run.status, owner_token=run.owner_token,
+            lease_expires_at=run.lease_expires_at,
         ).update(status=SyncRun.Status.FAILED, finished_at=timezone.now(),
                  error=f"abandoned: {reason}",
                  events=with_event(run, {"event": "abandoned", "reason": reason}))
@@ -96,19 +101,26 @@ def runs_reap(*, kind: str | None = None, scope: str | None = None) -> int:
 
 
 def run_claim(*, kind: str, scope: str, options: dict | None = None,
-              triggered_by: str = "") -> SyncRun:
+              triggered_by: str = "", starting_here: bool = False) -> SyncRun:
     """Create the queued run that locks (kind, scope), or raise RunInProgress.
 
     An active run whose owner is gone is failed first, so a killed sync never blocks its
-    scope beyond the instant it is noticed.
+    scope beyond the instant it is noticed. A caller that starts the run itself at once
+    (``starting_here``: commands, schedules) is named on it with a run's lease, so that dying
+    before the start frees the scope as a dead owner would, not after the queue's retry.
     """
+    claimer: dict[str, Any] = {}
+    if starting_here:
+        me = owner_new()
+        claimer = {"owner_host": me.host, "owner_pid": me.pid, "owner_started": me.started}
     for attempt in range(3):
         try:
             with transaction.atomic():
                 now = timezone.now()
                 return SyncRun.objects.create(
                     kind=kind, scope=scope, options=options or {}, triggered_by=triggered_by,
-                    heartbeat_at=now, lease_expires_at=_queue_lease(now),
+                    heartbeat_at=now, **claimer,
+                    lease_expires_at=lease_until(now) if starting_here else _queue_lease(now),
                 )
         except IntegrityError:
             if attempt == 0 and runs_reap(kind=kind, scope=scope):
@@ -130,7 +142,8 @@ def run_start(run: SyncRun, *, event: dict | None = None) -> bool:
     if row.status == SyncRun.Status.QUEUED:
         claimable = Q(status=SyncRun.Status.QUEUED)
     elif row.status == SyncRun.Status.RUNNING and run_abandoned_reason(row):
-        claimable = Q(status=SyncRun.Status.RUNNING, owner_token=row.owner_token)
+        claimable = Q(status=SyncRun.Status.RUNNING, owner_token=row.owner_token,
+                      lease_expires_at=row.lease_expires_at)  # not renewed since we looked
     else:
         return False
     owner = owner_new()
@@ -203,17 +216,20 @@ def run_cancel(run_id: int, *, by: str = "") -> tuple[SyncRun | None, str]:
 
     Returns the run and what happened: ``cancelled``, ``requested`` or ``finished`` (too late).
     """
-    now = timezone.now()
-    note = f"cancelled by {by}" if by else "cancelled"
-    if SyncRun.objects.filter(pk=run_id, status=SyncRun.Status.QUEUED).update(
-            status=SyncRun.Status.CANCELLED, finished_at=now, error=note):
-        outcome = "cancelled"
-    elif SyncRun.objects.filter(pk=run_id, status=SyncRun.Status.RUNNING).update(
-            cancel_requested_at=now, cancel_requested_by=by[:150]):
-        outcome = "requested"
-    else:
-        outcome = "finished"
+    cancelled, requested = runs_cancel([run_id], by=by)
+    outcome = "cancelled" if cancelled else "requested" if requested else "finished"
     return SyncRun.objects.filter(pk=run_id).first(), outcome
+
+
+def runs_cancel(run_ids: list[int], *, by: str = "") -> tuple[int, int]:
+    """``run_cancel`` for many runs in two statements; returns (cancelled, requested)."""
+    now = timezone.now()
+    cancelled = SyncRun.objects.filter(pk__in=run_ids, status=SyncRun.Status.QUEUED).update(
+        status=SyncRun.Status.CANCELLED, finished_at=now,
+        error=f"cancelled by {by}" if by else "cancelled")
+    requested = SyncRun.objects.filter(pk__in=run_ids, status=SyncRun.Status.RUNNING).update(
+        cancel_requested_at=now, cancel_requested_by=by[:150])
+    return cancelled, requested
 
 
 def run_finish(run: SyncRun, *, status: str, summary: dict | None = None,

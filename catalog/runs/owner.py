@@ -2,11 +2,14 @@
 
 A run records the host, process id and process start time of its owner, plus a random token
 per start. On the same host a dead owner is detected at once (no such process, a zombie, or a
-different process that reused the pid); across hosts only the lease can tell.
+different process that reused the pid); across hosts only the lease can tell. "The same host"
+means the same process table: containers that share a host name (host networking) each have
+their own, where pid 1 is a different process, and two machines may share a name too.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 import socket
@@ -29,9 +32,25 @@ class Owner:
     token: str
 
 
+def _process_table_mark() -> str:
+    """What tells this process table apart from others under the same host name: the boot
+    and the pid namespace ("" parts where /proc cannot say)."""
+    parts = []
+    try:
+        parts.append(Path("/proc/sys/kernel/random/boot_id").read_text().strip())
+    except OSError:
+        parts.append("")
+    try:
+        parts.append(os.readlink("/proc/self/ns/pid"))
+    except OSError:
+        parts.append("")
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:8]
+
+
 @cache
-def hostname() -> str:
-    return socket.gethostname()[:100]
+def host_identity() -> str:
+    """The host name and a mark of the process table whose pids a run's owner names."""
+    return f"{socket.gethostname()[:91]}#{_process_table_mark()}"
 
 
 def process_started(pid: int) -> int:
@@ -56,7 +75,7 @@ def _is_zombie(pid: int) -> bool:
 def owner_new() -> Owner:
     """A fresh identity for one run start in this process."""
     pid = os.getpid()
-    return Owner(hostname(), pid, process_started(pid), secrets.token_hex(16))
+    return Owner(host_identity(), pid, process_started(pid), secrets.token_hex(16))
 
 
 def owner_register(token: str) -> None:
@@ -71,11 +90,11 @@ def owner_release(token: str) -> None:
 
 def owner_is_dead(*, host: str, pid: int | None, started: int | None, token: str) -> bool:
     """True only when we can see for certain that the owner is gone (same host only)."""
-    if not pid or host != hostname():
+    if not pid or host != host_identity():
         return False
-    if pid == os.getpid():
+    if pid == os.getpid():  # alive; the run is dead if this process no longer runs it
         with _lock:
-            return token not in _live_tokens
+            return bool(token) and token not in _live_tokens  # no token: claimed, not started
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -159,7 +159,9 @@ def shows_write_page(shows: Sequence[TvmazeShow], *, force: bool = False) -> Pag
     if not changed:
         return result
     external = _resolve_external_ids(changed, known, result)
-    rows = [_row(s, *external[sid]) for sid, s in changed.items()]
+    # In TVMaze id order, whatever the page's: two writers of the same shows (a walk and a
+    # refresh) then lock their rows in one order and cannot deadlock on PostgreSQL.
+    rows = [_row(changed[sid], *external[sid]) for sid in sorted(changed)]
     now = timezone.now()
     upsert(Show, INSERT_COLUMNS, rows, conflict=["tvmaze_id"],
            update=[*UPDATE_FIELDS, "updated_at"],

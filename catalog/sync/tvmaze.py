@@ -140,14 +140,22 @@ def _walk(run: SyncRun, client: TvmazeClient, cursor: dict[str, Any], started: d
     start = cursor["next_page"]
     # The updates feed without ``since`` lists every show id: one request sizes the walk.
     remaining = sum(1 for show_id in client.updates() if show_id >= start * IDS_PER_INDEX_PAGE)
-    with transaction.atomic():
-        run_progress(run, total=remaining, event={"event": "walk", "from_page": start})
+    with transaction.atomic():  # a run taken over from a dead worker counts on from its pages
+        run_progress(run, total=run.processed + remaining,
+                     event={"event": "walk", "from_page": start})
     outcome.complete = _walk_pages(run, client, cursor, outcome, start, max_pages)
     if outcome.complete:
         cursor.update(next_page=None, initial_complete=True,
                       last_success_at=cursor.pop("walk_started_at", started.isoformat()))
-        cursor_set(CURSOR_KEY, cursor)
+        _checkpoint(run, cursor)
     return outcome
+
+
+def _checkpoint(run: SyncRun, cursor: dict[str, Any]) -> None:
+    """Write the end-of-run checkpoint only while the run is still ours, like every page."""
+    with transaction.atomic():
+        cursor_set(CURSOR_KEY, cursor)
+        run_progress(run)
 
 
 def _changed_ids(updates: dict[int, int], highest: int) -> list[int]:
@@ -197,7 +205,7 @@ def _increment(run: SyncRun, client: TvmazeClient, cursor: dict[str, Any], since
     changed = _changed_ids(updates, highest)
     new = sum(1 for show_id in updates if show_id > highest)
     with transaction.atomic():
-        run_progress(run, total=len(changed) + new,
+        run_progress(run, total=run.processed + len(changed) + new,
                      event={"event": "updates", "since": since, "changed": len(changed)})
     for page, gone in _fetch_groups(client, changed):
         label = f"ids {page.items[0].id if page.items else '-'}"
@@ -212,7 +220,7 @@ def _increment(run: SyncRun, client: TvmazeClient, cursor: dict[str, Any], since
     if outcome.complete:
         cursor.pop("walk_started_at", None)
         cursor.update(next_page=None, last_success_at=started.isoformat())
-    cursor_set(CURSOR_KEY, cursor)
+    _checkpoint(run, cursor)
     return outcome
 
 
@@ -222,7 +230,7 @@ def tvmaze_refresh(run: SyncRun, client: TvmazeClient, tvmaze_ids: list[int]) ->
     outcome = Outcome(mode="refresh")
     gone = 0
     with transaction.atomic():
-        run_progress(run, total=len(tvmaze_ids))
+        run_progress(run, total=run.processed + len(tvmaze_ids))
     for page, missing in _fetch_groups(client, tvmaze_ids):
         with transaction.atomic():
             written = shows_write_page(page.items, force=True)

@@ -76,3 +76,27 @@ def test_the_dashboard_warns_when_runs_wait_for_a_dead_cluster(viewer, client):
     run_claim(kind="tvmaze", scope="catalog")
     client.force_login(viewer)
     assert b"No job cluster is alive" in client.get("/").content
+
+
+@pytest.mark.django_db
+def test_the_admin_cancel_action_costs_the_same_queries_for_2_runs_as_for_20(operator, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(operator)
+
+    def cancel(n: int) -> int:
+        runs = [run_claim(kind="plex", scope=f"library:{n}-{i}") for i in range(n)]
+        for run in runs[::2]:
+            assert run_start(run)
+        client.get("/admin/catalog/syncrun/")  # warm the session and role caches
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.post("/admin/catalog/syncrun/", {
+                "action": "cancel_runs", "_selected_action": [r.pk for r in runs]})
+        assert response.status_code == 302
+        assert not SyncRun.objects.filter(pk__in=[r.pk for r in runs], status="queued").exists()
+        assert SyncRun.objects.filter(pk__in=[r.pk for r in runs[::2]],
+                                      cancel_requested_at__isnull=False).count() == len(runs[::2])
+        return len(ctx.captured_queries)
+
+    assert cancel(2) == cancel(20)

@@ -77,3 +77,75 @@ def test_a_slow_increment_reports_a_page_every_few_seconds(
     pages = [e for e in run.events if e.get("event") == "page_progress"]
     assert len(pages) >= 4  # 40 shows at ~20 ms each, a page every 0.1 s
     assert run.processed == run.total == len(changed)
+
+
+class _TakenOverAtTheEnd:
+    """A client whose run is taken over after its last page committed, before the end mark."""
+
+    def __init__(self, client, run: SyncRun) -> None:
+        self.client, self.run = client, run
+
+    def __getattr__(self, name):
+        return getattr(self.client, name)
+
+    def iter_index_pages(self, start: int):
+        for number, page in self.client.iter_index_pages(start):
+            if page is None:  # the worker stalled here; a successor took the run over
+                SyncRun.objects.filter(pk=self.run.pk).update(owner_token="s" * 32)
+            yield number, page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("mode", ["walk", "increment"])
+def test_a_taken_over_worker_writes_no_end_of_walk_checkpoint(
+        mode, fake, new_run, tvmaze_client_for):
+    from catalog.cursors import cursor_get
+    from catalog.runs import RunLost
+
+    client = tvmaze_client_for(fake)
+    if mode == "increment":
+        _run(new_run, client, START)
+        fake.set_now(START + 60)
+        fake.add(300)
+    run = new_run()
+    before = cursor_get("tvmaze")
+    with pytest.raises(RunLost):
+        tvmaze_sync(run, _TakenOverAtTheEnd(client, run), full=mode == "walk",
+                    now=datetime.fromtimestamp(START + 120, tz=UTC))
+    after = cursor_get("tvmaze")
+    # The last committed page's checkpoint stands: the successor resumes after it.
+    assert after.get("next_page") is not None
+    assert after.get("last_success_at") == before.get("last_success_at")
+    assert after.get("initial_complete") == before.get("initial_complete")
+
+
+@pytest.mark.django_db
+def test_a_run_resumed_by_its_redelivered_task_never_counts_past_its_total(
+        fake, new_run, tvmaze_client_for, monkeypatch):
+    import subprocess
+    import sys
+
+    from catalog.runs import run_start
+    from catalog.runs.owner import host_identity
+
+    client = tvmaze_client_for(fake)
+    run = new_run()
+    tvmaze_sync(run, client, full=True, max_pages=2)
+    assert 0 < run.processed < len(fake.ids)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    # Its worker died mid-walk; the queue hands the task out again and it takes the run over.
+    SyncRun.objects.filter(pk=run.pk).update(owner_host=host_identity(), owner_pid=dead.pid)
+    again = SyncRun.objects.get(pk=run.pk)
+    assert run_start(again)
+    seen: list[tuple[int, int | None]] = []
+    real = tvmaze_module.run_progress
+
+    def spy(run, **kwargs):
+        real(run, **kwargs)
+        seen.append((run.processed, run.total))
+
+    monkeypatch.setattr(tvmaze_module, "run_progress", spy)
+    tvmaze_sync(again, client)
+    assert all(total is not None and processed <= total for processed, total in seen), seen
+    assert (again.processed, again.total) == (len(fake.ids), len(fake.ids))
