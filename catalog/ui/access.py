@@ -1,0 +1,42 @@
+"""Who may open a page and who may press its buttons: the same role rule as every surface.
+
+Anonymous visitors are sent to the login page; accounts without a role get a page saying so
+(403); every role reads every page; actions need ``operator`` (or what the view asks).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from catalog.roles import Role, user_role
+
+View = Callable[..., HttpResponse]
+
+
+def ui_view(needed: Role = Role.VIEWER) -> Callable[[View], View]:
+    """Gate a page on ``needed``; sets ``request.role`` and ``request.can_operate``."""
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            role = user_role(request.user)
+            if role is None:
+                return render(request, "ui/no_role.html", status=403)
+            request.role = role
+            if role < needed:
+                return render(request, "ui/forbidden.html", {"needed": needed.name.lower()},
+                              status=403)
+            request.can_operate = role >= Role.OPERATOR
+            request.is_admin = role >= Role.ADMIN
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorate

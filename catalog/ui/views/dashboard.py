@@ -1,0 +1,23 @@
+"""The landing page: what needs attention first, then the catalog at a glance."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from catalog.models import PlexLibrary
+from catalog.ui import actions, selectors
+from catalog.ui.access import ui_view
+
+
+@ui_view()
+def dashboard(request: HttpRequest) -> HttpResponse:
+    context = {
+        "attention": selectors.attention(),
+        "counts": selectors.dashboard_counts(),
+        "runs": selectors.runs_active(),
+        "available": actions.available(),
+        "libraries": list(PlexLibrary.objects.filter(enabled=True).select_related("server")
+                          .order_by("server__name", "title")) if request.can_operate else [],
+    }
+    return render(request, "ui/dashboard.html", context)
