@@ -88,7 +88,7 @@ class Demo:
                            "--bind", f"127.0.0.1:{port}", "--workers", "2",
                            "--graceful-timeout", "5", "--log-level", "warning"])
         self.spawn("cluster", [sys.executable, "manage.py", "qcluster"])
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120
         while True:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as r:
@@ -114,10 +114,7 @@ class Demo:
                     "MEDIASYNC_ADMIN_USER": "admin", "MEDIASYNC_ADMIN_PASSWORD": PASSWORD,
                     "Q_WORKERS": "2", "RUN_HEARTBEAT_SECONDS": "1"}
         print("demo: preparing a fresh database …", flush=True)
-        self.manage("migrate", "--noinput", "--verbosity", "0")
-        self.manage("ensure_admin")
-        self.manage("collectstatic", "--noinput", "--verbosity", "0")
-        self.manage("demo_seed")
+        self.manage("demo_seed", "--prepare")
         self.serve()
         url = f"http://127.0.0.1:{self.args.port}/"
         print(f"demo: serving {url} — first syncs (follow them on {url}runs/):", flush=True)

@@ -64,10 +64,10 @@ class Page:
         self.driver.find_element(By.CSS_SELECTOR, "form.login button").click()
         self.wait(lambda d: "/login/" not in d.current_url)
 
-    def wait(self, condition, timeout: float = WAIT):  # noqa: ANN001, ANN201
+    def wait(self, condition, timeout: float = WAIT):
         return WebDriverWait(self.driver, timeout, poll_frequency=0.1).until(condition)
 
-    def find(self, css: str):  # noqa: ANN201
+    def find(self, css: str):
         return self.wait(lambda d: d.find_element(By.CSS_SELECTOR, css))
 
     def text(self) -> str:
