@@ -9,6 +9,7 @@ from catalog.ui.selectors.ops import (
     attention,
     dashboard_counts,
     libraries_overview,
+    libraries_scannable,
     rule_preview,
     rule_validation,
     rules_invalid,
@@ -34,6 +35,7 @@ from catalog.ui.selectors.shows import (
 
 __all__ = [
     "DECISION_STATUSES", "Page", "attention", "dashboard_counts", "libraries_overview",
+    "libraries_scannable",
     "page_of", "rule_preview", "rule_validation", "rules_choices", "rules_invalid",
     "rules_overview", "runs_active", "runs_chart", "runs_history", "server_detail",
     "show_artwork_url", "show_decisions", "show_get", "show_items", "show_loading",

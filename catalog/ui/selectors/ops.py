@@ -139,6 +139,12 @@ def libraries_overview(server_id: int | None = None) -> list[ServerRow]:
     return list(rows.values())
 
 
+def libraries_scannable() -> list[PlexLibrary]:
+    """Enabled libraries of enabled servers, for the dashboard's scan button (1 query)."""
+    return list(PlexLibrary.objects.filter(enabled=True, server__enabled=True)
+                .select_related("server").order_by("server__name", "title"))
+
+
 @dataclass
 class ServerDetail:
     server: PlexServer

@@ -13,6 +13,7 @@ from catalog.roles import Role
 from catalog.runs import run_cancel
 from catalog.ui import actions
 from catalog.ui.access import ui_view
+from catalog.ui.ids import as_id
 
 
 def _back(request: HttpRequest, fallback: str) -> HttpResponse:
@@ -34,8 +35,8 @@ def sync(request: HttpRequest, kind: str) -> HttpResponse:
     if kind == SyncRun.Kind.TVMAZE:
         options = {"full": request.POST.get("full") == "1"}
     elif kind == SyncRun.Kind.PLEX:
-        raw = request.POST.get("library", "")
-        library = PlexLibrary.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+        library_id = as_id(request.POST.get("library"))
+        library = PlexLibrary.objects.filter(pk=library_id).first() if library_id else None
         if library is None:
             _say(request, False, "Choose a library to scan.")
             return _back(request, "/libraries/")
@@ -74,7 +75,7 @@ def show_action(request: HttpRequest, show_id: int, action: str) -> HttpResponse
 def review(request: HttpRequest) -> HttpResponse:
     """Approve, decline or skip the checked decisions."""
     verdict = request.POST.get("verdict", "")
-    ids = [int(x) for x in request.POST.getlist("decision") if x.isdigit()][:500]
+    ids = [i for i in map(as_id, request.POST.getlist("decision")) if i][:500]
     if verdict not in actions.VERDICTS or not ids:
         _say(request, False, "Choose decisions and approve, decline or skip.")
     else:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from catalog.models import PlexLibrary
 from catalog.ui import actions, selectors
 from catalog.ui.access import ui_view
 
@@ -17,7 +16,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "counts": selectors.dashboard_counts(),
         "runs": selectors.runs_active(),
         "available": actions.available(),
-        "libraries": list(PlexLibrary.objects.filter(enabled=True).select_related("server")
-                          .order_by("server__name", "title")) if request.can_operate else [],
+        "libraries": selectors.libraries_scannable() if request.can_operate else [],
     }
     return render(request, "ui/dashboard.html", context)
