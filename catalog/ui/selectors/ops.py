@@ -154,17 +154,20 @@ class ServerDetail:
 
     @property
     def connection(self) -> tuple[str, str]:
-        """What the latest runs say about reaching the server: (state, detail)."""
+        """What the latest finished run says about reaching the server: (state, detail).
+
+        A run still going says nothing yet; a cancelled one says nothing either.
+        """
         runs = [row.last_run for row in self.libraries if row.last_run] + (
             [self.discovery] if self.discovery else [])
-        if not runs:
-            return "unknown", "no scan has run yet"
-        latest = max(runs, key=lambda r: r.pk)
+        ended = [r for r in runs if r.status in (SyncRun.Status.SUCCEEDED,
+                                                 SyncRun.Status.FAILED)]
+        if not ended:
+            return "unknown", "no scan has finished yet"
+        latest = max(ended, key=lambda r: r.pk)
         if latest.status == SyncRun.Status.FAILED:
-            return "failing", latest.error[:300]
-        if latest.status == SyncRun.Status.SUCCEEDED:
-            return "ok", f"last answered run #{latest.pk}"
-        return latest.status, f"run #{latest.pk}"
+            return "failing", f"run #{latest.pk}: {latest.error[:300]}"
+        return "ok", f"answered run #{latest.pk}"
 
 
 def server_detail(server_id: int) -> ServerDetail:

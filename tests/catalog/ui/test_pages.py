@@ -55,9 +55,14 @@ def test_it_shows_a_servers_mappings_and_connection(viewer, client):
                                  local_prefix="/mnt/tv")
     factories.SyncRunFactory(kind="plex", scope=f"library:{library.pk}", status="failed",
                              error="connection refused")
+    other = factories.PlexLibraryFactory(server=library.server)
+    factories.SyncRunFactory(kind="plex", scope=f"library:{other.pk}", status="running")
     page = client.get(f"/libraries/servers/{library.server_id}/").content.decode()
     assert "/mnt/tv" in page and "failing" in page and "connection refused" in page
-    assert "plex-token-SECRET-value" not in page
+    assert "plex-token-SECRET-value" not in page  # a run still going hides nothing
+    factories.SyncRunFactory(kind="plex", scope=f"library:{other.pk}", status="succeeded")
+    detail = client.get(f"/libraries/servers/{library.server_id}/").context["detail"]
+    assert detail.connection[0] == "ok"
 
 
 @pytest.mark.django_db
