@@ -18,6 +18,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
+from tests.catalog.ui.conftest import widen_decision_status
 from tests.conftest import PASSWORD
 
 SHOTS = Path(os.environ.get("TEST_OUTPUT_DIR", "test-output")) / "screenshots"
@@ -81,5 +82,6 @@ class Page:
 
 
 @pytest.fixture
-def page(browser: WebDriver, live_server) -> Page:
+def page(browser: WebDriver, live_server, transactional_db) -> Page:
+    widen_decision_status()  # the approval statuses (see tests/catalog/ui/conftest.py)
     return Page(browser, live_server.url)

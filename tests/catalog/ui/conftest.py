@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from catalog.models import MediaItem, PlexLibrary, Show, SyncRun
+from catalog.models import Decision, MediaItem, PlexLibrary, Show, SyncRun
 from tests import factories
 
 
@@ -53,6 +53,26 @@ def build_world(n: int) -> World:
     factories.SyncRunFactory(kind="tvmaze", status="queued")
     assert runs
     return World(first.show, library, running)
+
+
+def widen_decision_status() -> None:
+    """Let the test database hold ``awaiting_approval`` (17 characters).
+
+    The approval statuses arrive with the Sonarr pipeline, which widens ``Decision.status``;
+    on this schema the column is 16 characters, which PostgreSQL enforces (SQLite does not).
+    The ALTER runs inside the test's transaction, so it is rolled back with it.
+    """
+    if connection.vendor == "postgresql" and Decision._meta.get_field("status").max_length < 17:
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE catalog_decision ALTER COLUMN status TYPE varchar(32)")
+
+
+@pytest.fixture(autouse=True)
+def _approval_statuses(request) -> None:
+    if "db" in request.fixturenames or "transactional_db" in request.fixturenames or \
+            request.node.get_closest_marker("django_db"):
+        request.getfixturevalue("db")
+        widen_decision_status()
 
 
 @pytest.fixture
