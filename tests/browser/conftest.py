@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
@@ -66,10 +67,21 @@ class Page:
         self.wait(lambda d: "/login/" not in d.current_url)
 
     def wait(self, condition, timeout: float = WAIT):
-        return WebDriverWait(self.driver, timeout, poll_frequency=0.1).until(condition)
+        """Until ``condition`` holds; the polled fragment may swap an element mid-read."""
+        return WebDriverWait(self.driver, timeout, poll_frequency=0.1, ignored_exceptions=(
+            NoSuchElementException, StaleElementReferenceException)).until(condition)
 
     def find(self, css: str):
         return self.wait(lambda d: d.find_element(By.CSS_SELECTOR, css))
+
+    def attribute(self, css: str, name: str) -> str:
+        return self.wait(lambda d: d.find_element(By.CSS_SELECTOR, css).get_attribute(name))
+
+    def element_text(self, css: str) -> str:
+        return self.wait(lambda d: d.find_element(By.CSS_SELECTOR, css).text)
+
+    def click(self, css: str) -> None:
+        self.wait(lambda d: d.find_element(By.CSS_SELECTOR, css).click() or True)
 
     def text(self) -> str:
         return self.driver.find_element(By.TAG_NAME, "body").text

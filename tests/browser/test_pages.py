@@ -89,8 +89,8 @@ def test_it_lets_an_operator_approve_watch_and_cancel(page: Page, operator):
     page.login("otto")
     page.shot("10-dashboard-operator")
     page.open(f"/shows/{world['show'].pk}/")
-    page.find(f"input[name=decision][value='{world['waiting'].pk}']").click()
-    page.find("button[value=approve]").click()
+    page.click(f"input[name=decision][value='{world['waiting'].pk}']")
+    page.click("button[value=approve]")
     page.wait(lambda d: "Approve: 1 of 1 decision(s) changed" in page.text())
     assert Decision.objects.get(pk=world["waiting"].pk).status == "pending"
     page.shot("11-show-approved")
@@ -98,14 +98,16 @@ def test_it_lets_an_operator_approve_watch_and_cancel(page: Page, operator):
     run = world["running"]
     page.open("/runs/")
     bar = f"tr[data-run='{run.pk}'] [role=progressbar]"
-    assert page.find(bar).get_attribute("aria-valuenow") == "100"
+    assert page.attribute(bar, "aria-valuenow") == "100"
+    page.driver.execute_script("window.sameDocument = true")  # a reload would forget it
     SyncRun.objects.filter(pk=run.pk).update(processed=600)
     page.wait(lambda d: d.find_element(By.CSS_SELECTOR, bar).get_attribute(
         "aria-valuenow") == "600", timeout=8)  # htmx polls every 2 s, no reload
+    assert page.driver.execute_script("return window.sameDocument") is True
     assert "600 / 1000 (60%)" in page.text()
     page.shot("12-runs-progress")
-    page.find(f"tr[data-run='{run.pk}'] button.danger").click()
+    page.click(f"tr[data-run='{run.pk}'] button.danger")
     page.wait(lambda d: "will stop at its next page" in page.text())
     assert SyncRun.objects.get(pk=run.pk).cancel_requested_by == "otto"
-    assert "stopping" in page.find(f"tr[data-run='{run.pk}']").text
+    assert "stopping" in page.element_text(f"tr[data-run='{run.pk}']")
     page.shot("13-runs-cancel-requested")
