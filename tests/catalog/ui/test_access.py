@@ -62,3 +62,11 @@ def test_it_refuses_get_on_actions(operator, world, client):
     client.force_login(operator)
     assert client.get("/sync/tvmaze/").status_code == 405
     assert client.get(f"/runs/{world.run.pk}/cancel/").status_code == 405
+
+
+@pytest.mark.django_db
+def test_it_sends_a_polling_page_whose_session_ended_to_the_login(client):
+    response = client.get("/runs/active/", HTTP_HX_REQUEST="true",
+                          HTTP_HX_CURRENT_URL="http://localhost/runs/?kind=plex")
+    assert response.status_code == 200 and response.content == b""
+    assert response["HX-Redirect"] == "/login/?next=%2Fruns%2F"
