@@ -13,7 +13,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from catalog.models import Decision, SyncRun
+from catalog.models import Decision, SonarrServer, SyncRun
 from catalog.runs import RunInProgress
 from catalog.services import EnqueueFailed, sync_enqueue
 from catalog.sync.dispatch import WORK
@@ -45,6 +45,28 @@ def enqueue(*, kind: str, options: dict[str, Any], by: str) -> tuple[bool, str]:
     except EnqueueFailed as exc:
         return False, f"Could not queue the run: {exc}."
     return True, f"Queued run #{run.pk} ({run.get_kind_display()} {run.scope})."
+
+
+def enqueue_many(*, kind: str, options: list[dict[str, Any]], by: str) -> tuple[bool, str]:
+    """Queue one run per options (e.g. one Sonarr push per server); one message for all."""
+    if kind not in WORK:
+        return False, f"{kind} syncs are not available on this installation."
+    if not options:
+        return False, "Nothing to do: no server or decision is ready for that."
+    results = [enqueue(kind=kind, options=o, by=by) for o in options]
+    return any(ok for ok, _ in results), " ".join(message for _, message in results)
+
+
+def sonarr_push_options(*, show_id: int | None = None) -> list[dict[str, Any]]:
+    """One push per enabled Sonarr server, or, for one show, per rule holding a pending
+    decision about it (the push reads the server's series once per run)."""
+    if show_id is None:
+        return [{"server_id": pk} for pk in SonarrServer.objects.filter(enabled=True)
+                .order_by("name").values_list("pk", flat=True)]
+    pairs = Decision.objects.filter(show_id=show_id, status="pending",
+                                    rule__server__enabled=True).values_list(
+        "rule__server_id", "rule_id").distinct().order_by("rule_id")
+    return [{"server_id": server, "rule_id": rule} for server, rule in pairs]
 
 
 @transaction.atomic

@@ -41,7 +41,12 @@ def sync(request: HttpRequest, kind: str) -> HttpResponse:
             _say(request, False, "Choose a library to scan.")
             return _back(request, "/libraries/")
         options = {"library_id": library.pk, "deep": request.POST.get("deep") == "1"}
-    _say(request, *actions.enqueue(kind=kind, options=options, by=request.user.get_username()))
+    by = request.user.get_username()
+    if kind == SyncRun.Kind.SONARR:
+        _say(request, *actions.enqueue_many(kind=kind, options=actions.sonarr_push_options(),
+                                            by=by))
+    else:
+        _say(request, *actions.enqueue(kind=kind, options=options, by=by))
     return _back(request, "/runs/")
 
 
@@ -58,12 +63,13 @@ def show_action(request: HttpRequest, show_id: int, action: str) -> HttpResponse
     if action == "refresh" and show.tvmaze_id:
         result = actions.enqueue(kind=SyncRun.Kind.TVMAZE,
                                  options={"refresh_ids": [show.tvmaze_id]}, by=by)
-    elif action == "tmdb" and show.tmdb_id:
+    elif action == "tmdb":
         result = actions.enqueue(kind=SyncRun.Kind.TMDB,
-                                 options={"tmdb_ids": [show.tmdb_id], "force": True}, by=by)
-    elif action == "sonarr":
-        result = actions.enqueue(kind=SyncRun.Kind.SONARR, options={"show_ids": [show.pk]},
-                                 by=by)
+                                 options={"show_ids": [show.pk], "force": True}, by=by)
+    elif action == "sonarr" and SyncRun.Kind.SONARR in actions.WORK:
+        result = actions.enqueue_many(kind=SyncRun.Kind.SONARR,
+                                      options=actions.sonarr_push_options(show_id=show.pk),
+                                      by=by)
     else:
         result = (False, "This show cannot do that (no matching id, or an unknown action).")
     _say(request, *result)

@@ -6,6 +6,8 @@ import pytest
 
 from catalog.models import Decision, SyncRun
 from catalog.runs import run_claim, run_start
+from catalog.sync.dispatch import WORK
+from catalog.ui.actions import sonarr_push_options
 from tests import factories
 
 
@@ -101,3 +103,26 @@ def test_it_never_redirects_off_site(operator, client):
     client.force_login(operator)
     response = client.post("/sync/tvmaze/", {"next": "https://evil.example/"})
     assert response["Location"] == "/runs/"
+
+
+@pytest.mark.django_db
+def test_it_pushes_per_server_or_per_rule_holding_a_pending_decision():
+    on, off = factories.SonarrServerFactory(name="a"), factories.SonarrServerFactory(
+        name="b", enabled=False)
+    assert sonarr_push_options() == [{"server_id": on.pk}]
+    show = factories.ShowFactory()
+    ready = factories.DecisionFactory(show=show, rule__server=on, status="pending")
+    factories.DecisionFactory(show=show, rule__server=on, status="filtered")
+    factories.DecisionFactory(show=show, rule__server=off, status="pending")
+    assert sonarr_push_options(show_id=show.pk) == [{"server_id": on.pk,
+                                                     "rule_id": ready.rule_id}]
+
+
+@pytest.mark.django_db
+def test_it_says_when_a_show_has_nothing_to_push(operator, client, monkeypatch):
+    monkeypatch.setitem(WORK, "sonarr", None)  # as once the Sonarr push is installed
+    client.force_login(operator)
+    show = factories.ShowFactory()
+    response = client.post(f"/shows/{show.pk}/sonarr/", follow=True)
+    assert "Nothing to do" in " ".join(_messages(response))
+    assert not SyncRun.objects.exists()
