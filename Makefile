@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint schema bench clean
+.PHONY: run test demo lint schema bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON_BIN) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { echo "need Python 3.11+ (set PYTHON_BIN=/path/to/python3.11)"; exit 2; }
@@ -15,6 +15,9 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 run: $(STAMP)
 	PYTHON=$(abspath $(PY)) bin/mediasync all
+
+demo: $(STAMP)
+	$(PY) -m mediasync.demo
 
 test: $(STAMP)
 	$(PY) -m pytest -q -n 2 --dist loadfile

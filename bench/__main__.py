@@ -13,7 +13,7 @@ import subprocess
 import sys
 import tempfile
 
-SCENARIOS = ("tvmaze", "plex", "tmdb", "sonarr")
+SCENARIOS = ("tvmaze", "plex", "tmdb", "sonarr", "ui")
 
 
 def _child(name: str, scale: float) -> None:
@@ -37,10 +37,14 @@ def _child(name: str, scale: float) -> None:
         from bench import sonarr
 
         rows = sonarr.run(shows=int(100_000 * scale), pending=int(1_000 * scale))
-    else:
+    elif name == "plex":
         from bench import plex
 
         rows = plex.run(shows=int(2_000 * scale), episodes=int(100_000 * scale))
+    else:
+        from bench import ui
+
+        rows = ui.run(shows=int(100_000 * scale), items=int(100_000 * scale))
     print_table(rows)
     print("JSON " + json.dumps([r.__dict__ for r in rows]))
 

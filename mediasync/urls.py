@@ -1,10 +1,10 @@
-"""Top-level routes: dashboard, login, admin, API, health and metrics."""
+"""Top-level routes: the web UI, login, admin, API, health and metrics."""
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from catalog import dashboard, health, metrics
+from catalog import health, metrics
 from catalog.admin import site
 from catalog.admin.django_q import register_django_q
 from catalog.auth.forms import LoginForm
@@ -13,7 +13,7 @@ admin.autodiscover()
 register_django_q(site)
 
 urlpatterns = [
-    path("", dashboard.dashboard, name="dashboard"),
+    path("", include("catalog.ui.urls")),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True,
                                                  authentication_form=LoginForm), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -10,8 +10,8 @@ from django.contrib.auth.models import Group, User
 from django.http import HttpRequest, HttpResponse
 
 from catalog.auth.forms import AdminLoginForm
-from catalog.dashboard import no_role
 from catalog.roles import Role, has_role, user_role
+from catalog.ui.access import no_role
 
 
 class MediasyncAdminSite(admin.AdminSite):

@@ -11,16 +11,17 @@ from tests import factories
 
 
 @pytest.mark.django_db
-def test_it_shows_counts_and_recent_runs(viewer, client):
+def test_it_shows_counts_and_running_runs(viewer, client):
     factories.ShowFactory.create_batch(3)
     factories.MediaItemFactory(state=MediaItem.State.MISSING)
     run = factories.SyncRunFactory(kind="tvmaze", status="running", total=10, processed=4)
     client.force_login(viewer)
     page = client.get("/").content.decode()
     assert "<b>4</b>shows in the catalog" in page  # 3 + the item's show
+    assert "<b>1</b>shows in a Plex library" in page
     assert "<b>1</b>missing Plex items" in page
-    assert f"<td>{run.id}</td>" in page and 'progress max="10" value="4"' in page
-    assert 'http-equiv="refresh"' in page
+    assert f'data-run="{run.id}"' in page and 'aria-valuenow="4"' in page
+    assert 'http-equiv="refresh"' not in page  # the runs fragment polls instead
 
 
 @pytest.mark.django_db

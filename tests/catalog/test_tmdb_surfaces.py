@@ -121,9 +121,8 @@ def test_it_counts_only_library_shows_as_placeholders(viewer, client):
     factories.ShowFactory(operator_added=True, tmdb_status="not_found",
                           tmdb_fetched_at=timezone.now() - timedelta(days=1))
     client.force_login(viewer)
-    context = client.get("/").context
-    assert (context["show_count"], context["library_count"], context["placeholder_count"]) == (
-        6, 3, 1)
+    counts = client.get("/").context["counts"]
+    assert (counts["shows"], counts["library_shows"], counts["placeholders"]) == (6, 3, 1)
 
 
 @pytest.mark.django_db

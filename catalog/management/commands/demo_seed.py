@@ -1,0 +1,126 @@
+"""Fills a fresh database for the demo: users, the fakes' servers, mappings and rules, then
+(``--sync``) runs the first syncs through the job cluster and prints their progress."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from django.contrib.auth.models import Group, User
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from catalog.models import (
+    DiscoveryRule,
+    PathMapping,
+    PlexLibrary,
+    PlexServer,
+    SonarrServer,
+    SyncRun,
+)
+from catalog.services import sync_enqueue
+from mediasync.env import envstr
+
+DEMO_PASSWORD = "demo-password"  # noqa: S105 - printed by `make demo`, loopback only
+PHASE_TIMEOUT = 300.0  # generous: a busy CI box may be several times slower
+
+
+def _json_env(name: str) -> Any:
+    raw = envstr(name)
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        raise CommandError(f"{name}: not valid JSON") from None
+
+
+@transaction.atomic
+def demo_rows() -> list[PlexLibrary]:
+    """Users, servers, libraries, mappings and rules; safe to run twice."""
+    for name in ("viewer", "operator"):
+        user, created = User.objects.get_or_create(username=name)
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+        user.groups.add(Group.objects.get_or_create(name=name)[0])
+    libraries: list[PlexLibrary] = []
+    for spec in _json_env("DEMO_PLEX_SERVERS") or []:
+        server, _ = PlexServer.objects.update_or_create(
+            name=spec["name"], defaults={"url": spec["url"], "token": spec["token"]})
+        for lib in spec["libraries"]:
+            libraries.append(PlexLibrary.objects.update_or_create(
+                server=server, key=lib["key"],
+                defaults={"title": lib["title"], "type": lib["type"]})[0])
+        for plex_prefix, local_prefix in spec["mappings"]:
+            PathMapping.objects.update_or_create(server=server, plex_prefix=plex_prefix,
+                                                 defaults={"local_prefix": local_prefix})
+    sonarr = _json_env("DEMO_SONARR")
+    if sonarr:
+        server, _ = SonarrServer.objects.update_or_create(
+            name=sonarr["name"], defaults={"url": sonarr["url"], "api_key": sonarr["api_key"]})
+        _rules(server)
+    return libraries
+
+
+def _rules(server: SonarrServer) -> None:
+    """Two discovery rules; the anime one asks for approval where rules support it."""
+    approval = {f.name for f in DiscoveryRule._meta.get_fields()} & {"requires_approval"}
+    DiscoveryRule.objects.get_or_create(name="English scripted dramas", defaults={
+        "server": server, "languages": ["English"], "types": ["Scripted"],
+        "genres_include": ["Drama"], "root_folder": "/tv", "quality_profile_id": 1,
+        "dry_run": False})
+    DiscoveryRule.objects.get_or_create(name="Japanese animation (approval)", defaults={
+        "server": server, "languages": ["Japanese"], "types": ["Animation"],
+        "root_folder": "/anime", "quality_profile_id": 1, "dry_run": False,
+        **dict.fromkeys(approval, True)})
+
+
+class Command(BaseCommand):
+    help = "Create the demo's users, servers, mappings and rules; --sync runs the first syncs."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--prepare", action="store_true",
+                            help="first migrate, create the admin and collect static files")
+        parser.add_argument("--sync", action="store_true",
+                            help="queue the first TVMaze and Plex syncs and wait for them")
+
+    def handle(self, *args: object, **options: Any) -> None:
+        if options["prepare"]:  # one process instead of three: start-up is most of the cost
+            call_command("migrate", interactive=False, verbosity=0)
+            call_command("ensure_admin")
+            call_command("collectstatic", interactive=False, verbosity=0)
+        libraries = demo_rows()
+        self.stdout.write(f"demo: {PlexServer.objects.count()} Plex servers, {len(libraries)} "
+                          f"libraries, {DiscoveryRule.objects.count()} rules")
+        if not options["sync"]:
+            return
+        # TVMaze first, so that Plex scans link to its shows instead of making placeholders.
+        self._wait([sync_enqueue(kind=SyncRun.Kind.TVMAZE, options={"full": True},
+                                 triggered_by="demo")])
+        self._wait([sync_enqueue(kind=SyncRun.Kind.PLEX, options={"library_id": lib.pk},
+                                 triggered_by="demo") for lib in libraries])
+
+    def _wait(self, runs: list[SyncRun]) -> None:
+        """Print each run's progress until all end; a failed one stops the command."""
+        deadline, last = time.monotonic() + PHASE_TIMEOUT, ""
+        ids = [run.pk for run in runs]
+        while True:
+            rows = list(SyncRun.objects.filter(pk__in=ids).order_by("id"))
+            line = "  ".join(f"{r.kind} {r.scope}: {r.status} {r.processed}"
+                             f"{f'/{r.total}' if r.total else ''}" for r in rows)
+            if line != last:
+                self.stdout.write(f"demo sync  {line}")
+                last = line
+            if all(r.status not in SyncRun.ACTIVE for r in rows):
+                break
+            if time.monotonic() > deadline:
+                raise CommandError(f"demo sync: runs {ids} still active after "
+                                   f"{PHASE_TIMEOUT:.0f} s (is the job cluster running?)")
+            time.sleep(0.5)
+        failed = [r for r in rows if r.status != SyncRun.Status.SUCCEEDED]
+        if failed:
+            raise CommandError(f"demo sync: run #{failed[0].pk} {failed[0].status}: "
+                               f"{failed[0].error[:200]}")

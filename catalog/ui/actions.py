@@ -1,0 +1,91 @@
+"""What the pages' buttons call: the existing services, and which buttons exist at all.
+
+A button appears only when its work is installed (a kind registered in
+``catalog.sync.dispatch.WORK``), so "Force TMDB sync" and "Push to Sonarr" show up by
+themselves once those orchestrators are merged. Approve / decline / skip are the one-line
+conditional updates below until the Sonarr pipeline's own services replace them (WIRE).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from catalog.models import Decision, SonarrServer, SyncRun
+from catalog.runs import RunInProgress
+from catalog.services import EnqueueFailed, sync_enqueue
+from catalog.sync.dispatch import WORK
+
+NEVER_SKIPPED = ("added", "exists")  # already in Sonarr: skipping means nothing there
+VERDICTS = ("approve", "decline", "skip")
+
+
+def available() -> dict[str, bool]:
+    """Which actions this installation can perform (buttons shown to operators)."""
+    return {
+        "tvmaze": SyncRun.Kind.TVMAZE in WORK,
+        "plex": SyncRun.Kind.PLEX in WORK,
+        "tmdb": SyncRun.Kind.TMDB in WORK,
+        "sonarr": SyncRun.Kind.SONARR in WORK,
+        "load": "load" in WORK,  # WIRE: issue 12's loader, if it registers a kind
+        "review": True,
+    }
+
+
+def enqueue(*, kind: str, options: dict[str, Any], by: str) -> tuple[bool, str]:
+    """Queue a run; (ok, message for the page). Never raises for the expected refusals."""
+    if kind not in WORK:
+        return False, f"{kind} syncs are not available on this installation."
+    try:
+        run = sync_enqueue(kind=kind, options=options, triggered_by=by)
+    except RunInProgress as exc:
+        return False, f"Run #{exc.run.pk} is already doing that; follow it on the Runs page."
+    except EnqueueFailed as exc:
+        return False, f"Could not queue the run: {exc}."
+    return True, f"Queued run #{run.pk} ({run.get_kind_display()} {run.scope})."
+
+
+def enqueue_many(*, kind: str, options: list[dict[str, Any]], by: str) -> tuple[bool, str]:
+    """Queue one run per options (e.g. one Sonarr push per server); one message for all."""
+    if kind not in WORK:
+        return False, f"{kind} syncs are not available on this installation."
+    if not options:
+        return False, "Nothing to do: no server or decision is ready for that."
+    results = [enqueue(kind=kind, options=o, by=by) for o in options]
+    return any(ok for ok, _ in results), " ".join(message for _, message in results)
+
+
+def sonarr_push_options(*, show_id: int | None = None) -> list[dict[str, Any]]:
+    """One push per enabled Sonarr server, or, for one show, per rule holding a pending
+    decision about it (the push reads the server's series once per run)."""
+    if show_id is None:
+        return [{"server_id": pk} for pk in SonarrServer.objects.filter(enabled=True)
+                .order_by("name").values_list("pk", flat=True)]
+    pairs = Decision.objects.filter(show_id=show_id, status="pending",
+                                    rule__server__enabled=True).values_list(
+        "rule__server_id", "rule_id").distinct().order_by("rule_id")
+    return [{"server_id": server, "rule_id": rule} for server, rule in pairs]
+
+
+@transaction.atomic
+def decisions_review(*, ids: list[int], verdict: str, by: str) -> int:
+    """Approve or decline decisions awaiting approval, or skip any not yet in Sonarr.
+
+    Conditional updates: a decision that moved on meanwhile (added by a push, reviewed by
+    someone else) is left alone, so two operators clicking at once change it once.
+    WIRE: replace with issue 10's ``decision_approve`` / ``decision_decline`` / skip services.
+    """
+    decisions = Decision.objects.filter(pk__in=ids)
+    now, note = timezone.now(), f"by {by}"[:500]
+    if verdict == "approve":
+        return decisions.filter(status="awaiting_approval").update(
+            status="pending", reason=f"approved {note}"[:500], updated_at=now)
+    if verdict == "decline":
+        return decisions.filter(status="awaiting_approval").update(
+            status="declined", reason=f"declined {note}"[:500], updated_at=now)
+    if verdict == "skip":
+        return decisions.exclude(status__in=(*NEVER_SKIPPED, "skipped")).update(
+            status="skipped", reason=f"skipped {note}"[:500], updated_at=now)
+    raise ValueError(f"unknown verdict {verdict!r}")

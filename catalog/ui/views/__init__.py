@@ -1,0 +1,1 @@
+"""Thin page views: parse the request, call selectors or one action, render."""

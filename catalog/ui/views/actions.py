@@ -1,0 +1,109 @@
+"""Operator buttons: each POST calls one action, says what happened, and goes back."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from catalog.models import PlexLibrary, Show, SyncRun
+from catalog.roles import Role
+from catalog.runs import run_cancel
+from catalog.ui import actions
+from catalog.ui.access import ui_view
+from catalog.ui.ids import as_id
+
+
+def _back(request: HttpRequest, fallback: str) -> HttpResponse:
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=False):
+        target = fallback
+    return redirect(target or fallback)
+
+
+def _say(request: HttpRequest, ok: bool, message: str) -> None:
+    (messages.success if ok else messages.error)(request, message)
+
+
+@require_POST
+@ui_view(Role.OPERATOR)
+def sync(request: HttpRequest, kind: str) -> HttpResponse:
+    """Sync TVMaze now, scan a library, push to Sonarr, force a TMDB batch."""
+    options: dict = {}
+    if kind == SyncRun.Kind.TVMAZE:
+        options = {"full": request.POST.get("full") == "1"}
+    elif kind == SyncRun.Kind.PLEX:
+        library_id = as_id(request.POST.get("library"))
+        library = PlexLibrary.objects.filter(pk=library_id).first() if library_id else None
+        if library is None:
+            _say(request, False, "Choose a library to scan.")
+            return _back(request, "/libraries/")
+        options = {"library_id": library.pk, "deep": request.POST.get("deep") == "1"}
+    by = request.user.get_username()
+    if kind == SyncRun.Kind.SONARR:
+        _say(request, *actions.enqueue_many(kind=kind, options=actions.sonarr_push_options(),
+                                            by=by))
+    else:
+        _say(request, *actions.enqueue(kind=kind, options=options, by=by))
+    return _back(request, "/runs/")
+
+
+@require_POST
+@ui_view(Role.OPERATOR)
+def show_action(request: HttpRequest, show_id: int, action: str) -> HttpResponse:
+    """Per-show buttons: refresh from TVMaze, force TMDB, push to Sonarr."""
+    show = Show.objects.filter(pk=show_id).only("id", "tvmaze_id", "tmdb_id").first()
+    back = f"/shows/{show_id}/"
+    if show is None:
+        _say(request, False, "That show no longer exists.")
+        return redirect("/shows/")
+    by = request.user.get_username()
+    if action == "refresh" and show.tvmaze_id:
+        result = actions.enqueue(kind=SyncRun.Kind.TVMAZE,
+                                 options={"refresh_ids": [show.tvmaze_id]}, by=by)
+    elif action == "tmdb":
+        result = actions.enqueue(kind=SyncRun.Kind.TMDB,
+                                 options={"show_ids": [show.pk], "force": True}, by=by)
+    elif action == "sonarr" and SyncRun.Kind.SONARR in actions.WORK:
+        result = actions.enqueue_many(kind=SyncRun.Kind.SONARR,
+                                      options=actions.sonarr_push_options(show_id=show.pk),
+                                      by=by)
+    else:
+        result = (False, "This show cannot do that (no matching id, or an unknown action).")
+    _say(request, *result)
+    return _back(request, back)
+
+
+@require_POST
+@ui_view(Role.OPERATOR)
+def review(request: HttpRequest) -> HttpResponse:
+    """Approve, decline or skip the checked decisions."""
+    verdict = request.POST.get("verdict", "")
+    ids = [i for i in map(as_id, request.POST.getlist("decision")) if i][:500]
+    if verdict not in actions.VERDICTS or not ids:
+        _say(request, False, "Choose decisions and approve, decline or skip.")
+    else:
+        changed = actions.decisions_review(ids=ids, verdict=verdict,
+                                           by=request.user.get_username())
+        _say(request, bool(changed), f"{verdict.capitalize()}: {changed} of {len(ids)} "
+             "decision(s) changed" + ("" if changed == len(ids) else
+                                      " (the others had moved on or cannot be changed)") + ".")
+    return _back(request, "/")
+
+
+@require_POST
+@ui_view(Role.OPERATOR)
+def cancel(request: HttpRequest, run_id: int) -> HttpResponse:
+    run, outcome = run_cancel(run_id, by=request.user.get_username())
+    if run is None:
+        _say(request, False, f"Run #{run_id} does not exist.")
+    elif outcome == "finished":
+        _say(request, False, f"Run #{run.pk} has already {run.status}.")
+    elif outcome == "cancelled":
+        _say(request, True, f"Run #{run.pk} was cancelled before it started.")
+    else:
+        _say(request, True, f"Run #{run.pk} will stop at its next page; pages already "
+                            "written stay.")
+    return _back(request, "/runs/")

@@ -1,0 +1,38 @@
+"""Runs: live progress (a polled fragment), history, and a chart of recent runs per kind."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+
+from catalog.models import SyncRun
+from catalog.ui import charts, selectors
+from catalog.ui.access import ui_view
+from catalog.ui.filters import MAX_PAGE
+
+KINDS = dict(SyncRun.Kind.choices)
+
+
+def _page_number(request: HttpRequest) -> int:
+    raw = request.GET.get("page", "1")
+    return int(raw) if raw.isdigit() and 1 <= int(raw) <= MAX_PAGE else 1
+
+
+@ui_view()
+def runs(request: HttpRequest) -> HttpResponse:
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in KINDS else ""
+    history = selectors.runs_history(kind=kind or None, number=_page_number(request))
+    chart = [(KINDS.get(k, k), charts.runs_chart(rows, title=f"Last {len(rows)} {k} runs"))
+             for k, rows in selectors.runs_chart().items()]
+    return render(request, "ui/runs.html", {
+        "active": selectors.runs_active(), "history": history, "charts": chart,
+        "kind": kind, "kinds": KINDS})
+
+
+@never_cache
+@ui_view()
+def runs_active(request: HttpRequest) -> HttpResponse:
+    """The fragment the pages poll every two seconds: one query, a few hundred bytes."""
+    return render(request, "ui/_runs_active.html", {"runs": selectors.runs_active()})

@@ -1,0 +1,39 @@
+"""The show list (search, filters, cheap pages) and one show's page."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from catalog.ui import actions, selectors
+from catalog.ui.access import ui_view
+from catalog.ui.filters import GENRES, LOADING, parse_show_filters
+
+PER_PAGE = 50
+
+
+@ui_view()
+def shows_list(request: HttpRequest) -> HttpResponse:
+    filters = parse_show_filters(request.GET, decision_statuses=selectors.DECISION_STATUSES)
+    page = selectors.shows_page(filters, number=filters.page, per_page=PER_PAGE)
+    context = {
+        "filters": filters, "page": page, "facets": selectors.shows_facets(),
+        "genres": GENRES, "loading_choices": LOADING, "rules": selectors.rules_choices(),
+        "decision_statuses": selectors.DECISION_STATUSES,
+        "prev_query": filters.query(page=page.number - 1),
+        "next_query": filters.query(page=page.number + 1),
+    }
+    status = 400 if filters.errors else 200
+    return render(request, "ui/shows.html", context, status=status)
+
+
+@ui_view()
+def show_detail(request: HttpRequest, show_id: int) -> HttpResponse:
+    show = selectors.show_get(show_id)
+    items = selectors.show_items(show)
+    context = {
+        "show": show, "items": items, "seasons": selectors.show_slot_map(show, items),
+        "decisions": selectors.show_decisions(show), "loading": selectors.show_loading(show),
+        "artwork": selectors.show_artwork_url(show), "available": actions.available(),
+    }
+    return render(request, "ui/show.html", context)

@@ -1,0 +1,127 @@
+"""Operator buttons: they call the services, say what happened, and change things once."""
+
+from __future__ import annotations
+
+import pytest
+
+from catalog.models import Decision, SyncRun
+from catalog.runs import run_claim, run_start
+from catalog.sync.dispatch import WORK
+from catalog.ui.actions import sonarr_push_options
+from tests import factories
+
+
+def _messages(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]] if response.context else []
+
+
+@pytest.mark.django_db
+def test_it_queues_a_tvmaze_sync_and_refuses_a_second(operator, client):
+    client.force_login(operator)
+    first = client.post("/sync/tvmaze/", {"next": "/runs/"}, follow=True)
+    run = SyncRun.objects.get(kind="tvmaze", scope="catalog")
+    assert run.status == "queued" and run.triggered_by == "otto"
+    assert f"Queued run #{run.pk}" in " ".join(_messages(first))
+    second = client.post("/sync/tvmaze/", follow=True)
+    assert f"Run #{run.pk} is already doing that" in " ".join(_messages(second))
+    assert SyncRun.objects.filter(kind="tvmaze").count() == 1
+
+
+@pytest.mark.django_db
+def test_it_scans_one_library_and_names_a_bad_one(operator, client):
+    client.force_login(operator)
+    library = factories.PlexLibraryFactory()
+    client.post("/sync/plex/", {"library": library.pk})
+    assert SyncRun.objects.get(kind="plex").options == {"library_id": library.pk, "deep": False}
+    for bad in ("", "abc", "999999"):
+        response = client.post("/sync/plex/", {"library": bad}, follow=True)
+        assert "Choose a library to scan." in _messages(response)
+    assert SyncRun.objects.filter(kind="plex").count() == 1
+
+
+@pytest.mark.django_db
+def test_it_refuses_work_this_installation_lacks(operator, client):
+    client.force_login(operator)
+    response = client.post("/sync/nonsense/", follow=True)
+    assert "not available on this installation" in " ".join(_messages(response))
+    assert not SyncRun.objects.exists()
+
+
+@pytest.mark.django_db
+def test_it_refreshes_one_show_from_tvmaze(operator, client):
+    client.force_login(operator)
+    show = factories.ShowFactory(tvmaze_id=4242)
+    client.post(f"/shows/{show.pk}/refresh/")
+    run = SyncRun.objects.get()
+    assert (run.scope, run.options) == ("refresh", {"refresh_ids": [4242]})
+    placeholder = factories.ShowFactory(tvmaze_id=None)
+    response = client.post(f"/shows/{placeholder.pk}/refresh/", follow=True)
+    assert "cannot do that" in " ".join(_messages(response))
+
+
+@pytest.mark.django_db
+def test_it_approves_declines_and_skips_only_what_it_may(operator, client):
+    client.force_login(operator)
+    waiting = factories.DecisionFactory.create_batch(2, status="awaiting_approval")
+    added = factories.DecisionFactory(status="added")
+    client.post("/decisions/review/", {"verdict": "approve", "decision": [waiting[0].pk]})
+    client.post("/decisions/review/", {"verdict": "decline", "decision": [waiting[1].pk]})
+    again = client.post("/decisions/review/", {"verdict": "approve",
+                                               "decision": [waiting[1].pk]}, follow=True)
+    client.post("/decisions/review/", {"verdict": "skip", "decision": [added.pk]})
+    statuses = dict(Decision.objects.values_list("pk", "status"))
+    assert statuses == {waiting[0].pk: "pending", waiting[1].pk: "declined",
+                        added.pk: "added"}
+    assert "0 of 1" in " ".join(_messages(again))
+    bogus = client.post("/decisions/review/", {"verdict": "delete", "decision": ["x"]},
+                        follow=True)
+    assert "Choose decisions" in " ".join(_messages(bogus))
+
+
+@pytest.mark.django_db
+def test_it_cancels_queued_and_running_runs(operator, client):
+    client.force_login(operator)
+    queued = run_claim(kind="tvmaze", scope="catalog")
+    running = run_claim(kind="plex", scope="library:1")
+    assert run_start(running)
+    client.post(f"/runs/{queued.pk}/cancel/")
+    response = client.post(f"/runs/{running.pk}/cancel/", follow=True)
+    assert "will stop at its next page" in " ".join(_messages(response))
+    queued.refresh_from_db()
+    running.refresh_from_db()
+    assert queued.status == "cancelled"
+    assert running.cancel_requested_by == "otto" and running.status == "running"
+    late = client.post(f"/runs/{queued.pk}/cancel/", follow=True)
+    assert "has already cancelled" in " ".join(_messages(late))
+    missing = client.post("/runs/987654/cancel/", follow=True)
+    assert "does not exist" in " ".join(_messages(missing))
+
+
+@pytest.mark.django_db
+def test_it_never_redirects_off_site(operator, client):
+    client.force_login(operator)
+    response = client.post("/sync/tvmaze/", {"next": "https://evil.example/"})
+    assert response["Location"] == "/runs/"
+
+
+@pytest.mark.django_db
+def test_it_pushes_per_server_or_per_rule_holding_a_pending_decision():
+    on, off = factories.SonarrServerFactory(name="a"), factories.SonarrServerFactory(
+        name="b", enabled=False)
+    assert sonarr_push_options() == [{"server_id": on.pk}]
+    show = factories.ShowFactory()
+    ready = factories.DecisionFactory(show=show, rule__server=on, status="pending")
+    factories.DecisionFactory(show=show, rule__server=on, status="filtered")
+    factories.DecisionFactory(show=show, rule__server=off, status="pending")
+    assert sonarr_push_options(show_id=show.pk) == [{"server_id": on.pk,
+                                                     "rule_id": ready.rule_id}]
+
+
+@pytest.mark.django_db
+def test_it_says_when_a_show_has_nothing_to_push(operator, client, monkeypatch):
+    monkeypatch.setitem(WORK, "sonarr", None)  # as once the Sonarr push is installed
+    client.force_login(operator)
+    show = factories.ShowFactory()
+    response = client.post(f"/shows/{show.pk}/sonarr/", follow=True)
+    assert "Nothing to do" in " ".join(_messages(response))
+    assert not SyncRun.objects.exists()

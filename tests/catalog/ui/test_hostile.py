@@ -1,0 +1,30 @@
+"""Hostile ids and values: a clear 404 or message, never a 500."""
+
+from __future__ import annotations
+
+import pytest
+
+from catalog.models import Decision, SyncRun
+
+HUGE = "9" * 30
+
+
+@pytest.mark.django_db
+def test_it_answers_404_for_ids_beyond_any_column(operator, client):
+    client.force_login(operator)
+    for url in (f"/shows/{HUGE}/", f"/libraries/servers/{HUGE}/"):
+        assert client.get(url).status_code == 404, url
+    assert client.post(f"/runs/{HUGE}/cancel/").status_code == 404
+    assert client.post(f"/shows/{HUGE}/refresh/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_it_ignores_ids_beyond_any_column_in_forms(operator, client):
+    client.force_login(operator)
+    response = client.post("/sync/plex/", {"library": HUGE}, follow=True)
+    assert response.status_code == 200 and not SyncRun.objects.exists()
+    response = client.post("/decisions/review/", {"verdict": "skip", "decision": [HUGE]},
+                           follow=True)
+    assert response.status_code == 200 and not Decision.objects.exists()
+    assert client.get(f"/shows/?rule={HUGE}").status_code == 400
+    assert client.get(f"/runs/?page={HUGE}").status_code == 200

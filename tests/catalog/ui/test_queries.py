@@ -1,0 +1,27 @@
+"""Each page costs the same number of queries for a small world as for one five times larger."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.catalog.ui.conftest import build_world, pages
+
+
+@pytest.mark.django_db
+def test_it_keeps_every_page_at_a_constant_query_count(operator, client, count_queries):
+    client.force_login(operator)
+    small = build_world(2)
+    warm = [count_queries(client, url) for url in pages(small)]  # caches facets and role
+    before = [count_queries(client, url) for url in pages(small)]
+    large = build_world(10)
+    large_pages = pages(large)
+    after = [count_queries(client, url) for url in large_pages]
+    assert warm and before == after, list(zip(large_pages, before, after, strict=True))
+
+
+@pytest.mark.django_db
+def test_it_answers_the_polled_fragment_in_four_queries(viewer, client, count_queries):
+    client.force_login(viewer)
+    build_world(4)
+    # session, user, the user's groups (its role), and the active runs
+    assert count_queries(client, "/runs/active/") == 4

@@ -1,0 +1,94 @@
+"""`make demo` end to end: it starts offline, answers /health and /ready, its first syncs
+succeed, and Ctrl-C stops everything it started (web, cluster and the fakes)."""
+
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+# Two minutes on an idle machine; a shared CI box may need more.
+START_TIMEOUT = int(os.environ.get("DEMO_SMOKE_TIMEOUT", 300))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _listening(url_or_port: str | int) -> bool:
+    port = int(str(url_or_port).rsplit(":", 1)[-1].split("/")[0])
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
+def _read_until(proc: subprocess.Popen, marker: str, timeout: float) -> str:
+    """Lines of the demo's output up to ``marker`` (read by a thread: a pipe's buffered text
+    is invisible to select)."""
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def pump() -> None:
+        for line in proc.stdout:
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=pump, daemon=True).start()
+    out, deadline = [], time.monotonic() + timeout
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            line = lines.get(timeout=left)
+        except queue.Empty:
+            break
+        if line is None:
+            break
+        out.append(line)
+        if marker in line:
+            return "".join(out)
+    raise AssertionError(f"no {marker!r} within {timeout} s:\n{''.join(out)[-3000:]}")
+
+
+@pytest.mark.timeout(START_TIMEOUT + 60)
+def test_it_runs_the_demo_offline_and_stops_cleanly(tmp_path):
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "DATA_DIR")}
+    proc = subprocess.Popen(  # noqa: S603 - this interpreter, this checkout's module
+        [sys.executable, "-m", "mediasync.demo", "--port", str(port), "--shows", "200",
+         "--data-dir", str(tmp_path / "demo")],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        output = _read_until(proc, "Ctrl-C stops everything", START_TIMEOUT)
+        base = f"http://127.0.0.1:{port}"
+        assert requests.get(f"{base}/health", timeout=5).status_code == 200
+        assert requests.get(f"{base}/ready", timeout=10).json()["status"] == "ok"
+        token = requests.post(f"{base}/api/auth/token/", timeout=5, data={
+            "username": "admin", "password": "demo-password"}).json()["token"]
+        runs = requests.get(f"{base}/api/sync-runs/", timeout=5, headers={
+            "Authorization": f"Token {token}"}).json()["results"]
+        assert {(r["kind"], r["status"]) for r in runs} == {("tvmaze", "succeeded"),
+                                                            ("plex", "succeeded")}
+        assert len(runs) == 5, output  # one TVMaze walk, four library scans
+        fakes = [line.split("=", 1)[1] for line in
+                 (tmp_path / "demo" / "fakes.env").read_text().splitlines()
+                 if line.startswith("export TVMAZE_BASE_URL=")]
+        assert fakes and _listening(fakes[0])
+    finally:
+        proc.send_signal(signal.SIGINT)
+        code = proc.wait(timeout=60)
+    assert code == 0
+    assert not _listening(port)
+    assert not _listening(fakes[0])
