@@ -18,7 +18,7 @@ def test_it_shows_counts_and_running_runs(viewer, client):
     client.force_login(viewer)
     page = client.get("/").content.decode()
     assert "<b>4</b>shows in the catalog" in page  # 3 + the item's show
-    assert "<b>1</b>shows in a Plex library" in page
+    assert "<b>1</b>shows in the library" in page
     assert "<b>1</b>missing Plex items" in page
     assert f'data-run="{run.id}"' in page and 'aria-valuenow="4"' in page
     assert 'http-equiv="refresh"' not in page  # the runs fragment polls instead

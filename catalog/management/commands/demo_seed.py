@@ -7,6 +7,7 @@ import json
 import time
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
@@ -17,6 +18,7 @@ from catalog.models import (
     PathMapping,
     PlexLibrary,
     PlexServer,
+    RuleSelection,
     SonarrServer,
     SyncRun,
 )
@@ -66,16 +68,18 @@ def demo_rows() -> list[PlexLibrary]:
 
 
 def _rules(server: SonarrServer) -> None:
-    """Two discovery rules; the anime one asks for approval where rules support it."""
-    approval = {f.name for f in DiscoveryRule._meta.get_fields()} & {"requires_approval"}
-    DiscoveryRule.objects.get_or_create(name="English scripted dramas", defaults={
-        "server": server, "languages": ["English"], "types": ["Scripted"],
-        "genres_include": ["Drama"], "root_folder": "/tv", "quality_profile_id": 1,
-        "dry_run": False})
-    DiscoveryRule.objects.get_or_create(name="Japanese animation (approval)", defaults={
-        "server": server, "languages": ["Japanese"], "types": ["Animation"],
-        "root_folder": "/anime", "quality_profile_id": 1, "dry_run": False,
-        **dict.fromkeys(approval, True)})
+    """Two discovery rules on the demo Sonarr; the anime one asks for approval."""
+    specs = [
+        ("English scripted dramas", {"root_folder": "/tv"},
+         {"languages": ["English"], "types": ["Scripted"], "genres_any": ["Drama"]}),
+        ("Japanese animation (approval)", {"root_folder": "/anime", "requires_approval": True},
+         {"languages": ["Japanese"], "types": ["Animation"]}),
+    ]
+    for name, options, selection in specs:
+        rule, created = DiscoveryRule.objects.get_or_create(name=name, defaults={
+            "server": server, "quality_profile": "Any", "dry_run": False, **options})
+        if created:
+            RuleSelection.objects.create(rule=rule, position=0, **selection)
 
 
 class Command(BaseCommand):
@@ -102,6 +106,12 @@ class Command(BaseCommand):
                                  triggered_by="demo")])
         self._wait([sync_enqueue(kind=SyncRun.Kind.PLEX, options={"library_id": lib.pk},
                                  triggered_by="demo") for lib in libraries])
+        # Then what the library now holds: TMDB enrichment, and the rules' push to Sonarr.
+        later = [sync_enqueue(kind=SyncRun.Kind.SONARR, options={"server_id": server.pk},
+                              triggered_by="demo") for server in SonarrServer.objects.all()]
+        if settings.TMDB_API_KEY:
+            later.append(sync_enqueue(kind=SyncRun.Kind.TMDB, options={}, triggered_by="demo"))
+        self._wait(later)
 
     def _wait(self, runs: list[SyncRun]) -> None:
         """Print each run's progress until all end; a failed one stops the command."""
