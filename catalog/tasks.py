@@ -46,3 +46,23 @@ def tvmaze_refresh_task(tvmaze_ids: list[int]) -> dict:
     from catalog.upstreams import tvmaze_client
 
     return tvmaze_refresh(tvmaze_client(), [int(i) for i in tvmaze_ids])
+
+
+def load_shows_task(run_id: int) -> str:
+    """A loader run: drain the load queue, then wake loaders for what arrived meanwhile
+    (an add that found this run still active relied on it)."""
+    from catalog.sync.loading import loaders_kick
+
+    status = execute_run(run_id)
+    loaders_kick()
+    return status
+
+
+def loading_resume_task() -> str:
+    """Every minute: loads left behind by a killed worker go back to the queue, and loaders
+    start for whatever is due (pending adds, retries whose backoff ran out)."""
+    from catalog.sync.loading import loaders_kick, shows_requeue_orphans
+
+    requeued = shows_requeue_orphans()
+    started = loaders_kick()
+    return f"requeued {requeued}, started {len(started)} loader(s)"

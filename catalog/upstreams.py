@@ -8,6 +8,8 @@ from django.conf import settings
 
 from integrations.plex import PlexClient
 from integrations.ratelimit import RateLimit
+from integrations.tmdb import TmdbClient
+from integrations.tmdb_images import ImageDownloader
 from integrations.tvmaze import TvmazeClient
 
 if TYPE_CHECKING:
@@ -39,3 +41,17 @@ def tvmaze_client() -> TvmazeClient:
 def plex_client(server: PlexServer) -> PlexClient:
     """A client for one operator-configured Plex server (a LAN server: no shared rate limit)."""
     return PlexClient.build(base_url=server.url, token=server.token, **_timeouts())
+
+
+def tmdb_client() -> TmdbClient:
+    """Raises ValueError when no TMDB key is configured."""
+    return TmdbClient.build(
+        base_url=settings.TMDB_BASE_URL, api_key=settings.TMDB_API_KEY,
+        rate_limit=_rate_limit(settings.TMDB_RATE_CALLS, settings.TMDB_RATE_PERIOD),
+        **_timeouts(),
+    )
+
+
+def image_downloader() -> ImageDownloader:
+    """TMDB's image host: the shared timeouts and retries, no credentials, no API rate limit."""
+    return ImageDownloader.build(**_timeouts())

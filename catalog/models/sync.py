@@ -19,6 +19,7 @@ class SyncRun(models.Model):
         TMDB = "tmdb", "TMDB"
         PLEX = "plex", "Plex"
         SONARR = "sonarr", "Sonarr"
+        LOAD = "load", "Show loading"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"

@@ -41,8 +41,15 @@ def _plex_discover(server_id: int) -> dict[str, Any]:
                           for lib in libraries], "schedules_created": created}
 
 
+def _load(run: SyncRun) -> dict[str, Any]:
+    from catalog.sync.loading import loader_work
+
+    return loader_work(run)
+
+
 WORK: dict[str, tuple[Work, str]] = {
     SyncRun.Kind.TVMAZE: (_tvmaze, "tvmaze"),
+    SyncRun.Kind.LOAD: (_load, "tvmaze"),
     SyncRun.Kind.PLEX: (_plex, "plex"),
 }
 
