@@ -11,3 +11,7 @@ class CatalogConfig(AppConfig):
     def ready(self) -> None:
         # Connects the failed-login signal receivers.
         from catalog.auth import throttle  # noqa: F401
+        from catalog.hooks import on_shows_entered_library
+        from catalog.sync.loading import shows_queue_new
+
+        on_shows_entered_library(shows_queue_new)

@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from catalog.api import sync_views, views
+from catalog.api import loading_views, sync_views, views
 
 router = DefaultRouter()
 router.register("shows", views.ShowViewSet)
@@ -21,6 +21,7 @@ router.register("sync-runs", views.SyncRunViewSet)
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="api-token"),
     path("sync/tvmaze/", sync_views.TvmazeSyncView.as_view(), name="api-sync-tvmaze"),
+    path("live/", loading_views.LiveView.as_view(), name="api-live"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include(router.urls)),

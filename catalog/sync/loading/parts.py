@@ -43,6 +43,7 @@ def _tmdb(clients: Clients) -> TmdbClient:
 # facts ------------------------------------------------------------------------------------
 def fetch_facts(show: Show, clients: Clients) -> TvmazeShow:
     """The TVMaze show, by its TVMaze id or looked up by its TVDB, then IMDb id."""
+    show.refresh_from_db(fields=["tvmaze_id", "tvdb_id", "imdb_id"])
     if show.tvmaze_id:
         return clients.tvmaze.show(show.tvmaze_id)
     if not (show.tvdb_id or show.imdb_id):

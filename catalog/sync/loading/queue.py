@@ -27,6 +27,7 @@ from catalog.sync.loading.state import (
     Status,
     loading_status_for,
     parts_missing,
+    parts_valid,
 )
 
 log = logging.getLogger(__name__)
@@ -155,4 +156,4 @@ def loaders_kick_safely() -> None:
 def show_request(show: Show, parts: Sequence[str] | None = None) -> bool:
     """Queue the chosen parts, or else the missing and failed ones; False if nothing queued
     (everything loaded, or the show is already queued or loading)."""
-    return show_queue(show, list(parts) if parts else parts_missing(show))
+    return show_queue(show, parts_valid(parts) if parts else parts_missing(show))

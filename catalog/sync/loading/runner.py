@@ -35,6 +35,7 @@ from catalog.sync.loading.state import (
 from integrations.errors import UpstreamError
 
 log = logging.getLogger(__name__)
+TMDB_FIRST = ("metadata", "facts", "episodes", "artwork")
 
 
 class ShowLost(Exception):
@@ -145,10 +146,10 @@ def _finish(run: SyncRun, show: Show) -> str:
 def show_load(run: SyncRun, show_id: int, clients: Clients) -> str:
     """Run a claimed show's parts in order; returns where it ended (an outcome or pending)."""
     show = Show.objects.get(pk=show_id)
-    order = [p for p in PARTS if p in show.loading_parts]
-    if "facts" in order and not (show.tvmaze_id or show.tvdb_id or show.imdb_id):
-        order.remove("facts")  # a TMDB-only add: metadata brings the ids facts look up by
-        order.insert(order.index("metadata") + 1 if "metadata" in order else 0, "facts")
+    sequence = PARTS
+    if not (show.tvmaze_id or show.tvdb_id or show.imdb_id):
+        sequence = TMDB_FIRST  # a TMDB-only add: metadata brings the ids facts look up by
+    order = [p for p in sequence if p in show.loading_parts]
     for part in order:
         if not _ours(show, run.owner_token).update(
                 loading_status=loading_status_for(part), loading_changed_at=timezone.now()):
