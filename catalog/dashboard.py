@@ -7,9 +7,12 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 
 from catalog.models import Decision, MediaItem, PlexLibrary, Show, SyncRun
 from catalog.roles import Role, has_role, user_role
+from catalog.sync.loading import loading_state
+from catalog.sync.loading.state import ACTIVE as LOADING_ACTIVE
 
 
 @login_required
@@ -27,6 +30,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "decisions": [(label, decisions.get(value, 0)) for value, label in Decision.Status.choices],
         "libraries": PlexLibrary.objects.select_related("server").order_by("server__name", "title"),
         "runs": SyncRun.objects.order_by("-id")[:15],
+        "loading": [loading_state(show) for show in Show.objects.filter(
+            loading_status__in=LOADING_ACTIVE).order_by("loading_changed_at")[:20]],
         "can_operate": has_role(request.user, Role.OPERATOR),
+        "live_url": reverse("api-live"),
     }
     return render(request, "dashboard.html", context)

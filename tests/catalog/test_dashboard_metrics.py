@@ -20,7 +20,18 @@ def test_it_shows_counts_and_recent_runs(viewer, client):
     assert "<b>4</b>shows in the catalog" in page  # 3 + the item's show
     assert "<b>1</b>missing Plex items" in page
     assert f"<td>{run.id}</td>" in page and 'progress max="10" value="4"' in page
-    assert 'http-equiv="refresh"' in page
+    assert '<script id="live-url" type="application/json">"/api/live/"</script>' in page
+
+
+@pytest.mark.django_db
+def test_it_lists_the_shows_being_loaded(viewer, client):
+    factories.ShowFactory(title="Slow Horses", loading_status="loading_episodes",
+                          facts_loaded=True, loading_parts=["episodes"])
+    factories.ShowFactory(title="Done Show", loading_status="completed")
+    client.force_login(viewer)
+    page = client.get("/").content.decode()
+    assert "<td>Slow Horses</td><td>loading_episodes</td><td>✓</td><td></td>" in page
+    assert "Done Show" not in page
 
 
 @pytest.mark.django_db

@@ -12,6 +12,7 @@ from catalog.sync.loading.queue import (
     show_queue,
     show_request,
     shows_queue_new,
+    shows_request,
     shows_requeue_orphans,
 )
 from catalog.sync.loading.runner import loader_work, show_load
@@ -20,5 +21,5 @@ from catalog.sync.loading.state import PARTS, loading_state, parts_valid
 __all__ = [
     "PARTS", "AddResult", "loader_work", "loaders_kick", "loading_state", "parts_valid",
     "show_add", "show_claim_next", "show_load", "show_queue", "show_request", "shows_queue_new",
-    "shows_requeue_orphans",
+    "shows_request", "shows_requeue_orphans",
 ]

@@ -22,6 +22,7 @@ from catalog.models import Show, SyncRun
 from catalog.runs import RunInProgress, run_claim, run_finish, runs_reap
 from catalog.sync.loading.state import (
     ACTIVE,
+    FLAGS,
     LOADING_PREFIX,
     PARTS,
     Status,
@@ -157,3 +158,26 @@ def show_request(show: Show, parts: Sequence[str] | None = None) -> bool:
     """Queue the chosen parts, or else the missing and failed ones; False if nothing queued
     (everything loaded, or the show is already queued or loading)."""
     return show_queue(show, parts_valid(parts) if parts else parts_missing(show))
+
+
+def shows_request(show_ids: Collection[int], parts: Sequence[str] | None = None) -> int:
+    """Bulk :func:`show_request`: the chosen parts, else each show's missing and failed ones;
+    shows being loaded are left alone. One UPDATE per combination of flags (at most 16)."""
+    now = timezone.now()
+    idle = Show.objects.filter(pk__in=list(show_ids)).exclude(loading_status__in=ACTIVE)
+    fields = {"loading_status": Status.PENDING, "loading_attempts": {}, "loading_errors": {},
+              "loading_error": "", "loading_next_at": now, "loading_owner": "",
+              "loading_changed_at": now, "loading_completed_at": None}
+    if parts:
+        queued = idle.update(loading_parts=parts_valid(parts), **fields)
+    else:
+        queued = 0
+        flags = [FLAGS[p] for p in PARTS]
+        for combo in idle.order_by().values_list(*flags).distinct():
+            missing = [p for p, loaded in zip(PARTS, combo, strict=True) if not loaded]
+            if missing:
+                queued += idle.filter(**dict(zip(flags, combo, strict=True))).update(
+                    loading_parts=missing, **fields)
+    if queued:
+        transaction.on_commit(loaders_kick_safely)
+    return queued
