@@ -36,6 +36,12 @@ class TmdbImagesMixin:
 
     def _art_init(self) -> None:
         self._art: dict[int, dict[str, str | None]] = {}
+        self._image_host: str | None = None
+
+    def set_image_host(self, url: str | None) -> None:
+        """Point ``/configuration`` at another server for the files (like image.tmdb.org,
+        which the API's rate limit does not cover); None: this server."""
+        self._image_host = url
 
     def artwork(self, tmdb_id: int) -> dict[str, str | None]:
         """The poster, backdrop and logo paths the fake serves for a show."""
@@ -63,9 +69,10 @@ class TmdbImagesMixin:
         return FakeResponse(200, png(f"/{parts[2]}/{parts[3]}"), {"Content-Type": "image/png"})
 
     def configuration(self) -> FakeResponse:
+        host = self._image_host or self.url
         return json_response({"images": {
-            "base_url": f"{self.url}/t/p/".replace("https", "http"),
-            "secure_base_url": f"{self.url}/t/p/", **SIZES,
+            "base_url": f"{host}/t/p/".replace("https", "http"),
+            "secure_base_url": f"{host}/t/p/", **SIZES,
             "profile_sizes": ["w45", "original"], "still_sizes": ["w92", "original"]},
             "change_keys": ["air_date", "images", "name", "overview"]})
 
