@@ -183,7 +183,7 @@ HTTP_MAX_RETRIES = envint("HTTP_MAX_RETRIES", 4, minimum=0)
 RATE_LIMIT_DB = str(DATA_DIR / "ratelimit.sqlite3")
 
 # --- background loading of added shows -----------------------------------------------------
-LOADER_CONCURRENCY = envint("LOADER_CONCURRENCY", 5, minimum=1)
+LOADER_CONCURRENCY = envint("LOADER_CONCURRENCY", 5, minimum=0)  # 0 pauses loading
 LOADER_RETRY_SECONDS = envfloat("LOADER_RETRY_SECONDS", 30.0, minimum=0.0)
 ARTWORK_DIR = DATA_DIR / "artwork"
 

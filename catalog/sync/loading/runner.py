@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog.models import Show, SyncRun
-from catalog.runs import RunLost, run_progress
+from catalog.runs import RunCancelled, RunLost, run_progress
 from catalog.sync.loading import artwork, parts
 from catalog.sync.loading.parts import Clients, PartFailed
 from catalog.sync.loading.queue import show_claim_next, shows_requeue_orphans
@@ -145,7 +145,9 @@ def _finish(run: SyncRun, show: Show) -> str:
 
 def show_load(run: SyncRun, show_id: int, clients: Clients) -> str:
     """Run a claimed show's parts in order; returns where it ended (an outcome or pending)."""
-    show = Show.objects.get(pk=show_id)
+    show = Show.objects.filter(pk=show_id).first()
+    if show is None:
+        raise ShowLost(f"show {show_id} was deleted")
     sequence = PARTS
     if not (show.tvmaze_id or show.tvdb_id or show.imdb_id):
         sequence = TMDB_FIRST  # a TMDB-only add: metadata brings the ids facts look up by
@@ -162,7 +164,9 @@ def show_load(run: SyncRun, show_id: int, clients: Clients) -> str:
             write, (error, retry) = None, _failure(exc)
         try:
             _record(run, show, part, write, error, retry)
-        except (UpstreamError, PartFailed) as exc:  # the write found a clash
+        except (RunLost, RunCancelled, ShowLost):
+            raise
+        except Exception as exc:  # the write found a clash (rolled back): the part failed
             _record(run, show, part, None, *_failure(exc))
     return _finish(run, show)
 

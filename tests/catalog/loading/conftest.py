@@ -52,6 +52,7 @@ def fakes(settings, tmp_path):
     settings.TMDB_BASE_URL = tmdb.url
     settings.TMDB_API_KEY = DEFAULT_API_KEY
     settings.ARTWORK_DIR = tmp_path / "artwork"
+    settings.LOADER_CONCURRENCY = 5
     try:
         yield Fakes(tvmaze, tmdb)
     finally:

@@ -75,12 +75,38 @@ def test_it_starts_no_more_loaders_than_the_cluster_cap(settings, monkeypatch):
 
 
 @pytest.mark.django_db
-def test_it_starts_no_loader_when_nothing_is_due(monkeypatch):
+def test_it_starts_no_loader_when_nothing_is_due(monkeypatch, settings):
     from django_q.conf import Conf
 
     monkeypatch.setattr(Conf, "SYNC", False)
+    settings.LOADER_CONCURRENCY = 5
     ShowFactory(loading_status="completed")
+    ShowFactory(loading_status="pending", loading_parts=["facts"],
+                loading_next_at=timezone.now() + timedelta(minutes=1))
     assert loaders_kick() == []
+    ShowFactory(loading_status="pending", loading_parts=["facts"], loading_next_at=timezone.now())
+    assert len(loaders_kick()) == 1
+
+
+@pytest.mark.django_db
+def test_it_pauses_loading_when_the_concurrency_is_zero(monkeypatch, settings):
+    from django_q.conf import Conf
+
+    monkeypatch.setattr(Conf, "SYNC", False)
+    settings.LOADER_CONCURRENCY = 0
+    show_add(field="tvdb_id", value=5)
+    assert loaders_kick() == []
+    assert not SyncRun.objects.exists()
+
+
+@pytest.mark.django_db
+def test_it_moves_on_when_a_show_is_deleted_while_queued(fakes, drain):
+    gone = show_add(field="tvdb_id", value=1).show
+    kept = show_add(field="tvmaze_id", value=fakes.tvmaze_show()).show
+    Show.objects.filter(pk=gone.pk).delete()
+    run = drain()
+    assert run.status == "succeeded" and run.summary["completed"] == 1
+    assert reload(kept).loading_status == "completed"
 
 
 @pytest.mark.django_db
