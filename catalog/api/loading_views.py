@@ -15,6 +15,7 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
+from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -22,6 +23,7 @@ from rest_framework.views import APIView
 
 from catalog.api.serializers import ShowSerializer
 from catalog.models import Show, SyncRun
+from catalog.roles import Role
 from catalog.sync.loading import PARTS, loading_state, show_add, show_request
 from catalog.sync.loading.add import ID_FIELDS
 from catalog.sync.loading.artwork import artwork_file
@@ -151,3 +153,36 @@ class LiveView(APIView):
                          "shows": LoadingSerializer([loading_state(s) for s in rows],
                                                     many=True).data,
                          "runs": [_run(r) for r in runs]})
+
+
+LOADING_ACTION_ROLES = {"create": Role.OPERATOR, "load": Role.OPERATOR}
+
+
+class ShowLoadingActions:
+    """The show viewset's adding and loading actions; give the viewset
+    ``action_roles = {**LOADING_ACTION_ROLES, ...}``."""
+
+    @extend_schema(request=ShowAddRequest,
+                   responses={202: ShowSerializer, 200: ShowSerializer})
+    def create(self, request: Request) -> Response:
+        """Add a show by one id (operator): 202 at once, its parts load in the background;
+        200 with the show when the catalog has it already (its missing parts queued)."""
+        return add_response(request)
+
+    @extend_schema(request=LoadRequest, responses={202: LoadingSerializer, 200: LoadingSerializer})
+    @action(detail=True, methods=["post"])
+    def load(self, request: Request, pk: str | None = None) -> Response:
+        """Load the missing and failed parts again, or the chosen ones (operator)."""
+        return load_response(request, self.get_object())
+
+    @extend_schema(responses={200: LoadingSerializer})
+    @action(detail=True, methods=["get"])
+    def loading(self, request: Request, pk: str | None = None) -> Response:
+        """Where the show's background load stands."""
+        return Response(LoadingSerializer(loading_state(self.get_object())).data)
+
+    @extend_schema(responses={(200, "image/*"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"], url_path=r"artwork/(?P<kind>poster|fanart|logo)")
+    def artwork(self, request: Request, kind: str, pk: str | None = None) -> FileResponse:
+        """The show's poster, fanart or logo file (any role)."""
+        return artwork_response(self.get_object(), kind)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from django.http import FileResponse
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, viewsets
 from rest_framework import serializers as drf_serializers
@@ -30,7 +28,6 @@ from catalog.models import (
 )
 from catalog.paths import resolve_local_path
 from catalog.roles import Role
-from catalog.sync.loading import loading_state
 
 
 class TokenView(ObtainAuthToken):
@@ -41,41 +38,13 @@ class TokenView(ObtainAuthToken):
     throttle_scope = "login"
 
 
-class ShowViewSet(viewsets.ReadOnlyModelViewSet):
+class ShowViewSet(loading_views.ShowLoadingActions, viewsets.ReadOnlyModelViewSet):
     queryset = Show.objects.all()
     serializer_class = serializers.ShowSerializer
     filterset_class = filters.ShowFilterSet
     search_fields = ["title"]
     ordering_fields = ["id", "title", "premiered", "tvmaze_updated_at", "tvmaze_id"]
-    action_roles = {"create": Role.OPERATOR, "load": Role.OPERATOR}
-
-    @extend_schema(request=loading_views.ShowAddRequest,
-                   responses={202: serializers.ShowSerializer, 200: serializers.ShowSerializer})
-    def create(self, request: Request) -> Response:
-        """Add a show by one id (operator): 202 at once, its parts load in the background;
-        200 with the show when the catalog has it already (its missing parts queued)."""
-        return loading_views.add_response(request)
-
-    @extend_schema(request=loading_views.LoadRequest,
-                   responses={202: loading_views.LoadingSerializer,
-                              200: loading_views.LoadingSerializer})
-    @action(detail=True, methods=["post"])
-    def load(self, request: Request, pk: str | None = None) -> Response:
-        """Load the missing and failed parts again, or the chosen ones (operator)."""
-        return loading_views.load_response(request, self.get_object())
-
-    @extend_schema(responses={200: loading_views.LoadingSerializer})
-    @action(detail=True, methods=["get"])
-    def loading(self, request: Request, pk: str | None = None) -> Response:
-        """Where the show's background load stands."""
-        show = self.get_object()
-        return Response(loading_views.LoadingSerializer(loading_state(show)).data)
-
-    @extend_schema(responses={(200, "image/*"): OpenApiTypes.BINARY})
-    @action(detail=True, methods=["get"], url_path=r"artwork/(?P<kind>poster|fanart|logo)")
-    def artwork(self, request: Request, kind: str, pk: str | None = None) -> FileResponse:
-        """The show's poster, fanart or logo file (any role)."""
-        return loading_views.artwork_response(self.get_object(), kind)
+    action_roles = {**loading_views.LOADING_ACTION_ROLES}
 
 
 class EpisodeViewSet(viewsets.ReadOnlyModelViewSet):

@@ -47,7 +47,7 @@ def clients_build() -> Clients:
 
     try:
         tmdb = tmdb_client()
-    except ValueError:
+    except (ValueError, UpstreamError):  # no key configured: the TMDB parts fail saying so
         tmdb = None
     return Clients(tvmaze=tvmaze_client(), tmdb=tmdb, images=image_downloader())
 
