@@ -196,3 +196,41 @@ def test_it_loads_fifty_shows_added_in_a_burst_each_exactly_once(fakes, settings
     assert fakes.tvmaze.counts["GET /shows/:id"] == 50
     assert fakes.tvmaze.counts["GET /shows/:id/episodes"] == 50
     assert SyncRun.objects.filter(kind="load", status__in=SyncRun.ACTIVE).count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_resumes_a_load_cancelled_mid_part_without_its_half_write(fakes, clients, settings):
+    from catalog.jobs import job_execute
+    from catalog.runs import run_cancel
+    from catalog.sync.loading import loader_work
+
+    settings.LOADER_CONCURRENCY = 0  # this test runs the loaders itself
+    tvmaze_id = fakes.tvmaze_show()
+    show = show_add(field="tvmaze_id", value=tvmaze_id).show
+    fakes.tvmaze.inject(Fault("slow", delay=0.6), path_prefix=f"/shows/{tvmaze_id}")
+    run = run_claim(kind="load", scope="slot:0")
+    stopper = threading.Timer(0.3, lambda: (run_cancel(run.pk, by="otto"), connection.close()))
+    stopper.start()
+    finished = job_execute(run, lambda r: loader_work(r, clients=clients), upstream="tvmaze")
+    stopper.join()
+    assert finished.status == "cancelled" and finished.error == "cancelled by otto"
+    show = reload(show)
+    assert show.loading_status == "loading_facts" and not show.facts_loaded
+    assert show.title == f"TVMaze {tvmaze_id}"  # the fetched facts were rolled back
+    assert shows_requeue_orphans() == 1
+    run = run_claim(kind="load", scope="slot:0")
+    job_execute(run, lambda r: loader_work(r, clients=clients), upstream="tvmaze")
+    show = reload(show)
+    assert show.loading_status == "completed" and show.title != f"TVMaze {tvmaze_id}"
+
+
+@pytest.mark.django_db
+def test_it_fails_facts_at_once_on_a_malformed_answer(fakes, drain):
+    tvmaze_id = fakes.tvmaze_show()
+    fakes.tvmaze.malform(tvmaze_id, "id")
+    show = show_add(field="tvmaze_id", value=tvmaze_id).show
+    drain()
+    show = reload(show)
+    assert "malformed record" in show.loading_errors["facts"]
+    assert show.loading_attempts["facts"] == 1
+    assert fakes.tvmaze.counts["GET /shows/:id"] == 1
