@@ -32,6 +32,7 @@ from catalog.sync.loading.state import (
     loading_status_for,
     outcome,
 )
+from integrations import metrics
 from integrations.errors import UpstreamError
 
 log = logging.getLogger(__name__)
@@ -175,7 +176,9 @@ def loader_work(run: SyncRun, *, clients: Clients | None = None) -> dict[str, An
     """Drain the queue: one show after another until none is due."""
     shows_requeue_orphans()
     clients = clients or clients_build()
-    counts = {"shows": 0, "completed": 0, "partial": 0, "failed": 0, "retrying": 0}
+    before = metrics.snapshot()
+    counts: dict[str, Any] = {"shows": 0, "completed": 0, "partial": 0, "failed": 0,
+                              "retrying": 0}
     while (show_id := show_claim_next(token=run.owner_token)) is not None:
         try:
             ended = show_load(run, show_id, clients)
@@ -184,4 +187,7 @@ def loader_work(run: SyncRun, *, clients: Clients | None = None) -> dict[str, An
             continue
         counts["shows"] += 1
         counts["retrying" if ended == Status.PENDING else ended] += 1
+    after = metrics.snapshot()
+    counts["upstream_requests"] = {name: after[name].get("requests", 0)
+                          - before.get(name, {}).get("requests", 0) for name in after}
     return counts

@@ -27,6 +27,8 @@ def test_it_loads_every_part_of_a_show_added_by_tvdb_id(fakes, drain):
     run = drain()
     show = reload(show)
     assert run.status == "succeeded" and run.summary["completed"] == 1
+    assert run.summary["upstream_requests"] == {"tvmaze": 3, "tmdb": 7}  # lookup+301, episodes;
+    # find, tv, images, configuration and three image files
     assert show.loading_status == "completed" and _progress(show) == ALL_LOADED
     assert show.tvmaze_id == tvmaze_id and show.title == rec.name
     assert show.tmdb_id == fakes.tmdb_id_of(tvmaze_id) and show.tmdb_status == "fresh"
