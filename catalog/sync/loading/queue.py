@@ -140,8 +140,9 @@ def loaders_kick(*, now: datetime | None = None) -> list[int]:
             run = run_claim(kind=SyncRun.Kind.LOAD, scope=scope, triggered_by="loader")
         except RunInProgress:
             continue
-        if _enqueue(run):
-            started.append(run.pk)
+        if not _enqueue(run):
+            break  # the queue is down: the minute resume tries again
+        started.append(run.pk)
     return started
 
 

@@ -188,3 +188,40 @@ def test_it_feeds_loading_changes_since_a_cursor(operator, api_as, viewer):
 def test_it_rejects_a_bad_cursor(viewer, api_as):
     response = api_as(viewer).get("/api/live/", {"since": "yesterday"})
     assert response.status_code == 400 and "since" in response.json()
+
+
+def test_it_still_answers_202_when_the_queue_is_down(operator, api_as, monkeypatch, settings,
+                                                      django_capture_on_commit_callbacks):
+    import django_q.tasks
+
+    from catalog.models import SyncRun
+
+    def broken(*args, **kwargs):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(django_q.tasks, "async_task", broken)
+    settings.LOADER_CONCURRENCY = 2
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_as(operator).post("/api/shows/", {"tvdb_id": 77}, format="json")
+    assert response.status_code == 202  # the show is queued durably; the minute resume retries
+    assert Show.objects.get(tvdb_id=77).loading_status == "pending"
+    run = SyncRun.objects.get(kind="load")
+    assert run.status == "failed" and "could not enqueue" in run.error
+
+
+def test_it_pages_a_long_live_feed_by_its_cursor(viewer, api_as):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    start = timezone.now() - timedelta(minutes=5)
+    Show.objects.bulk_create([
+        Show(title=f"S{n}", loading_status="pending", loading_changed_at=start
+             + timedelta(seconds=n)) for n in range(205)])
+    client = api_as(viewer)
+    first = client.get("/api/live/", {"since": start.isoformat()}).json()
+    assert first["more"] is True and len(first["shows"]) == 200
+    rest = client.get("/api/live/", {"since": first["cursor"]}).json()
+    assert rest["more"] is False
+    titles = {s["title"] for s in first["shows"]} | {s["title"] for s in rest["shows"]}
+    assert titles == {f"S{n}" for n in range(205)}
