@@ -188,6 +188,7 @@ def loader_work(run: SyncRun, *, clients: Clients | None = None) -> dict[str, An
         counts["shows"] += 1
         counts["retrying" if ended == Status.PENDING else ended] += 1
     after = metrics.snapshot()
-    counts["upstream_requests"] = {name: after[name].get("requests", 0)
-                          - before.get(name, {}).get("requests", 0) for name in after}
+    spent = {name: after[name].get("requests", 0) - before.get(name, {}).get("requests", 0)
+             for name in after}
+    counts["upstream_requests"] = {name: n for name, n in spent.items() if n}
     return counts
