@@ -11,7 +11,8 @@ class CatalogConfig(AppConfig):
     def ready(self) -> None:
         # Connects the failed-login signal receivers.
         from catalog.auth import throttle  # noqa: F401
-        from catalog.hooks import on_shows_entered_library
-        from catalog.sync.loading import shows_queue_new
+        from catalog.hooks import on_shows_changed, on_shows_entered_library
+        from catalog.sync.loading.queue import shows_queue_new, shows_refresh_episodes
 
         on_shows_entered_library(shows_queue_new)
+        on_shows_changed(shows_refresh_episodes)

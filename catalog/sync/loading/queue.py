@@ -23,7 +23,7 @@ from catalog.runs import RunInProgress, run_claim, run_finish, runs_reap
 from catalog.sync.loading.state import (
     ACTIVE,
     FLAGS,
-    LOADING_PREFIX,
+    LOADING,
     PARTS,
     Status,
     loading_status_for,
@@ -75,6 +75,21 @@ def shows_queue_new(show_ids: Collection[int]) -> int:
     return queued
 
 
+def shows_refresh_episodes(show_ids: Collection[int]) -> int:
+    """Hook for TVMaze changes: a loaded show TVMaze reports changed (an episode change bumps
+    the show) gets its episode list again; one statement per page of the catalog sync."""
+    if not show_ids:
+        return 0
+    now = timezone.now()
+    queued = Show.objects.filter(pk__in=list(show_ids), episodes_loaded=True).exclude(
+        loading_status__in=ACTIVE).update(
+        loading_status=Status.PENDING, loading_parts=["episodes"], loading_next_at=now,
+        loading_changed_at=now, loading_attempts={}, loading_completed_at=None)
+    if queued:
+        transaction.on_commit(loaders_kick_safely)
+    return queued
+
+
 def show_claim_next(*, token: str, now: datetime | None = None) -> int | None:
     """Take the next due show for the loader holding ``token``; None when none is due."""
     for _ in range(5):
@@ -100,7 +115,7 @@ def shows_requeue_orphans() -> int:
     live = list(SyncRun.objects.filter(kind=SyncRun.Kind.LOAD, status=SyncRun.Status.RUNNING)
                 .values_list("owner_token", flat=True))
     now = timezone.now()
-    return Show.objects.filter(loading_status__startswith=LOADING_PREFIX).exclude(
+    return Show.objects.filter(loading_status__in=LOADING).exclude(
         loading_owner__in=live).update(loading_status=Status.PENDING, loading_owner="",
                                        loading_next_at=now, loading_changed_at=now)
 

@@ -12,8 +12,9 @@ FLAGS = {"facts": "facts_loaded", "episodes": "episodes_loaded", "metadata": "tm
 MAX_TRIES = 3
 Status = Show.LoadingStatus
 OUTCOMES = (Status.COMPLETED, Status.PARTIAL, Status.FAILED)
-ACTIVE = (Status.PENDING, Status.LOADING_FACTS, Status.LOADING_EPISODES,
-          Status.LOADING_METADATA, Status.LOADING_ARTWORK)
+LOADING = (Status.LOADING_FACTS, Status.LOADING_EPISODES, Status.LOADING_METADATA,
+           Status.LOADING_ARTWORK)
+ACTIVE = (Status.PENDING, *LOADING)
 LOADING_PREFIX = "loading_"
 
 

@@ -17,7 +17,7 @@ from integrations.fakes.tvmaze import TvmazeFake
 from integrations.tmdb import TmdbClient
 from integrations.tmdb_images import ImageDownloader
 from integrations.tvmaze import TvmazeClient
-from tests.catalog.sync.conftest import fast_http
+from tests.catalog.sync.conftest import fast_http, tvmaze_client_for  # noqa: F401
 
 
 @dataclass

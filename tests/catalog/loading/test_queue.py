@@ -234,3 +234,29 @@ def test_it_fails_facts_at_once_on_a_malformed_answer(fakes, drain):
     assert "malformed record" in show.loading_errors["facts"]
     assert show.loading_attempts["facts"] == 1
     assert fakes.tvmaze.counts["GET /shows/:id"] == 1
+
+
+@pytest.mark.django_db
+def test_it_refreshes_the_episodes_of_a_loaded_show_tvmaze_reports_changed(fakes, drain,
+                                                                            tvmaze_client_for):
+    from catalog.models import Episode
+    from catalog.sync.tvmaze import tvmaze_refresh
+
+    tvmaze_id = fakes.tvmaze_show()
+    show = show_add(field="tvmaze_id", value=tvmaze_id).show
+    drain()
+    never = ShowFactory(tvmaze_id=fakes.tvmaze_show(skip=1), tvdb_id=None, imdb_id=None)
+    rec = fakes.tvmaze.record(tvmaze_id)
+    rec.per_season += 1
+    fakes.tvmaze.set_now(fakes.tvmaze.now + 3600)
+    fakes.tvmaze.change([tvmaze_id, never.tvmaze_id], name="Changed")
+    tvmaze_refresh(tvmaze_client_for(fakes.tvmaze), [tvmaze_id, never.tvmaze_id])
+    show = reload(show)
+    assert (show.loading_status, show.loading_parts) == ("pending", ["episodes"])
+    assert reload(never).loading_status == "idle"  # never loaded: not the library's
+    fakes.tvmaze.reset_counts()
+    drain()
+    assert reload(show).loading_status == "completed"
+    assert fakes.tvmaze.counts == {"GET /shows/:id/episodes": 1}
+    assert Episode.objects.filter(show=show, season=1).exclude(number=None).count() == (
+        rec.per_season)
