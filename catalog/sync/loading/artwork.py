@@ -77,15 +77,17 @@ def _write(target: Path, content: bytes) -> None:
 
 def fetch_artwork(show: Show, clients: Clients) -> ArtworkPlan:
     """Download what changed; returns the plan the write step records."""
-    show.refresh_from_db(fields=["tmdb_id", "poster_path", "backdrop_path", "artwork"])
+    show.refresh_from_db(fields=["tmdb_id", "poster_path", "backdrop_path"])
     if not show.tmdb_id:
         raise PartFailed("the show has no TMDB id yet (metadata)")
     client = _tmdb(clients)
     logo = show_logo(client, show.tmdb_id) or ""
     paths = {"poster": show.poster_path, "fanart": show.backdrop_path, "logo": logo}
     wanted = {kind: path for kind, path in paths.items() if is_image_path(path)}
+    # TMDB never reuses a file path for other content, so a file on disk for the path is current
+    # (even one an interrupted load wrote before it could record it).
     stale = {kind: path for kind, path in wanted.items()
-             if show.artwork.get(kind) != path or not file_for(show.pk, kind, path).is_file()}
+             if not file_for(show.pk, kind, path).is_file()}
     if stale:
         config = _config(clients)
         for kind, path in stale.items():

@@ -74,7 +74,7 @@ def fetch_episodes(show: Show, clients: Clients) -> tuple[TvmazeEpisode, ...]:
     return clients.tvmaze.episodes(tvmaze_id, specials=True)
 
 
-def write_episodes(show: Show, episodes: tuple[TvmazeEpisode, ...]) -> int:
+def write_episodes(show: Show, episodes: tuple[TvmazeEpisode, ...]) -> None:
     """Upsert every episode (specials have no number) and drop those TVMaze no longer lists."""
     rows = {e.id: (e.id, show.pk, max(0, e.season), e.number if e.number and e.number > 0
                    else None, (e.name or "")[:500], e.airdate, e.runtime) for e in episodes}
@@ -82,7 +82,6 @@ def write_episodes(show: Show, episodes: tuple[TvmazeEpisode, ...]) -> int:
            update=EPISODE_COLUMNS[1:])
     Episode.objects.filter(show=show, tvmaze_id__isnull=False).exclude(
         tvmaze_id__in=list(rows)).delete()
-    return len(rows)
 
 
 # metadata ---------------------------------------------------------------------------------

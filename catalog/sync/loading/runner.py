@@ -64,7 +64,7 @@ def _run_part(show: Show, part: str, clients: Clients) -> Callable[[], None]:
         return lambda: parts.write_facts(show, tv)
     if part == "episodes":
         episodes = parts.fetch_episodes(show, clients)
-        return lambda: parts.write_episodes(show, episodes) and None
+        return lambda: parts.write_episodes(show, episodes)
     if part == "metadata":
         parts.fetch_metadata(show, clients, force=show.tmdb_loaded)
         return lambda: None

@@ -27,6 +27,8 @@ def test_it_loads_every_part_of_a_show_added_by_tvdb_id(fakes, drain):
     run = drain()
     show = reload(show)
     assert run.status == "succeeded" and run.summary["completed"] == 1
+    assert [(e["part"], e["ok"]) for e in run.events if e["event"] == "part"] == [
+        ("facts", True), ("episodes", True), ("metadata", True), ("artwork", True)]
     assert run.summary["upstream_requests"] == {"tvmaze": 3, "tmdb": 7}  # lookup+301, episodes;
     # find, tv, images, configuration and three image files
     assert show.loading_status == "completed" and _progress(show) == ALL_LOADED
@@ -43,10 +45,12 @@ def test_it_loads_every_part_of_a_show_added_by_tvdb_id(fakes, drain):
 def test_it_loads_a_show_added_by_tmdb_id_metadata_first(fakes, drain):
     tvmaze_id = fakes.tvmaze_show()
     show = show_add(field="tmdb_id", value=fakes.tmdb_id_of(tvmaze_id)).show
-    drain()
+    run = drain()
     show = reload(show)
     assert show.loading_status == "completed", show.loading_errors
     assert show.tvmaze_id == tvmaze_id and show.episodes.exists()
+    assert [e["part"] for e in run.events if e["event"] == "part"] == [
+        "metadata", "facts", "episodes", "artwork"]
 
 
 def test_it_retries_a_transient_failure_and_then_succeeds(fakes, drain):
