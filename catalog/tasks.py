@@ -62,7 +62,9 @@ def loading_resume_task() -> str:
     """Every minute: loads left behind by a killed worker go back to the queue, and loaders
     start for whatever is due (pending adds, retries whose backoff ran out)."""
     from catalog.sync.loading import loaders_kick, shows_requeue_orphans
+    from catalog.sync.loading.queue import shows_queue_library
 
     requeued = shows_requeue_orphans()
+    joined = shows_queue_library()
     started = loaders_kick()
-    return f"requeued {requeued}, started {len(started)} loader(s)"
+    return f"requeued {requeued}, queued {joined} library show(s), started {len(started)} loader(s)"

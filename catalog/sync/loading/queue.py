@@ -75,6 +75,25 @@ def shows_queue_new(show_ids: Collection[int]) -> int:
     return queued
 
 
+def shows_queue_library() -> int:
+    """Library shows never loaded (linked to Plex, or ``added``/``exists`` in Sonarr) join the
+    queue: the sweep behind the hooks, so a writer that forgot to call them is caught within
+    a minute. Two semi-joins over the (small) Plex-show and decision tables."""
+    from catalog.models import Decision, PlexShow
+
+    in_plex = PlexShow.objects.filter(show__isnull=False).values("show_id")
+    in_sonarr = Decision.objects.filter(
+        status__in=[Decision.Status.ADDED, Decision.Status.EXISTS]).values("show_id")
+    now = timezone.now()
+    queued = Show.objects.filter(loading_status=Status.IDLE).filter(
+        Q(pk__in=in_plex) | Q(pk__in=in_sonarr)).update(
+        loading_status=Status.PENDING, loading_parts=list(PARTS), loading_next_at=now,
+        loading_changed_at=now)
+    if queued:
+        transaction.on_commit(loaders_kick_safely)
+    return queued
+
+
 def shows_refresh_episodes(show_ids: Collection[int]) -> int:
     """Hook for TVMaze changes: a loaded show TVMaze reports changed (an episode change bumps
     the show) gets its episode list again; one statement per page of the catalog sync."""

@@ -121,7 +121,8 @@ def test_it_resumes_a_load_whose_worker_was_killed(fakes):
         tvdb_id=fakes.tvmaze.record(tvmaze_id).tvdb, facts_loaded=True,
         loading_status="loading_episodes",
         loading_parts=["episodes", "metadata", "artwork"], loading_owner="d" * 32)
-    assert tasks.loading_resume_task() == "requeued 1, started 1 loader(s)"
+    assert tasks.loading_resume_task() == (
+        "requeued 1, queued 0 library show(s), started 1 loader(s)")
     show = reload(show)
     assert show.loading_status == "completed", show.loading_errors
     assert "GET /shows/:id" not in fakes.tvmaze.counts  # facts were done: not asked again
@@ -260,3 +261,23 @@ def test_it_refreshes_the_episodes_of_a_loaded_show_tvmaze_reports_changed(fakes
     assert fakes.tvmaze.counts == {"GET /shows/:id/episodes": 1}
     assert Episode.objects.filter(show=show, season=1).exclude(number=None).count() == (
         rec.per_season)
+
+
+@pytest.mark.django_db
+def test_it_sweeps_library_shows_nobody_queued_into_the_queue(settings):
+    from tests.factories import DecisionFactory, PlexShowFactory
+
+    settings.LOADER_CONCURRENCY = 0  # only the queue is looked at here
+    added = DecisionFactory(status="added").show
+    exists = DecisionFactory(status="exists").show
+    filtered = DecisionFactory(status="filtered").show
+    in_plex = PlexShowFactory().show
+    loaded = PlexShowFactory(show=ShowFactory(loading_status="completed")).show
+    mirror_only = ShowFactory()
+    assert tasks.loading_resume_task() == (
+        "requeued 0, queued 3 library show(s), started 0 loader(s)")
+    assert {s.pk for s in Show.objects.filter(loading_status="pending")} == {
+        added.pk, exists.pk, in_plex.pk}
+    for show in (filtered, loaded, mirror_only):
+        assert reload(show).loading_status in ("idle", "completed")
+    assert tasks.loading_resume_task().startswith("requeued 0, queued 0 library")
