@@ -131,8 +131,10 @@ def shows_requeue_orphans() -> int:
     """Loads whose loader is gone (killed worker, deploy) go back to the queue, keeping the
     parts still to do; a loader run whose owner died is failed first."""
     runs_reap(kind=SyncRun.Kind.LOAD)
-    live = list(SyncRun.objects.filter(kind=SyncRun.Kind.LOAD, status=SyncRun.Status.RUNNING)
-                .values_list("owner_token", flat=True))
+    # One statement with the live owners as a subquery: a list read first could miss a loader
+    # that started, and claimed a show, between the read and the update.
+    live = SyncRun.objects.filter(kind=SyncRun.Kind.LOAD, status=SyncRun.Status.RUNNING
+                                  ).values("owner_token")
     now = timezone.now()
     return Show.objects.filter(loading_status__in=LOADING).exclude(
         loading_owner__in=live).update(loading_status=Status.PENDING, loading_owner="",

@@ -194,8 +194,10 @@ def test_it_loads_fifty_shows_added_in_a_burst_each_exactly_once(fakes, settings
     assert set(shows.values_list("loading_status", flat=True)) <= {"completed", "partial"}
     assert not shows.filter(facts_loaded=False).exists()
     assert not shows.filter(episodes_loaded=False).exists()
-    assert fakes.tvmaze.counts["GET /shows/:id"] == 50
-    assert fakes.tvmaze.counts["GET /shows/:id/episodes"] == 50
+    assert (fakes.tvmaze.counts["GET /shows/:id"],
+            fakes.tvmaze.counts["GET /shows/:id/episodes"]) == (50, 50), (
+        fakes.tvmaze.counts, fakes.tvmaze.connections_opened,
+        list(SyncRun.objects.filter(kind="load").values_list("status", "error", "summary")))
     assert SyncRun.objects.filter(kind="load", status__in=SyncRun.ACTIVE).count() == 0
 
 
