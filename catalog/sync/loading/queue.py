@@ -40,7 +40,8 @@ def _due(now: datetime) -> Q:
 
 
 def show_queue(show: Show, parts: Sequence[str], *, now: datetime | None = None) -> bool:
-    """Queue ``parts`` of a show not being loaded now; False if it is (nothing changes).
+    """Queue ``parts`` of a show not being loaded now; False if it is, or if it changed since
+    ``show`` was read (nothing changes then).
 
     Chosen parts start afresh: their tries and last errors are cleared.
     """
@@ -53,7 +54,11 @@ def show_queue(show: Show, parts: Sequence[str], *, now: datetime | None = None)
               "loading_attempts": attempts, "loading_errors": errors,
               "loading_next_at": now, "loading_owner": "", "loading_changed_at": now,
               "loading_completed_at": None}
-    won = Show.objects.filter(pk=show.pk).exclude(loading_status__in=ACTIVE).update(**fields)
+    # Only if the row is still as read: a load that ran meanwhile changed status or flags,
+    # and the parts chosen from the stale copy would load it again.
+    as_read = {FLAGS[p]: getattr(show, FLAGS[p]) for p in PARTS}
+    won = Show.objects.filter(pk=show.pk, loading_status=show.loading_status, **as_read).exclude(
+        loading_status__in=ACTIVE).update(**fields)
     if won:
         for name, value in fields.items():
             setattr(show, name, value)

@@ -283,3 +283,15 @@ def test_it_sweeps_library_shows_nobody_queued_into_the_queue(settings):
     for show in (filtered, loaded, mirror_only):
         assert reload(show).loading_status in ("idle", "completed")
     assert tasks.loading_resume_task().startswith("requeued 0, queued 0 library")
+
+
+@pytest.mark.django_db
+def test_it_queues_nothing_from_a_copy_read_before_a_load_finished(db):
+    stale = ShowFactory(loading_status="pending", loading_parts=list(PARTS))
+    Show.objects.filter(pk=stale.pk).update(
+        loading_status="completed", facts_loaded=True, episodes_loaded=True, tmdb_loaded=True,
+        artwork_loaded=True, loading_parts=[])
+    from catalog.sync.loading import show_request
+
+    assert not show_request(stale)  # its copy still says pending with every part missing
+    assert reload(stale).loading_status == "completed"
