@@ -15,14 +15,14 @@ def _serve(factory: type, kwargs: dict[str, Any], conn: Connection) -> None:
     fake = factory(**kwargs).start()
     conn.send(fake.url)
     while True:
-        name, args = conn.recv()
+        name, args, kwargs = conn.recv()
         if name == "__stop__":
             fake.stop()
             conn.send(None)
             return
         try:
             target = getattr(fake, name)
-            conn.send(("ok", target(*args) if callable(target) else target))
+            conn.send(("ok", target(*args, **kwargs) if callable(target) else target))
         except Exception as exc:  # reported to the bench, which raises it
             conn.send(("error", repr(exc)))
 
@@ -35,15 +35,15 @@ class FakeProcess:
         self._proc.start()
         self.url: str = self._conn.recv()
 
-    def call(self, name: str, *args: Any) -> Any:
-        self._conn.send((name, args))
+    def call(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        self._conn.send((name, args, kwargs))
         status, value = self._conn.recv()
         if status == "error":
             raise RuntimeError(f"fake {name} failed: {value}")
         return value
 
     def stop(self) -> None:
-        self._conn.send(("__stop__", ()))
+        self._conn.send(("__stop__", (), {}))
         self._conn.recv()
         self._proc.join(timeout=10)
 

@@ -12,15 +12,17 @@ class CatalogConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # Connects the failed-login signal receivers.
         from django_q.signals import post_spawn
 
         from catalog import hooks, tasks
-        from catalog.auth import throttle  # noqa: F401
+        from catalog.auth import throttle  # noqa: F401  (connects the failed-login receivers)
         from catalog.decide import decide_shows
+        from catalog.sync.loading.queue import shows_queue_new, shows_refresh_episodes
 
-        if decide_shows not in hooks._shows_changed:
-            hooks.on_shows_changed(decide_shows)
+        for hook in (decide_shows, shows_refresh_episodes):
+            if hook not in hooks._shows_changed:
+                hooks.on_shows_changed(hook)
+        hooks.on_shows_entered_library(shows_queue_new)
         post_spawn.connect(tasks.worker_spawned, dispatch_uid="catalog.worker_spawned")
         post_spawn.connect(_refilter_stale_rules, dispatch_uid="catalog.refilter_stale")
         _teach_log_scrubber()

@@ -34,3 +34,23 @@ def shows_changed(show_ids: Collection[int]) -> None:
         return
     for hook in list(_shows_changed):
         hook(show_ids)
+
+
+# Shows entering the library (linked by a Plex scan, or added/exists in Sonarr): the loader
+# registers here so that the library's shows carry episodes and artwork without anyone asking.
+_entered_library: list[ShowsChangedHook] = []
+
+
+def on_shows_entered_library(hook: ShowsChangedHook) -> ShowsChangedHook:
+    """Register ``hook(show_ids)``; usable as a decorator."""
+    if hook not in _entered_library:
+        _entered_library.append(hook)
+    return hook
+
+
+def shows_entered_library(show_ids: Collection[int]) -> None:
+    """Call with catalog Show ids that now belong to the library (cheap when repeated)."""
+    if not show_ids:
+        return
+    for hook in list(_entered_library):
+        hook(show_ids)

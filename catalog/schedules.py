@@ -25,6 +25,7 @@ def default_schedules() -> list[DefaultSchedule]:
         DefaultSchedule("reap abandoned runs", "catalog.tasks.runs_reap_task", 1, {}),
         DefaultSchedule("tmdb refresh", "catalog.tasks.tmdb_sync_task", 1440, {}),
         DefaultSchedule("sonarr push", "catalog.tasks.sonarr_sync_task", 60, {}),
+        DefaultSchedule("resume show loading", "catalog.tasks.loading_resume_task", 1, {}),
     ]
     for library_id in PlexLibrary.objects.filter(enabled=True, server__enabled=True).values_list(
         "id", flat=True

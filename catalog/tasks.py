@@ -80,3 +80,25 @@ def worker_spawned(**_kwargs: object) -> None:
         return
     if reaped:
         log.warning("released %d run(s) abandoned by a dead worker", reaped)
+
+
+def load_shows_task(run_id: int) -> str:
+    """A loader run: drain the load queue, then wake loaders for what arrived meanwhile
+    (an add that found this run still active relied on it)."""
+    from catalog.sync.loading import loaders_kick
+
+    status = execute_run(run_id)
+    loaders_kick()
+    return status
+
+
+def loading_resume_task() -> str:
+    """Every minute: loads left behind by a killed worker go back to the queue, and loaders
+    start for whatever is due (pending adds, retries whose backoff ran out)."""
+    from catalog.sync.loading import loaders_kick, shows_requeue_orphans
+    from catalog.sync.loading.queue import shows_queue_library
+
+    requeued = shows_requeue_orphans()
+    joined = shows_queue_library()
+    started = loaders_kick()
+    return f"requeued {requeued}, queued {joined} library show(s), started {len(started)} loader(s)"

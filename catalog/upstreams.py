@@ -11,6 +11,7 @@ from integrations.plex import PlexClient
 from integrations.ratelimit import RateLimit
 from integrations.sonarr import SonarrClient
 from integrations.tmdb import TmdbClient
+from integrations.tmdb_images import ImageDownloader
 from integrations.tvmaze import TvmazeClient
 
 if TYPE_CHECKING:
@@ -56,3 +57,8 @@ def tmdb_client() -> TmdbClient:
 def sonarr_client(server: SonarrServer) -> SonarrClient:
     """A client for one operator-configured Sonarr server (LAN: no shared rate limit)."""
     return SonarrClient.build(base_url=server.url, api_key=server.api_key, **_timeouts())
+
+
+def image_downloader() -> ImageDownloader:
+    """TMDB's image host: the shared timeouts and retries, no credentials, no API rate limit."""
+    return ImageDownloader.build(**_timeouts())

@@ -200,6 +200,11 @@ SONARR_ABANDON_AFTER = envint("SONARR_ABANDON_AFTER", 365, minimum=1)
 # Apprise URLs (comma- or space-separated): one message per Sonarr run that added or failed.
 NOTIFY_URLS = envstr("NOTIFY_URLS") or ""
 
+# --- background loading of added shows -----------------------------------------------------
+LOADER_CONCURRENCY = envint("LOADER_CONCURRENCY", 5, minimum=0)  # 0 pauses loading
+LOADER_RETRY_SECONDS = envfloat("LOADER_RETRY_SECONDS", 30.0, minimum=0.0)
+ARTWORK_DIR = DATA_DIR / "artwork"
+
 # --- auth ----------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

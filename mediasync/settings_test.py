@@ -14,6 +14,9 @@ Q_CLUSTER = {**Q_CLUSTER, "sync": True}
 TVMAZE_RATE_CALLS = 0
 TMDB_RATE_CALLS = 0
 HTTP_MAX_RETRIES = 2
+LOADER_RETRY_SECONDS = 0.0
+# Loaders start only where a test points the upstreams at the fakes (see tests/catalog/loading).
+LOADER_CONCURRENCY = 0
 
 # Each xdist worker gets its own Redis cache database so that clearing it is safe; without
 # Redis the cache is per process (tests run in one process per worker).

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.urls import path
 
+from catalog.admin import show_loading
 from catalog.admin.site import ReadOnlyAdmin, site
 from catalog.admin.sonarr import DecisionActions
 from catalog.models import Decision, Episode, Show, SyncRun
+from catalog.roles import Role, has_role
 from catalog.rule_services import shows_reevaluate
 from catalog.runs import RunInProgress
 from catalog.services import EnqueueFailed, sync_enqueue
 from catalog.slots import slot_map
+from catalog.sync.loading.state import message
 
 MAX_SELECTED = 1000
 
@@ -20,14 +26,30 @@ MAX_SELECTED = 1000
 @admin.register(Show, site=site)
 class ShowAdmin(DecisionActions, ReadOnlyAdmin):
     list_display = ["title", "tvmaze_id", "tvdb_id", "imdb_id", "tmdb_id", "language", "country",
-                    "status", "premiered", "tmdb_status"]
+                    "status", "premiered", "tmdb_status", "loading_status"]
     list_filter = ["status", "tmdb_status", "operator_added", "loading_status", "type", "language"]
     search_fields = ["title", "=tvmaze_id", "=tvdb_id", "=imdb_id", "=tmdb_id"]
     ordering = ["id"]
     actions = ["refresh_from_tvmaze", "force_tmdb_sync", "add_to_library",
                "remove_from_library", "push_now", "approve", "decline", "skip", "unskip",
-               "reevaluate"]
-    readonly_fields = ["episode_slots"]
+               "reevaluate", show_loading.load_missing, show_loading.load_all]
+    readonly_fields = ["episode_slots", "loading_message"]
+
+    def get_urls(self) -> list:
+        add = path("add-show/", self.admin_site.admin_view(self.add_show),
+                   name="catalog_show_add_show")
+        return [add, *super().get_urls()]
+
+    def add_show(self, request: HttpRequest) -> HttpResponse:
+        return show_loading.add_show_view(self, request)
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        extra = {**(extra_context or {}), "can_operate": has_role(request.user, Role.OPERATOR)}
+        return super().changelist_view(request, extra)
+
+    @admin.display(description="Loading")
+    def loading_message(self, show: Show) -> str:
+        return message(show)
 
     @admin.display(description="Episode slots (Plex / TMDB)")
     def episode_slots(self, obj: Show) -> str:

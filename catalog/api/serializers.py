@@ -22,18 +22,30 @@ from catalog.servers import (
     server_needs_check,
 )
 
+ARTWORK_KINDS = ("poster", "fanart", "logo")
+
 
 class ShowSerializer(serializers.ModelSerializer):
+    metadata_loaded = serializers.BooleanField(source="tmdb_loaded", read_only=True)
+    artwork = serializers.SerializerMethodField(
+        help_text="URL of each artwork file held (poster, fanart, logo); logged-in users only.")
+
     class Meta:
         model = Show
         fields = [
             "id", "tvmaze_id", "tvdb_id", "imdb_id", "tmdb_id", "title", "language", "country",
             "type", "status", "premiered", "ended", "network", "web_channel", "genres", "runtime",
             "tvmaze_updated_at", "tmdb_status", "overview", "tmdb_seasons", "tmdb_episodes",
-            "poster_path", "backdrop_path", "tmdb_fetched_at", "loading_status",
-            "episodes_loaded", "tmdb_loaded", "created_at", "updated_at",
+            "poster_path", "backdrop_path", "logo_path", "tmdb_fetched_at", "loading_status",
+            "facts_loaded", "episodes_loaded", "tmdb_loaded", "metadata_loaded",
+            "artwork_loaded", "loading_started_at", "loading_completed_at", "loading_error",
+            "artwork", "added_at", "added_by", "created_at", "updated_at",
         ]
         read_only_fields = fields
+
+    def get_artwork(self, show: Show) -> dict[str, str]:
+        return {kind: f"/api/shows/{show.pk}/artwork/{kind}/" for kind in ARTWORK_KINDS
+                if show.artwork.get(kind)}
 
 
 class EpisodeSerializer(serializers.ModelSerializer):

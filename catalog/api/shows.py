@@ -13,6 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from catalog.api import loading_views
 from catalog.api.filters import ShowFilterSet
 from catalog.api.serializers import ShowSerializer
 from catalog.exceptions import ShowNotFoundInLibrary, ShowNotOnTmdb
@@ -118,14 +119,14 @@ class ShowSyncRequest(serializers.Serializer):
                                      help_text="Refresh even when the TMDB facts are fresh.")
 
 
-class ShowViewSet(viewsets.ReadOnlyModelViewSet):
+class ShowViewSet(loading_views.ShowLoadingActions, viewsets.ReadOnlyModelViewSet):
     queryset = shows_annotated(Show.objects.all())
     serializer_class = LibraryShowSerializer
     filterset_class = LibraryShowFilterSet
     search_fields = ["title"]
     ordering_fields = ["id", "title", "premiered", "tvmaze_updated_at", "tvmaze_id",
                        "tmdb_fetched_at"]
-    action_roles = {"sync": Role.OPERATOR}
+    action_roles = {"sync": Role.OPERATOR, **loading_views.LOADING_ACTION_ROLES}
 
     def get_serializer_class(self) -> type[serializers.BaseSerializer]:
         return ShowDetailSerializer if self.action in ("retrieve", "sync") else \

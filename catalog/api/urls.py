@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from catalog.api import shows, sonarr_views, sync_views, views
+from catalog.api import loading_views, shows, sonarr_views, sync_views, views
 
 router = DefaultRouter()
 router.register("shows", shows.ShowViewSet)
@@ -23,6 +23,7 @@ urlpatterns = [
     path("sync/tvmaze/", sync_views.TvmazeSyncView.as_view(), name="api-sync-tvmaze"),
     path("sync/tmdb/", sync_views.TmdbSyncView.as_view(), name="api-sync-tmdb"),
     path("sync/sonarr/", sonarr_views.SonarrSyncView.as_view(), name="api-sync-sonarr"),
+    path("live/", loading_views.LiveView.as_view(), name="api-live"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include(router.urls)),

@@ -11,7 +11,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("catalog", "0011_sonarr_rules"),
+        ("catalog", "0012_loading"),
     ]
 
     operations = [

@@ -15,10 +15,16 @@ class Show(models.Model):
         ERROR = "error", "Error"
 
     class LoadingStatus(models.TextChoices):
+        """``idle`` (never asked) -> ``pending`` -> ``loading_<part>`` -> an outcome."""
+
         IDLE = "idle", "Idle"
-        QUEUED = "queued", "Queued"
-        LOADING = "loading", "Loading"
-        DONE = "done", "Done"
+        PENDING = "pending", "Pending"
+        LOADING_FACTS = "loading_facts", "Loading facts"
+        LOADING_EPISODES = "loading_episodes", "Loading episodes"
+        LOADING_METADATA = "loading_metadata", "Loading metadata"
+        LOADING_ARTWORK = "loading_artwork", "Loading artwork"
+        COMPLETED = "completed", "Completed"
+        PARTIAL = "partial", "Partial"
         FAILED = "failed", "Failed"
 
     tvmaze_id = models.PositiveIntegerField(null=True, blank=True, unique=True)
@@ -62,11 +68,27 @@ class Show(models.Model):
     loading_status = models.CharField(
         max_length=16, choices=LoadingStatus.choices, default=LoadingStatus.IDLE
     )
+    # One flag per part (``tmdb_loaded`` is the ``metadata`` part); see catalog.sync.loading.
+    facts_loaded = models.BooleanField(default=False)
     episodes_loaded = models.BooleanField(default=False)
     tmdb_loaded = models.BooleanField(default=False)
+    artwork_loaded = models.BooleanField(default=False)
     loading_started_at = models.DateTimeField(null=True, blank=True)
     loading_completed_at = models.DateTimeField(null=True, blank=True)
     loading_error = models.TextField(blank=True, default="")
+    # The load queue: parts still to do, their tries and last errors, when the next try may
+    # start, and who holds the show now (a loader run's owner token).
+    loading_parts = models.JSONField(default=list, blank=True)
+    loading_attempts = models.JSONField(default=dict, blank=True)
+    loading_errors = models.JSONField(default=dict, blank=True)
+    loading_next_at = models.DateTimeField(null=True, blank=True)
+    loading_owner = models.CharField(max_length=32, blank=True, default="")
+    loading_changed_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    added_at = models.DateTimeField(null=True, blank=True)
+    added_by = models.CharField(max_length=150, blank=True, default="")
+    logo_path = models.CharField(max_length=200, blank=True, default="")
+    # kind -> the TMDB path whose file sits in DATA_DIR/artwork (downloaded once per path).
+    artwork = models.JSONField(default=dict, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -75,6 +97,7 @@ class Show(models.Model):
         ordering = ["id"]
         indexes = [
             models.Index(fields=["tmdb_status", "tmdb_fetched_at"], name="show_tmdb_refresh"),
+            models.Index(fields=["loading_status", "loading_next_at"], name="show_loading_queue"),
         ]
 
     def __str__(self) -> str:

@@ -20,6 +20,7 @@ class SyncRun(models.Model):
         PLEX = "plex", "Plex"
         SONARR = "sonarr", "Sonarr"
         RULES = "rules", "Rule re-evaluation"
+        LOAD = "load", "Show loading"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"

@@ -52,6 +52,8 @@ def _tmdb(run: SyncRun) -> dict[str, Any]:
     options = run.options
     return tmdb_batch(run, tmdb_client(), force=bool(options.get("force")),
                       tmdb_ids=options.get("tmdb_ids"), show_ids=options.get("show_ids"))
+
+
 def _sonarr(run: SyncRun) -> dict[str, Any]:
     from catalog.sync.sonarr import sonarr_push
 
@@ -66,8 +68,15 @@ def _refilter(run: SyncRun) -> dict[str, Any]:
     return rule_refilter(run, rule_id=int(run.options["rule_id"]))
 
 
+def _load(run: SyncRun) -> dict[str, Any]:
+    from catalog.sync.loading import loader_work
+
+    return loader_work(run)
+
+
 WORK: dict[str, tuple[Work, str]] = {
     SyncRun.Kind.TVMAZE: (_tvmaze, "tvmaze"),
+    SyncRun.Kind.LOAD: (_load, "tvmaze"),
     SyncRun.Kind.PLEX: (_plex, "plex"),
     SyncRun.Kind.TMDB: (_tmdb, "tmdb"),
     SyncRun.Kind.SONARR: (_sonarr, "sonarr"),
@@ -86,11 +95,10 @@ def _tmdb_scope(options: dict[str, Any]) -> str:
 
 
 def scope_for(kind: str, options: dict[str, Any]) -> str:
-    """One TVMaze sync at a time; one scan per Plex library (one discovery per server)."""
+    """One TVMaze sync at a time; one scan per Plex library (one discovery per server);
+    one push per Sonarr server; one refilter per rule; one TMDB library batch."""
     if kind == SyncRun.Kind.TMDB:
         return _tmdb_scope(options)
-    """One TVMaze sync at a time; one scan per Plex library (one discovery per server);
-    one push per Sonarr server; one refilter per rule."""
     if kind == SyncRun.Kind.PLEX and "server_id" in options:
         return f"server:{options['server_id']}"
     if kind == SyncRun.Kind.PLEX:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from integrations.fakes import tmdb_data as data
 from integrations.fakes.base import FakeRequest, FakeResponse, FakeServer, json_response
+from integrations.fakes.tmdb_images import TmdbImagesMixin
 from integrations.fakes.tvmaze import DEFAULT_START_TS
 from integrations.fakes.tvmaze_data import generate as generate_tvmaze
 
@@ -35,7 +36,7 @@ def _tmdb_error(status: int, code: int, message: str) -> FakeResponse:
     return json_response(body, status, HEADERS)
 
 
-class TmdbFake(FakeServer):
+class TmdbFake(TmdbImagesMixin, FakeServer):
     """TMDB shows seeded from ``seeds`` (tvdb, imdb, title) or, by default, from the same
     ``count``/``seed``/``start_ts`` as a ``TvmazeFake`` so tvdb/imdb ids line up."""
 
@@ -56,6 +57,7 @@ class TmdbFake(FakeServer):
         self._shows = {r.id: r for r in data.generate(seeds, self._rng, start_ts)}
         self._deleted: dict[int, int] = {}  # id -> when; deleted shows stay in the feed
         self._index: dict[tuple[str, str], list[int]] | None = None
+        self._art_init()
 
     # what tests read ---------------------------------------------------------------------
     @property
@@ -122,6 +124,9 @@ class TmdbFake(FakeServer):
         return f"{request.method} /{'/'.join(parts)}"
 
     def handle(self, request: FakeRequest) -> FakeResponse:
+        image = self.image_route(request)
+        if image is not None:
+            return image
         if not self._authorized(request):
             return FakeResponse(401, BODY_401, dict(HEADERS))
         parts = request.path.strip("/").split("/")
@@ -130,6 +135,11 @@ class TmdbFake(FakeServer):
         with self._data:
             if parts == ["tv", "changes"]:
                 return self._changes(request)
+            if parts == ["configuration"]:
+                return self.configuration()
+            if len(parts) == 3 and parts[0] == "tv" and parts[2] == "images" and (
+                    parts[1].isdigit() and int(parts[1]) in self._shows):
+                return self.images(int(parts[1]))
             if len(parts) in (2, 3) and parts[0] == "tv" and parts[1].isdigit():
                 return self._tv(int(parts[1]), parts[2:], request)
             if len(parts) == 2 and parts[0] == "find":
@@ -151,7 +161,7 @@ class TmdbFake(FakeServer):
         if len(appended) > 20:
             return _tmdb_error(400, 27, "Too many append to response objects: "
                                "The maximum number of remote calls is 20.")
-        body = data.tv(rec)
+        body = {**data.tv(rec), **self.art_fields(tmdb_id)}
         if "external_ids" in appended:
             body["external_ids"] = data.external_ids(rec)
         return json_response(body, headers=HEADERS)

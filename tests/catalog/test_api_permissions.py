@@ -52,5 +52,8 @@ def test_it_answers_anonymous_requests_with_a_token_challenge(api_as):
 
 @pytest.mark.django_db
 def test_it_rejects_writes_to_read_only_endpoints_even_for_admins(admin_user, api_as):
-    response = api_as(admin_user).post("/api/shows/", {"title": "x"}, format="json")
+    response = api_as(admin_user).post("/api/episodes/", {"title": "x"}, format="json")
+    assert response.status_code == 405
+    show = factories.ShowFactory()
+    response = api_as(admin_user).patch(f"/api/shows/{show.pk}/", {"title": "x"}, format="json")
     assert response.status_code == 405

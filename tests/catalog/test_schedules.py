@@ -20,7 +20,9 @@ def test_it_creates_default_schedules_idempotently_keeping_next_run():
     Schedule.objects.filter(name="tvmaze incremental").update(next_run=later, minutes=720)
     call_command("setup_schedules")
     tvmaze = Schedule.objects.get(name="tvmaze incremental")
-    assert Schedule.objects.count() == 5
+    assert Schedule.objects.count() == 6
+    resume = Schedule.objects.get(name="resume show loading")
+    assert (resume.func, resume.minutes) == ("catalog.tasks.loading_resume_task", 1)
     reap = Schedule.objects.get(name="reap abandoned runs")
     assert (reap.func, reap.minutes) == ("catalog.tasks.runs_reap_task", 1)
     sonarr = Schedule.objects.get(name="sonarr push")
@@ -43,7 +45,7 @@ def test_it_drops_the_schedule_of_a_disabled_or_removed_library():
     call_command("setup_schedules")
     names = set(Schedule.objects.values_list("name", flat=True))
     assert names == {"tvmaze incremental", "reap abandoned runs", "tmdb refresh",
-                     "sonarr push", f"plex library {kept.pk}"}
+                     "sonarr push", "resume show loading", f"plex library {kept.pk}"}
 
 
 @pytest.mark.django_db

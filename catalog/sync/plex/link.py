@@ -125,4 +125,5 @@ def link_shows(shows: Sequence[PlexShow]) -> tuple[dict[str, int], int]:
     resolved = {rk: created.get(ref) if isinstance(ref, str) else ref
                 for rk, ref in links.items()}
     hooks.shows_changed(sorted(set(created.values())))
+    hooks.shows_entered_library(sorted({pk for pk in resolved.values() if pk is not None}))
     return {rk: pk for rk, pk in resolved.items() if pk is not None}, len(created)

@@ -1,0 +1,121 @@
+"""The facts, episodes and metadata parts: read upstream, then write inside the caller's
+transaction (``write_*``), so a part's rows, its flag and the run's progress commit together.
+
+A part that cannot run for lack of an id, or whose answer contradicts the catalog, raises
+``PartFailed`` (permanent); upstream errors propagate with their own kind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from catalog.bulk import upsert
+from catalog.exceptions import ShowNotFoundInLibrary
+from catalog.models import Episode, Show
+from catalog.sync.shows_write import shows_write_page
+from integrations.tmdb import TmdbClient
+from integrations.tvmaze import TvmazeClient
+from integrations.values import Authority, ExternalId
+from integrations.values.tvmaze import TvmazeEpisode, TvmazeShow
+
+EPISODE_COLUMNS = ["tvmaze_id", "show_id", "season", "number", "title", "airdate", "runtime"]
+
+
+class PartFailed(Exception):
+    """A part that cannot succeed by retrying (a missing id, a clash in the catalog)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Clients:
+    tvmaze: TvmazeClient
+    tmdb: TmdbClient | None  # None when no TMDB key is configured
+    images: object  # ImageDownloader
+
+
+def _tmdb(clients: Clients) -> TmdbClient:
+    if clients.tmdb is None:
+        raise PartFailed("TMDB_API_KEY is not set")
+    return clients.tmdb
+
+
+# facts ------------------------------------------------------------------------------------
+def fetch_facts(show: Show, clients: Clients) -> TvmazeShow:
+    """The TVMaze show, by its TVMaze id or looked up by its TVDB, then IMDb id."""
+    show.refresh_from_db(fields=["tvmaze_id", "tvdb_id", "imdb_id"])
+    if show.tvmaze_id:
+        return clients.tvmaze.show(show.tvmaze_id)
+    if not (show.tvdb_id or show.imdb_id):
+        raise PartFailed("no TVMaze, TVDB or IMDb id to look the show up by")
+    found = clients.tvmaze.lookup(tvdb_id=show.tvdb_id) if show.tvdb_id else None
+    if found is None and show.imdb_id:
+        found = clients.tvmaze.lookup(imdb_id=show.imdb_id)
+    if found is None:
+        ids = " or ".join(f"{k} {v}" for k, v in (("TVDB", show.tvdb_id),
+                                                   ("IMDb", show.imdb_id)) if v)
+        raise PartFailed(f"TVMaze has no show with {ids}")
+    return found
+
+
+def write_facts(show: Show, tv: TvmazeShow) -> None:
+    """Upsert the TVMaze facts (claiming this row by its ids, like the catalog sync does)."""
+    shows_write_page([tv])
+    holder = Show.objects.filter(tvmaze_id=tv.id).values_list("id", flat=True).first()
+    if holder != show.pk:
+        raise PartFailed(f"TVMaze show {tv.id} is already in the catalog as show {holder}")
+
+
+# episodes ---------------------------------------------------------------------------------
+def fetch_episodes(show: Show, clients: Clients) -> tuple[TvmazeEpisode, ...]:
+    tvmaze_id = Show.objects.filter(pk=show.pk).values_list("tvmaze_id", flat=True).first()
+    if not tvmaze_id:
+        raise PartFailed("the show has no TVMaze id yet (facts)")
+    return clients.tvmaze.episodes(tvmaze_id, specials=True)
+
+
+def write_episodes(show: Show, episodes: tuple[TvmazeEpisode, ...]) -> None:
+    """Upsert every episode (specials have no number) and drop those TVMaze no longer lists."""
+    rows = {e.id: (e.id, show.pk, max(0, e.season), e.number if e.number and e.number > 0
+                   else None, (e.name or "")[:500], e.airdate, e.runtime) for e in episodes}
+    upsert(Episode, EPISODE_COLUMNS, list(rows.values()), conflict=["tvmaze_id"],
+           update=EPISODE_COLUMNS[1:])
+    Episode.objects.filter(show=show, tvmaze_id__isnull=False).exclude(
+        tvmaze_id__in=list(rows)).delete()
+
+
+# metadata ---------------------------------------------------------------------------------
+def _find_tmdb_id(show: Show, client: TmdbClient) -> int:
+    """The TMDB id by TVDB, else IMDb id; among several matches the one premiering the same
+    year, else the first."""
+    for authority, value in ((Authority.TVDB, show.tvdb_id), (Authority.IMDB, show.imdb_id)):
+        if not value:
+            continue
+        results = client.find(ExternalId(authority, str(value)))
+        if results:
+            year = show.premiered.year if show.premiered else None
+            same = [r for r in results if r.first_air_date and r.first_air_date.year == year]
+            return (same or list(results))[0].id
+    if not (show.tvdb_id or show.imdb_id):
+        raise PartFailed("no TMDB, TVDB or IMDb id to find the show by (facts)")
+    raise PartFailed("not on TMDB")
+
+
+def fetch_metadata(show: Show, clients: Clients, *, force: bool) -> None:
+    """Find the TMDB id if needed, then ``sync_show`` (TTL-gated unless ``force``)."""
+    from catalog.sync.tmdb import sync_show
+
+    client = _tmdb(clients)
+    show.refresh_from_db(fields=["tmdb_id", "tvdb_id", "imdb_id", "premiered"])
+    if not show.tmdb_id:
+        tmdb_id = _find_tmdb_id(show, client)
+        holder = Show.objects.filter(tmdb_id=tmdb_id).values_list("id", flat=True).first()
+        if holder is not None and holder != show.pk:
+            raise PartFailed(f"TMDB show {tmdb_id} is already in the catalog as show {holder}")
+        Show.objects.filter(pk=show.pk, tmdb_id__isnull=True).update(
+            tmdb_id=tmdb_id, updated_at=timezone.now())
+        show.tmdb_id = tmdb_id
+    try:
+        sync_show(show.tmdb_id, force=force, client=client)
+    except ShowNotFoundInLibrary as exc:
+        raise PartFailed(str(exc)) from None
