@@ -12,7 +12,7 @@ from django.utils import timezone
 from catalog import hooks, tasks
 from catalog.models import Show, SyncRun
 from catalog.runs import run_claim, run_start
-from catalog.runs.owner import hostname
+from catalog.runs.owner import host_identity
 from catalog.sync.loading import loaders_kick, show_add, show_claim_next, shows_requeue_orphans
 from catalog.sync.loading.state import PARTS
 from integrations.fakes.base import Fault
@@ -114,7 +114,7 @@ def test_it_resumes_a_load_whose_worker_was_killed(fakes):
     show = show_add(field="tvmaze_id", value=tvmaze_id).show
     dead = SyncRun.objects.create(
         kind="load", scope="slot:0", status="running", started_at=timezone.now(),
-        owner_host=hostname(), owner_pid=DEAD_PID, owner_started=1, owner_token="d" * 32,
+        owner_host=host_identity(), owner_pid=DEAD_PID, owner_started=1, owner_token="d" * 32,
         lease_expires_at=timezone.now() + timedelta(minutes=1))
     Show.objects.filter(pk=show.pk).update(
         tvdb_id=fakes.tvmaze.record(tvmaze_id).tvdb, facts_loaded=True,
@@ -239,9 +239,10 @@ def test_it_fails_facts_at_once_on_a_malformed_answer(fakes, drain):
 
 
 @pytest.mark.django_db
-def test_it_refreshes_the_episodes_of_a_loaded_show_tvmaze_reports_changed(fakes, drain,
-                                                                            tvmaze_client_for):
+def test_it_refreshes_the_episodes_of_a_loaded_show_tvmaze_reports_changed(
+        fakes, drain, tvmaze_client_for):
     from catalog.models import Episode
+    from catalog.runs import run_claim, run_start
     from catalog.sync.tvmaze import tvmaze_refresh
 
     tvmaze_id = fakes.tvmaze_show()
@@ -252,7 +253,9 @@ def test_it_refreshes_the_episodes_of_a_loaded_show_tvmaze_reports_changed(fakes
     rec.per_season += 1
     fakes.tvmaze.set_now(fakes.tvmaze.now + 3600)
     fakes.tvmaze.change([tvmaze_id, never.tvmaze_id], name="Changed")
-    tvmaze_refresh(tvmaze_client_for(fakes.tvmaze), [tvmaze_id, never.tvmaze_id])
+    run = run_claim(kind="tvmaze", scope="refresh")
+    assert run_start(run)
+    tvmaze_refresh(run, tvmaze_client_for(fakes.tvmaze), [tvmaze_id, never.tvmaze_id])
     show = reload(show)
     assert (show.loading_status, show.loading_parts) == ("pending", ["episodes"])
     assert reload(never).loading_status == "idle"  # never loaded: not the library's
