@@ -99,7 +99,8 @@ class _Statement:
 
 
 def _statement(model: type[models.Model], columns: Sequence[str], conflict: Sequence[str],
-               update: Sequence[str], constants: Mapping[str, Any]) -> _Statement:
+               update: Sequence[str], constants: Mapping[str, Any],
+               newer: str | None = None) -> _Statement:
     meta = model._meta
     fields = [meta.get_field(name) for name in columns]
     extra: dict[str, Any] = {}
@@ -115,6 +116,9 @@ def _statement(model: type[models.Model], columns: Sequence[str], conflict: Sequ
     head = f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(n) for n in names)}) VALUES "  # noqa: S608
     tail = (f" ON CONFLICT ({', '.join(column(c) for c in conflict)}) DO UPDATE SET "
             + ", ".join(f"{column(n)} = excluded.{column(n)}" for n in update))
+    if newer is not None:  # a stamp never moves backwards: an older write updates nothing
+        stamp = f"{qn(meta.db_table)}.{column(newer)}"
+        tail += f" WHERE {stamp} IS NULL OR {stamp} <= excluded.{column(newer)}"
     adapters = [(i, a) for i, f in enumerate(fields) if (a := _adapter(f)) is not None]
     return _Statement(head, "(" + ", ".join(["%s"] * len(names)) + ")", tail, adapters,
                       tuple(extra.values()))
@@ -128,14 +132,16 @@ def upsert(
     conflict: Sequence[str],
     update: Sequence[str],
     constants: Mapping[str, Any] | None = None,
+    newer: str | None = None,
 ) -> int:
     """Insert ``rows`` (tuples in ``columns`` order, by attname) or update the ``update``
     columns of the row that conflicts on ``conflict``; ``constants`` are columns with one
-    value for every row (adapted once). The rows must have distinct conflict keys, as one
-    statement cannot update a row twice. Returns how many rows were sent."""
+    value for every row (adapted once); with ``newer`` (a datetime column), a conflicting row
+    whose stamp is later than the written one is left as it is. The rows must have distinct
+    conflict keys, as one statement cannot update a row twice. Returns how many rows were sent."""
     if not rows:
         return 0
-    statement = _statement(model, columns, conflict, update, constants or {})
+    statement = _statement(model, columns, conflict, update, constants or {}, newer)
     width = len(columns) + len(statement.extra)
     size = max(1, min(ROWS_PER_STATEMENT, _max_params() // width))
     whole = len(rows) - len(rows) % size

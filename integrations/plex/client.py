@@ -10,7 +10,7 @@ import json
 import logging
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal, TypeVar
 
 from plexapi.server import PlexServer
@@ -157,6 +157,30 @@ class PlexClient:
             raise self._count(self._error(InvalidError, "size-0 probe without totalSize",
                                           _all_path(section_key)))
         return container.total_size
+
+    def newest(self, section_key: str, *, kind: Literal["episode", "movie"]
+               ) -> tuple[int, datetime | None]:
+        """(rows in the listing, the newest ``updatedAt`` among them): one row sorted by
+        ``updatedAt:desc``. The stamp is on Plex's own clock, the only one its filters know."""
+        params = [*_item_params(kind, None, None), ("sort", "updatedAt:desc")]
+        container = self._get(_all_path(section_key), params=params, start=0, size=1)
+        if container.total_size is None:
+            raise self._count(self._error(InvalidError, "listing without totalSize",
+                                          _all_path(section_key)))
+        stamps = [int(row.attrib["updatedAt"]) for row in container.rows
+                  if row.attrib.get("updatedAt", "").isdigit()]
+        newest = datetime.fromtimestamp(max(stamps), tz=UTC) if stamps else None
+        return container.total_size, newest
+
+    def show(self, rating_key: str) -> PlexShow:
+        """One show's own row (fresh ``leafCount``); NotFoundError when Plex no longer has it."""
+        path = f"/library/metadata/{rating_key}"
+        container = self._get(path)
+        shows, rejects = map_rows(container.rows, show_from)
+        if not shows:
+            reason = rejects[0].reason if rejects else "no row"
+            raise self._count(self._error(InvalidError, f"show unreadable: {reason}", path))
+        return shows[0]
 
     def iter_shows(self, section_key: str, *, size: int = PAGE_SIZE) -> Iterator[Page[PlexShow]]:
         """Every page of a section's shows, fetched lazily one request at a time."""

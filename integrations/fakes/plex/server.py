@@ -68,6 +68,9 @@ class PlexFake(PlexRoutesMixin, FakeServer):
         self.max_page_size = max_page_size
         self.cache_rows = cache_rows  # False: render rows per request (~1 s per 100k, no RAM)
         self.now = BASE_NOW
+        # Called (under the data lock) before each request is answered: tests mutate the
+        # library between the pages of a scan with it.
+        self.before_request: Callable[[FakeRequest], None] | None = None
         self._data_lock = threading.RLock()
         self._ids = Ids()
         self._generator = Generator(seed, self._ids, windows_paths)
@@ -143,8 +146,9 @@ class PlexFake(PlexRoutesMixin, FakeServer):
                 raise ValueError(f"cannot remove a season ({rk}); remove its episodes")
             self.records.pop(record.rk, None)
 
-    def replace_file(self, rk: int | str) -> None:
-        """An upgrade: new file size; the item's (and its show's) updatedAt move to `now`."""
+    def replace_file(self, rk: int | str, *, stamp: bool = True) -> None:
+        """An upgrade: new file size; the item's (and its show's) updatedAt move to `now`,
+        unless ``stamp`` is False (Plex does not always stamp a replaced file)."""
         with self._data_lock:
             leaf = self._record(rk)
             if not isinstance(leaf, Leaf) or not leaf.media or not leaf.media[0].parts:
@@ -152,11 +156,29 @@ class PlexFake(PlexRoutesMixin, FakeServer):
             part = leaf.media[0].parts[0]
             part.size = self._generator.new_size(part)
             part.accessible = True
-            leaf.updated_at = self.now
             leaf.cache = None
+            if stamp:
+                leaf.updated_at = self.now
             if leaf.season is not None:
-                leaf.season.show.updated_at = self.now
+                if stamp:
+                    leaf.season.show.updated_at = self.now
                 self._changed(leaf.season.show, leaf.season)
+
+    def move_episode(self, rk: int | str, show_rk: int | str) -> None:
+        """Re-match an episode to another show (appended to its last season), stamped now."""
+        with self._data_lock:
+            leaf, show = self._record(rk), self._show(show_rk)
+            if not isinstance(leaf, Leaf) or leaf.season is None or not show.seasons:
+                raise ValueError(f"cannot move {rk} to {show_rk}")
+            old = leaf.season
+            old.episodes.remove(leaf)
+            season = show.seasons[-1]
+            season.episodes.append(leaf)
+            leaf.season, leaf.index = season, len(season.episodes)
+            leaf.updated_at, leaf.cache = self.now, None
+            for changed in (old, season):
+                changed.show.updated_at = self.now
+                self._changed(changed.show, changed, structure=True)
 
     def touch_show(self, show_rk: int | str) -> None:
         """Metadata refresh of a show: only its updatedAt moves."""
@@ -252,6 +274,8 @@ class PlexFake(PlexRoutesMixin, FakeServer):
         if request.method not in ("GET", "HEAD"):
             return FakeResponse(405, b"", {"Content-Type": XML_TYPE})
         with self._data_lock:
+            if self.before_request is not None:
+                self.before_request(request)
             route = self._route(request.path)
             if route is None:
                 return FakeResponse(404, b"<html><body><h1>404 Not Found</h1></body></html>",
