@@ -1,4 +1,5 @@
-"""The catalog app: models, syncs, surfaces; connects the login-throttle signals."""
+"""The catalog app: models, syncs, surfaces; connects the login-throttle signals and the
+receivers that keep Plex library schedules in step with the libraries."""
 
 from django.apps import AppConfig
 
@@ -11,3 +12,6 @@ class CatalogConfig(AppConfig):
     def ready(self) -> None:
         # Connects the failed-login signal receivers.
         from catalog.auth import throttle  # noqa: F401
+        from catalog.schedules import connect_schedule_signals
+
+        connect_schedule_signals()
