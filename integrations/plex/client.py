@@ -9,14 +9,14 @@ from __future__ import annotations
 import json
 import logging
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal, TypeVar
 
 from plexapi.server import PlexServer
 
 from integrations import metrics
-from integrations.errors import InvalidError, TransientError, UpstreamError
+from integrations.errors import InvalidError, NotFoundError, TransientError, UpstreamError
 from integrations.http import HttpClient, HttpConfig, RateLimit
 from integrations.plex.connection import connect_server, disable_plexapi_autoreload
 from integrations.plex.parse import (
@@ -181,6 +181,17 @@ class PlexClient:
             reason = rejects[0].reason if rejects else "no row"
             raise self._count(self._error(InvalidError, f"show unreadable: {reason}", path))
         return shows[0]
+
+    def items_by_key(self, rating_keys: Sequence[str]) -> Page[PlexItem]:
+        """The episodes or movies Plex still has among ``rating_keys`` (one request; the
+        others are simply absent, and none at all is an empty page, not an error)."""
+        path = f"/library/metadata/{','.join(rating_keys)}"
+        try:
+            container = self._get(path, params={"includeGuids": 1})
+        except NotFoundError:
+            return Page((), None, total=0)
+        items, rejects = map_rows(container.rows, item_from)
+        return Page(items, None, total=len(items) + len(rejects), rejects=rejects)
 
     def iter_shows(self, section_key: str, *, size: int = PAGE_SIZE) -> Iterator[Page[PlexShow]]:
         """Every page of a section's shows, fetched lazily one request at a time."""

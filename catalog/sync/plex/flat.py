@@ -133,7 +133,7 @@ def placed(scan: Scan, items: Sequence[PlexItem]) -> tuple[list[PlexItem], dict[
     keep: list[PlexItem] = []
     for item in items:
         show = item.show_rating_key
-        if show is not None and show in partial:
+        if show is not None and (show in partial or show in scan.failed):
             continue
         if show is not None and show not in show_ids:  # added after the listing was read
             scan.partial_show(show, NOT_LISTED)

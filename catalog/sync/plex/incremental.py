@@ -74,7 +74,6 @@ def watermark_since(cursor: dict) -> datetime:
 
 def incremental_tv(scan: Scan) -> None:
     named = named_shows(scan, watermark_since(scan.cursor))
-    verify_tv(scan)
     pages = prefetched(lambda start: scan.client.shows(scan.key, start=start), "plex-shows")
     with ThreadPoolExecutor(max_workers=EXPAND_WORKERS, thread_name_prefix="plex-expand") as pool:
         for page in pages:
@@ -88,6 +87,7 @@ def incremental_tv(scan: Scan) -> None:
             expansions = dict(zip((s.rating_key for s in todo),
                                   pool.map(lambda s: _expand(scan, s), todo), strict=True))
             _commit(scan, page, stored, expansions)
+    verify_tv(scan)  # after the walk: it knows which shows it must leave alone
 
 
 def _needs_expansion(show: PlexShowValue, old: StoredShow | None,
@@ -136,6 +136,7 @@ def _commit(scan: Scan, page: Page[PlexShowValue], stored: Mapping[str, StoredSh
     shows = {s.rating_key: s for s in page.items}
     done = {rk: e for rk, e in expansions.items() if isinstance(e, Page)}
     failed = {rk: e for rk, e in expansions.items() if not isinstance(e, Page)}
+    scan.failed.update(failed)
     for rk, expansion in list(done.items()):
         problem = _disagrees(shows[rk], expansion)
         if problem:

@@ -22,6 +22,7 @@ from catalog.cursors import cursor_get
 from catalog.models import MediaItem, PlexLibrary, SyncRun
 from catalog.paths import PathResolver
 from catalog.runs import run_progress
+from catalog.sync.plex.confirm import confirm_unseen
 from catalog.sync.plex.finalize import library_cursor_key, plex_finalize
 from catalog.sync.plex.flat import flat_movies, flat_tv
 from catalog.sync.plex.incremental import incremental_tv
@@ -109,3 +110,5 @@ def _scan(scan: Scan) -> None:
         incremental_tv(scan)
         if scan.outcome.complete:
             reconcile_tv(scan, flat=False)
+    if scan.outcome.complete:
+        confirm_unseen(scan)

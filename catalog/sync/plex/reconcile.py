@@ -134,6 +134,7 @@ def _commit(scan: Scan, checks: Sequence[Recheck], *, count: bool) -> dict[str, 
     outcome.updated += written.updated
     outcome.reconciled_shows += len(agreed)
     outcome.gone_shows += sum(c.gone for c in checks)
+    scan.gone.update(c.rating_key for c in checks if c.gone)
     for check in checks:
         if check.problem:
             scan.partial_show(check.rating_key, check.problem)

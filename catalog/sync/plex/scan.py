@@ -47,6 +47,7 @@ class Outcome:
     gone_shows: int = 0
     verified: int = 0
     verify_changed: int = 0
+    confirmed: int = 0  # unseen items Plex still had when asked by ratingKey
     missing_promoted: int = 0
     deleted_promoted: int = 0
     last_synced_at: str | None = None
@@ -63,6 +64,7 @@ class Outcome:
                                  in sorted(self.partial.items())][:MAX_REPORTED],
             "reconciled_shows": self.reconciled_shows, "gone_shows": self.gone_shows,
             "verified": self.verified, "verify_changed": self.verify_changed,
+            "confirmed": self.confirmed,
             "missing_promoted": self.missing_promoted,
             "deleted_promoted": self.deleted_promoted, "last_synced_at": self.last_synced_at,
         }
@@ -86,6 +88,8 @@ class Scan:
     total: int | None = None  # items Plex lists; the run's total follows it
     plex_newest: datetime | None = None  # newest updatedAt when the scan began (Plex's clock)
     listed: dict[str, int | None] = field(default_factory=dict)  # leafCount by show ratingKey
+    gone: set[str] = field(default_factory=set)  # shows Plex answered 404 for
+    failed: set[str] = field(default_factory=set)  # shows whose expansion failed
 
     @property
     def key(self) -> str:

@@ -126,6 +126,19 @@ class PlexFake(PlexRoutesMixin, FakeServer):
             self._changed(show, season, structure=True)
             return str(leaf.rk)
 
+    def add_show(self, section_key: str, episodes: int) -> str:
+        """A new show at the end of the section's show listing; returns its ratingKey."""
+        with self._data_lock:
+            section = self.sections[section_key]
+            show = self._generator.show(section, episodes)
+            show.added_at = show.updated_at = self.now
+            for leaf in show.leaves():
+                leaf.added_at = leaf.updated_at = self.now
+            section.shows.append(show)
+            self._index_show(show)
+            section.invalidate()
+            return str(show.rk)
+
     def remove_item(self, rk: int | str) -> None:
         """Remove an episode, a movie, or a whole show with its seasons and episodes."""
         with self._data_lock:
