@@ -99,7 +99,6 @@ def _scan(scan: Scan) -> None:
     run_progress(scan.run, total=scan.total, event={
         "event": "library_start", "library": library.pk, "title": library.title,
         "mode": mode, "reason": scan.outcome.reason})
-    scan.run.total = scan.total
     if library.type == PlexLibrary.Type.MOVIE:
         flat_movies(scan)
         scan.outcome.verified = scan.outcome.created + scan.outcome.updated \
