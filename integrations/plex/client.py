@@ -19,6 +19,11 @@ from integrations import metrics
 from integrations.errors import InvalidError, NotFoundError, TransientError, UpstreamError
 from integrations.http import HttpClient, HttpConfig, RateLimit
 from integrations.plex.connection import connect_server, disable_plexapi_autoreload
+from integrations.plex.listing import ITEM_TYPES
+from integrations.plex.listing import all_path as _all_path
+from integrations.plex.listing import item_params as _item_params
+from integrations.plex.listing import iterate as _iterate
+from integrations.plex.listing import next_start as _next_start
 from integrations.plex.parse import (
     Container,
     item_from,
@@ -38,7 +43,6 @@ T = TypeVar("T")
 UPSTREAM = "plex"
 PAGE_SIZE = 200
 LEAVES_PAGE_SIZE = 2000
-ITEM_TYPES: dict[str, int] = {"movie": 1, "show": 2, "season": 3, "episode": 4}
 ItemKind = Literal["episode", "movie"]
 
 
@@ -279,41 +283,3 @@ class PlexClient:
     def _count(error: UpstreamError) -> UpstreamError:
         metrics.record(UPSTREAM, "errors", kind=error.kind.value)
         return error
-
-
-def _all_path(section_key: str) -> str:
-    return f"/library/sections/{section_key}/all"
-
-
-def _item_params(kind: str, updated_since: datetime | None, added_since: datetime | None
-                 ) -> list[tuple[str, Any]]:
-    if kind not in ("episode", "movie"):
-        raise ValueError(f"kind must be 'episode' or 'movie', not {kind!r}")
-    params: list[tuple[str, Any]] = [("type", ITEM_TYPES[kind]), ("includeGuids", 1)]
-    for field, since in (("updatedAt", updated_since), ("addedAt", added_since)):
-        if since is not None:
-            if since.tzinfo is None:
-                raise ValueError(f"{field} filter needs a timezone-aware datetime")
-            params.append((f"{field}>>", int(since.timestamp())))  # sent as updatedAt>>=<ts>
-    return params
-
-
-def _next_start(base: int, asked: int, got: int, total: int | None) -> int | None:
-    """Next page's start, or None at the end; the server may return fewer rows than asked
-    (an empty page before the total is refused by the caller)."""
-    if got == 0 or asked == 0:
-        return None
-    following = base + got
-    if total is not None:
-        return following if following < total else None
-    return following if got >= asked else None  # no totalSize: a short page is the last one
-
-
-def _iterate(fetch: Callable[[int], Page[T]]) -> Iterator[Page[T]]:
-    start = 0
-    while True:
-        page = fetch(start)
-        yield page
-        if page.cursor is None:
-            return
-        start = int(page.cursor)
