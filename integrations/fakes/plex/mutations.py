@@ -45,6 +45,16 @@ class PlexMutationsMixin:
             section.invalidate()
             return str(show.rk)
 
+    def add_movie(self: PlexFake, section_key: str) -> str:
+        """A new movie at the end of the section's listing; returns its ratingKey."""
+        with self._data_lock:
+            section = self.sections[section_key]
+            leaf = self._generator.movie(section)
+            leaf.added_at = leaf.updated_at = self.now
+            section.movies.append(leaf)
+            self.records[leaf.rk] = leaf
+            return str(leaf.rk)
+
     def remove_item(self: PlexFake, rk: int | str) -> None:
         """Remove an episode, a movie, or a whole show with its seasons and episodes."""
         with self._data_lock:

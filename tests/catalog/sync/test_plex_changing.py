@@ -288,3 +288,57 @@ def test_it_knows_its_total_and_never_passes_it(fake, library):
     totals = [e for e in done.run.events if e.get("event") == "library_start"]
     assert totals
     assert scan(library, fake, T2).run.total == 1403
+
+
+@pytest.fixture
+def movies() -> Iterator[ChangingPlex]:
+    with ChangingPlex([LibrarySpec("2", "movie", "Movies", movies=450, root="/data/movies")],
+                      seed=32) as fake:
+        yield fake
+
+
+def later_page(request: FakeRequest) -> bool:
+    return request.path.endswith("/all") and \
+        request.header("X-Plex-Container-Start") not in (None, "0")
+
+
+def _movie_keys(fake: PlexFake) -> list[str]:
+    return [str(m.rk) for m in fake.sections["2"].movies]
+
+
+@pytest.mark.parametrize("deleted", [1, 5])
+def test_it_misses_no_movie_when_rows_shift_under_the_listing(movies, deleted):
+    library = library_for(server_for(movies, "plex"), "2", "movie")
+    scan(library, movies, T0)
+    keys = _movie_keys(movies)
+    gone = keys[10:10 + deleted]  # before the cursor of the second page
+    added: list[str] = []
+
+    def mutate() -> None:
+        for rk in gone:
+            movies.remove_item(rk)
+        added.append(movies.add_movie("2"))  # after it
+
+    movies.when(later_page, mutate)
+    done = scan(library, movies, T1)
+    assert done.summary["complete"] and done.summary["errors"] == []
+    held = states(library)
+    assert added and held[added[0]] in LIVE
+    assert {rk for rk in _movie_keys(movies) if held[rk] not in LIVE} == set()
+    assert {rk for rk, state in held.items() if state not in LIVE} <= set(gone)
+    after = scan(library, movies, T2)
+    assert after.summary["complete"]
+    assert {rk for rk, state in states(library).items() if state not in LIVE} == set(gone)
+
+
+def test_it_calls_a_movie_scan_incomplete_when_the_listing_moved_past_its_overlap(movies):
+    library = library_for(server_for(movies, "plex"), "2", "movie")
+    scan(library, movies, T0)
+    gone = _movie_keys(movies)[20:40]  # 20 rows: more than the pages overlap
+    movies.when(later_page, lambda: [movies.remove_item(rk) for rk in gone])
+    done = scan(library, movies, T1)
+    assert not done.summary["complete"] and done.summary["missing_promoted"] == 0
+    assert "moved by more than" in done.summary["errors"][0]
+    assert not MediaItem.objects.filter(library=library).exclude(state__in=LIVE).exists()
+    after = scan(library, movies, T2)
+    assert after.summary["complete"] and after.summary["missing_promoted"] == len(gone)
