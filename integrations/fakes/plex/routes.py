@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from integrations.fakes.base import FakeRequest, FakeResponse
@@ -201,8 +202,7 @@ def _sorted(request: FakeRequest, rows: Sequence[Record]) -> Sequence[Record]:
     field, _, direction = sort.partition(":")
     if field not in FILTER_FIELDS:
         return rows
-    return sorted(rows, key=lambda row: getattr(row, FILTER_FIELDS[field]),
-                  reverse=direction == "desc")
+    return sorted(rows, key=attrgetter(FILTER_FIELDS[field]), reverse=direction == "desc")
 
 
 def _comparison(attr: str, op: str, value: int) -> Callable[[Any], bool]:
