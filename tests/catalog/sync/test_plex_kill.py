@@ -40,13 +40,13 @@ def _spawn(env: dict[str, str]) -> subprocess.Popen:
          "--json"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
-def _wait_running(library, seconds: float) -> SyncRun | None:
-    """Until a new run has committed at least one page (so the kill lands mid-ingest)."""
+def _wait_running(library, seconds: float, processed: int = 1) -> SyncRun | None:
+    """Until a new run has committed ``processed`` items (so the kill lands mid-ingest)."""
     runs = SyncRun.objects.filter(scope=f"library:{library.pk}")
     newest = runs.order_by("-id").values_list("id", flat=True).first() or 0
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        run = runs.filter(id__gt=newest, status="running", processed__gt=0).first()
+        run = runs.filter(id__gt=newest, status="running", processed__gte=processed).first()
         if run is not None:
             return run
         time.sleep(0.02)
@@ -67,8 +67,9 @@ def test_it_survives_sigkill_at_random_instants_of_a_first_ingest(tmp_path):
                "LOG_LEVEL": "warning"}
         for _ in range(KILLS):
             process = _spawn(env)
-            assert _wait_running(library, 30) is not None
-            time.sleep(rng.uniform(0, 0.25))
+            # a random page of the 20, then a random instant inside the next one
+            assert _wait_running(library, 30, processed=rng.randrange(1, 2800)) is not None
+            time.sleep(rng.uniform(0, 0.03))
             process.send_signal(signal.SIGKILL)
             process.wait(timeout=10)
         runs = SyncRun.objects.filter(scope=f"library:{library.pk}")
