@@ -58,6 +58,7 @@ def _show_page(scan: Scan, page: Page[PlexShowValue]) -> None:
         stored = stored_shows(scan.library.pk, (s.rating_key for s in page.items))
         written = plex_shows_write_page(scan, page.items, stored, accounted={})
         scan.report(listing="shows", errors=len(page.rejects))
+    scan.show_ids.update(written.ids)  # the episode pages need no lookup of their shows
     outcome.shows += len(page.items)
     outcome.placeholders += written.placeholders
     scan.reject(page.rejects, "show")
