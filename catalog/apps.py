@@ -1,5 +1,6 @@
 """The catalog app: models, syncs, surfaces; connects the login-throttle signals, the rules
-hook of the show writer, and the worker start-up check of rule hashes."""
+hook of the show writer, the worker start-up checks, the loading hooks and the receivers that
+keep Plex library schedules in step with the libraries."""
 
 from typing import Any
 
@@ -17,6 +18,7 @@ class CatalogConfig(AppConfig):
         from catalog import hooks, tasks
         from catalog.auth import throttle  # noqa: F401  (connects the failed-login receivers)
         from catalog.decide import decide_shows
+        from catalog.schedules import connect_schedule_signals
         from catalog.sync.loading.queue import shows_queue_new, shows_refresh_episodes
 
         for hook in (decide_shows, shows_refresh_episodes):
@@ -25,6 +27,7 @@ class CatalogConfig(AppConfig):
         hooks.on_shows_entered_library(shows_queue_new)
         post_spawn.connect(tasks.worker_spawned, dispatch_uid="catalog.worker_spawned")
         post_spawn.connect(_refilter_stale_rules, dispatch_uid="catalog.refilter_stale")
+        connect_schedule_signals()
         _teach_log_scrubber()
 
 

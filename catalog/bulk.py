@@ -100,7 +100,8 @@ class _Statement:
 
 def _statement(model: type[models.Model], columns: Sequence[str], conflict: Sequence[str],
                update: Sequence[str], constants: Mapping[str, Any],
-               keep: tuple[str, Sequence[str]] | None = None) -> _Statement:
+               keep: tuple[str, Sequence[str]] | None = None,
+               newer: str | None = None) -> _Statement:
     meta = model._meta
     fields = [meta.get_field(name) for name in columns]
     extra: dict[str, Any] = {}
@@ -116,8 +117,14 @@ def _statement(model: type[models.Model], columns: Sequence[str], conflict: Sequ
     head = f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(n) for n in names)}) VALUES "  # noqa: S608
     tail = (f" ON CONFLICT ({', '.join(column(c) for c in conflict)}) DO UPDATE SET "
             + ", ".join(f"{column(n)} = excluded.{column(n)}" for n in update))
+    conditions = []
     if keep is not None:
-        tail += _keep_clause(qn(meta.db_table), column(keep[0]), keep[1])
+        conditions.append(_keep_clause(qn(meta.db_table), column(keep[0]), keep[1]))
+    if newer is not None:  # a stamp never moves backwards: an older write updates nothing
+        stamp = f"{qn(meta.db_table)}.{column(newer)}"
+        conditions.append(f"({stamp} IS NULL OR {stamp} <= excluded.{column(newer)})")
+    if conditions:
+        tail += " WHERE " + " AND ".join(conditions)
     adapters = [(i, a) for i, f in enumerate(fields) if (a := _adapter(f)) is not None]
     return _Statement(head, "(" + ", ".join(["%s"] * len(names)) + ")", tail, adapters,
                       tuple(extra.values()))
@@ -129,7 +136,7 @@ def _keep_clause(table: str, column: str, values: Sequence[str]) -> str:
     if not all(str(v).replace("_", "").isalnum() for v in values):
         raise ValueError("keep values must be plain identifiers")
     listed = ", ".join(f"'{v}'" for v in values)
-    return f" WHERE {table}.{column} NOT IN ({listed})"
+    return f"{table}.{column} NOT IN ({listed})"
 
 
 def upsert(
@@ -141,14 +148,18 @@ def upsert(
     update: Sequence[str],
     constants: Mapping[str, Any] | None = None,
     keep: tuple[str, Sequence[str]] | None = None,
+    newer: str | None = None,
 ) -> int:
     """Insert ``rows`` (tuples in ``columns`` order, by attname) or update the ``update``
     columns of the row that conflicts on ``conflict``; ``constants`` are columns with one
-    value for every row (adapted once). The rows must have distinct conflict keys, as one
-    statement cannot update a row twice. Returns how many rows were sent."""
+    value for every row (adapted once); with ``keep`` (a column and values), a conflicting
+    row whose column holds one of them is left alone; with ``newer`` (a datetime column), a
+    conflicting row
+    whose stamp is later than the written one is left as it is. The rows must have distinct
+    conflict keys, as one statement cannot update a row twice. Returns how many rows were sent."""
     if not rows:
         return 0
-    statement = _statement(model, columns, conflict, update, constants or {}, keep)
+    statement = _statement(model, columns, conflict, update, constants or {}, keep, newer)
     width = len(columns) + len(statement.extra)
     size = max(1, min(ROWS_PER_STATEMENT, _max_params() // width))
     whole = len(rows) - len(rows) % size

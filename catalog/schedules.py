@@ -66,3 +66,20 @@ def schedules_ensure() -> tuple[int, int]:
             Schedule.objects.filter(pk=schedule.pk).update(func=default.func, kwargs=kwargs)
             updated += 1
     return created, updated
+
+
+def schedules_follow_libraries(**_: object) -> None:
+    """Signal receiver: a library added, edited, re-enabled or removed by hand (admin, API)
+    gets or loses its schedule when its transaction commits, not at the next discovery."""
+    transaction.on_commit(schedules_ensure)
+
+
+def connect_schedule_signals() -> None:
+    from django.db.models.signals import post_delete, post_save
+
+    from catalog.models import PlexLibrary, PlexServer
+
+    for model in (PlexLibrary, PlexServer):
+        uid = f"schedules-follow-{model.__name__}"
+        post_save.connect(schedules_follow_libraries, sender=model, dispatch_uid=uid)
+        post_delete.connect(schedules_follow_libraries, sender=model, dispatch_uid=uid + "-del")

@@ -56,7 +56,7 @@ class PlexServerAdmin(SecretAdmin):
 @admin.register(PlexLibrary, site=site)
 class PlexLibraryAdmin(RoleAdmin):
     list_display = ["title", "server", "key", "type", "enabled", "retention_days",
-                    "last_synced_at", "missing_count", "deleted_count"]
+                    "verify_hours", "last_synced_at", "missing_count", "deleted_count"]
     list_filter = ["type", "enabled", "server"]
     list_select_related = ["server"]
     raw_id_fields = ["server"]

@@ -103,7 +103,7 @@ class PlexLibrarySerializer(serializers.ModelSerializer):
     class Meta:
         model = PlexLibrary
         fields = ["id", "server", "key", "title", "type", "enabled", "retention_days",
-                  "last_synced_at", "last_complete_scan_at"]
+                  "verify_hours", "last_synced_at", "last_complete_scan_at"]
         read_only_fields = ["server", "key", "title", "type", "last_synced_at",
                             "last_complete_scan_at"]
 

@@ -40,6 +40,11 @@ class PlexLibrary(models.Model):
         default=30, validators=[MinValueValidator(1), MaxValueValidator(3650)],
         help_text="Days an item stays MISSING before it is marked DELETED (1 to 3650).",
     )
+    verify_hours = models.PositiveIntegerField(
+        default=24, validators=[MaxValueValidator(24 * 365)],
+        help_text="Every item is re-read within this many hours, a slice per scan, to catch "
+                  "file upgrades Plex did not stamp (0 turns it off).",
+    )
     last_synced_at = models.DateTimeField(null=True, blank=True)
     last_complete_scan_at = models.DateTimeField(null=True, blank=True)
 

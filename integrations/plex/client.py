@@ -9,16 +9,21 @@ from __future__ import annotations
 import json
 import logging
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterator
-from datetime import datetime
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime
 from typing import Any, Literal, TypeVar
 
 from plexapi.server import PlexServer
 
 from integrations import metrics
-from integrations.errors import InvalidError, TransientError, UpstreamError
+from integrations.errors import InvalidError, NotFoundError, TransientError, UpstreamError
 from integrations.http import HttpClient, HttpConfig, RateLimit
 from integrations.plex.connection import connect_server, disable_plexapi_autoreload
+from integrations.plex.listing import ITEM_TYPES
+from integrations.plex.listing import all_path as _all_path
+from integrations.plex.listing import item_params as _item_params
+from integrations.plex.listing import iterate as _iterate
+from integrations.plex.listing import next_start as _next_start
 from integrations.plex.parse import (
     Container,
     item_from,
@@ -38,7 +43,6 @@ T = TypeVar("T")
 UPSTREAM = "plex"
 PAGE_SIZE = 200
 LEAVES_PAGE_SIZE = 2000
-ITEM_TYPES: dict[str, int] = {"movie": 1, "show": 2, "season": 3, "episode": 4}
 ItemKind = Literal["episode", "movie"]
 
 
@@ -158,6 +162,41 @@ class PlexClient:
                                           _all_path(section_key)))
         return container.total_size
 
+    def newest(self, section_key: str, *, kind: Literal["episode", "movie"]
+               ) -> tuple[int, datetime | None]:
+        """(rows in the listing, the newest ``updatedAt`` among them): one row sorted by
+        ``updatedAt:desc``. The stamp is on Plex's own clock, the only one its filters know."""
+        params = [*_item_params(kind, None, None), ("sort", "updatedAt:desc")]
+        container = self._get(_all_path(section_key), params=params, start=0, size=1)
+        if container.total_size is None:
+            raise self._count(self._error(InvalidError, "listing without totalSize",
+                                          _all_path(section_key)))
+        stamps = [int(row.attrib["updatedAt"]) for row in container.rows
+                  if row.attrib.get("updatedAt", "").isdigit()]
+        newest = datetime.fromtimestamp(max(stamps), tz=UTC) if stamps else None
+        return container.total_size, newest
+
+    def show(self, rating_key: str) -> PlexShow:
+        """One show's own row (fresh ``leafCount``); NotFoundError when Plex no longer has it."""
+        path = f"/library/metadata/{rating_key}"
+        container = self._get(path)
+        shows, rejects = map_rows(container.rows, show_from)
+        if not shows:
+            reason = rejects[0].reason if rejects else "no row"
+            raise self._count(self._error(InvalidError, f"show unreadable: {reason}", path))
+        return shows[0]
+
+    def items_by_key(self, rating_keys: Sequence[str]) -> Page[PlexItem]:
+        """The episodes or movies Plex still has among ``rating_keys`` (one request; the
+        others are simply absent, and none at all is an empty page, not an error)."""
+        path = f"/library/metadata/{','.join(rating_keys)}"
+        try:
+            container = self._get(path, params={"includeGuids": 1})
+        except NotFoundError:
+            return Page((), None, total=0)
+        items, rejects = map_rows(container.rows, item_from)
+        return Page(items, None, total=len(items) + len(rejects), rejects=rejects)
+
     def iter_shows(self, section_key: str, *, size: int = PAGE_SIZE) -> Iterator[Page[PlexShow]]:
         """Every page of a section's shows, fetched lazily one request at a time."""
         return _iterate(lambda start: self.shows(section_key, start=start, size=size))
@@ -244,41 +283,3 @@ class PlexClient:
     def _count(error: UpstreamError) -> UpstreamError:
         metrics.record(UPSTREAM, "errors", kind=error.kind.value)
         return error
-
-
-def _all_path(section_key: str) -> str:
-    return f"/library/sections/{section_key}/all"
-
-
-def _item_params(kind: str, updated_since: datetime | None, added_since: datetime | None
-                 ) -> list[tuple[str, Any]]:
-    if kind not in ("episode", "movie"):
-        raise ValueError(f"kind must be 'episode' or 'movie', not {kind!r}")
-    params: list[tuple[str, Any]] = [("type", ITEM_TYPES[kind]), ("includeGuids", 1)]
-    for field, since in (("updatedAt", updated_since), ("addedAt", added_since)):
-        if since is not None:
-            if since.tzinfo is None:
-                raise ValueError(f"{field} filter needs a timezone-aware datetime")
-            params.append((f"{field}>>", int(since.timestamp())))  # sent as updatedAt>>=<ts>
-    return params
-
-
-def _next_start(base: int, asked: int, got: int, total: int | None) -> int | None:
-    """Next page's start, or None at the end; the server may return fewer rows than asked
-    (an empty page before the total is refused by the caller)."""
-    if got == 0 or asked == 0:
-        return None
-    following = base + got
-    if total is not None:
-        return following if following < total else None
-    return following if got >= asked else None  # no totalSize: a short page is the last one
-
-
-def _iterate(fetch: Callable[[int], Page[T]]) -> Iterator[Page[T]]:
-    start = 0
-    while True:
-        page = fetch(start)
-        yield page
-        if page.cursor is None:
-            return
-        start = int(page.cursor)

@@ -263,3 +263,43 @@ def test_it_scans_the_other_libraries_when_one_is_busy(server, capsys):
     captured = capsys.readouterr()
     assert "already queued" in captured.err
     assert json.loads(captured.out.strip().splitlines()[-1])["status"] == "succeeded"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("hours", [-1, 8761, "daily", None])
+def test_it_rejects_a_bad_verification_window(hours, admin_user, api_as):
+    library = factories.PlexLibraryFactory()
+    response = api_as(admin_user).patch(f"/api/plex/libraries/{library.pk}/",
+                                        {"verify_hours": hours}, format="json")
+    assert response.status_code == 400 and "verify_hours" in response.json()
+    library.refresh_from_db()
+    assert library.verify_hours == 24
+
+
+@pytest.mark.django_db
+def test_it_lets_only_an_admin_set_the_verification_window(admin_user, operator, api_as):
+    library = factories.PlexLibraryFactory()
+    url = f"/api/plex/libraries/{library.pk}/"
+    assert api_as(operator).patch(url, {"verify_hours": 0}, format="json").status_code == 403
+    assert api_as(None).patch(url, {"verify_hours": 0}, format="json").status_code == 401
+    response = api_as(admin_user).patch(url, {"verify_hours": 0}, format="json")
+    assert response.status_code == 200 and response.json()["verify_hours"] == 0
+    library.refresh_from_db()
+    assert library.verify_hours == 0
+    assert api_as(operator).get(url).json()["verify_hours"] == 0
+
+
+@pytest.mark.django_db
+def test_it_edits_the_verification_window_in_the_admin(admin_user, client):
+    library = factories.PlexLibraryFactory()
+    client.force_login(admin_user)
+    url = f"/admin/catalog/plexlibrary/{library.pk}/change/"
+    form = {"server": library.server_id, "key": library.key, "title": library.title,
+            "type": library.type, "enabled": "on", "retention_days": 30}
+    assert client.post(url, {**form, "verify_hours": 6}).status_code == 302
+    library.refresh_from_db()
+    assert library.verify_hours == 6
+    response = client.post(url, {**form, "verify_hours": -3})
+    assert response.status_code == 200 and b"verify_hours" in response.content
+    library.refresh_from_db()
+    assert library.verify_hours == 6

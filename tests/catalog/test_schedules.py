@@ -57,3 +57,43 @@ def test_it_skips_a_scheduled_scan_of_a_disabled_library():
     assert plex_library_sync_task(library.pk) == "skipped: library disabled or removed"
     assert plex_library_sync_task(999_999) == "skipped: library disabled or removed"
     assert not SyncRun.objects.exists()
+
+
+@pytest.mark.django_db
+def test_it_schedules_a_library_added_or_re_enabled_by_hand_at_once(
+        django_capture_on_commit_callbacks):
+    library = factories.PlexLibraryFactory(enabled=False)
+    name = f"plex library {library.pk}"
+    assert not Schedule.objects.filter(name=name).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        library.enabled = True
+        library.save()
+    assert Schedule.objects.filter(name=name, minutes=60).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        added = factories.PlexLibraryFactory()
+    assert Schedule.objects.filter(name=f"plex library {added.pk}").exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        library.server.enabled = False
+        library.server.save()
+    assert set(Schedule.objects.filter(name__startswith="plex library")
+               .values_list("name", flat=True)) == {f"plex library {added.pk}"}
+    with django_capture_on_commit_callbacks(execute=True):
+        added.delete()
+    assert not Schedule.objects.filter(name__startswith="plex library").exists()
+
+
+@pytest.mark.django_db
+def test_it_schedules_nothing_for_a_library_edit_rolled_back(django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    library = factories.PlexLibraryFactory(enabled=False)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        try:
+            with transaction.atomic():
+                library.enabled = True
+                library.save()
+                raise RuntimeError("rolled back")
+        except RuntimeError:
+            pass
+    assert callbacks == []
+    assert not Schedule.objects.filter(name=f"plex library {library.pk}").exists()

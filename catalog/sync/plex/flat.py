@@ -1,20 +1,23 @@
 """The flat read of a library: the show listing, then every episode (or movie) in pages of 200.
 
 Used for the first ingest, ``deep`` scans and movie libraries: about 510 requests for 2,000
-shows and 100,000 episodes, never one request per show, season or episode.
+shows and 100,000 episodes, never one request per show, season or episode. Offset paging
+over a library that changes while it is read can skip a row; TV shows are therefore
+reconciled against Plex's own counts afterwards (``reconcile``), and movie pages overlap
+their predecessor so that a shift is seen and absorbed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
 
 from django.db import transaction
 
 from catalog.iterables import batched
 from catalog.models import PlexShow
 from catalog.sync.plex.items import items_touch_rejected, items_write_page
-from catalog.sync.plex.scan import CHUNK, Scan, prefetched
+from catalog.sync.plex.reconcile import reconcile_tv
+from catalog.sync.plex.scan import CHUNK, Scan, knowable, prefetched
 from catalog.sync.plex.shows import (
     Facts,
     facts_of,
@@ -22,9 +25,13 @@ from catalog.sync.plex.shows import (
     plex_shows_write_page,
     stored_shows,
 )
+from integrations.plex.client import PAGE_SIZE
 from integrations.values import Page
 from integrations.values.plex import PlexItem
 from integrations.values.plex import PlexShow as PlexShowValue
+
+OVERLAP = 8  # rows each movie page re-reads of the one before it
+NOT_LISTED = "its show was not in the show listing"
 
 
 def flat_shows(scan: Scan) -> dict[str, Facts]:
@@ -33,32 +40,80 @@ def flat_shows(scan: Scan) -> dict[str, Facts]:
     facts: dict[str, Facts] = {}
     pages = prefetched(lambda start: scan.client.shows(scan.key, start=start), "plex-shows")
     for page in pages:
-        scan.check_total("shows", page.total)
         _show_page(scan, page)
         facts.update((s.rating_key, facts_of(s)) for s in page.items)
     return facts
 
 
 def _show_page(scan: Scan, page: Page[PlexShowValue]) -> None:
+    outcome = scan.outcome
+    scan.listed.update((s.rating_key, s.leaf_count) for s in page.items)
+    for reject in page.rejects:  # its episodes are left alone: we cannot tell their show
+        if knowable(reject):
+            scan.listed[reject.ref] = None
+            scan.partial_show(reject.ref, f"unreadable show row: {reject.reason}")
+        else:
+            outcome.complete = False
     with transaction.atomic():
         stored = stored_shows(scan.library.pk, (s.rating_key for s in page.items))
         written = plex_shows_write_page(scan, page.items, stored, accounted={})
-    outcome = scan.outcome
+        scan.report(listing="shows", errors=len(page.rejects))
+    scan.show_ids.update(written.ids)  # the episode pages need no lookup of their shows
     outcome.shows += len(page.items)
     outcome.placeholders += written.placeholders
-    if page.rejects:  # its episodes are still listed below; only the show row is unknown
-        scan.reject(page.rejects, "show")
-    scan.report(listing="shows", errors=len(page.rejects))
+    scan.reject(page.rejects, "show")
 
 
-def flat_items(scan: Scan, kind: Literal["episode", "movie"]) -> None:
-    """Write every episode or movie page, each in one transaction with its progress."""
+def flat_episodes(scan: Scan) -> None:
+    """Write every episode page, each in one transaction with its progress."""
     def fetch(start: int) -> Page[PlexItem]:
-        return scan.client.items(scan.key, kind=kind, start=start)
+        return scan.client.items(scan.key, kind="episode", start=start)
 
-    for page in prefetched(fetch, f"plex-{kind}s"):
-        scan.check_total(f"{kind}s", page.total)
-        items_page(scan, page, listing=f"{kind}s", total=page.total)
+    for page in prefetched(fetch, "plex-episodes"):
+        items_page(scan, page, listing="episodes", total=page.total, shows=True)
+
+
+def flat_movies(scan: Scan) -> None:
+    """Every movie page, each starting ``OVERLAP`` rows before the previous one ended: a
+    row deleted (or added) before the cursor shifts the listing, and the overlap shows where
+    the previous page's last rows went. A shift larger than the overlap makes the scan
+    incomplete; at the end, the rows read must cover the section's total."""
+    start, anchors, read = 0, [], set()
+    while True:
+        asked = max(0, start - OVERLAP) if anchors else 0
+        page = scan.client.items(scan.key, kind="movie", start=asked, size=PAGE_SIZE)
+        items = page.items
+        if anchors:
+            after = _aligned(items, anchors)
+            if after is None:
+                _incomplete(scan, "the movie listing moved by more than "
+                            f"{OVERLAP} rows between two pages")
+                after = 0
+            items = items[after:]
+        read.update(i.rating_key for i in items)
+        read.update(r.ref for r in page.rejects)
+        items_page(scan, Page(items, page.cursor, total=page.total, rejects=page.rejects),
+                   listing="movies", total=page.total, shows=False)
+        anchors = [i.rating_key for i in page.items[-OVERLAP:]]
+        if page.cursor is None:
+            break
+        start = int(page.cursor)
+    if page.total is not None and len(read) < page.total:
+        _incomplete(scan, f"read {len(read)} movies of the section's {page.total}")
+
+
+def _aligned(items: Sequence[PlexItem], anchors: list[str]) -> int | None:
+    """Index just after the latest of ``anchors`` found in ``items`` (None: none found)."""
+    where = {item.rating_key: n for n, item in enumerate(items[:2 * OVERLAP + PAGE_SIZE])}
+    for key in reversed(anchors):
+        if key in where:
+            return where[key] + 1
+    return None
+
+
+def _incomplete(scan: Scan, why: str) -> None:
+    scan.outcome.complete = False
+    scan.outcome.errors.append(why)
 
 
 def _show_ids(scan: Scan, items: Sequence[PlexItem]) -> dict[str, int]:
@@ -71,12 +126,33 @@ def _show_ids(scan: Scan, items: Sequence[PlexItem]) -> dict[str, int]:
     return known
 
 
-def items_page(scan: Scan, page: Page[PlexItem], *, listing: str,
-               total: int | None = None) -> None:
-    """One transaction: the page's items and its rejects; then report it."""
+def placed(scan: Scan, items: Sequence[PlexItem]) -> tuple[list[PlexItem], dict[str, int]]:
+    """The items whose show we hold and can account for, and the show ids: an item of a
+    show whose row was unreadable (or not listed) is left alone, never written showless."""
+    show_ids = _show_ids(scan, items)
+    partial = scan.outcome.partial
+    keep: list[PlexItem] = []
+    for item in items:
+        show = item.show_rating_key
+        if show is not None and (show in partial or show in scan.failed):
+            continue
+        if show is not None and show not in show_ids:  # added after the listing was read
+            scan.partial_show(show, NOT_LISTED)
+            continue
+        keep.append(item)
+    return keep, show_ids
+
+
+def items_page(scan: Scan, page: Page[PlexItem], *, listing: str, total: int | None,
+               shows: bool) -> None:
+    """One transaction: the page's items, its rejects and its progress."""
+    items, show_ids = placed(scan, page.items) if shows else (list(page.items), {})
     with transaction.atomic():
-        written = items_write_page(scan, page.items, _show_ids(scan, page.items))
+        written = items_write_page(scan, items, show_ids)
         all_known = items_touch_rejected(scan, page.rejects)
+        scan.report(listing=listing, processed=len(page.items) + len(page.rejects),
+                    changed=written.changed, skipped=written.unchanged,
+                    errors=len(page.rejects), total=total)
     outcome = scan.outcome
     outcome.created += written.created
     outcome.updated += written.updated
@@ -84,23 +160,26 @@ def items_page(scan: Scan, page: Page[PlexItem], *, listing: str,
     if page.rejects:
         scan.reject(page.rejects, "item")
         outcome.complete = outcome.complete and all_known
-    scan.report(listing=listing, processed=len(page.items) + len(page.rejects),
-                changed=written.changed, skipped=written.unchanged, errors=len(page.rejects),
-                total=total)
 
 
 def flat_tv(scan: Scan) -> None:
-    """Shows, then episodes, then every listed show's digest: only after a complete read.
+    """Shows, then episodes, then the reconcile, then every listed show's digest: only
+    after a complete read.
 
-    An incomplete read (a listing that moved under it, an unnameable row) may have missed
-    some of a show's items; moving that show's digest and seen time forward would leave them
-    behind it, and the next incremental scan would take the show as unchanged and call them
-    missing. Left as they were, the shows' present items stay exactly those at or after
-    their seen time, and a changed show is expanded next time.
+    An incomplete read (an unnameable row) may have missed some of a show's items; moving
+    that show's digest and seen time forward would leave them behind it, and the next
+    incremental scan would take the show as unchanged and call them missing. Left as they
+    were, the shows' present items stay exactly those at or after their seen time, and a
+    changed show is expanded next time.
     """
     facts = flat_shows(scan)
-    flat_items(scan, "episode")
+    flat_episodes(scan)
     if not scan.outcome.complete:
         return
+    facts.update(reconcile_tv(scan, flat=True))
+    for rating_key in scan.outcome.partial:
+        facts.pop(rating_key, None)
     with transaction.atomic():
         plex_shows_hydrate(scan, facts)
+        scan.report(listing="hydrate", event="hydrate")
+    scan.outcome.verified = scan.outcome.created + scan.outcome.updated + scan.outcome.unchanged

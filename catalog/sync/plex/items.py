@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.db.models import F
 
 from catalog.bulk import upsert
-from catalog.digests import item_digest_of
+from catalog.digests import item_digest, item_digest_of
 from catalog.iterables import batched
 from catalog.models import MediaItem
 from catalog.paths import PathResolver
@@ -100,6 +100,18 @@ def _plan(scan: Scan, items: Sequence[PlexItem], show_ids: Mapping[str, int],
     return rows, touch
 
 
+def items_changed(scan: Scan, items: Sequence[PlexItem]) -> list[PlexItem]:
+    """The items that are new or whose digest or state differ from the rows we hold: one
+    lookup, no write (an updated-since listing re-lists the edge of its margin every time)."""
+    stored = _stored(scan.library.pk, (i.rating_key for i in items))
+    changed: list[PlexItem] = []
+    for item in items:
+        old = stored.get(item.rating_key)
+        if old is None or old[1:3] != (item_digest(item), item_state(item, scan.resolver)):
+            changed.append(item)
+    return changed
+
+
 def items_write_page(scan: Scan, items: Sequence[PlexItem],
                      show_ids: Mapping[str, int]) -> ItemsWrite:
     """Upsert what changed and touch the rest; ``show_ids`` maps show ratingKey -> PlexShow id
@@ -109,17 +121,18 @@ def items_write_page(scan: Scan, items: Sequence[PlexItem],
     stored = {} if scan.fresh else _stored(scan.library.pk, (i.rating_key for i in items))
     rows, touch = _plan(scan, items, show_ids, stored, result)
     upsert(MediaItem, COLUMNS, rows, conflict=["library", "rating_key"], update=UPDATE,
-                  constants=_constants(scan))
-    for chunk in batched(touch, CHUNK):
-        MediaItem.objects.filter(id__in=chunk).update(last_seen_at=scan.now,
-                                                       last_scan_at=scan.now)
+           constants=_constants(scan), newer="last_seen_at")
+    for chunk in batched(touch, CHUNK):  # stamps never move backwards
+        MediaItem.objects.filter(id__in=chunk, last_seen_at__lte=scan.now).update(
+            last_seen_at=scan.now, last_scan_at=scan.now)
     result.unchanged = len(touch)
     return result
 
 
 def items_touch_rejected(scan: Scan, rejects: Sequence[Reject]) -> bool:
     """Rows Plex listed but we could not read still exist: keep them seen (with the error)
-    rather than let finalize call them missing. False when a reject names no ratingKey, so
+    rather than let finalize call them missing (once per scan: a row read twice, by an
+    expansion and the verification slice, is one error). False when a reject names no ratingKey, so
     the scan cannot know what it failed to see."""
     by_reason: dict[str, list[str]] = {}
     for reject in rejects:
@@ -129,7 +142,7 @@ def items_touch_rejected(scan: Scan, rejects: Sequence[Reject]) -> bool:
     for reason, refs in by_reason.items():  # one statement per distinct reason, not per row
         for chunk in batched(refs, CHUNK):
             MediaItem.objects.filter(library_id=scan.library.pk, rating_key__in=chunk,
-                                     state__in=LIVE).update(
+                                     state__in=LIVE, last_seen_at__lt=scan.now).update(
                 last_seen_at=scan.now, error_count=F("error_count") + 1,
                 last_error=f"unreadable in the Plex listing: {reason}"[:2000])
     return True

@@ -1,9 +1,13 @@
 """``plex_library_sync``: one scan of one Plex library, flat or incremental as its history says.
 
-The scan reads pages upstream and writes each in one transaction, reporting progress after
-every commit (``library_start``, ``page_progress``, ``library_done`` events). Only a scan that
-saw the whole library without an error finalizes it: marks the unseen MISSING, promotes the
-long-missing to DELETED, and moves ``last_synced_at``/``last_complete_scan_at`` to its start.
+The scan reads pages upstream and writes each in one transaction together with its progress
+(``library_start``, ``page_progress``, ``library_done`` events), so a run that is no longer
+ours commits nothing. A TV scan first asks Plex for its episode count and newest
+``updatedAt`` (one row, sorted): the first is the run's total, the second the watermark the
+next incremental scan asks from (Plex's clock, never ours). Only a scan that saw the whole
+library without an error finalizes it: reconciles shows with Plex's counts, marks the unseen
+MISSING, promotes the long-missing to DELETED, and moves ``last_synced_at``/
+``last_complete_scan_at`` to its start.
 """
 
 from __future__ import annotations
@@ -18,10 +22,12 @@ from catalog.cursors import cursor_get
 from catalog.models import MediaItem, PlexLibrary, SyncRun
 from catalog.paths import PathResolver
 from catalog.runs import run_progress
+from catalog.sync.plex.confirm import confirm_unseen
 from catalog.sync.plex.finalize import library_cursor_key, plex_finalize
-from catalog.sync.plex.flat import flat_items, flat_tv
+from catalog.sync.plex.flat import flat_movies, flat_tv
 from catalog.sync.plex.incremental import incremental_tv
-from catalog.sync.plex.scan import LIVE, Outcome, Scan
+from catalog.sync.plex.reconcile import reconcile_tv
+from catalog.sync.plex.scan import Outcome, Scan
 from catalog.upstreams import plex_client
 from integrations.plex import PlexClient
 
@@ -42,6 +48,8 @@ def choose_mode(library: PlexLibrary, *, deep: bool, fingerprint: str,
         return "flat", "deep scan asked for"
     if library.last_complete_scan_at is None:
         return "flat", "first ingest"
+    if "watermark" not in cursor:
+        return "flat", "no Plex watermark from an earlier complete scan"
     if cursor.get("mappings") != fingerprint:
         return "flat", "path mappings changed since the last complete scan"
     return "incremental", "changes since the last complete scan"
@@ -55,37 +63,51 @@ def plex_library_sync(run: SyncRun, *, library_id: int, deep: bool = False,
     library = PlexLibrary.objects.select_related("server").get(pk=library_id)
     mappings = list(library.server.path_mappings.all())
     fingerprint = mappings_fingerprint([(m.plex_prefix, m.local_prefix) for m in mappings])
-    mode, reason = choose_mode(library, deep=deep, fingerprint=fingerprint,
-                               cursor=cursor_get(library_cursor_key(library.pk)))
+    cursor = cursor_get(library_cursor_key(library.pk))
+    mode, reason = choose_mode(library, deep=deep, fingerprint=fingerprint, cursor=cursor)
     own_client = client is None
     scan = Scan(run, client or plex_client(library.server), library, now or timezone.now(),
                 PathResolver(mappings), Outcome(mode=mode, deep=deep, reason=reason),
-                fresh=not MediaItem.objects.filter(library_id=library.pk).exists())
+                fresh=not MediaItem.objects.filter(library_id=library.pk).exists(),
+                cursor=cursor)
     try:
         _scan(scan)
     finally:
         if own_client:
             scan.client.close()
     if scan.outcome.complete:
-        plex_finalize(scan, {"mappings": fingerprint,
-                             "complete_scan_at": scan.now.isoformat()})
+        plex_finalize(scan, {"mappings": fingerprint, "complete_scan_at": scan.now.isoformat(),
+                             "watermark": _watermark(scan)})
     summary = scan.outcome.summary()
     run_progress(run, total=run.processed,
                  event={"event": "library_done", "library": library.pk, **summary})
     return summary
 
 
+def _watermark(scan: Scan) -> int:
+    """The newest Plex stamp known when this scan began (epoch seconds, Plex's clock); an
+    earlier watermark is kept when Plex reported nothing newer."""
+    before = int(scan.cursor.get("watermark") or 0)
+    newest = int(scan.plex_newest.timestamp()) if scan.plex_newest else 0
+    return max(before, newest)
+
+
 def _scan(scan: Scan) -> None:
     library, mode = scan.library, scan.outcome.mode
-    expected = None
-    if mode == "incremental":  # unknown until every show page is read: what we hold now
-        expected = MediaItem.objects.filter(library_id=library.pk, state__in=LIVE).count()
-    run_progress(scan.run, total=expected, event={
+    if library.type == PlexLibrary.Type.SHOW:
+        scan.total, scan.plex_newest = scan.client.newest(scan.key, kind="episode")
+    run_progress(scan.run, total=scan.total, event={
         "event": "library_start", "library": library.pk, "title": library.title,
         "mode": mode, "reason": scan.outcome.reason})
     if library.type == PlexLibrary.Type.MOVIE:
-        flat_items(scan, "movie")
+        flat_movies(scan)
+        scan.outcome.verified = scan.outcome.created + scan.outcome.updated \
+            + scan.outcome.unchanged
     elif mode == "flat":
         flat_tv(scan)
     else:
         incremental_tv(scan)
+        if scan.outcome.complete:
+            reconcile_tv(scan, flat=False)
+    if scan.outcome.complete:
+        confirm_unseen(scan)

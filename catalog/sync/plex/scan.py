@@ -40,6 +40,14 @@ class Outcome:
     errors: list[str] = field(default_factory=list)
     rejects: list[str] = field(default_factory=list)
     complete: bool = True
+    # Shows this scan could not account for, by ratingKey: their items are left untouched
+    # (never marked missing) and they are expanded again by the next scan.
+    partial: dict[str, str] = field(default_factory=dict)
+    reconciled_shows: int = 0
+    gone_shows: int = 0
+    verified: int = 0
+    verify_changed: int = 0
+    confirmed: int = 0  # unseen items Plex still had when asked by ratingKey
     missing_promoted: int = 0
     deleted_promoted: int = 0
     last_synced_at: str | None = None
@@ -51,7 +59,13 @@ class Outcome:
             "unchanged": self.unchanged, "seen_unchanged_shows": self.seen_unchanged_shows,
             "expanded_shows": self.expanded_shows, "placeholders": self.placeholders,
             "errors": self.errors[:MAX_REPORTED], "rejects": self.rejects[:MAX_REPORTED],
-            "complete": self.complete, "missing_promoted": self.missing_promoted,
+            "complete": self.complete,
+            "incomplete_shows": [{"rating_key": rk, "reason": why} for rk, why
+                                 in sorted(self.partial.items())][:MAX_REPORTED],
+            "reconciled_shows": self.reconciled_shows, "gone_shows": self.gone_shows,
+            "verified": self.verified, "verify_changed": self.verify_changed,
+            "confirmed": self.confirmed,
+            "missing_promoted": self.missing_promoted,
             "deleted_promoted": self.deleted_promoted, "last_synced_at": self.last_synced_at,
         }
 
@@ -70,6 +84,12 @@ class Scan:
     fresh: bool = False  # the library held no item when the scan started
     show_ids: dict[str, int] = field(default_factory=dict)  # PlexShow ids by ratingKey
     totals: dict[str, int | None] = field(default_factory=dict)  # first totalSize per listing
+    cursor: dict[str, Any] = field(default_factory=dict)  # the last complete scan's checkpoint
+    total: int | None = None  # items Plex lists; the run's total follows it
+    plex_newest: datetime | None = None  # newest updatedAt when the scan began (Plex's clock)
+    listed: dict[str, int | None] = field(default_factory=dict)  # leafCount by show ratingKey
+    gone: set[str] = field(default_factory=set)  # shows Plex answered 404 for
+    failed: set[str] = field(default_factory=set)  # shows whose expansion failed
 
     @property
     def key(self) -> str:
@@ -77,13 +97,22 @@ class Scan:
 
     def report(self, *, listing: str, processed: int = 0, changed: int = 0, skipped: int = 0,
                errors: int = 0, total: int | None = None,
-               detail: dict[str, Any] | None = None) -> None:
-        """Progress after a committed (or, for a read-only listing, a read) page, never
-        inside its transaction; ``detail`` adds fields to the event."""
-        self.outcome.pages += 1
+               detail: dict[str, Any] | None = None, event: str = "page_progress") -> None:
+        """A page's progress: call it inside the page's transaction (it checks that the run
+        is still ours, and raises RunLost or RunCancelled so that the page rolls back);
+        for a read-only listing, after the read. ``processed`` never passes the total: a
+        listing that grew while it was read raises it. ``detail`` adds fields to the event."""
+        if event == "page_progress":
+            self.outcome.pages += 1
+        if total is not None:
+            self.total = total
+        done = self.run.processed + processed
+        if self.total is not None and done > self.total:
+            self.total = done
+        sent = self.total if self.total != self.run.total else None
         run_progress(self.run, processed=processed, changed=changed, skipped=skipped,
-                     errors=errors, total=total,
-                     event={"event": "page_progress", "library": self.library.pk,
+                     errors=errors, total=sent,
+                     event={"event": event, "library": self.library.pk,
                             "listing": listing, "page": self.outcome.pages,
                             "changed": changed, **(detail or {})})
 
@@ -95,6 +124,10 @@ class Scan:
             self.outcome.complete = False
             self.outcome.errors.append(
                 f"the {listing} listing changed while it was read ({first} -> {total} rows)")
+
+    def partial_show(self, rating_key: str, reason: str) -> None:
+        """Leave this show's items untouched and expand it again next time."""
+        self.outcome.partial.setdefault(rating_key, reason)
 
     def reject(self, rejects: tuple[Reject, ...], what: str) -> None:
         self.outcome.rejects.extend(f"{what} {r.ref}: {r.reason}" for r in rejects)

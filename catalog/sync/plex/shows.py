@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import F, Max
+from django.db.models import Count, F, Max, Q
 
 from catalog.bulk import upsert
 from catalog.digests import show_digest_of
@@ -66,14 +66,16 @@ def facts_of(show: PlexShowValue) -> Facts:
     return show.child_count, show.leaf_count, show.updated_at
 
 
-def newest_children(show_ids: Sequence[int]) -> dict[int, datetime]:
-    """The newest updatedAt among each show's present items (see the module invariant)."""
-    out: dict[int, datetime] = {}
+def newest_children(show_ids: Sequence[int]) -> dict[int, tuple[datetime | None, int]]:
+    """The newest updatedAt among each show's present items (see the module invariant), and
+    how many it holds present."""
+    out: dict[int, tuple[datetime | None, int]] = {}
     for chunk in batched(show_ids, CHUNK):
         rows = MediaItem.objects.filter(
             plex_show_id__in=chunk, state__in=LIVE, last_seen_at__gte=F("plex_show__last_seen_at"),
-        ).order_by().values("plex_show_id").annotate(newest=Max("updated_at_plex"))
-        out.update((row["plex_show_id"], row["newest"]) for row in rows if row["newest"])
+        ).order_by().values("plex_show_id").annotate(newest=Max("updated_at_plex"),
+                                                      present=Count("id"))
+        out.update((row["plex_show_id"], (row["newest"], row["present"])) for row in rows)
     return out
 
 
@@ -84,6 +86,7 @@ def items_touch_unchanged_shows(scan: Scan, show_ids: Sequence[int]) -> int:
     for chunk in batched(show_ids, CHUNK):
         touched += MediaItem.objects.filter(
             plex_show_id__in=chunk, state__in=LIVE, last_seen_at__gte=F("plex_show__last_seen_at"),
+            last_seen_at__lte=scan.now,
         ).update(last_seen_at=scan.now)
     return touched
 
@@ -131,9 +134,9 @@ def plex_shows_write_page(scan: Scan, shows: Sequence[PlexShowValue],
     links, result.placeholders = link_shows(relink) if relink else ({}, 0)
     rows = [_row(scan, show, old, links.get(show.rating_key, old.show_id if old else None),
                  accounted.get(show.rating_key)) for show, old in pending]
-    upsert(PlexShow, COLUMNS, rows, conflict=["library", "rating_key"], update=UPDATE)
-    for chunk in batched(touch, CHUNK):
-        PlexShow.objects.filter(id__in=chunk).update(last_seen_at=scan.now)
+    upsert(PlexShow, COLUMNS, rows, conflict=["library", "rating_key"], update=UPDATE,
+           newer="last_seen_at")
+    show_seen(scan, touch)
     new = [show.rating_key for show, old in pending if old is None]
     result.created = len(new)
     for chunk in batched(new, CHUNK):
@@ -164,7 +167,13 @@ def plex_shows_hydrate(scan: Scan, facts: Mapping[str, Facts]) -> int:
             rows.append((scan.library.pk, rk, digest, True, scan.now))
     upsert(PlexShow, ["library_id", "rating_key", "show_digest", "children_hydrated",
                       "last_seen_at"], rows, conflict=["library", "rating_key"],
-           update=["show_digest", "children_hydrated", "last_seen_at"])
-    for chunk in batched(touch, CHUNK):
-        PlexShow.objects.filter(id__in=chunk).update(last_seen_at=scan.now)
+           update=["show_digest", "children_hydrated", "last_seen_at"], newer="last_seen_at")
+    show_seen(scan, touch)
     return len(rows)
+
+
+def show_seen(scan: Scan, show_ids: Sequence[int]) -> None:
+    """Move the shows' seen time to this scan's, never backwards."""
+    for chunk in batched(show_ids, CHUNK):
+        PlexShow.objects.filter(Q(last_seen_at__isnull=True) | Q(last_seen_at__lte=scan.now),
+                                id__in=chunk).update(last_seen_at=scan.now)

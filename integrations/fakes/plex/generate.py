@@ -136,7 +136,10 @@ class Generator:
                     min(2023, show.year + season.index - 1))
         leaf.season, leaf.index = season, number
         leaf.added_at = at or min(BASE_NOW - 3600, season.added_at + number * 7 * DAY)
-        leaf.updated_at = at or min(BASE_NOW - 60, leaf.added_at + rng.randint(0, 20) * DAY)
+        # Spread over the last day rather than clamped to one second: a real library's newest
+        # stamps are seconds apart, and an updated-since listing's margin re-lists that second.
+        leaf.updated_at = at or min(BASE_NOW - 60 - leaf.rk % DAY,
+                                    leaf.added_at + rng.randint(0, 20) * DAY)
         leaf.duration = runtime + rng.randint(-90_000, 90_000)
         if show.legacy:
             leaf.guid = f"com.plexapp.agents.thetvdb://{show.tvdb}/{season.index}/{number}?lang=en"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from integrations.fakes.base import FakeRequest, FakeResponse
@@ -93,7 +94,7 @@ class PlexRoutesMixin:
         default = TYPE_NUMBERS[section.type]
         try:
             kind = int(request.arg("type") or default)
-            rows = _filter(request, _rows_of(section, kind), self.now)
+            rows = _sorted(request, _filter(request, _rows_of(section, kind), self.now))
         except (BadRequest, ValueError) as exc:
             return _bad_request(str(exc))
         group, title2 = VIEW.get(kind, ("item", "All"))
@@ -193,6 +194,15 @@ def _filter(request: FakeRequest, rows: Sequence[Record], now: int) -> Sequence[
     if not tests:
         return rows
     return [row for row in rows if all(test(row) for test in tests)]
+
+
+def _sorted(request: FakeRequest, rows: Sequence[Record]) -> Sequence[Record]:
+    """``sort=updatedAt:desc`` (or addedAt, ascending without ``:desc``); others keep order."""
+    sort = request.arg("sort") or ""
+    field, _, direction = sort.partition(":")
+    if field not in FILTER_FIELDS:
+        return rows
+    return sorted(rows, key=attrgetter(FILTER_FIELDS[field]), reverse=direction == "desc")
 
 
 def _comparison(attr: str, op: str, value: int) -> Callable[[Any], bool]:

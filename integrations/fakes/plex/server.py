@@ -15,6 +15,7 @@ from typing import Any
 from integrations.fakes.base import FakeRequest, FakeResponse, FakeServer
 from integrations.fakes.plex.generate import Generator
 from integrations.fakes.plex.model import BASE_NOW, Ids, Leaf, LibrarySpec, Record, Season, Show
+from integrations.fakes.plex.mutations import PlexMutationsMixin
 from integrations.fakes.plex.render import (
     Attrs,
     Node,
@@ -41,7 +42,7 @@ _METADATA = re.compile(r"^/library/metadata/([\d,]+)(/children|/allLeaves)?/?$")
 _SECTION_ALL = re.compile(r"^/library/sections/([^/]+)/all/?$")
 
 
-class PlexFake(PlexRoutesMixin, FakeServer):
+class PlexFake(PlexMutationsMixin, PlexRoutesMixin, FakeServer):
     """A deterministic Plex server with TV and movie libraries, mutable between runs."""
 
     name = "plex"
@@ -68,6 +69,9 @@ class PlexFake(PlexRoutesMixin, FakeServer):
         self.max_page_size = max_page_size
         self.cache_rows = cache_rows  # False: render rows per request (~1 s per 100k, no RAM)
         self.now = BASE_NOW
+        # Called (under the data lock) before each request is answered: tests mutate the
+        # library between the pages of a scan with it.
+        self.before_request: Callable[[FakeRequest], None] | None = None
         self._data_lock = threading.RLock()
         self._ids = Ids()
         self._generator = Generator(seed, self._ids, windows_paths)
@@ -102,87 +106,6 @@ class PlexFake(PlexRoutesMixin, FakeServer):
 
     def episodes_of(self, section_key: str) -> list[Leaf]:
         return list(self.sections[section_key].episodes())
-
-    # -- mutations (tests and the sync's incremental scans) --------------------------------
-
-    def set_now(self, ts: int) -> None:
-        """The clock mutations stamp into addedAt/updatedAt."""
-        self.now = int(ts)
-
-    def add_episode(self, show_rk: int | str) -> str:
-        """A new episode at the end of the show's last season; returns its ratingKey."""
-        with self._data_lock:
-            show = self._show(show_rk)
-            if not show.seasons:
-                self._generator.season(show, 1, 0, 45 * 60_000)
-                self.records[show.seasons[-1].rk] = show.seasons[-1]
-            season = show.seasons[-1]
-            runtime = season.episodes[-1].duration if season.episodes else 45 * 60_000
-            leaf = self._generator.episode(season, len(season.episodes) + 1, runtime, self.now)
-            self.records[leaf.rk] = leaf
-            self._changed(show, season, structure=True)
-            return str(leaf.rk)
-
-    def remove_item(self, rk: int | str) -> None:
-        """Remove an episode, a movie, or a whole show with its seasons and episodes."""
-        with self._data_lock:
-            record = self._record(rk)
-            if isinstance(record, Show):
-                record.section.shows.remove(record)
-                for season in record.seasons:
-                    self.records.pop(season.rk, None)
-                    for leaf in season.episodes:
-                        self.records.pop(leaf.rk, None)
-                record.section.invalidate()
-            elif isinstance(record, Leaf) and record.season is not None:
-                record.season.episodes.remove(record)
-                self._changed(record.season.show, record.season, structure=True)
-            elif isinstance(record, Leaf):
-                record.section.movies.remove(record)
-            else:
-                raise ValueError(f"cannot remove a season ({rk}); remove its episodes")
-            self.records.pop(record.rk, None)
-
-    def replace_file(self, rk: int | str) -> None:
-        """An upgrade: new file size; the item's (and its show's) updatedAt move to `now`."""
-        with self._data_lock:
-            leaf = self._record(rk)
-            if not isinstance(leaf, Leaf) or not leaf.media or not leaf.media[0].parts:
-                raise ValueError(f"{rk} is not an item with a file")
-            part = leaf.media[0].parts[0]
-            part.size = self._generator.new_size(part)
-            part.accessible = True
-            leaf.updated_at = self.now
-            leaf.cache = None
-            if leaf.season is not None:
-                leaf.season.show.updated_at = self.now
-                self._changed(leaf.season.show, leaf.season)
-
-    def touch_show(self, show_rk: int | str) -> None:
-        """Metadata refresh of a show: only its updatedAt moves."""
-        with self._data_lock:
-            show = self._show(show_rk)
-            show.updated_at = self.now
-            show.cache = None
-
-    def _changed(self, show: Show, season: Season, *, structure: bool = False) -> None:
-        show.cache = season.cache = None
-        section = show.section
-        section.updated_at = section.scanned_at = self.now
-        if structure:
-            section.invalidate()
-
-    def _record(self, rk: int | str) -> Record:
-        try:
-            return self.records[int(rk)]
-        except (KeyError, ValueError):
-            raise KeyError(f"no item with ratingKey {rk!r}") from None
-
-    def _show(self, rk: int | str) -> Show:
-        record = self._record(rk)
-        if not isinstance(record, Show):
-            raise ValueError(f"{rk} is not a show")
-        return record
 
     # -- rendering with caches --------------------------------------------------------------
 
@@ -252,6 +175,8 @@ class PlexFake(PlexRoutesMixin, FakeServer):
         if request.method not in ("GET", "HEAD"):
             return FakeResponse(405, b"", {"Content-Type": XML_TYPE})
         with self._data_lock:
+            if self.before_request is not None:
+                self.before_request(request)
             route = self._route(request.path)
             if route is None:
                 return FakeResponse(404, b"<html><body><h1>404 Not Found</h1></body></html>",

@@ -129,7 +129,7 @@ def test_it_ends_an_interrupted_first_ingest_with_the_rows_of_an_uninterrupted_o
         expected = {rk: row[1:] for rk, row in item_rows(clean).items()}  # all but the id
         clean.delete()
         library = library_for(server, "1")
-        fake.ok_listings = 2  # the show page and the first episode page
+        fake.ok_listings = 3  # the newest-episode probe, the show page, the first episode page
         first = scan(library, fake, T0)
         assert first.run.status == "failed" and "500" in first.run.error
         assert MediaItem.objects.filter(library=library).count() == 200
@@ -154,17 +154,19 @@ class ShiftingPlex(PlexFake):
         return super().handle(request)
 
 
-def test_it_marks_nothing_missing_when_the_listing_moved_under_it():
+def test_it_reconciles_the_show_whose_row_the_moving_listing_skipped():
     with ShiftingPlex([LibrarySpec("1", "show", "TV", shows=6, episodes=450)], seed=12) as fake:
         library = library_for(server_for(fake, "plex"), "1")
         scan(library, fake, T0)
         skipped = fake.episodes_of("1")[200]  # moves to page one once the first one is gone
         fake.shift = True
+        fake.reset_counts()
         done = scan(library, fake, T0 + DAY, deep=True)
-        assert not done.summary["complete"] and done.summary["missing_promoted"] == 0
-        assert "changed while it was read" in done.summary["errors"][0]
+        assert done.summary["complete"] and done.summary["missing_promoted"] == 0
+        assert done.summary["reconciled_shows"] == 1 and done.summary["incomplete_shows"] == []
+        assert fake.count_prefix("GET /library/metadata/{rk}/allLeaves") == 1
         item = MediaItem.objects.get(library=library, rating_key=str(skipped.rk))
-        assert item.last_seen_at == T0 and item.state != "missing"
+        assert (item.last_seen_at, item.state) == (T0 + DAY, "remote_only")
         again = scan(library, fake, T0 + 2 * DAY, deep=True)
         assert again.summary["complete"] and again.summary["missing_promoted"] == 1
 
@@ -175,7 +177,7 @@ def test_it_keeps_the_items_an_incomplete_flat_read_missed_for_the_next_incremen
         scan(library, fake, T0)
         removed = fake.episodes_of("1")[0]
         fake.shift = True
-        assert not scan(library, fake, T0 + DAY, deep=True).summary["complete"]
+        assert scan(library, fake, T0 + DAY, deep=True).summary["complete"]
         again = scan(library, fake, T0 + 2 * DAY)  # not deep: unchanged shows are not read
         assert again.summary["mode"] == "incremental" and again.summary["complete"]
         missing = MediaItem.objects.filter(library=library, state="missing")

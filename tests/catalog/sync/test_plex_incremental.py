@@ -11,6 +11,7 @@ from catalog.models import MediaItem, PlexShow
 from integrations.fakes.base import FakeRequest, Fault
 from integrations.fakes.plex import LibrarySpec, PlexFake
 from tests.catalog.sync.plex_fixtures import (
+    ITEM_FIELDS,
     LEAVES,
     LISTING,
     T0,
@@ -63,8 +64,16 @@ def test_it_rescans_an_unchanged_library_with_the_listings_only(fake, library):
     items, shows = item_rows(library), _shows_rows(library)
     done = scan(library, fake, T1)
     assert done.summary["mode"] == "incremental" and done.summary["complete"]
-    assert fake.counts == {LISTING + "2": 2, LISTING + "4": 1}
-    assert item_rows(library) == items and _shows_rows(library) == shows
+    # the newest-episode probe, the updated-since listing and the verification slice
+    assert fake.counts == {LISTING + "2": 2, LISTING + "4": 3}
+    scanned = ITEM_FIELDS.index("last_scan_at")
+    after = item_rows(library)
+    assert {rk: r[:scanned] + r[scanned + 1:] for rk, r in after.items()} == \
+        {rk: r[:scanned] + r[scanned + 1:] for rk, r in items.items()}
+    assert _shows_rows(library) == shows
+    # only the verification slice was read again: 1,400 items over 24 hours, one hour's share
+    assert done.summary["verified"] == 59 and done.summary["verify_changed"] == 0
+    assert sum(r[scanned] == T1 for r in after.values()) == 59
     assert set(MediaItem.objects.filter(library=library).values_list("last_seen_at", flat=True)) \
         == {T1}
     summary = done.summary
@@ -151,29 +160,36 @@ def test_it_leaves_every_state_alone_when_one_expansion_fails(fake, library):
 def test_it_reads_flat_again_when_asked_for_a_deep_scan(fake, library):
     done = scan(library, fake, T1, deep=True)
     assert done.summary["mode"] == "flat" and done.summary["updated"] == 0
-    assert fake.count_prefix(LEAVES) == 0 and fake.counts[LISTING + "4"] == 7
+    assert fake.count_prefix(LEAVES) == 0 and fake.counts[LISTING + "4"] == 8
 
 
-def test_it_counts_an_expansion_short_of_the_leaf_count_as_failed(fake, library):
-    episode = _some_episode(fake)
+def test_it_leaves_a_show_alone_when_its_expansion_falls_short_of_its_leaf_count(fake, library):
+    episode = _some_episode(fake, 900)  # past this hour's verification slice
     last = episode.show.leaves()[-1]
     assert last is not episode
+    removed = _some_episode(fake, 10)
+    assert removed.show is not episode.show
+    fake.remove_item(removed.rk)
     fake.replace_file(episode.rk)
     fake.short = str(episode.show.rk)
     done = scan(library, fake, T1)
-    assert fake.count_prefix(LEAVES) == 1 and done.run.status == "succeeded"
-    assert not done.summary["complete"] and done.summary["missing_promoted"] == 0
-    assert any(str(episode.show.rk) in e and "allLeaves listed" in e
-               for e in done.summary["errors"])
+    assert fake.count_prefix(LEAVES) == 2 and done.run.status == "succeeded"
+    # incomplete for that show alone: the rest of the library is finalized
+    assert done.summary["complete"] and done.summary["missing_promoted"] == 1
+    assert [s["rating_key"] for s in done.summary["incomplete_shows"]] == [str(episode.show.rk)]
+    assert "allLeaves listed" in done.summary["incomplete_shows"][0]["reason"]
     left_out = MediaItem.objects.get(library=library, rating_key=str(last.rk))
     assert (left_out.state, left_out.last_seen_at) == ("active", T0)
-    assert library.last_complete_scan_at == T0
+    assert not PlexShow.objects.get(rating_key=str(episode.show.rk)).children_hydrated
+    assert library.last_complete_scan_at == T1
     fake.short = None
     fake.reset_counts()
     retry = scan(library, fake, T1 + timedelta(hours=1))
     assert retry.summary["complete"] and retry.summary["missing_promoted"] == 0
     assert fake.count_prefix(LEAVES) == 1 and retry.summary["updated"] == 1
-    assert not MediaItem.objects.filter(library=library, state="missing").exists()
+    assert retry.summary["incomplete_shows"] == []
+    assert list(MediaItem.objects.filter(library=library, state="missing")
+                .values_list("rating_key", flat=True)) == [str(removed.rk)]
 
 
 def test_it_reports_progress_after_each_page_of_the_updated_since_listing(fake, library):
@@ -184,7 +200,9 @@ def test_it_reports_progress_after_each_page_of_the_updated_since_listing(fake, 
     events = done.run.events
     listed = [(e["listed"], e["of"]) for e in events
               if e.get("event") == "page_progress" and e.get("listing") == "updated_since"]
-    assert listed == [(200, 250), (250, 250)]
+    # the margin below the watermark re-lists the newest rows of the last scan, if any
+    total = listed[-1][1]
+    assert total >= 250 and listed == [(200, total), (total, total)]
     names = [(e.get("event"), e.get("listing")) for e in events]
     first_show_page = names.index(("page_progress", "shows"))
     assert names.index(("page_progress", "updated_since")) < first_show_page

@@ -107,7 +107,9 @@ def test_it_expands_again_a_show_whose_expansion_had_a_row_it_cannot_name(fake, 
     fake.touch_show(show.rk)  # only the show row moves: no episode is named as updated
     fake.garble = (str(garbled.rk), False)
     done = scan(library, fake, T1)
-    assert done.summary["expanded_shows"] == 1 and not done.summary["complete"]
+    assert done.summary["expanded_shows"] == 1 and done.summary["complete"]
+    assert [s["rating_key"] for s in done.summary["incomplete_shows"]] == [str(show.rk)]
+    assert done.summary["missing_promoted"] == 0
     fake.garble = None
     fake.reset_counts()
     again = scan(library, fake, T1 + timedelta(hours=1))
