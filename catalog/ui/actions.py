@@ -13,7 +13,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from catalog.models import Decision, SonarrServer, SyncRun
+from catalog.models import Decision, Show, SonarrServer, SyncRun
 from catalog.runs import RunInProgress
 from catalog.services import EnqueueFailed, sync_enqueue
 from catalog.sync.dispatch import WORK
@@ -29,7 +29,7 @@ def available() -> dict[str, bool]:
         "plex": SyncRun.Kind.PLEX in WORK,
         "tmdb": SyncRun.Kind.TMDB in WORK,
         "sonarr": SyncRun.Kind.SONARR in WORK,
-        "load": "load" in WORK,  # WIRE: issue 12's loader, if it registers a kind
+        "load": SyncRun.Kind.LOAD in WORK,
         "review": True,
     }
 
@@ -89,3 +89,12 @@ def decisions_review(*, ids: list[int], verdict: str, by: str) -> int:
         return decisions.exclude(status__in=(*NEVER_SKIPPED, "skipped")).update(
             status="skipped", reason=f"skipped {note}"[:500], updated_at=now)
     raise ValueError(f"unknown verdict {verdict!r}")
+
+
+def load_missing(show: Show) -> tuple[bool, str]:
+    """Queue the show's missing and failed parts; the queue wakes a loader on commit."""
+    from catalog.sync.loading.queue import show_request
+
+    if not show_request(show):
+        return False, "Nothing to load: every part is loaded, or a load is already queued."
+    return True, "Queued the missing parts; they load in the background."

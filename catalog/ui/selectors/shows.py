@@ -26,6 +26,7 @@ from catalog.models import (
     Show,
 )
 from catalog.paths import PathResolver
+from catalog.sync.loading.state import loading_state
 from catalog.ui.filters import ShowFilters
 from catalog.ui.selectors.paging import Page, page_of
 
@@ -189,17 +190,16 @@ def show_decisions(show: Show) -> list[Decision]:
 
 
 def show_loading(show: Show) -> dict[str, Any]:
-    """The seed-style loading object (0 queries).
-
-    WIRE: issue 12 adds the facts and artwork parts, their errors and ``GET
-    /api/shows/{id}/loading/``; this reads the two flags the Show holds today.
-    """
-    return {"status": show.loading_status,
-            "parts": [("episodes", show.episodes_loaded, ""), ("metadata", show.tmdb_loaded, "")],
-            "started_at": show.loading_started_at, "completed_at": show.loading_completed_at,
-            "error": show.loading_error}
+    """The loading object of ``GET /api/shows/{id}/loading/``, parts as (name, done, error)
+    rows for the page (0 queries)."""
+    state = loading_state(show)
+    return {"status": state["loading_status"], "message": state["message"],
+            "parts": [(part, done, state["errors"].get(part, ""))
+                      for part, done in state["progress"].items()],
+            "started_at": state["started_at"], "completed_at": state["completed_at"],
+            "error": state["error"]}
 
 
 def show_artwork_url(show: Show) -> str | None:
-    """WIRE: issue 12 serves downloaded artwork to logged-in users; no local file yet."""
-    return None
+    """The downloaded poster (served to logged-in users only), else None (0 queries)."""
+    return f"/api/shows/{show.pk}/artwork/poster/" if show.artwork.get("poster") else None

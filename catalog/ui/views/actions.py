@@ -53,8 +53,8 @@ def sync(request: HttpRequest, kind: str) -> HttpResponse:
 @require_POST
 @ui_view(Role.OPERATOR)
 def show_action(request: HttpRequest, show_id: int, action: str) -> HttpResponse:
-    """Per-show buttons: refresh from TVMaze, force TMDB, push to Sonarr."""
-    show = Show.objects.filter(pk=show_id).only("id", "tvmaze_id", "tmdb_id").first()
+    """Per-show buttons: refresh from TVMaze, force TMDB, push to Sonarr, load missing parts."""
+    show = Show.objects.filter(pk=show_id).first()
     back = f"/shows/{show_id}/"
     if show is None:
         _say(request, False, "That show no longer exists.")
@@ -70,6 +70,8 @@ def show_action(request: HttpRequest, show_id: int, action: str) -> HttpResponse
         result = actions.enqueue_many(kind=SyncRun.Kind.SONARR,
                                       options=actions.sonarr_push_options(show_id=show.pk),
                                       by=by)
+    elif action == "load":
+        result = actions.load_missing(show)
     else:
         result = (False, "This show cannot do that (no matching id, or an unknown action).")
     _say(request, *result)

@@ -125,3 +125,35 @@ def test_it_says_when_a_show_has_nothing_to_push(operator, client, monkeypatch):
     response = client.post(f"/shows/{show.pk}/sonarr/", follow=True)
     assert "Nothing to do" in " ".join(_messages(response))
     assert not SyncRun.objects.exists()
+
+
+@pytest.mark.django_db
+def test_it_queues_a_shows_missing_parts_for_operators_only(operator, viewer, client,
+                                                            django_capture_on_commit_callbacks):
+    show = factories.ShowFactory(tvmaze_id=77, facts_loaded=True, loading_status="partial")
+    client.force_login(viewer)
+    assert client.post(f"/shows/{show.pk}/load/").status_code == 403
+    show.refresh_from_db()
+    assert show.loading_status == "partial"
+    client.force_login(operator)
+    with django_capture_on_commit_callbacks(execute=False) as kicks:
+        response = client.post(f"/shows/{show.pk}/load/", follow=True)
+    assert "Queued the missing parts" in " ".join(_messages(response))
+    show.refresh_from_db()
+    assert (show.loading_status, show.loading_parts) == (
+        "pending", ["episodes", "metadata", "artwork"])
+    assert len(kicks) == 1
+    again = client.post(f"/shows/{show.pk}/load/", follow=True)
+    assert "Nothing to load" in " ".join(_messages(again))
+
+
+@pytest.mark.django_db
+def test_the_show_page_shows_every_loading_part_and_its_error(viewer, client):
+    show = factories.ShowFactory(loading_status="partial", facts_loaded=True,
+                                 episodes_loaded=True, loading_errors={"artwork": "not found"},
+                                 artwork={"poster": "/p.jpg"})
+    client.force_login(viewer)
+    page = client.get(f"/shows/{show.pk}/").content.decode()
+    assert "✓ facts" in page and "✓ episodes" in page and "○ metadata" in page
+    assert "○ artwork — <span class=\"errors\">not found</span>" in page
+    assert f'src="/api/shows/{show.pk}/artwork/poster/"' in page
