@@ -18,6 +18,7 @@ from catalog.ui.selectors.ops import (
     runs_chart,
     runs_history,
     server_detail,
+    shows_loading_active,
 )
 from catalog.ui.selectors.paging import Page, page_of
 from catalog.ui.selectors.shows import (
@@ -34,10 +35,29 @@ from catalog.ui.selectors.shows import (
 )
 
 __all__ = [
-    "DECISION_STATUSES", "Page", "attention", "dashboard_counts", "libraries_overview",
+    "DECISION_STATUSES",
+    "Page",
+    "attention",
+    "dashboard_counts",
+    "libraries_overview",
     "libraries_scannable",
-    "page_of", "rule_preview", "rule_validation", "rules_choices", "rules_invalid",
-    "rules_overview", "runs_active", "runs_chart", "runs_history", "server_detail",
-    "show_artwork_url", "show_decisions", "show_get", "show_items", "show_loading",
-    "show_slot_map", "shows_facets", "shows_page",
+    "page_of",
+    "rule_preview",
+    "rule_validation",
+    "rules_choices",
+    "rules_invalid",
+    "rules_overview",
+    "runs_active",
+    "runs_chart",
+    "runs_history",
+    "server_detail",
+    "show_artwork_url",
+    "show_decisions",
+    "show_get",
+    "show_items",
+    "show_loading",
+    "show_slot_map",
+    "shows_facets",
+    "shows_loading_active",
+    "shows_page",
 ]

@@ -222,6 +222,14 @@ def rule_preview(rule: DiscoveryRule, changes: dict[str, Any]) -> dict[str, Any]
 
 
 # --- runs -----------------------------------------------------------------------------------------
+def shows_loading_active(limit: int = 20) -> list[dict[str, Any]]:
+    """Shows queued or loading in the background, oldest change first (1 query)."""
+    from catalog.sync.loading.state import ACTIVE, loading_state
+
+    shows = Show.objects.filter(loading_status__in=ACTIVE).order_by("loading_changed_at")
+    return [loading_state(show) for show in shows[:limit]]
+
+
 def runs_active() -> list[SyncRun]:
     """Queued and running runs, newest first (1 query): the polled fragment's only read."""
     return list(SyncRun.objects.filter(status__in=SyncRun.ACTIVE).defer("events", "options")

@@ -15,6 +15,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "attention": selectors.attention(),
         "counts": selectors.dashboard_counts(),
         "runs": selectors.runs_active(),
+        "loading": selectors.shows_loading_active(),
         "available": actions.available(),
         "libraries": selectors.libraries_scannable() if request.can_operate else [],
     }

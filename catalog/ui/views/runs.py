@@ -34,5 +34,6 @@ def runs(request: HttpRequest) -> HttpResponse:
 @never_cache
 @ui_view()
 def runs_active(request: HttpRequest) -> HttpResponse:
-    """The fragment the pages poll every two seconds: one query, a few hundred bytes."""
-    return render(request, "ui/_runs_active.html", {"runs": selectors.runs_active()})
+    """The fragment the pages poll every two seconds: two queries, a few hundred bytes."""
+    return render(request, "ui/_runs_active.html", {"runs": selectors.runs_active(),
+                                                    "loading": selectors.shows_loading_active()})

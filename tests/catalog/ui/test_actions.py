@@ -157,3 +157,17 @@ def test_the_show_page_shows_every_loading_part_and_its_error(viewer, client):
     assert "✓ facts" in page and "✓ episodes" in page and "○ metadata" in page
     assert "○ artwork — <span class=\"errors\">not found</span>" in page
     assert f'src="/api/shows/{show.pk}/artwork/poster/"' in page
+
+
+@pytest.mark.django_db
+def test_the_polled_fragment_lists_shows_loading_in_the_background(viewer, client,
+                                                                   django_assert_num_queries):
+    factories.ShowFactory(title="Slow Horses", loading_status="loading_episodes",
+                          facts_loaded=True)
+    factories.ShowFactory(title="Done Show", loading_status="completed")
+    client.force_login(viewer)
+    client.get("/runs/active/")  # warm the session
+    with django_assert_num_queries(5):  # session, user, groups, runs, shows loading
+        page = client.get("/runs/active/").content.decode()
+    assert "Slow Horses" in page and "loading_episodes" in page and "Done Show" not in page
+    assert 'aria-label="facts loaded"' in page and 'aria-label="episodes not loaded"' in page

@@ -20,8 +20,8 @@ def test_it_keeps_every_page_at_a_constant_query_count(operator, client, count_q
 
 
 @pytest.mark.django_db
-def test_it_answers_the_polled_fragment_in_four_queries(viewer, client, count_queries):
+def test_it_answers_the_polled_fragment_in_five_queries(viewer, client, count_queries):
     client.force_login(viewer)
     build_world(4)
-    # session, user, the user's groups (its role), and the active runs
-    assert count_queries(client, "/runs/active/") == 4
+    # session, user, the user's groups (its role), the active runs, the shows loading
+    assert count_queries(client, "/runs/active/") == 5
