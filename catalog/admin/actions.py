@@ -32,6 +32,20 @@ def enqueue_each(modeladmin: admin.ModelAdmin, request: HttpRequest, kind: str,
         modeladmin.message_user(request, f"Already running: {', '.join(busy)}.", messages.WARNING)
 
 
+def enqueue_one(modeladmin: admin.ModelAdmin, request: HttpRequest, *, kind: str,
+                options: dict, what: str) -> None:
+    """Enqueue one run for a selection and say so: queued, already running, or no queue."""
+    try:
+        run = sync_enqueue(kind=kind, options=options, triggered_by=request.user.get_username())
+    except RunInProgress as exc:
+        modeladmin.message_user(request, f"{what} is already running (run {exc.run.pk}); try "
+                                "again when it ends.", messages.WARNING)
+    except EnqueueFailed as exc:
+        modeladmin.message_user(request, str(exc), messages.ERROR)
+    else:
+        modeladmin.message_user(request, f"Queued {what} (run {run.pk}).", messages.SUCCESS)
+
+
 def confirm(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet, *,
             action: str, question: str, apply: Callable[[QuerySet], int],
             done: str) -> HttpResponse | None:

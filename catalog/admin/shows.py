@@ -10,13 +10,12 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import path
 
 from catalog.admin import show_loading
+from catalog.admin.actions import enqueue_one
 from catalog.admin.site import ReadOnlyAdmin, site
 from catalog.admin.sonarr import DecisionActions
 from catalog.models import Decision, Episode, Show, SyncRun
 from catalog.roles import Role, has_role
 from catalog.rule_services import shows_reevaluate
-from catalog.runs import RunInProgress
-from catalog.services import EnqueueFailed, sync_enqueue
 from catalog.slots import slot_map
 from catalog.sync.loading.state import message
 
@@ -60,18 +59,9 @@ class ShowAdmin(DecisionActions, ReadOnlyAdmin):
     @admin.action(description="Force TMDB sync", permissions=["operate"])
     def force_tmdb_sync(self, request: HttpRequest, queryset: QuerySet) -> None:
         ids = sorted(queryset.values_list("pk", flat=True)[:MAX_SELECTED])
-        try:
-            run = sync_enqueue(kind=SyncRun.Kind.TMDB, options={"show_ids": ids, "force": True},
-                               triggered_by=request.user.get_username())
-        except RunInProgress as exc:
-            self.message_user(request, f"That refresh is already running (run {exc.run.pk}).",
-                              messages.WARNING)
-            return
-        except EnqueueFailed as exc:
-            self.message_user(request, str(exc), messages.ERROR)
-            return
-        self.message_user(request, f"Queued a TMDB refresh of {len(ids)} show(s) "
-                          f"(run {run.pk}).", messages.SUCCESS)
+        enqueue_one(self, request, kind=SyncRun.Kind.TMDB,
+                    options={"show_ids": ids, "force": True},
+                    what=f"a TMDB refresh of {len(ids)} show(s)")
 
     @admin.action(description="Add to the library (kept fresh from TMDB)",
                   permissions=["operate"])
@@ -103,18 +93,8 @@ class ShowAdmin(DecisionActions, ReadOnlyAdmin):
         if not ids:
             self.message_user(request, "None of these shows is on TVMaze.", messages.WARNING)
             return
-        try:
-            run = sync_enqueue(kind=SyncRun.Kind.TVMAZE, options={"refresh_ids": ids},
-                               triggered_by=request.user.get_username())
-        except RunInProgress as exc:
-            self.message_user(request, f"A TVMaze refresh is already running (run "
-                              f"{exc.run.pk}); try again when it ends.", messages.WARNING)
-            return
-        except EnqueueFailed as exc:
-            self.message_user(request, str(exc), messages.ERROR)
-            return
-        self.message_user(request, f"Queued a TVMaze refresh of {len(ids)} show(s) "
-                          f"(run {run.pk}).", messages.SUCCESS)
+        enqueue_one(self, request, kind=SyncRun.Kind.TVMAZE, options={"refresh_ids": ids},
+                    what=f"a TVMaze refresh of {len(ids)} show(s)")
 
 
 @admin.register(Episode, site=site)
