@@ -10,4 +10,7 @@ class CatalogConfig(AppConfig):
 
     def ready(self) -> None:
         # Connects the failed-login signal receivers.
+        from catalog.api.fields import use_strict_json_fields
         from catalog.auth import throttle  # noqa: F401
+
+        use_strict_json_fields()

@@ -196,6 +196,10 @@ LOGIN_FAILURE_WINDOW = envint("LOGIN_FAILURE_WINDOW", 300, minimum=1)
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
+# Request bodies: JSON only, this large and this deeply nested at most (413 / 400 past it).
+API_MAX_BODY_BYTES = envint("API_MAX_BODY_BYTES", 1_048_576, minimum=1024)
+API_MAX_JSON_DEPTH = envint("API_MAX_JSON_DEPTH", 32, minimum=2)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first so that anonymous requests get 401 with a WWW-Authenticate header.
@@ -205,12 +209,13 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["catalog.api.permissions.RolePermission"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.SearchFilter",
-        "rest_framework.filters.OrderingFilter",
+        "catalog.api.backends.SearchFilter",
+        "catalog.api.backends.OrderingFilter",
     ],
+    "DEFAULT_PARSER_CLASSES": ["catalog.api.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "catalog.api.pagination.Pagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "catalog.api.schema.ApiAutoSchema",
     "DEFAULT_THROTTLE_RATES": {"login": "10/min"},
     "EXCEPTION_HANDLER": "catalog.api.errors.exception_handler",
 }

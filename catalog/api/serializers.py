@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from catalog.api.fields import StrictCharField, StrictIntegerField
 from catalog.models import (
     Decision,
     DiscoveryRule,
@@ -40,7 +41,7 @@ class EpisodeSerializer(serializers.ModelSerializer):
 
 
 class PlexServerSerializer(serializers.ModelSerializer):
-    token = serializers.CharField(write_only=True, max_length=200, trim_whitespace=True,
+    token = StrictCharField(write_only=True, max_length=200, trim_whitespace=True,
                                   style={"input_type": "password"})
 
     class Meta:
@@ -82,7 +83,7 @@ class PathMappingSerializer(serializers.ModelSerializer):
 
 
 class SonarrServerSerializer(serializers.ModelSerializer):
-    api_key = serializers.CharField(write_only=True, max_length=200, trim_whitespace=True,
+    api_key = StrictCharField(write_only=True, max_length=200, trim_whitespace=True,
                                     style={"input_type": "password"})
 
     class Meta:
@@ -91,7 +92,24 @@ class SonarrServerSerializer(serializers.ModelSerializer):
         read_only_fields = ["version", "created_at"]
 
 
+def _names() -> serializers.ListField:
+    """A filter list: names, "any" when empty."""
+    return serializers.ListField(child=StrictCharField(max_length=100), max_length=100,
+                                 required=False)
+
+
 class DiscoveryRuleSerializer(serializers.ModelSerializer):
+    languages = _names()
+    countries = _names()
+    types = _names()
+    statuses = _names()
+    genres_include = _names()
+    genres_exclude = _names()
+    networks = _names()
+    tags = serializers.ListField(child=StrictIntegerField(min_value=1, max_value=2**31 - 1),
+                                 max_length=100, required=False,
+                                 help_text="Sonarr tag ids to add the series with.")
+
     class Meta:
         model = DiscoveryRule
         fields = [

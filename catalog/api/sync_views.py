@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from catalog.api.fields import StrictBooleanField
 from catalog.api.serializers import SyncRunSerializer
 from catalog.models import SyncRun
 from catalog.roles import Role
@@ -16,11 +17,11 @@ from catalog.services import EnqueueFailed, sync_enqueue
 
 
 class TvmazeSyncRequest(serializers.Serializer):
-    full = serializers.BooleanField(default=False, help_text="Walk the whole index.")
+    full = StrictBooleanField(default=False, help_text="Walk the whole index.")
 
 
 class LibrarySyncRequest(serializers.Serializer):
-    deep = serializers.BooleanField(default=False, help_text="Re-read the whole library flat.")
+    deep = StrictBooleanField(default=False, help_text="Re-read the whole library flat.")
 
 
 def enqueue_response(request: Request, kind: str, options: dict) -> Response:

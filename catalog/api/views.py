@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import mixins, viewsets
+from rest_framework import mixins, parsers, viewsets
 from rest_framework import serializers as drf_serializers
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
@@ -13,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
 from catalog.api import filters, serializers
+from catalog.api.parsers import JSONParser
 from catalog.api.sync_views import LibrarySyncRequest, enqueue_response
 from catalog.models import (
     Decision,
@@ -34,8 +37,15 @@ class TokenView(ObtainAuthToken):
     """Exchange a username and password for an API token (throttled like every login)."""
 
     permission_classes = [AllowAny]
+    parser_classes = [JSONParser, parsers.FormParser]
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "login"
+
+
+@csrf_exempt
+def not_found(request: HttpRequest, *args: object, **kwargs: object) -> JsonResponse:
+    """No API route matches: say so in JSON, like every other API answer."""
+    return JsonResponse({"detail": "Not found."}, status=404)
 
 
 class ShowViewSet(viewsets.ReadOnlyModelViewSet):
