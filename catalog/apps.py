@@ -14,3 +14,17 @@ class CatalogConfig(AppConfig):
         from catalog.auth import throttle  # noqa: F401
 
         use_strict_json_fields()
+        _save_upstream_counters_after_work()
+
+
+def _save_upstream_counters_after_work() -> None:
+    """Web requests and queued tasks that called an upstream leave their counts in the table."""
+    from django.core.signals import request_finished
+    from django_q.signals import post_execute_in_worker
+
+    from catalog.metrics.counters import upstream_counters_flush_quietly
+
+    request_finished.connect(upstream_counters_flush_quietly,
+                             dispatch_uid="catalog.upstream_counters.request")
+    post_execute_in_worker.connect(upstream_counters_flush_quietly,
+                         dispatch_uid="catalog.upstream_counters.task")

@@ -196,6 +196,11 @@ LOGIN_FAILURE_WINDOW = envint("LOGIN_FAILURE_WINDOW", 300, minimum=1)
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
+# A bearer token that may read /metrics and nothing else (for Prometheus); or METRICS_TOKEN_FILE.
+METRICS_TOKEN = envstr("METRICS_TOKEN")
+if METRICS_TOKEN is not None and len(METRICS_TOKEN) < 16:
+    raise SettingsError("METRICS_TOKEN: use at least 16 characters (e.g. openssl rand -hex 24)")
+
 # Request bodies: JSON only, this large and this deeply nested at most (413 / 400 past it).
 API_MAX_BODY_BYTES = envint("API_MAX_BODY_BYTES", 1_048_576, minimum=1024)
 API_MAX_JSON_DEPTH = envint("API_MAX_JSON_DEPTH", 32, minimum=2)

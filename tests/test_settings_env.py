@@ -72,3 +72,10 @@ def test_it_generates_and_keeps_a_secret_key_in_the_data_dir(tmp_path):
     first = (tmp_path / "secret_key").read_text()
     assert _manage_check(env_extra, tmp_path).returncode == 0
     assert (tmp_path / "secret_key").read_text() == first and len(first) > 40
+
+
+def test_it_refuses_a_guessable_metrics_token(tmp_path):
+    result = _manage_check({"METRICS_TOKEN": "short"}, tmp_path)
+    assert result.returncode == 2
+    assert "METRICS_TOKEN: use at least 16 characters" in result.stderr
+    assert "short" not in result.stderr
