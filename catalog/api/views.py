@@ -37,7 +37,7 @@ class TokenView(ObtainAuthToken):
     """Exchange a username and password for an API token (throttled like every login)."""
 
     permission_classes = [AllowAny]
-    parser_classes = [JSONParser, parsers.FormParser]
+    parser_classes = [JSONParser, parsers.FormParser, parsers.MultiPartParser]
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "login"
 
