@@ -10,9 +10,13 @@ class CatalogConfig(AppConfig):
 
     def ready(self) -> None:
         # Connects the failed-login signal receivers.
+        from django_q.signals import post_spawn
+
+        from catalog import tasks
         from catalog.api.fields import use_strict_json_fields
         from catalog.auth import throttle  # noqa: F401
 
+        post_spawn.connect(tasks.worker_spawned, dispatch_uid="catalog.worker_spawned")
         use_strict_json_fields()
         _save_upstream_counters_after_work()
 
@@ -27,4 +31,4 @@ def _save_upstream_counters_after_work() -> None:
     request_finished.connect(upstream_counters_flush_quietly,
                              dispatch_uid="catalog.upstream_counters.request")
     post_execute_in_worker.connect(upstream_counters_flush_quietly,
-                         dispatch_uid="catalog.upstream_counters.task")
+                                   dispatch_uid="catalog.upstream_counters.task")

@@ -53,6 +53,15 @@ def check_cluster() -> None:
         raise CheckFailed("no qcluster is running")
 
 
+def cluster_alive() -> bool:
+    """Is any job cluster reporting? (A queued run waits for one.)"""
+    try:
+        check_cluster()
+    except CheckFailed:
+        return False
+    return True
+
+
 CHECKS: dict[str, Callable[[], None]] = {
     "database": check_database,
     "migrations": check_migrations,

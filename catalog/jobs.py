@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.conf import settings
+from django_q.exceptions import TimeoutException
 
 from catalog.metrics.counters import upstream_counters_flush_quietly
 from catalog.models import SyncRun
@@ -80,6 +81,9 @@ def job_execute(run: SyncRun, work: Work, *, upstream: str) -> SyncRun:
     except UpstreamError as exc:
         log.warning("run %s failed: %s", run.pk, exc)
         status, error = SyncRun.Status.FAILED, str(exc)
+    except TimeoutException:
+        log.warning("run %s timed out", run.pk)
+        status, error = SyncRun.Status.FAILED, f"timed out after {settings.Q_TIMEOUT} s"
     except Exception as exc:
         log.exception("run %s crashed", run.pk)
         status, error = SyncRun.Status.FAILED, f"internal error: {type(exc).__name__}"

@@ -20,7 +20,10 @@ def default_schedules() -> list[DefaultSchedule]:
     """The schedules every install starts with (operators edit them in the admin)."""
     from catalog.models import PlexLibrary
 
-    schedules = [DefaultSchedule("tvmaze incremental", "catalog.tasks.tvmaze_sync_task", 360, {})]
+    schedules = [
+        DefaultSchedule("tvmaze incremental", "catalog.tasks.tvmaze_sync_task", 360, {}),
+        DefaultSchedule("reap abandoned runs", "catalog.tasks.runs_reap_task", 1, {}),
+    ]
     for library_id in PlexLibrary.objects.filter(enabled=True, server__enabled=True).values_list(
         "id", flat=True
     ):

@@ -6,7 +6,7 @@ import logging
 
 from catalog.jobs import job_run
 from catalog.models import PlexLibrary, SyncRun
-from catalog.runs import RunInProgress
+from catalog.runs import RunInProgress, runs_reap
 from catalog.services import sync_run_now
 
 log = logging.getLogger(__name__)
@@ -40,9 +40,18 @@ def plex_library_sync_task(library_id: int, deep: bool = False) -> str:
     return _scheduled(SyncRun.Kind.PLEX, {"library_id": library_id, "deep": deep})
 
 
-def tvmaze_refresh_task(tvmaze_ids: list[int]) -> dict:
-    """Re-fetch the given shows from TVMaze (queued by the admin's refresh action)."""
-    from catalog.sync.tvmaze import tvmaze_refresh
-    from catalog.upstreams import tvmaze_client
+def tvmaze_refresh_task(tvmaze_ids: list[int]) -> str:
+    """Re-read the given shows from TVMaze as a run (kept for tasks queued before runs)."""
+    return _scheduled(SyncRun.Kind.TVMAZE, {"refresh_ids": [int(i) for i in tvmaze_ids]})
 
-    return tvmaze_refresh(tvmaze_client(), [int(i) for i in tvmaze_ids])
+
+def runs_reap_task() -> int:
+    """Fail the runs whose owner is gone (a dead process here, an expired lease anywhere)."""
+    return runs_reap()
+
+
+def worker_spawned(**_kwargs: object) -> None:
+    """A (re)spawned worker first frees the scopes of workers that died on this host."""
+    reaped = runs_reap()
+    if reaped:
+        log.warning("released %d run(s) abandoned by a dead worker", reaped)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django_q.tasks import async_task
 
 from catalog.admin.site import ReadOnlyAdmin, site
-from catalog.models import Episode, Show
+from catalog.models import Episode, Show, SyncRun
+from catalog.runs import RunInProgress
+from catalog.services import EnqueueFailed, sync_enqueue
 
 
 @admin.register(Show, site=site)
@@ -26,9 +27,18 @@ class ShowAdmin(ReadOnlyAdmin):
         if not ids:
             self.message_user(request, "None of these shows is on TVMaze.", messages.WARNING)
             return
-        async_task("catalog.tasks.tvmaze_refresh_task", ids)
-        self.message_user(request, f"Queued a TVMaze refresh of {len(ids)} show(s).",
-                          messages.SUCCESS)
+        try:
+            run = sync_enqueue(kind=SyncRun.Kind.TVMAZE, options={"refresh_ids": ids},
+                               triggered_by=request.user.get_username())
+        except RunInProgress as exc:
+            self.message_user(request, f"A TVMaze refresh is already running (run "
+                              f"{exc.run.pk}); try again when it ends.", messages.WARNING)
+            return
+        except EnqueueFailed as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return
+        self.message_user(request, f"Queued a TVMaze refresh of {len(ids)} show(s) "
+                          f"(run {run.pk}).", messages.SUCCESS)
 
 
 @admin.register(Episode, site=site)

@@ -131,12 +131,26 @@ class DecisionSerializer(serializers.ModelSerializer):
 
 class SyncRunSerializer(serializers.ModelSerializer):
     progress = serializers.FloatField(read_only=True, allow_null=True)
+    cluster_alive = serializers.SerializerMethodField(
+        help_text="For a queued or running run: whether any job cluster is alive to work on "
+                  "it (null once the run has ended).")
+
+    def get_cluster_alive(self, run: SyncRun) -> bool | None:
+        if run.status not in SyncRun.ACTIVE:
+            return None
+        if "cluster_alive" not in self.context:  # once per response, not per row
+            from catalog.health import cluster_alive
+
+            self.context["cluster_alive"] = cluster_alive()
+        return self.context["cluster_alive"]
 
     class Meta:
         model = SyncRun
         fields = [
             "id", "kind", "scope", "status", "options", "triggered_by", "created_at",
-            "started_at", "finished_at", "heartbeat_at", "processed", "changed", "skipped",
-            "errors", "total", "progress", "requests", "summary", "events", "error",
+            "started_at", "finished_at", "heartbeat_at", "lease_expires_at", "owner_host",
+            "owner_pid", "cancel_requested_at", "cancel_requested_by", "cluster_alive",
+            "processed", "changed", "skipped", "errors", "total", "progress", "requests",
+            "summary", "events", "error",
         ]
         read_only_fields = fields

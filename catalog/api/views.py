@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import mixins, parsers, viewsets
+from rest_framework import mixins, parsers, status, viewsets
 from rest_framework import serializers as drf_serializers
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
@@ -31,6 +31,7 @@ from catalog.models import (
 )
 from catalog.paths import resolve_local_path
 from catalog.roles import Role
+from catalog.runs import run_cancel
 
 
 class TokenView(ObtainAuthToken):
@@ -154,3 +155,19 @@ class SyncRunViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = serializers.SyncRunSerializer
     filterset_class = filters.SyncRunFilterSet
     ordering_fields = ["id", "created_at", "finished_at"]
+    action_roles = {"cancel": Role.OPERATOR}
+
+    @extend_schema(request=None, responses={
+        200: serializers.SyncRunSerializer, 202: serializers.SyncRunSerializer,
+        409: inline_serializer("RunFinished", {"detail": drf_serializers.CharField()}),
+    })
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str | None = None) -> Response:
+        """Cancel a queued run now (200), or ask a running one to stop at its next page
+        (202); 409 when it has already finished."""
+        run, outcome = run_cancel(self.get_object().pk, by=request.user.get_username())
+        if outcome == "finished":
+            return Response({"detail": f"run {run.pk} has already {run.status}"},
+                            status=status.HTTP_409_CONFLICT)
+        code = status.HTTP_200_OK if outcome == "cancelled" else status.HTTP_202_ACCEPTED
+        return Response(serializers.SyncRunSerializer(run).data, status=code)

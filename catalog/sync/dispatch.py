@@ -12,9 +12,11 @@ Work = Callable[[SyncRun], dict[str, Any]]
 
 
 def _tvmaze(run: SyncRun) -> dict[str, Any]:
-    from catalog.sync.tvmaze import tvmaze_sync
+    from catalog.sync.tvmaze import tvmaze_refresh, tvmaze_sync
 
     options = run.options
+    if "refresh_ids" in options:
+        return tvmaze_refresh(run, tvmaze_client(), [int(i) for i in options["refresh_ids"]])
     return tvmaze_sync(run, tvmaze_client(), full=bool(options.get("full")),
                        max_pages=options.get("max_pages"))
 
@@ -53,4 +55,6 @@ def scope_for(kind: str, options: dict[str, Any]) -> str:
         return f"server:{options['server_id']}"
     if kind == SyncRun.Kind.PLEX:
         return f"library:{options['library_id']}"
+    if kind == SyncRun.Kind.TVMAZE and "refresh_ids" in options:
+        return "refresh"  # a few shows re-read by hand need not wait for a whole walk
     return "catalog"

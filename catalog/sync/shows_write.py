@@ -46,6 +46,7 @@ class _Known:
     stamps: dict[int, datetime | None]
     by_tvdb: dict[int, Show]
     by_imdb: dict[str, Show]
+    by_tvmaze: dict[int, Show] = field(default_factory=dict)
 
 
 def _known(shows: dict[int, TvmazeShow]) -> _Known:
@@ -58,6 +59,7 @@ def _known(shows: dict[int, TvmazeShow]) -> _Known:
     for row in rows:
         if row.tvmaze_id in shows:
             known.stamps[row.tvmaze_id] = row.tvmaze_updated_at
+            known.by_tvmaze[row.tvmaze_id] = row
         if row.tvdb_id in tvdbs:
             known.by_tvdb[row.tvdb_id] = row
         if row.imdb_id in imdbs:
@@ -65,33 +67,71 @@ def _known(shows: dict[int, TvmazeShow]) -> _Known:
     return known
 
 
+KINDS = ("tvdb", "imdb")
+
+
+def _incoming(show: TvmazeShow) -> dict[str, int | str | None]:
+    return {"tvdb": show.tvdb_id or None, "imdb": show.imdb_id or None}
+
+
+def _claim_placeholders(changed: dict[int, TvmazeShow], known: _Known) -> None:
+    """A show new to the page takes over the placeholder (no TVMaze id) holding its ids."""
+    claims: dict[int, Show] = {}
+    for sid, show in changed.items():
+        if sid in known.stamps:
+            continue
+        for kind, table in (("tvdb", known.by_tvdb), ("imdb", known.by_imdb)):
+            holder = table.get(_incoming(show)[kind])
+            if holder is not None and holder.tvmaze_id is None and holder.pk not in claims:
+                holder.tvmaze_id = sid
+                claims[holder.pk] = holder
+                known.by_tvmaze[sid] = holder
+                break
+    if claims:
+        Show.objects.bulk_update(list(claims.values()), ["tvmaze_id"])
+
+
 def _resolve_external_ids(
     changed: dict[int, TvmazeShow], known: _Known, result: PageWrite
 ) -> dict[int, tuple[int | None, str | None]]:
-    """Each changed show's (tvdb_id, imdb_id), claiming the placeholder that holds them."""
-    claims: dict[int, Show] = {}
-    seen: dict[str, set] = {"tvdb": set(), "imdb": set()}
+    """Each changed show's (tvdb_id, imdb_id).
+
+    An id TVMaze no longer gives a show is kept (a placeholder's ids came from Plex or TMDB),
+    unless another show of the page now claims it. An id that moves inside the page from one
+    show to another is released by its old holder first; an id still held elsewhere is
+    dropped from the incoming row and reported, never allowed to fail the page.
+    """
+    _claim_placeholders(changed, known)
+    tables = {"tvdb": known.by_tvdb, "imdb": known.by_imdb}
+    wanted = {kind: {} for kind in KINDS}  # value -> first show of the page claiming it
+    for sid, show in changed.items():
+        for kind, value in _incoming(show).items():
+            if value:
+                wanted[kind].setdefault(value, sid)
+    release: dict[str, set[int]] = {kind: set() for kind in KINDS}
     out: dict[int, tuple[int | None, str | None]] = {}
     for sid, show in changed.items():
-        ids = {"tvdb": show.tvdb_id, "imdb": show.imdb_id}
-        for kind, table in (("tvdb", known.by_tvdb), ("imdb", known.by_imdb)):
+        ids = _incoming(show)
+        stored = known.by_tvmaze.get(sid)
+        for kind in KINDS:
             value = ids[kind]
             if not value:
+                kept = getattr(stored, f"{kind}_id", None) if stored else None
+                ids[kind] = kept if kept and wanted[kind].get(kept, sid) == sid else None
                 continue
-            holder = table.get(value)
-            if (holder is not None and holder.tvmaze_id is None and sid not in known.stamps
-                    and holder.pk not in claims and sid not in {c.tvmaze_id for c in
-                                                                claims.values()}):
-                holder.tvmaze_id = sid
-                claims[holder.pk] = holder
-            if value in seen[kind] or (holder is not None and holder.tvmaze_id != sid):
+            holder = tables[kind].get(value)
+            moving = (holder is not None and holder.tvmaze_id in changed
+                      and _incoming(changed[holder.tvmaze_id])[kind] != value)
+            if wanted[kind][value] != sid or (
+                    holder is not None and holder.tvmaze_id != sid and not moving):
                 result.conflicts.append(f"tvmaze {sid}: {kind} {value} belongs to another show")
                 ids[kind] = None
-            else:
-                seen[kind].add(value)
+            elif moving and holder.tvmaze_id != sid:
+                release[kind].add(holder.pk)
         out[sid] = (ids["tvdb"], ids["imdb"])
-    if claims:
-        Show.objects.bulk_update(list(claims.values()), ["tvmaze_id"])
+    for kind, pks in release.items():
+        if pks:
+            Show.objects.filter(pk__in=pks).update(**{f"{kind}_id": None})
     return out
 
 
@@ -105,12 +145,16 @@ def _row(show: TvmazeShow, tvdb_id: int | None, imdb_id: str | None) -> tuple:
     )
 
 
-def shows_write_page(shows: Sequence[TvmazeShow]) -> PageWrite:
-    """Upsert the new and changed shows of one page with bulk statements; run the hooks."""
+def shows_write_page(shows: Sequence[TvmazeShow], *, force: bool = False) -> PageWrite:
+    """Upsert the new and changed shows of one page with bulk statements; run the hooks.
+
+    ``force`` writes every show of the page, even those whose upstream stamp is unchanged.
+    """
     result = PageWrite()
     incoming = {s.id: s for s in shows}
     known = _known(incoming)
-    changed = {sid: s for sid, s in incoming.items() if known.stamps.get(sid) != s.updated}
+    changed = {sid: s for sid, s in incoming.items()
+               if force or known.stamps.get(sid) != s.updated}
     result.unchanged = len(incoming) - len(changed)
     if not changed:
         return result

@@ -7,7 +7,6 @@ first uncommitted page. Nothing here builds a URL or parses a payload.
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -166,7 +165,7 @@ def _changed_ids(updates: dict[int, int], highest: int) -> list[int]:
 
 
 def _fetch_groups(client: TvmazeClient, ids: Sequence[int], *, size: int = FETCH_BATCH,
-                  seconds: float = PAGE_SECONDS) -> Iterator[tuple[Page[TvmazeShow], int]]:
+                  seconds: float | None = None) -> Iterator[tuple[Page[TvmazeShow], int]]:
     """Fetch shows one by one, yielding a page (and how many were gone) every ``size`` ids or
     every ``seconds``: fetching is paced by the rate limit (20 calls per 10 s upstream), and a
     fixed batch would leave the progress bar still for minutes. Malformed shows are rejected.
@@ -174,6 +173,7 @@ def _fetch_groups(client: TvmazeClient, ids: Sequence[int], *, size: int = FETCH
     shows: list[TvmazeShow] = []
     rejects: list[Reject] = []
     gone = 0
+    seconds = PAGE_SECONDS if seconds is None else seconds
     opened = time.monotonic()
     for n, show_id in enumerate(ids, 1):
         try:
@@ -216,11 +216,22 @@ def _increment(run: SyncRun, client: TvmazeClient, cursor: dict[str, Any], since
     return outcome
 
 
-def tvmaze_refresh(client: TvmazeClient, tvmaze_ids: list[int]) -> dict[str, Any]:
-    """Re-fetch a few shows now (an operator's "refresh" action), written as one page."""
-    page, gone = next(_fetch_groups(client, tvmaze_ids, size=len(tvmaze_ids),
-                                    seconds=math.inf), (Page(items=(), cursor=None), 0))
+def tvmaze_refresh(run: SyncRun, client: TvmazeClient, tvmaze_ids: list[int]) -> dict[str, Any]:
+    """Re-read the given shows now (an operator's "refresh"), even when their upstream stamp
+    is unchanged; one page per transaction with the run's progress."""
+    outcome = Outcome(mode="refresh")
+    gone = 0
     with transaction.atomic():
-        written = shows_write_page(page.items)
-    return {"fetched": len(page.items), "changed": written.changed, "gone": gone,
-            "rejects": [f"{r.ref}: {r.reason}" for r in page.rejects]}
+        run_progress(run, total=len(tvmaze_ids))
+    for page, missing in _fetch_groups(client, tvmaze_ids):
+        with transaction.atomic():
+            written = shows_write_page(page.items, force=True)
+            run_progress(run, processed=len(page.items) + len(page.rejects) + missing,
+                         changed=written.changed, skipped=missing, errors=len(page.rejects))
+        gone += missing
+        outcome.pages += 1
+        outcome.updated += written.updated
+        outcome.created += written.created
+        outcome.conflicts.extend(written.conflicts)
+        outcome.rejects.extend(f"{r.ref}: {r.reason}" for r in page.rejects)
+    return {**outcome.summary(), "gone": gone}

@@ -20,7 +20,9 @@ def test_it_creates_default_schedules_idempotently_keeping_next_run():
     Schedule.objects.filter(name="tvmaze incremental").update(next_run=later, minutes=720)
     call_command("setup_schedules")
     tvmaze = Schedule.objects.get(name="tvmaze incremental")
-    assert Schedule.objects.count() == 2
+    assert Schedule.objects.count() == 3
+    reap = Schedule.objects.get(name="reap abandoned runs")
+    assert (reap.func, reap.minutes) == ("catalog.tasks.runs_reap_task", 1)
     assert tvmaze.next_run == later and tvmaze.minutes == 720
     plex = Schedule.objects.get(name=f"plex library {library.pk}")
     assert plex.func == "catalog.tasks.plex_library_sync_task"
@@ -36,7 +38,7 @@ def test_it_drops_the_schedule_of_a_disabled_or_removed_library():
     removed.delete()
     call_command("setup_schedules")
     names = set(Schedule.objects.values_list("name", flat=True))
-    assert names == {"tvmaze incremental", f"plex library {kept.pk}"}
+    assert names == {"tvmaze incremental", "reap abandoned runs", f"plex library {kept.pk}"}
 
 
 @pytest.mark.django_db

@@ -100,15 +100,24 @@ def test_it_skips_a_scheduled_run_while_one_is_active():
 
 
 @pytest.mark.django_db
-def test_it_refreshes_selected_shows_from_the_admin(fake_settings, operator, client):
+def test_it_refreshes_selected_shows_from_the_admin_as_a_run(
+        fake_settings, operator, client, django_capture_on_commit_callbacks):
     call_command("sync", "tvmaze")
-    target = fake_settings.ids[10]
+    target, same_stamp = fake_settings.ids[10], fake_settings.ids[11]
     Show.objects.filter(tvmaze_id=target).update(title="stale", tvmaze_updated_at=None)
+    # Edited by hand with the upstream stamp unchanged: a refresh still re-reads it.
+    Show.objects.filter(tvmaze_id=same_stamp).update(title="edited")
     client.force_login(operator)
-    pk = Show.objects.get(tvmaze_id=target).pk
-    client.post("/admin/catalog/show/", {"action": "refresh_from_tvmaze",
-                                         "_selected_action": [pk]})
-    assert Show.objects.get(pk=pk).title == fake_settings.record(target).name
+    pks = list(Show.objects.filter(tvmaze_id__in=[target, same_stamp]).values_list("pk",
+                                                                                flat=True))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/admin/catalog/show/", {"action": "refresh_from_tvmaze",
+                                             "_selected_action": pks})
+    assert Show.objects.get(tvmaze_id=target).title == fake_settings.record(target).name
+    assert Show.objects.get(tvmaze_id=same_stamp).title == fake_settings.record(same_stamp).name
+    run = SyncRun.objects.get(scope="refresh")
+    assert (run.kind, run.status, run.processed, run.total, run.triggered_by) == (
+        "tvmaze", "succeeded", 2, 2, "otto")
 
 
 @pytest.mark.django_db

@@ -1,0 +1,79 @@
+"""TVMaze progress tells the truth: totals known up front, never exceeded, and a run paced by
+the rate limit still reports every few seconds."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from catalog.models import SyncRun
+from catalog.runs import run_finish
+from catalog.sync import tvmaze as tvmaze_module
+from catalog.sync.tvmaze import tvmaze_sync
+from integrations.fakes.base import Fault
+from integrations.fakes.tvmaze import TvmazeFake
+
+START = 1_700_000_000
+
+
+@pytest.fixture
+def fake():
+    with TvmazeFake(count=900, seed=11, start_ts=START) as server:
+        yield server
+
+
+def _run(new_run, client, at: int) -> SyncRun:
+    run = new_run()
+    summary = tvmaze_sync(run, client, now=datetime.fromtimestamp(at, tz=UTC))
+    run_finish(run, status=SyncRun.Status.SUCCEEDED, summary=summary)
+    run.refresh_from_db()
+    return run
+
+
+@pytest.mark.django_db
+def test_a_full_walk_knows_its_total_from_one_request(fake, new_run, tvmaze_client_for,
+                                                       monkeypatch):
+    seen: list[tuple[int, int | None]] = []
+    real = tvmaze_module.run_progress
+
+    def spy(run, **kwargs):
+        real(run, **kwargs)
+        seen.append((run.processed, run.total))
+
+    monkeypatch.setattr(tvmaze_module, "run_progress", spy)
+    run = _run(new_run, tvmaze_client_for(fake), START)
+    assert seen[0] == (0, len(fake.ids))
+    assert all(total == len(fake.ids) and processed <= total for processed, total in seen)
+    assert (run.processed, run.total) == (len(fake.ids), len(fake.ids))
+    assert fake.counts["GET /updates/shows"] == 1
+
+
+@pytest.mark.django_db
+def test_an_increment_with_new_shows_never_counts_past_its_total(
+        fake, new_run, tvmaze_client_for):
+    client = tvmaze_client_for(fake)
+    _run(new_run, client, START)
+    fake.set_now(START + 60)
+    changed = fake.ids[::50]
+    fake.change(changed)
+    new_ids = fake.add(170)
+    run = _run(new_run, client, START + 120)
+    assert run.total == len(changed) + len(new_ids)
+    assert run.processed == run.total
+
+
+@pytest.mark.django_db
+def test_a_slow_increment_reports_a_page_every_few_seconds(
+        fake, new_run, tvmaze_client_for, monkeypatch):
+    client = tvmaze_client_for(fake)
+    _run(new_run, client, START)
+    fake.set_now(START + 60)
+    changed = fake.ids[:40]
+    fake.change(changed)
+    fake.inject(Fault("slow", delay=0.02), times=10**6, path_prefix="/shows/")
+    monkeypatch.setattr(tvmaze_module, "PAGE_SECONDS", 0.1)
+    run = _run(new_run, client, START + 120)
+    pages = [e for e in run.events if e.get("event") == "page_progress"]
+    assert len(pages) >= 4  # 40 shows at ~20 ms each, a page every 0.1 s
+    assert run.processed == run.total == len(changed)

@@ -1,0 +1,123 @@
+"""Soak: a real 4-worker cluster on PostgreSQL + Redis takes 30 overlapping triggers over 6
+scopes while workers are SIGKILLed at random; every scope runs one run at a time, no run is
+lost or doubled, and every run ends succeeded, failed or cancelled."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import random
+import signal
+import subprocess
+import time
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django_q.tasks import async_task
+
+from catalog.models import PlexLibrary, PlexServer, SyncRun
+from catalog.runs import RunInProgress, run_cancel, run_claim
+from integrations.fakes.base import Fault
+from integrations.fakes.plex import PlexFake
+from integrations.fakes.plex.model import LibrarySpec
+from integrations.fakes.tvmaze import TvmazeFake
+from tests.crash.procs import manage, subprocess_env, wait_for
+
+TERMINAL = {SyncRun.Status.SUCCEEDED, SyncRun.Status.FAILED, SyncRun.Status.CANCELLED}
+
+pytestmark = pytest.mark.skipif(
+    not settings.REDIS_URL or "postgresql" not in settings.DATABASES["default"]["ENGINE"],
+    reason="the soak runs in the PostgreSQL + Redis pass")
+
+
+def _world(plex: PlexFake) -> list[tuple[str, dict]]:
+    server = PlexServer.objects.create(name="soak", url=plex.url, token=plex.token)
+    scopes = [(SyncRun.Kind.TVMAZE, {"full": True})]
+    for key in ("1", "2", "3", "4", "5"):
+        library = PlexLibrary.objects.create(server=server, key=key, title=f"lib {key}",
+                                             type="show" if key != "5" else "movie")
+        scopes.append((SyncRun.Kind.PLEX, {"library_id": library.pk, "deep": True}))
+    return scopes
+
+
+def _trigger(kind: str, options: dict) -> SyncRun | None:
+    from catalog.sync.dispatch import scope_for
+
+    try:
+        run = run_claim(kind=kind, scope=scope_for(kind, options), options=options,
+                        triggered_by="soak")
+    except RunInProgress:
+        return None
+    async_task("catalog.tasks.execute_run", run.pk, sync=False, task_name=f"run-{run.pk}")
+    return run
+
+
+def _kill_a_worker(rng: random.Random) -> bool:
+    running = list(SyncRun.objects.filter(status="running").values_list("owner_pid", flat=True))
+    if not running:
+        return False
+    try:
+        os.kill(rng.choice(running), signal.SIGKILL)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.mark.django_db(transaction=True)
+def test_overlapping_triggers_and_dead_workers_never_double_or_lose_a_run(tmp_path):
+    rng = random.Random(30)
+    shows = [LibrarySpec(k, "show", f"TV {k}", shows=12, episodes=300) for k in "1234"]
+    libraries = [*shows, LibrarySpec("5", "movie", "Movies", movies=300, root="/data/movies")]
+    with TvmazeFake(count=2500, seed=5) as tvmaze, PlexFake(libraries, seed=6) as plex:
+        tvmaze.inject(Fault("slow", delay=0.05), times=10**6, path_prefix="/shows")
+        plex.inject(Fault("slow", delay=0.05), times=10**6, path_prefix="/library")
+        scopes = _world(plex)
+        env = subprocess_env(tmp_path, TVMAZE_BASE_URL=tvmaze.url, Q_WORKERS="4",
+                             REDIS_URL=settings.REDIS_URL, RUN_HEARTBEAT_SECONDS="1")
+        cluster = manage(["qcluster"], env)
+        try:
+            claimed, refused, kills = [], 0, 0
+            for n in range(30):
+                run = _trigger(*rng.choice(scopes))
+                if run is None:
+                    refused += 1
+                else:
+                    claimed.append(run.pk)
+                time.sleep(rng.uniform(0.05, 0.4))
+                if n % 6 == 5 and _kill_a_worker(rng):
+                    kills += 1
+            cancel_target = next(iter(SyncRun.objects.filter(status__in=SyncRun.ACTIVE)
+                                      .values_list("pk", flat=True)), None)
+            if cancel_target is not None:
+                run_cancel(cancel_target, by="soak")
+            done = wait_for(lambda: not SyncRun.objects.filter(
+                pk__in=claimed, status__in=SyncRun.ACTIVE).exists(), 150, step=0.5)
+            stuck = list(SyncRun.objects.filter(status__in=SyncRun.ACTIVE)
+                         .values_list("pk", "kind", "scope", "status"))
+            assert done, stuck
+        finally:
+            cluster.send_signal(signal.SIGTERM)
+            try:
+                cluster.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                cluster.kill()
+
+    runs = list(SyncRun.objects.filter(pk__in=claimed).order_by("started_at"))
+    assert len(runs) == len(claimed) and len(claimed) + refused == 30
+    assert {run.status for run in runs} <= TERMINAL
+    assert kills >= 2
+    print(f"soak: {len(claimed)} runs, {refused} refused, {kills} workers killed")
+    for run in runs:
+        if run.status == SyncRun.Status.FAILED:
+            assert run.error.startswith(("abandoned:", "interrupted")), run.error
+        # Started once: a task handed out twice records one start event.
+        assert sum(e.get("event") == f"{run.kind}_start" for e in run.events) <= 1
+    by_scope: dict[str, list[SyncRun]] = {}
+    for run in runs:
+        if run.started_at is not None:
+            by_scope.setdefault(run.scope, []).append(run)
+    for scope, scoped in by_scope.items():
+        for before, after in itertools.pairwise(scoped):
+            assert before.finished_at <= after.started_at, (scope, before.pk, after.pk)
+    assert connection.vendor == "postgresql"
