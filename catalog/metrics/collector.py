@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from django.db.models import Count, OuterRef, Subquery, Sum
+from django.db.models import Count, Max, Sum
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from catalog.models import Decision, MediaItem, Show, SyncRun, UpstreamCounter
@@ -35,17 +35,28 @@ def _catalog() -> Iterator[Metric]:
     yield decisions
 
 
+def _last_successes() -> list[dict]:
+    """The latest succeeded run of each (kind, scope): one aggregate, then one lookup."""
+    succeeded = SyncRun.objects.order_by().filter(status=SyncRun.Status.SUCCEEDED,
+                                                  finished_at__isnull=False)
+    latest = {(row["kind"], row["scope"]): row["at"] for row in
+              succeeded.values("kind", "scope").annotate(at=Max("finished_at"))}
+    seen: dict[tuple[str, str], dict] = {}
+    for row in succeeded.filter(finished_at__in=set(latest.values())).order_by("-id").values(
+            "kind", "scope", "started_at", "finished_at"):
+        key = (row["kind"], row["scope"])
+        if latest.get(key) == row["finished_at"]:
+            seen.setdefault(key, row)  # two at the same instant: the later id
+    return list(seen.values())
+
+
 def _runs() -> Iterator[Metric]:
     runs = GaugeMetricFamily("mediasync_sync_runs", "Sync runs by kind and status",
                              labels=["kind", "status"])
     for row in SyncRun.objects.order_by().values("kind", "status").annotate(n=Count("id")):
         runs.add_metric([row["kind"], row["status"]], row["n"])
     yield runs
-    latest = (SyncRun.objects.filter(status=SyncRun.Status.SUCCEEDED, kind=OuterRef("kind"),
-                                     scope=OuterRef("scope"), finished_at__isnull=False)
-              .order_by("-finished_at", "-id").values("id")[:1])
-    last = (SyncRun.objects.filter(status=SyncRun.Status.SUCCEEDED, id=Subquery(latest))
-            .values("kind", "scope", "started_at", "finished_at"))
+    last = _last_successes()
     when = GaugeMetricFamily("mediasync_sync_last_success_timestamp_seconds",
                              "When the last successful run of a kind and scope finished",
                              labels=["kind", "scope"])

@@ -67,7 +67,14 @@ def test_it_reports_runs_and_the_last_success_of_each_scope(viewer, client):
                              started_at=now - timedelta(seconds=90), finished_at=now)
     factories.SyncRunFactory(kind="tvmaze", scope="catalog", status="failed", requests=2,
                              started_at=now, finished_at=now + timedelta(minutes=1))
+    # Another scope whose last success finished when an older tvmaze run did.
+    factories.SyncRunFactory(kind="plex", scope="library:1", status="succeeded", requests=3,
+                             started_at=now - timedelta(hours=2, seconds=5),
+                             finished_at=now - timedelta(hours=2))
     got = _scrape(client, viewer)
+    plex = ("kind", "plex"), ("scope", "library:1")
+    assert got[("mediasync_sync_last_success_duration_seconds", plex)] == 5
+    assert got[("mediasync_sync_run_requests", (("upstream", "plex"),))] == 3
     scope = ("kind", "tvmaze"), ("scope", "catalog")
     assert got[("mediasync_sync_runs", (("kind", "tvmaze"), ("status", "succeeded")))] == 2
     assert got[("mediasync_sync_runs", (("kind", "tvmaze"), ("status", "failed")))] == 1
