@@ -30,7 +30,7 @@ def _user(request: HttpRequest) -> object | None:
         return request.user
     try:
         result = TokenAuthentication().authenticate(request)
-    except AuthenticationFailed:
+    except (AuthenticationFailed, DatabaseError):  # DatabaseError: e.g. a NUL in the token
         return None
     return result[0] if result else None
 

@@ -46,7 +46,8 @@ def _write_paths() -> list[str]:
     "/api/shows/?page=abc", f"/api/shows/?page={HUGE}", "/api/shows/?page=0",
     "/api/shows/?page_size=0", "/api/shows/?page_size=501", "/api/shows/?search=" + "a" * 101,
     "/api/shows/?search=%00", "/api/shows/?genre=" + "g" * 101, "/api/items/?state=bogus",
-    "/api/shows/?premiered_after=99999-01-01",
+    "/api/shows/?premiered_after=99999-01-01", "/api/sync-runs/?scope=%00",
+    "/api/sync-runs/?scope=" + "s" * 101, "/api/items/?rating_key=%00",
 ])
 def test_it_answers_400_naming_the_parameter(query, viewer, api_as):
     factories.MediaItemFactory()
@@ -187,3 +188,10 @@ def test_the_schema_documents_errors_and_rules():
     assert "-title" in params["ordering"]["items"]["enum"]
     url = schema["components"]["schemas"]["PlexServerRequest"]["properties"]["url"]
     assert url["pattern"].startswith("^https?://")
+
+
+@pytest.mark.django_db
+def test_it_refuses_a_nul_in_a_token_without_a_500(viewer, client):
+    for path in ("/api/shows/", "/metrics"):
+        response = client.get(path, HTTP_AUTHORIZATION="Token abc\x00def")
+        assert response.status_code in (400, 401), (path, response.status_code)
