@@ -195,3 +195,19 @@ def test_it_refuses_a_nul_in_a_token_without_a_500(viewer, client):
     for path in ("/api/shows/", "/metrics"):
         response = client.get(path, HTTP_AUTHORIZATION="Token abc\x00def")
         assert response.status_code in (400, 401), (path, response.status_code)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("change", [
+    {"url": "ftp://plex:21"}, {"url": "http://user:pw@plex:32400"}, {"enabled": "no"},
+    {"token": ""}, {"name": "x" * 101},
+])
+def test_it_leaves_a_server_untouched_by_a_refused_patch(change, admin_user, api_as):
+    server = factories.PlexServerFactory(name="living room")
+    response = api_as(admin_user).patch(f"/api/plex/servers/{server.pk}/",
+                                        {"name": "renamed", **change}, format="json")
+    assert response.status_code == 400
+    server.refresh_from_db()
+    assert (server.name, server.url, server.enabled, server.token) == (
+        "living room", "http://127.0.0.1:32400", True, "plex-token-SECRET-value")
+    assert "plex-token-SECRET-value" not in response.content.decode()

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
+from django.db import DatabaseError
 from django.test import override_settings
 from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 from rest_framework.authtoken.models import Token
 
-from catalog.metrics import upstream_counters_flush
+from catalog.jobs import job_execute
+from catalog.metrics import counters, upstream_counters_flush
 from catalog.models import SyncRun, UpstreamCounter
+from catalog.runs import run_claim
 from catalog.services import sync_run_now
 from integrations import metrics
 from integrations.fakes.tvmaze import TvmazeFake
@@ -142,3 +146,39 @@ def test_it_lets_viewers_tokens_and_the_scrape_token_in_and_nobody_else(users, c
     assert (ok.status_code, wrong.status_code, api.status_code) == (200, 401, 401)
     unset = client.get("/metrics", HTTP_AUTHORIZATION="Bearer ")
     assert unset.status_code == 401  # no METRICS_TOKEN configured: no empty-token door
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_saves_a_long_runs_counts_at_its_heartbeats(settings):
+    settings.RUN_HEARTBEAT_SECONDS = 0.05
+    run = run_claim(kind=SyncRun.Kind.TVMAZE, scope="catalog")
+    seen_mid_run: list[int] = []
+
+    def work(_run: SyncRun) -> dict:
+        metrics.record("tvmaze", "requests", 5)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not seen_mid_run:
+            row = UpstreamCounter.objects.filter(upstream="tvmaze", event="requests").first()
+            if row is not None:
+                seen_mid_run.append(row.value)
+            time.sleep(0.02)
+        return {}
+
+    assert job_execute(run, work, upstream="tvmaze").status == "succeeded"
+    assert seen_mid_run == [5]
+    assert UpstreamCounter.objects.get(upstream="tvmaze", event="requests").value == 5
+
+
+@pytest.mark.django_db
+def test_it_keeps_the_counts_when_the_database_refuses_them(monkeypatch):
+    metrics.record("plex", "requests", 4)
+
+    def refuse(*_args, **_kwargs):
+        raise DatabaseError("database is locked")
+
+    monkeypatch.setattr(counters, "_upsert_sql", refuse)
+    with pytest.raises(DatabaseError):
+        upstream_counters_flush()
+    monkeypatch.undo()
+    assert upstream_counters_flush() == 1
+    assert UpstreamCounter.objects.get(upstream="plex", event="requests").value == 4
