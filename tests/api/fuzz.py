@@ -113,7 +113,12 @@ def _summary(exc: BaseException) -> str:
 
 
 def run_schemathesis(headers: dict[str, str], hypothesis_settings: Any) -> Run:
-    """Load /api/schema/ as this user and run every operation's test; collect failures."""
+    """Load /api/schema/ as this user and run every operation's test; collect failures.
+
+    This is what schemathesis' ``from_fixture(...).parametrize()`` does (same per-operation
+    tests, phases and default checks) minus its pytest subtest reporting, which does not
+    work with pytest 9; one assertion lists every failing operation instead.
+    """
     from mediasync.wsgi import application
 
     run = Run()
