@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -54,12 +55,13 @@ def seed_rows() -> None:
         factories.PathMappingFactory(server=library.server)
         factories.DecisionFactory()
         factories.SyncRunFactory(status="succeeded")
+        factories.SyncRunFactory(status="queued")  # something to cancel
         factories.SonarrServerFactory()
 
 
 def _view(path: str) -> Any:
     try:
-        match = resolve(path.replace("{id}", "1"))
+        match = resolve(re.sub(r"\{[^}]+\}", "1", path))
     except Resolver404:
         return None
     return getattr(match.func, "cls", None), getattr(match.func, "actions", None) or {}
