@@ -7,6 +7,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     DATA_DIR=/data \
     PORT=8000 \
+    BIND=0.0.0.0 \
     PYTHON=python
 
 RUN groupadd --system mediasync && useradd --system --gid mediasync --home /app mediasync

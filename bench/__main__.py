@@ -13,7 +13,7 @@ import subprocess
 import sys
 import tempfile
 
-SCENARIOS = ("tvmaze", "plex")
+SCENARIOS = ("tvmaze", "plex", "tmdb")
 
 
 def _child(name: str, scale: float) -> None:
@@ -29,6 +29,10 @@ def _child(name: str, scale: float) -> None:
         from bench import tvmaze
 
         rows = tvmaze.run(shows=int(100_000 * scale), changed=int(1_000 * scale))
+    elif name == "tmdb":
+        from bench import tmdb
+
+        rows = tmdb.run(shows=int(10_000 * scale))
     else:
         from bench import plex
 

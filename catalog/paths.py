@@ -8,32 +8,13 @@ once. Matching is on path boundaries (``/data/tv`` maps ``/data/tv/x.mkv``, neve
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from catalog.models import PathMapping, PlexServer
-
-_WINDOWS = re.compile(r"^(?:[A-Za-z]:(?:[\\/]|$)|\\\\|//)")
-
-
-def _is_windows(path: str) -> bool:
-    """A drive letter or a UNC share: Plex runs on Windows and so may its paths."""
-    return _WINDOWS.match(path) is not None
-
-
-def _segments(path: str, windows: bool) -> tuple[str, ...]:
-    """The path's segments after its root marker (``/``, ``//`` for UNC, or a drive
-    segment); separators collapse, so trailing and doubled ones do not matter."""
-    text = path.replace("\\", "/") if windows else path
-    root = "//" if windows and text.startswith("//") else "/" if text.startswith("/") else ""
-    parts = tuple(part for part in text.split("/") if part)
-    return (root, *parts) if root else parts
-
-
-def _key(segments: tuple[str, ...], windows: bool) -> tuple[str, ...]:
-    """Windows paths compare case-insensitively, POSIX ones exactly."""
-    return tuple(s.casefold() for s in segments) if windows else segments
+from catalog.prefixes import compare_key as _key
+from catalog.prefixes import is_windows as _is_windows
+from catalog.prefixes import segments as _segments
 
 
 @dataclass(frozen=True, slots=True)

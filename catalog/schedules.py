@@ -23,6 +23,7 @@ def default_schedules() -> list[DefaultSchedule]:
     schedules = [
         DefaultSchedule("tvmaze incremental", "catalog.tasks.tvmaze_sync_task", 360, {}),
         DefaultSchedule("reap abandoned runs", "catalog.tasks.runs_reap_task", 1, {}),
+        DefaultSchedule("tmdb refresh", "catalog.tasks.tmdb_sync_task", 1440, {}),
     ]
     for library_id in PlexLibrary.objects.filter(enabled=True, server__enabled=True).values_list(
         "id", flat=True

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django_q.tasks import async_task
 
 from catalog.jobs import job_run
-from catalog.models import MediaItem, PlexLibrary, SyncRun
+from catalog.models import MediaItem, PlexLibrary, Show, SyncRun
 from catalog.runs import run_claim, run_finish
 from catalog.sync.dispatch import scope_for
 
@@ -51,6 +51,18 @@ def sync_run_now(*, kind: str, options: dict[str, Any], triggered_by: str) -> Sy
     one is active."""
     return job_run(run_claim(kind=kind, scope=scope_for(kind, options), options=options,
                              triggered_by=triggered_by))
+
+
+def tmdb_ids_check(tmdb_ids: list[int]) -> None:
+    """Raise ShowNotFoundInLibrary for the first id neither the catalog nor Plex carries
+    (read only: the run links Plex-only shows when it gets to them)."""
+    from catalog.exceptions import ShowNotFoundInLibrary
+    from catalog.sync.tmdb.show import plex_unlinked
+
+    known = set(Show.objects.filter(tmdb_id__in=tmdb_ids).values_list("tmdb_id", flat=True))
+    for tmdb_id in (i for i in tmdb_ids if i not in known):  # the rare ids Plex alone holds
+        if not plex_unlinked(tmdb_id):
+            raise ShowNotFoundInLibrary(tmdb_id)
 
 
 def plex_libraries_select(*, server: str | None = None, key: str | None = None

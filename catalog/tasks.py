@@ -33,6 +33,11 @@ def tvmaze_sync_task(full: bool = False) -> str:
     return _scheduled(SyncRun.Kind.TVMAZE, {"full": full})
 
 
+def tmdb_sync_task(force: bool = False) -> str:
+    """The scheduled TMDB batch over the library (placeholders, changed and stale shows)."""
+    return _scheduled(SyncRun.Kind.TMDB, {"force": force})
+
+
 def plex_library_sync_task(library_id: int, deep: bool = False) -> str:
     """The scheduled scan of one Plex library (skipped once it is disabled or gone)."""
     if not PlexLibrary.objects.filter(pk=library_id, enabled=True, server__enabled=True).exists():

@@ -6,8 +6,10 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 
+from integrations.errors import AuthError
 from integrations.plex import PlexClient
 from integrations.ratelimit import RateLimit
+from integrations.tmdb import TmdbClient
 from integrations.tvmaze import TvmazeClient
 
 if TYPE_CHECKING:
@@ -39,3 +41,14 @@ def tvmaze_client() -> TvmazeClient:
 def plex_client(server: PlexServer) -> PlexClient:
     """A client for one operator-configured Plex server (a LAN server: no shared rate limit)."""
     return PlexClient.build(base_url=server.url, token=server.token, **_timeouts())
+
+
+def tmdb_client() -> TmdbClient:
+    """A TMDB client on the shared limit (40 calls a second by default; 429s honoured)."""
+    if not settings.TMDB_API_KEY:
+        raise AuthError("TMDB_API_KEY is not set", upstream="tmdb")
+    return TmdbClient.build(
+        base_url=settings.TMDB_BASE_URL, api_key=settings.TMDB_API_KEY,
+        rate_limit=_rate_limit(settings.TMDB_RATE_CALLS, settings.TMDB_RATE_PERIOD),
+        **_timeouts(),
+    )

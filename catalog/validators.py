@@ -8,18 +8,32 @@ from django.core.exceptions import ValidationError
 
 
 def validate_server_url(value: str) -> None:
-    """An http(s) URL with a host; single-label hosts (``http://plex:32400``) are fine."""
+    """An http(s) URL with a host and nothing that does not belong in a server address.
+
+    Single-label hosts (``http://plex:32400``) and a path (a reverse proxy's sub-path) are
+    fine; credentials are not (the token or key has its own, write-only field), and the
+    error never repeats the value, which may hold one.
+    """
+    example = "e.g. http://plex.local:32400"
+    if not value or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise ValidationError(f"Enter a valid URL, without spaces or control characters, "
+                              f"{example}.")
     try:
         parts = urlsplit(value)
         port = parts.port  # raises ValueError on a bad port
     except ValueError:
-        raise ValidationError("Enter a valid URL, e.g. http://plex.local:32400.") from None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValidationError("Enter a valid URL, e.g. http://plex.local:32400.")
+        raise ValidationError(f"Enter a valid URL, {example}.") from None
+    if parts.scheme not in ("http", "https"):
+        raise ValidationError(f"Only http:// and https:// URLs are allowed, {example}.")
+    if not parts.hostname:
+        raise ValidationError(f"The URL names no host, {example}.")
+    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+        raise ValidationError("Put no user name or password in the URL: the token or API key "
+                              "goes in its own field.")
     if port is not None and not 0 < port < 65536:
-        raise ValidationError("Enter a valid URL, e.g. http://plex.local:32400.")
-    if parts.query or parts.fragment or parts.username or parts.password:
-        raise ValidationError("Give the server URL without credentials, query or fragment.")
+        raise ValidationError(f"The port must be between 1 and 65535, {example}.")
+    if parts.query or parts.fragment or value.endswith(("?", "#")):
+        raise ValidationError(f"Give the server URL without a query or fragment, {example}.")
 
 
 def validate_plex_prefix(value: str) -> None:

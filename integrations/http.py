@@ -27,6 +27,7 @@ from integrations.errors import (
 )
 from integrations.http_errors import error_from_exception, status_message
 from integrations.http_policy import PolicyAdapter, PolicyRetry
+from integrations.http_redirects import guard_redirects
 from integrations.ratelimit import RateLimit
 
 __all__ = ["DEFAULT_SECRET_NAMES", "HttpClient", "HttpConfig", "RateLimit", "build_session"]
@@ -102,6 +103,7 @@ def build_session(config: HttpConfig, session: requests.Session | None = None) -
         session.headers["User-Agent"] = f"mediasync/0.1 {session.headers['User-Agent']}"
     session.headers.update(config.headers)
     session.params = {**dict(session.params or {}), **config.params}
+    guard_redirects(session, config.secret_names)
     install_log_scrubber(config.scrubber)
     return session
 

@@ -17,11 +17,13 @@ from urllib3 import exceptions as uexc
 
 from integrations.errors import (
     InternalError,
+    InvalidError,
     RateLimitedError,
     Scrubber,
     TransientError,
     UpstreamError,
 )
+from integrations.http_redirects import CredentialRedirect
 
 __all__ = ["error_from_exception", "status_message"]
 
@@ -35,6 +37,7 @@ _CLASSIFY: tuple[tuple[tuple[type[BaseException], ...], type[UpstreamError], str
       http.client.IncompleteRead), TransientError, "connection broken mid-response"),
     ((rexc.ContentDecodingError, uexc.DecodeError), TransientError, "body could not be decoded"),
     ((rexc.TooManyRedirects,), InternalError, "too many redirects"),
+    ((CredentialRedirect,), InvalidError, "redirect to another origin refused"),
     ((rexc.InvalidURL, rexc.MissingSchema, rexc.InvalidSchema, rexc.URLRequired,
       rexc.InvalidHeader, rexc.InvalidJSONError), InternalError, "invalid request"),
     ((rexc.ConnectionError, uexc.HTTPError, http.client.HTTPException, OSError),

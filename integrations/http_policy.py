@@ -14,6 +14,7 @@ from urllib3.exceptions import InvalidHeader as Urllib3InvalidHeader
 from urllib3.util.retry import Retry
 
 from integrations import metrics
+from integrations.http_redirects import refused_redirect
 from integrations.ratelimit import RateLimit, limiter_for
 
 __all__ = ["PolicyAdapter", "PolicyRetry", "count_429", "pace"]
@@ -98,6 +99,9 @@ class PolicyAdapter(HTTPAdapter):
     def send(self, request: requests.PreparedRequest, stream: bool = False,  # type: ignore[override]
              timeout: Any = None, verify: Any = True, cert: Any = None,
              proxies: Any = None) -> requests.Response:
+        refused = refused_redirect(request)
+        if refused is not None:  # a redirect that would carry a credential elsewhere
+            raise refused
         if timeout is None:
             timeout = self.default_timeout
         pace(self.upstream, self.rate_limit)

@@ -6,6 +6,7 @@ set, the file's content (stripped) is the value.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from urllib.parse import urlsplit
@@ -113,6 +114,18 @@ def envlist(name: str, default: list[str], env: Mapping[str, str] = os.environ) 
     if value is None:
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def envnetworks(name: str, env: Mapping[str, str] = os.environ) -> list[str]:
+    """Comma-separated IP addresses or networks (``10.0.0.5, 172.16.0.0/12, ::1``)."""
+    entries = envlist(name, [], env)
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise SettingsError(
+                f"{name}: expected IP addresses or networks, got {entry!r}") from None
+    return entries
 
 
 def envchoice(

@@ -8,6 +8,8 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+from integrations.errors import LOG_FILTER
+
 # Query parameters and headers that carry credentials upstream.
 _SECRET_PATTERN = re.compile(
     r"(?i)(api[_-]?key|apikey|x-plex-token|x-api-key|token|password|authorization)"
@@ -16,7 +18,10 @@ _SECRET_PATTERN = re.compile(
 
 
 def scrub(text: str) -> str:
-    """Replace credential values in free text with ``***``."""
+    """Replace credential values in free text with ``***``: every key this process knows
+    (configured upstream keys, tokens of the clients built so far), then anything written
+    as ``name=value`` under a credential's name."""
+    text = LOG_FILTER.scrubber.text(text)
     return _SECRET_PATTERN.sub(lambda m: f"{m.group(1)}{m.group(2)}{m.group(3) or ''}***", text)
 
 

@@ -19,6 +19,7 @@ from mediasync.env import (
     envfloat,
     envint,
     envlist,
+    envnetworks,
     envstr,
     envurl,
 )
@@ -50,8 +51,14 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 DEBUG = envbool("DEBUG", False)
-# Loopback names are always allowed: the container healthcheck asks for /health on them.
-ALLOWED_HOSTS = [*envlist("ALLOWED_HOSTS", []), "localhost", "127.0.0.1", "[::1]"]
+# Loopback names are always allowed (the container healthcheck asks for /health on them),
+# but only from loopback clients unless ALLOWED_HOSTS names them (ProxyHeadersMiddleware).
+_LOOPBACK_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
+_EXPLICIT_HOSTS = envlist("ALLOWED_HOSTS", [])
+ALLOWED_HOSTS = [*_EXPLICIT_HOSTS, *_LOOPBACK_HOSTS]
+LOOPBACK_ONLY_HOSTS = frozenset(
+    h for h in _LOOPBACK_HOSTS if h not in {e.lower() for e in _EXPLICIT_HOSTS})
+TRUSTED_PROXIES = envnetworks("TRUSTED_PROXIES")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 PORT = envint("PORT", 8000, minimum=1)
 if PORT > 65535:
@@ -75,6 +82,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "catalog.auth.middleware.ProxyHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -193,6 +201,7 @@ LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 LOGIN_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 LOGIN_FAILURE_WINDOW = envint("LOGIN_FAILURE_WINDOW", 300, minimum=1)
+LOGIN_ADDRESS_FAILURE_LIMIT = envint("LOGIN_ADDRESS_FAILURE_LIMIT", 20, minimum=1)
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
@@ -204,6 +213,24 @@ if METRICS_TOKEN is not None and len(METRICS_TOKEN) < 16:
 # Request bodies: JSON only, this large and this deeply nested at most (413 / 400 past it).
 API_MAX_BODY_BYTES = envint("API_MAX_BODY_BYTES", 1_048_576, minimum=1024)
 API_MAX_JSON_DEPTH = envint("API_MAX_JSON_DEPTH", 32, minimum=2)
+
+# --- TLS -------------------------------------------------------------------------------------
+# X-Forwarded-Proto is believed only from TRUSTED_PROXIES (the middleware drops it otherwise);
+# a request that came in over TLS always gets Secure session and CSRF cookies, and HSTS
+# (which SecurityMiddleware only ever sends on TLS responses).
+HTTPS = envbool("HTTPS", False)
+if TRUSTED_PROXIES:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+if HTTPS or TRUSTED_PROXIES:
+    SECURE_HSTS_SECONDS = envint("HSTS_SECONDS", 31536000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = envbool("HSTS_PRELOAD", True)
+if HTTPS:  # served over TLS only: cookies never go out in clear, plain http is redirected
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = True
+    # Health, readiness and metrics are polled over plain HTTP on the loopback/cluster network.
+    SECURE_REDIRECT_EXEMPT = [r"^health$", r"^ready$", r"^metrics$"]
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

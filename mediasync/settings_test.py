@@ -22,7 +22,10 @@ if REDIS_URL:  # noqa: F405
     _worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or "0"
     from urllib.parse import urlsplit
 
-    _location = urlsplit(REDIS_URL)._replace(path=f"/{1 + int(_worker)}").geturl()  # noqa: F405
+    # The databases after REDIS_URL's own (…/10 -> 11, 12): parallel suites stay apart.
+    _parts = urlsplit(REDIS_URL)  # noqa: F405
+    _base = int(_parts.path.strip("/") or 0) if _parts.path.strip("/").isdigit() else 0
+    _location = _parts._replace(path=f"/{_base + 1 + int(_worker)}").geturl()
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                           "LOCATION": _location}}
 # A file, not memory, so that a real qcluster subprocess can share the test database.

@@ -7,13 +7,15 @@ from django.urls import include, path
 from catalog import dashboard, health, metrics
 from catalog.admin import site
 from catalog.admin.django_q import register_django_q
+from catalog.auth.forms import LoginForm
 
 admin.autodiscover()
 register_django_q(site)
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True,
+                                                 authentication_form=LoginForm), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", site.urls),
     path("api/", include("catalog.api.urls")),

@@ -2,25 +2,45 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 
 from catalog.admin.actions import confirm, enqueue_each
-from catalog.admin.secrets import secret_form
+from catalog.admin.secrets import SecretAdmin, secret_form
 from catalog.admin.site import ReadOnlyAdmin, RoleAdmin, site
 from catalog.models import MediaItem, PathMapping, PlexLibrary, PlexServer, PlexShow, SyncRun
+from catalog.prefixes import normalize_local_prefix, normalize_plex_prefix
+from catalog.servers import plex_server_check
 from catalog.services import items_mark_deleted, items_purge_deleted
+
+
+class PathMappingForm(forms.ModelForm):
+    """Canonical spellings in the cleaned data too, so a formset sees two rows of one place."""
+
+    class Meta:
+        model = PathMapping
+        fields = ["server", "plex_prefix", "local_prefix"]
+
+    def clean_plex_prefix(self) -> str:
+        return normalize_plex_prefix(self.cleaned_data["plex_prefix"])
+
+    def clean_local_prefix(self) -> str:
+        return normalize_local_prefix(self.cleaned_data["local_prefix"])
 
 
 class PathMappingInline(admin.TabularInline):
     model = PathMapping
+    form = PathMappingForm
     extra = 0
 
 
 @admin.register(PlexServer, site=site)
-class PlexServerAdmin(RoleAdmin):
-    form = secret_form(PlexServer, "token", ["name", "url", "enabled"])
+class PlexServerAdmin(SecretAdmin):
+    key_field = "token"
+    form = secret_form(PlexServer, "token", ["name", "url", "enabled"],
+                       check=lambda url, token: plex_server_check(url=url, token=token))
     list_display = ["name", "url", "enabled", "version", "machine_identifier"]
     list_filter = ["enabled"]
     search_fields = ["name"]
@@ -111,6 +131,7 @@ class MediaItemAdmin(ReadOnlyAdmin):
 
 @admin.register(PathMapping, site=site)
 class PathMappingAdmin(RoleAdmin):
+    form = PathMappingForm
     list_display = ["server", "plex_prefix", "local_prefix"]
     list_filter = ["server"]
     list_select_related = ["server"]

@@ -1,10 +1,25 @@
-"""Admin forms whose secret fields are never rendered back, only replaced."""
+"""Admin for servers with a secret: never rendered back to anyone, only replaced.
+
+Admins get an empty password input (blank keeps the stored value) and a "check the
+connection" box; every other role sees a read-only page on which the secret is only
+"set" or "not set" (Django would otherwise render the stored value as read-only text).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+
+from catalog.admin.site import RoleAdmin
+from catalog.servers import ServerCheckError, server_needs_check
+from catalog.validators import validate_server_url
+
+Check = Callable[[str, str], dict[str, Any]]
 
 
 class SecretField(forms.CharField):
@@ -19,16 +34,26 @@ class SecretField(forms.CharField):
         super().__init__(**kwargs)
 
 
-def secret_form(model: type, secret: str, fields: list[str]) -> type[forms.ModelForm]:
-    """A ModelForm for ``model`` whose ``secret`` field is write-only."""
+def secret_form(model: type, secret: str, fields: list[str],
+                check: Check | None = None) -> type[forms.ModelForm]:
+    """A ModelForm for ``model`` whose ``secret`` field is write-only; with ``check``, a new
+    server (or a new URL or key) is checked unless the "verify" box is cleared."""
 
     class SecretForm(forms.ModelForm):
+        verify = forms.BooleanField(
+            required=False, initial=True, label="Check the connection",
+            help_text="Connect with this URL and key before saving. Clear it to save a "
+                      "server that is down right now.")
+
         class Meta:
             pass
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
-            self.fields[secret] = SecretField(max_length=200)
+            if secret in self.fields:
+                self.fields[secret] = SecretField(max_length=200)
+            if check is None:
+                self.fields.pop("verify", None)
 
         def clean(self) -> dict[str, Any]:
             cleaned = super().clean()
@@ -38,9 +63,46 @@ def secret_form(model: type, secret: str, fields: list[str]) -> type[forms.Model
                     self.add_error(secret, "This field is required.")
                 else:
                     cleaned[secret] = getattr(self.instance, secret)
+            if check is not None and cleaned.get("verify") and not self.errors:
+                self._check(cleaned)
             return cleaned
+
+        def _check(self, cleaned: dict[str, Any]) -> None:
+            try:  # the model's validation (after clean) reports a bad URL; never request it
+                validate_server_url(cleaned.get("url") or "")
+            except ValidationError:
+                return
+            original = type(self.instance).objects.filter(pk=self.instance.pk).first()
+            if not server_needs_check(original, cleaned, secret):
+                return
+            try:
+                facts = check(cleaned["url"], cleaned[secret])
+            except ServerCheckError as exc:
+                self.add_error(secret if exc.secret else "url", exc.message)
+                return
+            for name, fact in facts.items():
+                setattr(self.instance, name, fact)
 
     SecretForm.Meta.model = model
     SecretForm.Meta.fields = [*fields, secret]
     SecretForm.__name__ = f"{model.__name__}Form"
     return SecretForm
+
+
+class SecretAdmin(RoleAdmin):
+    """A RoleAdmin whose ``key_field`` only admins may replace and nobody may read."""
+
+    key_field: str = ""
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        fields = list(super().get_fields(request, obj))
+        if obj is not None and not self.has_change_permission(request, obj):
+            fields = [f for f in fields if f != "verify"]
+            fields = ["secret_state" if f == self.key_field else f for f in fields]
+        return fields
+
+    @admin.display(description="key")
+    def secret_state(self, obj: Any) -> str:
+        """Whether a secret is stored, never what it is."""
+        return "set (never shown)" if obj is not None and getattr(obj, self.key_field, "") \
+            else "not set"

@@ -7,8 +7,10 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
+from catalog.auth.forms import AdminLoginForm
+from catalog.dashboard import no_role
 from catalog.roles import Role, has_role, user_role
 
 
@@ -18,9 +20,17 @@ class MediasyncAdminSite(admin.AdminSite):
     site_header = "mediasync"
     site_title = "mediasync admin"
     index_title = "Catalog administration"
+    login_form = AdminLoginForm
 
     def has_permission(self, request: HttpRequest) -> bool:
         return user_role(request.user) is not None
+
+    def login(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        """A signed-in account without a role learns why instead of meeting the login form."""
+        if request.method == "GET" and request.user.is_authenticated \
+                and user_role(request.user) is None:
+            return no_role(request)
+        return super().login(request, extra_context)
 
 
 site = MediasyncAdminSite(name="admin")

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from catalog.admin.secrets import secret_form
+from catalog.admin.secrets import SecretAdmin, secret_form
 from catalog.admin.site import ReadOnlyAdmin, RoleAdmin, site
 from catalog.models import Decision, DiscoveryRule, SonarrServer
+from catalog.servers import sonarr_server_check
 
 
 @admin.register(SonarrServer, site=site)
-class SonarrServerAdmin(RoleAdmin):
-    form = secret_form(SonarrServer, "api_key", ["name", "url", "enabled"])
+class SonarrServerAdmin(SecretAdmin):
+    key_field = "api_key"
+    form = secret_form(SonarrServer, "api_key", ["name", "url", "enabled"],
+                       check=lambda url, key: sonarr_server_check(url=url, api_key=key))
     list_display = ["name", "url", "enabled", "version"]
     list_filter = ["enabled"]
     search_fields = ["name"]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
-from catalog.api.fields import StrictCharField, StrictIntegerField
+from catalog.api.fields import StrictBooleanField, StrictCharField, StrictIntegerField
 from catalog.models import (
     Decision,
     DiscoveryRule,
@@ -16,6 +18,13 @@ from catalog.models import (
     Show,
     SonarrServer,
     SyncRun,
+)
+from catalog.prefixes import normalize_local_prefix, normalize_plex_prefix
+from catalog.servers import (
+    ServerCheckError,
+    plex_server_check,
+    server_needs_check,
+    sonarr_server_check,
 )
 
 
@@ -40,15 +49,47 @@ class EpisodeSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PlexServerSerializer(serializers.ModelSerializer):
+VERIFY_HELP = ("Check first that the server answers and accepts the key (default). "
+               "false saves a server that is down right now without checking.")
+
+
+class CheckedServerSerializer(serializers.ModelSerializer):
+    """Creating a server (or changing its URL or key) checks it unless ``verify`` is false;
+    a failed check is a 400 on the field at fault: ``url`` (unreachable, redirected, not
+    the right kind of server) or the key (unauthorised)."""
+
+    key_field = ""
+    verify = StrictBooleanField(write_only=True, default=True, help_text=VERIFY_HELP)
+
+    def check(self, url: str, secret: str) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        verify = attrs.pop("verify", True)
+        if verify and server_needs_check(self.instance, attrs, self.key_field):
+            url = attrs.get("url", getattr(self.instance, "url", ""))
+            secret = attrs.get(self.key_field, getattr(self.instance, self.key_field, ""))
+            try:
+                attrs.update(self.check(url, secret))
+            except ServerCheckError as exc:
+                field = self.key_field if exc.secret else "url"
+                raise serializers.ValidationError({field: [exc.message]}) from None
+        return attrs
+
+
+class PlexServerSerializer(CheckedServerSerializer):
+    key_field = "token"
     token = StrictCharField(write_only=True, max_length=200, trim_whitespace=True,
                                   style={"input_type": "password"})
 
     class Meta:
         model = PlexServer
-        fields = ["id", "name", "url", "token", "enabled", "machine_identifier", "version",
-                  "created_at"]
+        fields = ["id", "name", "url", "token", "enabled", "verify", "machine_identifier",
+                  "version", "created_at"]
         read_only_fields = ["machine_identifier", "version", "created_at"]
+
+    def check(self, url: str, secret: str) -> dict[str, Any]:
+        return plex_server_check(url=url, token=secret)
 
 
 class PlexLibrarySerializer(serializers.ModelSerializer):
@@ -77,19 +118,46 @@ class MediaItemSerializer(serializers.ModelSerializer):
 
 
 class PathMappingSerializer(serializers.ModelSerializer):
+    """Prefixes are stored in their canonical spelling (``/data/tv/`` becomes ``/data/tv``);
+    a second mapping of the same Plex prefix on one server is refused."""
+
     class Meta:
         model = PathMapping
         fields = ["id", "server", "plex_prefix", "local_prefix"]
+        validators: list = []  # validate() says which mapping it clashes with, per field
+
+    def validate_plex_prefix(self, value: str) -> str:
+        return normalize_plex_prefix(value)
+
+    def validate_local_prefix(self, value: str) -> str:
+        return normalize_local_prefix(value)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        instance = self.instance or PathMapping()
+        candidate = PathMapping(
+            pk=instance.pk,
+            server_id=getattr(attrs.get("server"), "pk", instance.server_id),
+            plex_prefix=attrs.get("plex_prefix", instance.plex_prefix),
+        )
+        other = candidate.same_place()
+        if other is not None:
+            raise serializers.ValidationError({"plex_prefix": [
+                f"This server already maps {other.plex_prefix!r}; edit mapping {other.pk}."]})
+        return attrs
 
 
-class SonarrServerSerializer(serializers.ModelSerializer):
+class SonarrServerSerializer(CheckedServerSerializer):
+    key_field = "api_key"
     api_key = StrictCharField(write_only=True, max_length=200, trim_whitespace=True,
                                     style={"input_type": "password"})
 
     class Meta:
         model = SonarrServer
-        fields = ["id", "name", "url", "api_key", "enabled", "version", "created_at"]
+        fields = ["id", "name", "url", "api_key", "enabled", "verify", "version", "created_at"]
         read_only_fields = ["version", "created_at"]
+
+    def check(self, url: str, secret: str) -> dict[str, Any]:
+        return sonarr_server_check(url=url, api_key=secret)
 
 
 def _names() -> serializers.ListField:

@@ -46,3 +46,37 @@ class TvmazeSyncView(APIView):
         body = TvmazeSyncRequest(data=request.data)
         body.is_valid(raise_exception=True)
         return enqueue_response(request, SyncRun.Kind.TVMAZE, {"full": body.validated_data["full"]})
+
+
+class TmdbSyncRequest(serializers.Serializer):
+    force = serializers.BooleanField(default=False, help_text="Refresh even fresh shows.")
+    tmdb_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**31 - 1), required=False,
+        min_length=1, max_length=1000,
+        help_text="Only these shows (any catalog show); default: every library show.")
+
+    def validate_tmdb_ids(self, value: list[int]) -> list[int]:
+        from catalog.exceptions import ShowNotFoundInLibrary
+        from catalog.services import tmdb_ids_check
+
+        ids = sorted(set(value))
+        try:
+            tmdb_ids_check(ids)
+        except ShowNotFoundInLibrary as exc:
+            raise serializers.ValidationError(str(exc)) from None
+        return ids
+
+
+class TmdbSyncView(APIView):
+    """Start a TMDB refresh of the library, or of chosen shows (operator)."""
+
+    write_role = Role.OPERATOR
+
+    @extend_schema(request=TmdbSyncRequest, responses={202: SyncRunSerializer})
+    def post(self, request: Request) -> Response:
+        body = TmdbSyncRequest(data=request.data)
+        body.is_valid(raise_exception=True)
+        options = {"force": body.validated_data["force"]}
+        if "tmdb_ids" in body.validated_data:
+            options["tmdb_ids"] = body.validated_data["tmdb_ids"]
+        return enqueue_response(request, SyncRun.Kind.TMDB, options)

@@ -4,10 +4,10 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from catalog.api import sync_views, views
+from catalog.api import shows, sync_views, views
 
 router = DefaultRouter()
-router.register("shows", views.ShowViewSet)
+router.register("shows", shows.ShowViewSet)
 router.register("episodes", views.EpisodeViewSet)
 router.register("plex/servers", views.PlexServerViewSet)
 router.register("plex/libraries", views.PlexLibraryViewSet)
@@ -21,6 +21,7 @@ router.register("sync-runs", views.SyncRunViewSet)
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="api-token"),
     path("sync/tvmaze/", sync_views.TvmazeSyncView.as_view(), name="api-sync-tvmaze"),
+    path("sync/tmdb/", sync_views.TmdbSyncView.as_view(), name="api-sync-tmdb"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include(router.urls)),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -9,6 +11,7 @@ from rest_framework import mixins, parsers, status, viewsets
 from rest_framework import serializers as drf_serializers
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
+from rest_framework.exceptions import Throttled
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -17,6 +20,8 @@ from rest_framework.throttling import ScopedRateThrottle
 from catalog.api import filters, serializers
 from catalog.api.parsers import JSONParser
 from catalog.api.sync_views import LibrarySyncRequest, enqueue_response
+from catalog.auth.addresses import client_address
+from catalog.auth.throttle import describe_wait, request_lockout
 from catalog.models import (
     Decision,
     DiscoveryRule,
@@ -25,7 +30,6 @@ from catalog.models import (
     PathMapping,
     PlexLibrary,
     PlexServer,
-    Show,
     SonarrServer,
     SyncRun,
 )
@@ -34,27 +38,37 @@ from catalog.roles import Role
 from catalog.runs import run_cancel
 
 
+class LoginRateThrottle(ScopedRateThrottle):
+    """The ``login`` rate per client address (trusted proxies considered), never per
+    whatever X-Forwarded-For a client makes up."""
+
+    def get_ident(self, request: Request) -> str:
+        return client_address(request)
+
+
 class TokenView(ObtainAuthToken):
     """Exchange a username and password for an API token (throttled like every login)."""
 
     permission_classes = [AllowAny]
     parser_classes = [JSONParser, parsers.FormParser, parsers.MultiPartParser]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [LoginRateThrottle]
     throttle_scope = "login"
+
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """A locked-out (user, address) gets 429 with Retry-After, before any password check."""
+        username = request.data.get("username") if hasattr(request.data, "get") else None
+        seconds = request_lockout(request, str(username) if username is not None else None)
+        if seconds:
+            raise Throttled(wait=seconds, detail=(
+                "Too many failed logins for this account from your address; "
+                f"try again in {describe_wait(seconds)}."))
+        return super().post(request, *args, **kwargs)
 
 
 @csrf_exempt
 def not_found(request: HttpRequest, *args: object, **kwargs: object) -> JsonResponse:
     """No API route matches: say so in JSON, like every other API answer."""
     return JsonResponse({"detail": "Not found."}, status=404)
-
-
-class ShowViewSet(viewsets.ReadOnlyModelViewSet):
-    queryset = Show.objects.all()
-    serializer_class = serializers.ShowSerializer
-    filterset_class = filters.ShowFilterSet
-    search_fields = ["title"]
-    ordering_fields = ["id", "title", "premiered", "tvmaze_updated_at", "tvmaze_id"]
 
 
 class EpisodeViewSet(viewsets.ReadOnlyModelViewSet):

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from catalog.models.base import UpstreamServer
 from catalog.models.shows import Show
+from catalog.prefixes import normalize_local_prefix, normalize_plex_prefix, plex_prefix_key
 from catalog.validators import validate_local_prefix, validate_plex_prefix
 
 
@@ -154,3 +158,29 @@ class PathMapping(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plex_prefix} -> {self.local_prefix}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.normalize()
+        super().save(*args, **kwargs)
+
+    def normalize(self) -> None:
+        """Store the canonical spelling: ``/data/tv/`` and ``/data/tv`` are one mapping."""
+        self.plex_prefix = normalize_plex_prefix(self.plex_prefix or "")
+        self.local_prefix = normalize_local_prefix(self.local_prefix or "")
+
+    def same_place(self) -> PathMapping | None:
+        """Another mapping of this server for the same Plex prefix (as the resolver sees
+        it: Windows prefixes case-insensitively), if there is one."""
+        if not self.server_id:
+            return None
+        key = plex_prefix_key(self.plex_prefix or "")
+        others = PathMapping.objects.filter(server_id=self.server_id).exclude(pk=self.pk)
+        return next((m for m in others if plex_prefix_key(m.plex_prefix) == key), None)
+
+    def clean(self) -> None:
+        self.normalize()
+        other = self.same_place()
+        if other is not None:
+            raise ValidationError({"plex_prefix": (
+                f"This server already maps {other.plex_prefix!r} (to {other.local_prefix!r}); "
+                "edit that mapping instead.")})

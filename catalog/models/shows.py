@@ -48,6 +48,15 @@ class Show(models.Model):
     poster_path = models.CharField(max_length=200, blank=True, default="")
     backdrop_path = models.CharField(max_length=200, blank=True, default="")
     tmdb_fetched_at = models.DateTimeField(null=True, blank=True)
+    # Days taken off the TTL for this row, drawn at each refresh, so that a bulk first pass
+    # does not make the whole library expire on the same day.
+    tmdb_jitter_days = models.PositiveSmallIntegerField(default=0)
+    tmdb_series_status = models.CharField(max_length=32, blank=True, default="",
+                                          help_text="TMDB's own status, e.g. Returning Series.")
+    # [[season_number, episode_count], ...] from TMDB, specials apart: the episode slots.
+    tmdb_season_episodes = models.JSONField(default=list, blank=True)
+    operator_added = models.BooleanField(
+        default=False, help_text="Added to the library by an operator (enriched from TMDB).")
 
     loading_status = models.CharField(
         max_length=16, choices=LoadingStatus.choices, default=LoadingStatus.IDLE
@@ -72,7 +81,11 @@ class Show(models.Model):
 
     @property
     def is_placeholder(self) -> bool:
-        """A show created from a Plex guid before any TMDB pass; it always refreshes."""
+        """No TMDB pass has touched it yet, so ``sync_show`` refreshes it whatever the TTL.
+
+        Shows from the TVMaze mirror start this way too; only library shows in this state
+        count as placeholders awaiting TMDB (``catalog.library.placeholders``).
+        """
         return self.tmdb_status == self.TmdbStatus.UNKNOWN
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -43,14 +45,36 @@ def _plex_discover(server_id: int) -> dict[str, Any]:
                           for lib in libraries], "schedules_created": created}
 
 
+def _tmdb(run: SyncRun) -> dict[str, Any]:
+    from catalog.sync.tmdb import tmdb_batch
+    from catalog.upstreams import tmdb_client
+
+    options = run.options
+    return tmdb_batch(run, tmdb_client(), force=bool(options.get("force")),
+                      tmdb_ids=options.get("tmdb_ids"), show_ids=options.get("show_ids"))
+
+
 WORK: dict[str, tuple[Work, str]] = {
     SyncRun.Kind.TVMAZE: (_tvmaze, "tvmaze"),
     SyncRun.Kind.PLEX: (_plex, "plex"),
+    SyncRun.Kind.TMDB: (_tmdb, "tmdb"),
 }
+
+
+def _tmdb_scope(options: dict[str, Any]) -> str:
+    """The library batch is one scope; a refresh of chosen shows is named by its ids, so an
+    operator's refresh need not wait for the daily batch."""
+    ids = options.get("tmdb_ids"), options.get("show_ids")
+    if ids == (None, None):
+        return "library"
+    digest = hashlib.sha256(json.dumps([sorted(i or []) for i in ids]).encode()).hexdigest()
+    return f"shows:{digest[:16]}"
 
 
 def scope_for(kind: str, options: dict[str, Any]) -> str:
     """One TVMaze sync at a time; one scan per Plex library (one discovery per server)."""
+    if kind == SyncRun.Kind.TMDB:
+        return _tmdb_scope(options)
     if kind == SyncRun.Kind.PLEX and "server_id" in options:
         return f"server:{options['server_id']}"
     if kind == SyncRun.Kind.PLEX:

@@ -36,6 +36,7 @@ from integrations.errors import (
     UpstreamError,
     error_for_status,
 )
+from integrations.http_redirects import CredentialRedirect
 from integrations.values.sonarr import (
     AddOptions,
     AddOutcome,
@@ -117,6 +118,8 @@ def translate(exc: BaseException, last_status: int | None) -> tuple[ErrorClass, 
     for pyarr_cls, cls, status in _PYARR_ERRORS:
         if isinstance(exc, pyarr_cls):
             return cls, status, _short(exc.args[0] if exc.args else type(exc).__name__)
+    if isinstance(exc, CredentialRedirect):
+        return InvalidError, None, _short(f"redirect to another origin refused: {exc}")
     if isinstance(exc, requests.exceptions.RetryError):
         cls = RateLimitedError if "429" in str(exc) else TransientError
         return cls, None, "retries exhausted"

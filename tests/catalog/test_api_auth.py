@@ -60,5 +60,25 @@ def test_it_locks_the_token_endpoint_after_repeated_failures(viewer):
     for _ in range(5):
         client.post("/api/auth/token/", {"username": "vera", "password": "wrong"})
     response = client.post("/api/auth/token/", {"username": "vera", "password": PASSWORD})
-    assert response.status_code == 400
+    assert response.status_code == 429
+    assert 0 < int(response["Retry-After"]) <= 300
     assert "token" not in response.json()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/", "/admin/", "/admin/login/"])
+def test_it_tells_a_role_less_account_why_and_offers_a_log_out(roleless, client, url):
+    client.force_login(roleless)
+    response = client.get(url, follow=True)
+    page = response.content.decode()
+    assert response.status_code == 403
+    assert "has no role yet" in page and "nobody" in page
+    assert 'action="/logout/"' in page and "Log out" in page
+    assert 'href="/admin/"' not in page  # no links to surfaces it cannot use
+
+
+@pytest.mark.django_db
+def test_it_lets_a_role_less_account_log_out(roleless, client):
+    client.force_login(roleless)
+    assert client.post("/logout/").status_code == 302
+    assert "_auth_user_id" not in client.session

@@ -20,13 +20,15 @@ def test_it_creates_default_schedules_idempotently_keeping_next_run():
     Schedule.objects.filter(name="tvmaze incremental").update(next_run=later, minutes=720)
     call_command("setup_schedules")
     tvmaze = Schedule.objects.get(name="tvmaze incremental")
-    assert Schedule.objects.count() == 3
+    assert Schedule.objects.count() == 4
     reap = Schedule.objects.get(name="reap abandoned runs")
     assert (reap.func, reap.minutes) == ("catalog.tasks.runs_reap_task", 1)
     assert tvmaze.next_run == later and tvmaze.minutes == 720
     plex = Schedule.objects.get(name=f"plex library {library.pk}")
     assert plex.func == "catalog.tasks.plex_library_sync_task"
     assert plex.minutes == 60
+    tmdb = Schedule.objects.get(name="tmdb refresh")
+    assert (tmdb.func, tmdb.minutes) == ("catalog.tasks.tmdb_sync_task", 1440)
 
 
 @pytest.mark.django_db
@@ -38,7 +40,8 @@ def test_it_drops_the_schedule_of_a_disabled_or_removed_library():
     removed.delete()
     call_command("setup_schedules")
     names = set(Schedule.objects.values_list("name", flat=True))
-    assert names == {"tvmaze incremental", "reap abandoned runs", f"plex library {kept.pk}"}
+    assert names == {"tvmaze incremental", "reap abandoned runs", "tmdb refresh",
+                     f"plex library {kept.pk}"}
 
 
 @pytest.mark.django_db

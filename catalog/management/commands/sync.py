@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import logging
 from collections.abc import Iterator
@@ -10,13 +11,27 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from catalog.exceptions import ShowNotFoundInLibrary
 from catalog.models import SyncRun
 from catalog.runs import RunInProgress, run_counts
-from catalog.services import plex_libraries_select, sync_run_now
+from catalog.services import plex_libraries_select, sync_run_now, tmdb_ids_check
+
+MAX_ID = 2**31 - 1
+
+
+def _tmdb_id(text: str) -> int:
+    """A TMDB id as the catalog stores it: a positive integer that fits the column."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a TMDB id: {text[:40]!r}") from None
+    if not 0 < value <= MAX_ID:
+        raise argparse.ArgumentTypeError(f"not a TMDB id: {value}")
+    return value
 
 
 class Command(BaseCommand):
-    help = "Run a TVMaze or Plex sync synchronously; exits non-zero when it fails."
+    help = "Run a TVMaze, TMDB or Plex sync synchronously; exits non-zero when it fails."
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="source", required=True)
@@ -28,13 +43,18 @@ class Command(BaseCommand):
         plex.add_argument("--server", help="only this server (by name)")
         plex.add_argument("--library", help="only the library with this section key")
         plex.add_argument("--deep", action="store_true", help="re-read everything flat")
-        for p in (tvmaze, plex):
+        tmdb = sub.add_parser("tmdb", help="refresh library shows from TMDB")
+        tmdb.add_argument("--tmdb-id", type=_tmdb_id, action="append", dest="tmdb_ids",
+                          metavar="ID", help="only this show (repeatable; any catalog show)")
+        tmdb.add_argument("--force", action="store_true", help="refresh even fresh shows")
+        for p in (tvmaze, plex, tmdb):
             p.add_argument("--json", action="store_true",
                            help="print the summary as one JSON object on the last line")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        source = {"tvmaze": self._tvmaze, "plex": self._plex, "tmdb": self._tmdb}
         with self._progress_to_stderr():
-            runs = self._tvmaze(options) if options["source"] == "tvmaze" else self._plex(options)
+            runs = source[options["source"]](options)
         self._report(runs, as_json=options["json"])
 
     def _tvmaze(self, options: dict[str, Any]) -> list[SyncRun]:
@@ -42,6 +62,16 @@ class Command(BaseCommand):
             raise CommandError("--max-pages must be at least 1")
         return [self._run(SyncRun.Kind.TVMAZE,
                           {"full": options["full"], "max_pages": options["max_pages"]})]
+
+    def _tmdb(self, options: dict[str, Any]) -> list[SyncRun]:
+        ids = sorted(set(options["tmdb_ids"] or [])) or None
+        if ids is not None:
+            try:
+                tmdb_ids_check(ids)
+            except ShowNotFoundInLibrary as exc:
+                raise CommandError(str(exc)) from None
+        return [self._run(SyncRun.Kind.TMDB, {"force": options["force"], "tmdb_ids": ids}
+                          if ids else {"force": options["force"]})]
 
     def _plex(self, options: dict[str, Any]) -> list[SyncRun]:
         libraries = plex_libraries_select(server=options["server"], key=options["library"])

@@ -1,0 +1,122 @@
+"""Episode slots: for each TMDB season (specials apart), how many episodes Plex holds.
+
+TMDB says how many episodes each season has; Plex items say which of them are playable here
+(``active``, or ``remote_only`` when only Plex can reach the file). An operator reads it as
+"S01 8/10, S02 0/8". Computed on read, so it follows every Plex scan without a write; one
+query serves a whole page of shows.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from catalog.iterables import batched
+from catalog.models import MediaItem, Show
+
+HELD_STATES = (MediaItem.State.ACTIVE, MediaItem.State.REMOTE_ONLY)
+GONE_STATES = (MediaItem.State.MISSING, MediaItem.State.DELETED)
+ABSENT_WARNING = ("not in Plex (no episode present): its episode slots stay empty until a "
+                  "Plex scan finds it")
+
+
+@dataclass(frozen=True, slots=True)
+class SeasonSlots:
+    season: int
+    expected: int
+    held: tuple[int, ...]
+
+    @property
+    def have(self) -> int:
+        return len(self.held)
+
+    def as_dict(self) -> dict[str, Any]:
+        held = set(self.held)
+        return {"season": self.season, "expected": self.expected, "have": self.have,
+                "held": list(self.held),
+                "missing": [n for n in range(1, self.expected + 1) if n not in held]}
+
+
+@dataclass(frozen=True, slots=True)
+class SlotMap:
+    seasons: tuple[SeasonSlots, ...]
+    in_plex: bool
+
+    @property
+    def have(self) -> int:
+        return sum(s.have for s in self.seasons)
+
+    @property
+    def expected(self) -> int:
+        return sum(s.expected for s in self.seasons)
+
+    @property
+    def summary(self) -> str:
+        return ", ".join(f"S{s.season:02d} {s.have}/{s.expected}" for s in self.seasons)
+
+    @property
+    def warning(self) -> str | None:
+        return None if self.in_plex else ABSENT_WARNING
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"have": self.have, "expected": self.expected, "summary": self.summary,
+                "in_plex": self.in_plex, "warning": self.warning,
+                "seasons": [s.as_dict() for s in self.seasons]}
+
+
+def tmdb_seasons(show: Show) -> list[tuple[int, int]]:
+    """The stored (season, episode count) pairs, specials and junk left out."""
+    out: list[tuple[int, int]] = []
+    for entry in show.tmdb_season_episodes or []:
+        if (isinstance(entry, list | tuple) and len(entry) == 2
+                and all(type(v) is int and v >= 0 for v in entry) and entry[0] > 0):
+            out.append((entry[0], entry[1]))
+    return sorted(out)
+
+
+def _plex_episodes(show_ids: Iterable[int]) -> tuple[dict[int, set[tuple[int, int]]], set[int]]:
+    """Held (season, episode) pairs per show, and the shows Plex still presents at all."""
+    held: dict[int, set[tuple[int, int]]] = defaultdict(set)
+    present: set[int] = set()
+    for chunk in batched(sorted(set(show_ids)), 900):
+        rows = (MediaItem.objects.filter(plex_show__show_id__in=chunk,
+                                         kind=MediaItem.Kind.EPISODE)
+                .exclude(state__in=GONE_STATES).order_by()
+                .values_list("plex_show__show_id", "season_number", "episode_number", "state")
+                .distinct())
+        for show_id, season, episode, state in rows:
+            present.add(show_id)
+            if state in HELD_STATES and season and episode:
+                held[show_id].add((season, episode))
+    return held, present
+
+
+def plex_present(show_ids: Iterable[int]) -> set[int]:
+    """The shows Plex still presents at least one episode of (one query per 900 shows)."""
+    present: set[int] = set()
+    for chunk in batched(sorted(set(show_ids)), 900):
+        present.update(MediaItem.objects.filter(plex_show__show_id__in=chunk,
+                                                kind=MediaItem.Kind.EPISODE)
+                       .exclude(state__in=GONE_STATES).order_by()
+                       .values_list("plex_show__show_id", flat=True).distinct())
+    return present
+
+
+def slot_maps(shows: Sequence[Show]) -> dict[int, SlotMap]:
+    """Each show's slot map, by show id (one query per 900 shows)."""
+    held, present = _plex_episodes(s.pk for s in shows)
+    maps: dict[int, SlotMap] = {}
+    for show in shows:
+        pairs = held.get(show.pk, set())
+        seasons = tuple(
+            SeasonSlots(season, count, tuple(sorted(e for s, e in pairs
+                                                    if s == season and e <= count)))
+            for season, count in tmdb_seasons(show))
+        maps[show.pk] = SlotMap(seasons=seasons, in_plex=show.pk in present)
+    return maps
+
+
+def slot_map(show: Show) -> SlotMap:
+    return slot_maps([show])[show.pk]

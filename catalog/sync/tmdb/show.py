@@ -1,0 +1,115 @@
+"""``sync_show``: refresh one show's TMDB facts when the policy says so, and only then.
+
+- a placeholder (``tmdb_status == "unknown"``) always refreshes;
+- a show fetched less than ``TMDB_CACHE_TTL_DAYS`` days ago (minus its jitter) is returned
+  as it is, without a request; at or past the TTL it refreshes;
+- ``force=True`` refreshes whatever the gates say;
+- a show the catalog knows but Plex does not hold still refreshes; its episode slots stay
+  empty until a Plex scan fills them, and a warning says so;
+- a TMDB id neither the catalog nor Plex carries raises ``ShowNotFoundInLibrary``;
+- a TMDB error propagates as the client's classified error and the row stays as it was.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from catalog.exceptions import ShowNotFoundInLibrary, ShowNotOnTmdb
+from catalog.models import PlexShow, Show
+from catalog.slots import ABSENT_WARNING, slot_map
+from catalog.sync.tmdb.find import tmdb_id_find
+from catalog.sync.tmdb.policy import show_due, ttl_days
+from catalog.sync.tmdb.write import shows_write
+from integrations.tmdb import TmdbClient
+
+log = logging.getLogger("catalog.sync.tmdb")
+
+
+def _carries(guid: str, tmdb_id: int) -> bool:
+    """A legacy-agent guid naming this TMDB id (``com.plexapp.agents.themoviedb://1399?…``)."""
+    return re.search(rf"(?:themoviedb|tmdb)://{tmdb_id}(?:[?/]|$)", guid) is not None
+
+
+def plex_unlinked(tmdb_id: int) -> list[PlexShow]:
+    """Plex shows no catalog show is linked to whose guid names this TMDB id."""
+    return [p for p in PlexShow.objects.filter(show__isnull=True, guid__contains=f"://{tmdb_id}")
+            .only("pk", "title", "guid") if _carries(p.guid, tmdb_id)]
+
+
+def show_for_tmdb_id(tmdb_id: int) -> Show:
+    """The catalog show with this TMDB id; else the show Plex holds under it, linked now as a
+    placeholder; else ``ShowNotFoundInLibrary``."""
+    show = Show.objects.filter(tmdb_id=tmdb_id).first()
+    if show is not None:
+        return show
+    unlinked = plex_unlinked(tmdb_id)
+    if not unlinked:
+        raise ShowNotFoundInLibrary(tmdb_id)
+    with transaction.atomic():
+        show, _ = Show.objects.get_or_create(
+            tmdb_id=tmdb_id, defaults={"title": unlinked[0].title[:500] or f"TMDB {tmdb_id}",
+                                       "tmdb_status": Show.TmdbStatus.UNKNOWN})
+        PlexShow.objects.filter(pk__in=[p.pk for p in unlinked], show__isnull=True).update(
+            show=show)
+    return show
+
+
+def sync_show(tmdb_id: int, *, force: bool = False, now: datetime | None = None,
+              client: TmdbClient | None = None) -> Show:
+    """Refresh the show with this TMDB id if it is a placeholder, stale, or ``force``d;
+    one request (``/tv/{id}?append_to_response=external_ids``) when it does, none otherwise."""
+    now = now or timezone.now()
+    ttl = ttl_days()
+    show = show_for_tmdb_id(tmdb_id)
+    if not force and not show_due(show, now=now, ttl=ttl):
+        return show
+    if client is None:
+        from catalog.upstreams import tmdb_client
+
+        client = tmdb_client()
+    tv = client.tv(tmdb_id)
+    with transaction.atomic():
+        row = Show.objects.select_for_update().filter(pk=show.pk, tmdb_id=tmdb_id).first()
+        if row is None:  # deleted or re-keyed while TMDB answered
+            raise ShowNotFoundInLibrary(tmdb_id)
+        shows_write(refreshed=[(row, tv)], now=now, ttl=ttl)
+    if not slot_map(row).in_plex:
+        log.warning("TMDB %s (show %s, %s): %s", tmdb_id, row.pk, row.title, ABSENT_WARNING)
+    return row
+
+
+def show_refresh(show: Show, *, force: bool = False, now: datetime | None = None,
+                 client: TmdbClient | None = None) -> Show:
+    """Refresh one catalog show (an operator's request), finding its TMDB id first if it
+    has none. ``ShowNotOnTmdb`` when TMDB has no match (remembered for the TTL)."""
+    now = now or timezone.now()
+    if show.tmdb_id is not None:
+        return sync_show(show.tmdb_id, force=force, now=now, client=client)
+    ttl = ttl_days()
+    if not force and not show_due(show, now=now, ttl=ttl):
+        checked = f"{show.tmdb_fetched_at:%Y-%m-%d}" if show.tmdb_fetched_at else "before"
+        raise ShowNotOnTmdb(f"{show.title} is not on TMDB (checked {checked})")
+    if client is None:
+        from catalog.upstreams import tmdb_client
+
+        client = tmdb_client()
+    found = tmdb_id_find(client, show)
+    holder = (Show.objects.filter(tmdb_id=found.tmdb_id).exclude(pk=show.pk)
+              .values_list("pk", flat=True).first() if found.tmdb_id else None)
+    if found.tmdb_id is None or holder is not None:
+        with transaction.atomic():
+            row = Show.objects.select_for_update().filter(pk=show.pk, tmdb_id=None).first()
+            if row is not None:
+                shows_write(absent=[row] if holder is None else [],
+                            failed=[row] if holder is not None else [], now=now, ttl=ttl)
+        if holder is not None:
+            raise ShowNotOnTmdb(f"TMDB {found.tmdb_id} matches {show.title} but belongs to "
+                                f"show {holder}")
+        raise ShowNotOnTmdb(f"{show.title} is not on TMDB")
+    Show.objects.filter(pk=show.pk, tmdb_id=None).update(tmdb_id=found.tmdb_id)
+    return sync_show(found.tmdb_id, force=True, now=now, client=client)

@@ -1,0 +1,173 @@
+"""TMDB in the API: the per-show refresh, the batch trigger, slots in the show list."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import responses
+from django.utils import timezone
+
+from catalog.models import MediaItem, Show, SyncRun
+from catalog.runs import run_claim
+from integrations.fakes.tmdb import DEFAULT_API_KEY, TmdbFake
+from tests import factories
+from tests.catalog.sync.tmdb.helpers import BASE, KEY, tv1399
+
+ROLES = [("anonymous", 401), ("roleless", 403), ("viewer", 403), ("operator", 200),
+         ("admin", 200)]
+
+
+@pytest.fixture
+def tmdb_settings(settings):
+    settings.TMDB_BASE_URL, settings.TMDB_API_KEY = BASE, KEY
+    settings.TMDB_RATE_CALLS, settings.HTTP_MAX_RETRIES = 0, 0
+    settings.TMDB_CACHE_TTL_DAYS = 7
+    return settings
+
+
+@pytest.fixture
+def fake(settings):
+    with TmdbFake(count=120, seed=9) as server:
+        settings.TMDB_BASE_URL, settings.TMDB_API_KEY = server.url, DEFAULT_API_KEY
+        settings.TMDB_RATE_CALLS = 0
+        yield server
+
+
+def _got(**fields) -> Show:
+    return factories.ShowFactory(**{"tmdb_id": 1399, "tvdb_id": None, "imdb_id": None,
+                                    **fields})
+
+
+# POST /api/shows/{id}/sync/ -------------------------------------------------------------
+@pytest.mark.django_db
+@responses.activate
+@pytest.mark.parametrize(("role", "expected"), ROLES)
+def test_it_lets_operators_and_admins_refresh_one_show(role, expected, users, api_as,
+                                                      tmdb_settings):
+    show = _got()
+    responses.get(f"{BASE}/tv/1399", json=tv1399())
+    response = api_as(users[role]).post(f"/api/shows/{show.pk}/sync/", {}, format="json")
+    assert response.status_code == expected
+    refreshed = Show.objects.get(pk=show.pk)
+    assert (refreshed.tmdb_status == "fresh") is (expected == 200)
+    if expected == 200:
+        body = response.json()
+        assert body["tmdb_status"] == "fresh" and body["tmdb_series_status"] == "Ended"
+        assert body["episode_slots"]["expected"] == 73
+        assert body["episode_slots"]["in_plex"] is False and body["episode_slots"]["warning"]
+        assert KEY not in response.content.decode()
+
+
+@pytest.mark.django_db
+@responses.activate
+def test_it_answers_404_for_an_unknown_show_and_a_show_tmdb_lacks(operator, api_as,
+                                                                 tmdb_settings):
+    client = api_as(operator)
+    assert client.post("/api/shows/999999/sync/", {}, format="json").status_code == 404
+    assert client.post("/api/shows/abc/sync/", {}, format="json").status_code == 404
+    lost = factories.ShowFactory(tmdb_id=None, tvdb_id=5555, imdb_id=None)
+    responses.get(f"{BASE}/find/5555", json={"tv_results": [], "movie_results": []})
+    response = client.post(f"/api/shows/{lost.pk}/sync/", {}, format="json")
+    assert response.status_code == 404 and "not on TMDB" in response.json()["detail"]
+    assert Show.objects.get(pk=lost.pk).tmdb_status == "not_found"
+    again = client.post(f"/api/shows/{lost.pk}/sync/", {}, format="json")
+    assert again.status_code == 404 and len(responses.calls) == 1  # remembered
+
+
+@pytest.mark.django_db
+@responses.activate
+def test_it_finds_the_tmdb_id_of_a_show_that_has_none(operator, api_as, tmdb_settings):
+    show = factories.ShowFactory(tmdb_id=None, tvdb_id=121361, imdb_id=None)
+    responses.get(f"{BASE}/find/121361", json={"tv_results": [{"id": 1399, "name": "GoT"}]})
+    responses.get(f"{BASE}/tv/1399", json=tv1399())
+    response = api_as(operator).post(f"/api/shows/{show.pk}/sync/", {}, format="json")
+    assert response.status_code == 200 and response.json()["tmdb_id"] == 1399
+
+
+@pytest.mark.django_db
+@responses.activate
+def test_it_answers_502_on_a_tmdb_error_without_the_key(operator, api_as, tmdb_settings):
+    show = _got()
+    responses.get(f"{BASE}/tv/1399", status=401, json={
+        "status_code": 7, "status_message": "Invalid API key: You must be granted a valid key.",
+        "success": False})
+    response = api_as(operator).post(f"/api/shows/{show.pk}/sync/", {}, format="json")
+    assert response.status_code == 502 and response.json()["kind"] == "auth"
+    assert KEY not in response.content.decode()
+    assert Show.objects.get(pk=show.pk).tmdb_status == "unknown"
+
+
+@pytest.mark.django_db
+def test_it_answers_502_when_no_tmdb_key_is_configured(operator, api_as, settings):
+    settings.TMDB_API_KEY = ""
+    response = api_as(operator).post(f"/api/shows/{_got().pk}/sync/", {}, format="json")
+    assert response.status_code == 502 and "TMDB_API_KEY is not set" in response.json()["detail"]
+
+
+@pytest.mark.django_db
+@responses.activate
+def test_it_keeps_fresh_facts_unless_forced(operator, api_as, tmdb_settings):
+    show = _got(tmdb_status="fresh", tmdb_fetched_at=timezone.now(), overview="kept")
+    client = api_as(operator)
+    assert client.post(f"/api/shows/{show.pk}/sync/", {}, format="json").json()[
+        "overview"] == "kept"
+    responses.get(f"{BASE}/tv/1399", json=tv1399())
+    forced = client.post(f"/api/shows/{show.pk}/sync/", {"force": True}, format="json")
+    assert forced.json()["overview"].startswith("Seven noble families")
+    assert client.post(f"/api/shows/{show.pk}/sync/", {"force": "perhaps"},
+                       format="json").status_code == 400
+
+
+@pytest.mark.django_db
+def test_it_lists_have_and_expected_slots_and_library_membership(viewer, api_as):
+    plex_show = factories.PlexShowFactory(show=_got(tmdb_season_episodes=[[1, 10], [2, 8]]))
+    for n in range(1, 9):
+        factories.MediaItemFactory(plex_show=plex_show, library=plex_show.library,
+                                   season_number=1, episode_number=n,
+                                   state=MediaItem.State.ACTIVE)
+    outsider = factories.ShowFactory(tmdb_id=None)
+    client = api_as(viewer)
+    rows = {r["id"]: r for r in client.get("/api/shows/").json()["results"]}
+    got = rows[plex_show.show_id]
+    assert (got["slots_have"], got["slots_expected"], got["in_library"]) == (8, 18, True)
+    assert rows[outsider.pk]["in_library"] is False
+    detail = client.get(f"/api/shows/{plex_show.show_id}/").json()["episode_slots"]
+    assert detail["summary"] == "S01 8/10, S02 0/8" and detail["seasons"][0]["missing"] == [9, 10]
+    in_library = client.get("/api/shows/?in_library=true").json()["results"]
+    assert [r["id"] for r in in_library] == [plex_show.show_id]
+
+
+# POST /api/sync/tmdb/ --------------------------------------------------------------------
+@pytest.mark.django_db
+@pytest.mark.parametrize(("role", "expected"), [("anonymous", 401), ("roleless", 403),
+                                                ("viewer", 403), ("operator", 409),
+                                                ("admin", 409)])
+def test_it_lets_operators_and_admins_trigger_the_batch(role, expected, users, api_as):
+    run_claim(kind=SyncRun.Kind.TMDB, scope="library")  # keep the work out of this test
+    response = api_as(users[role]).post("/api/sync/tmdb/", {}, format="json")
+    assert response.status_code == expected
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_answers_202_and_refreshes_the_library_in_the_worker(fake, operator, api_as):
+    show = factories.PlexShowFactory(show__tmdb_id=fake.ids[0], show__tvdb_id=None,
+                                     show__imdb_id=None).show
+    response = api_as(operator).post("/api/sync/tmdb/", {}, format="json")
+    assert response.status_code == 202
+    run = api_as(operator).get(f"/api/sync-runs/{response.json()['id']}/").json()
+    assert run["status"] == "succeeded" and run["scope"] == "library"
+    assert Show.objects.get(pk=show.pk).tmdb_status == "fresh"
+    assert DEFAULT_API_KEY not in json.dumps(run)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("body", [{"tmdb_ids": [424242]}, {"tmdb_ids": ["x"]},
+                                  {"tmdb_ids": [0]}, {"tmdb_ids": []},
+                                  {"tmdb_ids": list(range(1, 1003))}, {"tmdb_ids": "1"},
+                                  {"force": "perhaps"}, {"tmdb_ids": [2**31]}])
+def test_it_rejects_a_bad_batch_body_with_field_errors(body, operator, api_as):
+    response = api_as(operator).post("/api/sync/tmdb/", body, format="json")
+    assert response.status_code == 400
+    assert set(response.json()) <= {"tmdb_ids", "force"}
+    assert not SyncRun.objects.exists()
