@@ -8,7 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from catalog.api.fields import StrictBooleanField
+from catalog.api.fields import StrictBooleanField, StrictIntegerField
 from catalog.api.serializers import SyncRunSerializer
 from catalog.models import SyncRun
 from catalog.roles import Role
@@ -49,9 +49,9 @@ class TvmazeSyncView(APIView):
 
 
 class TmdbSyncRequest(serializers.Serializer):
-    force = serializers.BooleanField(default=False, help_text="Refresh even fresh shows.")
+    force = StrictBooleanField(default=False, help_text="Refresh even fresh shows.")
     tmdb_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=2**31 - 1), required=False,
+        child=StrictIntegerField(min_value=1, max_value=2**31 - 1), required=False,
         min_length=1, max_length=1000,
         help_text="Only these shows (any catalog show); default: every library show.")
 
