@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalog', '0006_run_lease'),
+        ('catalog', '0009_tmdb_enrichment'),
     ]
 
     operations = [
