@@ -250,6 +250,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "catalog.api.schema.ApiAutoSchema",
     "DEFAULT_THROTTLE_RATES": {"login": "10/min"},
     "EXCEPTION_HANDLER": "catalog.api.errors.exception_handler",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",  # the API reads JSON only
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "mediasync API",

@@ -141,8 +141,9 @@ class PathMappingSerializer(serializers.ModelSerializer):
         )
         other = candidate.same_place()
         if other is not None:
-            raise serializers.ValidationError({"plex_prefix": [
-                f"This server already maps {other.plex_prefix!r}; edit mapping {other.pk}."]})
+            raise serializers.ValidationError({"plex_prefix": [  # "unique": answered 409
+                f"This server already maps {other.plex_prefix!r}; edit mapping {other.pk}."]},
+                code="unique")
         return attrs
 
 
