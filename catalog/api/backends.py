@@ -14,6 +14,8 @@ from rest_framework import filters
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 
+from catalog.api.filterset import NO_NUL
+
 SEARCH_MAX_LENGTH = 100
 
 
@@ -30,7 +32,7 @@ class SearchFilter(filters.SearchFilter):
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
         params = super().get_schema_operation_parameters(view)
         for param in params:
-            param["schema"]["maxLength"] = SEARCH_MAX_LENGTH
+            param["schema"].update(maxLength=SEARCH_MAX_LENGTH, pattern=NO_NUL)
         return params
 
 
@@ -44,11 +46,11 @@ class OrderingFilter(filters.OrderingFilter):
 
     def get_ordering(self, request: Request, queryset: QuerySet, view: Any) -> Any:
         raw = request.query_params.get(self.ordering_param)
-        if not raw:
+        if raw is None:
             return self.get_default_ordering(view)
         terms = [term.strip() for term in raw.split(",")]
         allowed = set(self._choices(view))
-        unknown = [term for term in terms if term.removeprefix("-") not in allowed]
+        unknown = [term for term in terms if term.removeprefix("-") not in allowed or not term]
         if unknown or len(terms) > len(allowed):
             choices = ", ".join(sorted(allowed)) or "none"
             raise ValidationError({self.ordering_param: [

@@ -23,6 +23,7 @@ ID_RANGE = (1, 2**63 - 1)
 TEXT_MAX_LENGTH = 200
 _AUTO_FIELDS = {"AutoField", "BigAutoField", "SmallAutoField"}
 _TRUE, _FALSE = {"true", "1"}, {"false", "0"}
+NO_NUL = r"^[^\x00]*$"
 
 
 def integer_range(field: Field) -> tuple[int, int]:
@@ -57,7 +58,8 @@ class TextFilter(filters.CharFilter):
 
     def __init__(self, *args: Any, max_length: int = TEXT_MAX_LENGTH, **kwargs: Any) -> None:
         super().__init__(*args, max_length=max_length, **kwargs)
-        set_override(self, "field", {"type": "string", "maxLength": max_length})
+        set_override(self, "field", {"type": "string", "maxLength": max_length,
+                                     "pattern": NO_NUL})
 
 
 class StrictBooleanField(forms.Field):

@@ -16,6 +16,7 @@ from django_q.conf import Conf
 from rest_framework.relations import PrimaryKeyRelatedField
 from schemathesis.pytest.lazy import get_all_tests
 
+from integrations.fakes.tmdb import DEFAULT_API_KEY, TmdbFake
 from tests import factories
 
 
@@ -26,11 +27,17 @@ class Run:
     failures: list[str] = field(default_factory=list)
 
 
-def keep_jobs_queued(monkeypatch, settings) -> None:
-    """Triggers enqueue for real, but no task runs here and no request leaves the machine."""
+@contextlib.contextmanager
+def upstreams_on_loopback(monkeypatch, settings) -> Iterator[None]:
+    """Triggers enqueue for real but no task runs here; what a request asks of an upstream
+    synchronously (a show's TMDB refresh) goes to the TMDB fake; nothing leaves the machine."""
     monkeypatch.setattr(Conf, "SYNC", False)
-    settings.TVMAZE_BASE_URL = settings.TMDB_BASE_URL = "http://127.0.0.1:9"
+    settings.TVMAZE_BASE_URL = "http://127.0.0.1:9"
     settings.HTTP_CONNECT_TIMEOUT, settings.HTTP_MAX_RETRIES = 0.2, 0
+    with TmdbFake(count=50, seed=11) as tmdb:
+        settings.TMDB_BASE_URL, settings.TMDB_API_KEY = tmdb.url, DEFAULT_API_KEY
+        settings.TMDB_RATE_CALLS = 0
+        yield
 
 
 @contextlib.contextmanager
@@ -123,9 +130,14 @@ def run_schemathesis(headers: dict[str, str], hypothesis_settings: Any) -> Run:
     """
     from mediasync.wsgi import application
 
+    def local_client(environ: dict, start_response: Any) -> Any:
+        """Werkzeug's test client sends no peer address; a browser on this machine would."""
+        environ.setdefault("REMOTE_ADDR", "127.0.0.1")
+        return application(environ, start_response)
+
     run = Run()
     with connection_kept_open():
-        schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application,
+        schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", local_client,
                                                 headers=headers)
 
         @schema.hook
