@@ -63,7 +63,7 @@ class TmdbSyncRequest(serializers.Serializer):
         try:
             tmdb_ids_check(ids)
         except ShowNotFoundInLibrary as exc:
-            raise serializers.ValidationError(str(exc)) from None
+            raise serializers.ValidationError(str(exc), code="not_found") from None  # 404
         return ids
 
 
