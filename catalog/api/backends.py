@@ -66,5 +66,5 @@ class OrderingFilter(filters.OrderingFilter):
             "description": "Sort by these fields, comma separated; prefix - for descending.",
             "style": "form", "explode": False,
             "schema": {"type": "array", "items": {"type": "string", "enum": enum},
-                       "maxItems": len(choices)},
+                       "minItems": 1, "maxItems": len(choices)},
         }]
