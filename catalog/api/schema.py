@@ -2,7 +2,8 @@
 
 drf-spectacular documents the success answer only. This AutoSchema adds, per operation, the
 error answers its view can actually produce: 400 (field errors: parameters or a body), 401
-and 403 (role-checked views), 404 (an object in the path, or a page past the last), 409 (a
+and 403 (role-checked views), 404 (an object in the path or named in the body, a page past
+the last), 409 (a
 write that collides with a unique row, or a sync already running), 413/415 (bodies), 429
 (throttled views). New endpoints get them by existing; nothing is listed by hand.
 """
@@ -44,8 +45,9 @@ class ApiAutoSchema(AutoSchema):
         if not open_view:
             errors["401"] = _error("Not authenticated (no or a bad session or token).")
             errors["403"] = _error("Authenticated, but the role does not allow this.")
-        if has_path or self._is_list_view():
-            errors["404"] = _error("No such object, or a page past the last one.")
+        if has_path or has_body or self._is_list_view():
+            errors["404"] = _error("No such object, a page past the last one, or the body "
+                                   "names something that does not exist.")
         if self.method in _WRITE_METHODS:
             errors["409"] = _error("Conflicts with an existing row, or a run is already active.")
         if has_body:
