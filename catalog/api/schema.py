@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.openapi import AutoSchema
-from rest_framework.fields import CharField
+from rest_framework.fields import CharField, ListField
 from rest_framework.permissions import AllowAny
 
 ERROR_SCHEMA: dict[str, Any] = {
@@ -62,6 +62,8 @@ class ApiAutoSchema(AutoSchema):
                               **kwargs: Any) -> dict[str, Any]:
         """Also state, as ``pattern``, what a field's function validators accept."""
         schema = super()._map_serializer_field(field, direction, *args, **kwargs)
+        if direction == "request" and isinstance(field, ListField) and not field.allow_empty:
+            schema.setdefault("minItems", 1)  # DRF refuses [] here; say so
         if direction != "request" or schema.get("type") != "string" or "format" in schema:
             return schema
         for validator in getattr(field, "validators", ()):

@@ -24,7 +24,8 @@ def _api_viewsets():
         for sub in getattr(pattern, "url_patterns", []):
             for leaf in getattr(sub, "url_patterns", [sub]):
                 view = getattr(getattr(leaf, "callback", None), "cls", None)
-                if view is not None and getattr(view, "filterset_class", None):
+                if view is not None and getattr(view, "filterset_class", None) \
+                        and str(getattr(leaf, "name", "")).endswith("-list"):
                     route = "/api/" + str(leaf.pattern).lstrip("^").split("(?P", 1)[0]
                     if "{" not in route and "<" not in route and route.endswith("/$"):
                         seen[view] = route.removesuffix("$")
