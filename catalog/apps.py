@@ -16,6 +16,7 @@ class CatalogConfig(AppConfig):
         from django_q.signals import post_spawn
 
         from catalog import hooks, tasks
+        from catalog.api.fields import use_strict_json_fields
         from catalog.auth import throttle  # noqa: F401  (connects the failed-login receivers)
         from catalog.decide import decide_shows
         from catalog.schedules import connect_schedule_signals
@@ -28,7 +29,22 @@ class CatalogConfig(AppConfig):
         post_spawn.connect(tasks.worker_spawned, dispatch_uid="catalog.worker_spawned")
         post_spawn.connect(_refilter_stale_rules, dispatch_uid="catalog.refilter_stale")
         connect_schedule_signals()
+        use_strict_json_fields()
+        _save_upstream_counters_after_work()
         _teach_log_scrubber()
+
+
+def _save_upstream_counters_after_work() -> None:
+    """Web requests and queued tasks that called an upstream leave their counts in the table."""
+    from django.core.signals import request_finished
+    from django_q.signals import post_execute_in_worker
+
+    from catalog.metrics.counters import upstream_counters_flush_quietly
+
+    request_finished.connect(upstream_counters_flush_quietly,
+                             dispatch_uid="catalog.upstream_counters.request")
+    post_execute_in_worker.connect(upstream_counters_flush_quietly,
+                                   dispatch_uid="catalog.upstream_counters.task")
 
 
 def _teach_log_scrubber() -> None:

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import DatabaseError, connection
 from django_q.exceptions import TimeoutException
 
+from catalog.metrics.counters import upstream_counters_flush_quietly
 from catalog.models import SyncRun
 from catalog.runs import Heartbeat, RunCancelled, RunLost, run_finish, run_start
 from integrations import metrics
@@ -62,14 +63,18 @@ def job_execute(run: SyncRun, work: Work, *, upstream: str) -> SyncRun:
         run.refresh_from_db()
         return run
     before = metrics.snapshot()
-    beat = Heartbeat(run, every=settings.RUN_HEARTBEAT_SECONDS,
-                     extra=lambda: {"requests": _requests_since(before, upstream)})
+    def beat_fields() -> dict[str, Any]:
+        upstream_counters_flush_quietly()  # the heartbeat thread's own connection, no transaction
+        return {"requests": _requests_since(before, upstream)}
+
+    beat = Heartbeat(run, every=settings.RUN_HEARTBEAT_SECONDS, extra=beat_fields)
     summary: dict[str, Any] = {}
     try:
         with _sigterm_interrupts(), beat:
             summary = work(run)
     except RunLost as exc:
         log.warning("%s; stopping", exc)
+        upstream_counters_flush_quietly()
         run_finish(run, status=SyncRun.Status.FAILED, error="lost its lease")
         return run
     except RunCancelled:
@@ -90,11 +95,13 @@ def job_execute(run: SyncRun, work: Work, *, upstream: str) -> SyncRun:
     except BaseException as exc:
         # Ctrl-C, SIGTERM or a worker being stopped: release the scope now, then stop.
         note = str(exc) if isinstance(exc, Interrupted) else ""
+        upstream_counters_flush_quietly()
         run_finish(run, status=SyncRun.Status.FAILED,
                    error=f"interrupted: {note}" if note else "interrupted")
         raise
     else:
         status, error = SyncRun.Status.SUCCEEDED, ""
+    upstream_counters_flush_quietly()  # before the run shows as finished: scrapes agree with it
     SyncRun.objects.filter(pk=run.pk, status=SyncRun.Status.RUNNING,
                            owner_token=run.owner_token).update(
         requests=_requests_since(before, upstream))

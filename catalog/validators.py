@@ -48,3 +48,12 @@ def validate_local_prefix(value: str) -> None:
     """An absolute path on the machine mediasync runs on."""
     if not value.strip().startswith("/"):
         raise ValidationError("Give an absolute local path, e.g. /mnt/media/tv.")
+
+
+# What each validator accepts, as the OpenAPI ``pattern`` of the fields it guards (see
+# catalog.api.schema): a client that follows the schema is never refused by these.
+_PORT = (r"(:([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]"
+         r"|6553[0-5]))?")
+validate_server_url.openapi_pattern = rf"^https?://[A-Za-z0-9._~-]+{_PORT}(/[^?#\s\x00-\x1f\x7f]*)?$"
+validate_plex_prefix.openapi_pattern = r"^(/|\\\\|[A-Za-z]:)[^\x00]*$"
+validate_local_prefix.openapi_pattern = r"^/[^\x00]*$"

@@ -3,35 +3,25 @@
 ``requests`` counts HTTP attempts actually sent (a retried call counts once per attempt),
 ``retries`` the attempts that were retries, ``rate_limited`` the 429 answers received and
 ``errors`` the UpstreamErrors raised to callers (also per kind, as ``errors:<kind>``).
+
+Besides the totals, every increment is kept as *pending* until :func:`drain` hands it to
+whoever persists it (catalog.metrics adds it to a table every process shares), so that
+``/metrics`` can serve what all workers sent, not what one web process saw.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 
-from prometheus_client import Counter as PromCounter
-
-__all__ = ["EVENTS", "count", "record", "reset", "snapshot"]
+__all__ = ["EVENTS", "count", "drain", "record", "reset", "restore", "snapshot"]
 
 EVENTS: tuple[str, ...] = ("requests", "retries", "rate_limited", "errors")
 
 _lock = threading.Lock()
 _counts: defaultdict[str, Counter[str]] = defaultdict(Counter)
-
-_REQUESTS = PromCounter(
-    "mediasync_upstream_requests", "HTTP attempts sent to an upstream", ["upstream"]
-)
-_RETRIES = PromCounter(
-    "mediasync_upstream_retries", "HTTP attempts that were retries", ["upstream"]
-)
-_RATE_LIMITED = PromCounter(
-    "mediasync_upstream_rate_limited", "429 answers received from an upstream", ["upstream"]
-)
-_ERRORS = PromCounter(
-    "mediasync_upstream_errors", "Upstream errors raised to callers", ["upstream", "kind"]
-)
-_PROM = {"requests": _REQUESTS, "retries": _RETRIES, "rate_limited": _RATE_LIMITED}
+_pending: Counter[tuple[str, str]] = Counter()
 
 
 def record(upstream: str, event: str, n: int = 1, *, kind: str | None = None) -> None:
@@ -42,11 +32,11 @@ def record(upstream: str, event: str, n: int = 1, *, kind: str | None = None) ->
         counts = _counts[upstream]
         counts[event] += n
         if event == "errors":
-            counts[f"errors:{kind or 'unknown'}"] += n
-    if event == "errors":
-        _ERRORS.labels(upstream=upstream, kind=kind or "unknown").inc(n)
-    else:
-        _PROM[event].labels(upstream=upstream).inc(n)
+            qualified = f"errors:{kind or 'unknown'}"
+            counts[qualified] += n
+            _pending[(upstream, qualified)] += n
+        else:
+            _pending[(upstream, event)] += n
 
 
 def count(upstream: str, event: str) -> int:
@@ -67,7 +57,25 @@ def snapshot() -> dict[str, dict[str, int]]:
         }
 
 
+def drain() -> dict[tuple[str, str], int]:
+    """Take the increments not handed out yet: ``{("tvmaze", "requests"): 3, ...}``.
+
+    Errors come per kind only (``("tvmaze", "errors:auth")``).
+    """
+    with _lock:
+        pending = dict(_pending)
+        _pending.clear()
+    return pending
+
+
+def restore(pending: Mapping[tuple[str, str], int]) -> None:
+    """Give back what :func:`drain` returned when it could not be persisted."""
+    with _lock:
+        _pending.update(pending)
+
+
 def reset() -> None:
-    """Forget the per-process counters (Prometheus counters are monotonic and stay)."""
+    """Forget the per-process counters, pending ones included."""
     with _lock:
         _counts.clear()
+        _pending.clear()

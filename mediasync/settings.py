@@ -220,6 +220,15 @@ LOGIN_ADDRESS_FAILURE_LIMIT = envint("LOGIN_ADDRESS_FAILURE_LIMIT", 20, minimum=
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
+# A bearer token that may read /metrics and nothing else (for Prometheus); or METRICS_TOKEN_FILE.
+METRICS_TOKEN = envstr("METRICS_TOKEN")
+if METRICS_TOKEN is not None and len(METRICS_TOKEN) < 16:
+    raise SettingsError("METRICS_TOKEN: use at least 16 characters (e.g. openssl rand -hex 24)")
+
+# Request bodies: JSON only, this large and this deeply nested at most (413 / 400 past it).
+API_MAX_BODY_BYTES = envint("API_MAX_BODY_BYTES", 1_048_576, minimum=1024)
+API_MAX_JSON_DEPTH = envint("API_MAX_JSON_DEPTH", 32, minimum=2)
+
 # --- TLS -------------------------------------------------------------------------------------
 # X-Forwarded-Proto is believed only from TRUSTED_PROXIES (the middleware drops it otherwise);
 # a request that came in over TLS always gets Secure session and CSRF cookies, and HSTS
@@ -247,14 +256,16 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["catalog.api.permissions.RolePermission"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.SearchFilter",
-        "rest_framework.filters.OrderingFilter",
+        "catalog.api.backends.SearchFilter",
+        "catalog.api.backends.OrderingFilter",
     ],
+    "DEFAULT_PARSER_CLASSES": ["catalog.api.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "catalog.api.pagination.Pagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "catalog.api.schema.ApiAutoSchema",
     "DEFAULT_THROTTLE_RATES": {"login": "10/min"},
     "EXCEPTION_HANDLER": "catalog.api.errors.exception_handler",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",  # the API reads JSON only
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "mediasync API",

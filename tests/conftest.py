@@ -7,12 +7,15 @@ from django.contrib.auth.models import Group, User
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from integrations import metrics
+
 PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
     cache.clear()
+    metrics.reset()  # upstream counts of one test never reach another's /metrics
     yield
     cache.clear()
 

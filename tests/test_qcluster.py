@@ -18,6 +18,7 @@ from django_q.tasks import async_task
 
 from catalog.models import Show, SyncRun
 from catalog.runs import run_claim
+from integrations import metrics
 from integrations.fakes.tvmaze import TvmazeFake
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,6 +68,14 @@ def test_it_runs_a_queued_sync_in_a_real_cluster(tmp_path, client, admin_user):
             assert Show.objects.count() == len(fake.ids)
             client.force_login(admin_user)
             assert _wait(lambda: client.get("/ready").status_code == 200, 20)
+            # The worker's upstream calls, not this process's, show on this process's /metrics.
+            assert metrics.snapshot().get("tvmaze", {}).get("requests", 0) == 0
+            scraped = client.get("/metrics").content.decode()
+            sent = fake.total_requests()
+            assert sent > 0
+            assert f'mediasync_upstream_requests_total{{upstream="tvmaze"}} {float(sent)}' \
+                in scraped
+            assert f'mediasync_sync_run_requests{{upstream="tvmaze"}} {float(sent)}' in scraped
         finally:
             cluster.send_signal(signal.SIGTERM)
             try:

@@ -84,3 +84,8 @@ def test_it_refuses_a_heartbeat_too_slow_for_the_lease(extra, tmp_path):
         "configuration error: RUN_HEARTBEAT_SECONDS: must be at most half of "
         f"RUN_LEASE_SECONDS ({extra.get('RUN_LEASE_SECONDS', '60')} s) so that a live run "
         f"keeps its lease, got {float(extra.get('RUN_HEARTBEAT_SECONDS', '5'))}"]
+def test_it_refuses_a_guessable_metrics_token(tmp_path):
+    result = _manage_check({"METRICS_TOKEN": "short"}, tmp_path)
+    assert result.returncode == 2
+    assert "METRICS_TOKEN: use at least 16 characters" in result.stderr
+    assert "short" not in result.stderr

@@ -1,10 +1,15 @@
-"""One FilterSet per model: every external id, status, state, library and show."""
+"""One FilterSet per model: every external id, status, state, library and show.
+
+Every FilterSet derives from :class:`~catalog.api.filterset.ApiFilterSet`, so each value is
+bounded and a bad one answers 400 naming the parameter.
+"""
 
 from __future__ import annotations
 
-import django_filters as filters
 from django.db.models import QuerySet
+from django_filters import DateFilter
 
+from catalog.api.filterset import ApiFilterSet, BooleanFilter, IntegerFilter, TextFilter
 from catalog.models import (
     Decision,
     DiscoveryRule,
@@ -17,12 +22,12 @@ from catalog.models import (
 )
 
 
-class ShowFilterSet(filters.FilterSet):
-    genre = filters.CharFilter(method="filter_genre")
-    premiered_after = filters.DateFilter(field_name="premiered", lookup_expr="gte")
-    premiered_before = filters.DateFilter(field_name="premiered", lookup_expr="lte")
-    in_plex = filters.BooleanFilter(field_name="plex_shows", lookup_expr="isnull", exclude=True,
-                                    distinct=True)
+class ShowFilterSet(ApiFilterSet):
+    genre = TextFilter(method="filter_genre", max_length=100)
+    premiered_after = DateFilter(field_name="premiered", lookup_expr="gte")
+    premiered_before = DateFilter(field_name="premiered", lookup_expr="lte")
+    in_plex = BooleanFilter(field_name="plex_shows", lookup_expr="isnull", exclude=True,
+                            distinct=True)
 
     class Meta:
         model = Show
@@ -34,21 +39,21 @@ class ShowFilterSet(filters.FilterSet):
         return queryset.filter(genres__icontains=f'"{value}"')
 
 
-class EpisodeFilterSet(filters.FilterSet):
+class EpisodeFilterSet(ApiFilterSet):
     class Meta:
         model = Episode
         fields = ["show", "season", "number", "tvmaze_id", "tmdb_id"]
 
 
-class PlexLibraryFilterSet(filters.FilterSet):
+class PlexLibraryFilterSet(ApiFilterSet):
     class Meta:
         model = PlexLibrary
         fields = ["server", "type", "enabled", "key"]
 
 
-class MediaItemFilterSet(filters.FilterSet):
-    show = filters.NumberFilter(field_name="plex_show__show")
-    server = filters.NumberFilter(field_name="library__server")
+class MediaItemFilterSet(ApiFilterSet):
+    show = IntegerFilter(field_name="plex_show__show")
+    server = IntegerFilter(field_name="library__server")
 
     class Meta:
         model = MediaItem
@@ -56,30 +61,30 @@ class MediaItemFilterSet(filters.FilterSet):
                   "season_number"]
 
 
-class PathMappingFilterSet(filters.FilterSet):
+class PathMappingFilterSet(ApiFilterSet):
     class Meta:
         model = PathMapping
         fields = ["server"]
 
 
-class DiscoveryRuleFilterSet(filters.FilterSet):
+class DiscoveryRuleFilterSet(ApiFilterSet):
     class Meta:
         model = DiscoveryRule
         fields = ["server", "enabled", "dry_run", "requires_approval", "validation"]
 
 
-class DecisionFilterSet(filters.FilterSet):
-    reason = filters.CharFilter(field_name="reason", lookup_expr="startswith",
-                                help_text="Reasons starting with this, e.g. `genre:` or `ended`.")
-    server = filters.NumberFilter(field_name="rule__server")
-    tvdb_id = filters.NumberFilter(field_name="show__tvdb_id")
+class DecisionFilterSet(ApiFilterSet):
+    reason = TextFilter(field_name="reason", lookup_expr="startswith", max_length=500,
+                        help_text="Reasons starting with this, e.g. `genre:` or `ended`.")
+    server = IntegerFilter(field_name="rule__server")
+    tvdb_id = IntegerFilter(field_name="show__tvdb_id", max_value=2**31 - 1)
 
     class Meta:
         model = Decision
         fields = ["show", "rule", "status", "reason", "server", "tvdb_id"]
 
 
-class SyncRunFilterSet(filters.FilterSet):
+class SyncRunFilterSet(ApiFilterSet):
     class Meta:
         model = SyncRun
         fields = ["kind", "scope", "status"]

@@ -6,6 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from catalog.api.fields import StrictBooleanField, StrictCharField
 from catalog.models import (
     Episode,
     MediaItem,
@@ -66,7 +67,7 @@ class CheckedServerSerializer(serializers.ModelSerializer):
     the right kind of server) or the key (unauthorised)."""
 
     key_field = ""
-    verify = serializers.BooleanField(write_only=True, default=True, help_text=VERIFY_HELP)
+    verify = StrictBooleanField(write_only=True, default=True, help_text=VERIFY_HELP)
 
     def check(self, url: str, secret: str) -> dict[str, Any]:
         raise NotImplementedError
@@ -86,7 +87,7 @@ class CheckedServerSerializer(serializers.ModelSerializer):
 
 class PlexServerSerializer(CheckedServerSerializer):
     key_field = "token"
-    token = serializers.CharField(write_only=True, max_length=200, trim_whitespace=True,
+    token = StrictCharField(write_only=True, max_length=200, trim_whitespace=True,
                                   style={"input_type": "password"})
 
     class Meta:
@@ -148,8 +149,9 @@ class PathMappingSerializer(serializers.ModelSerializer):
         )
         other = candidate.same_place()
         if other is not None:
-            raise serializers.ValidationError({"plex_prefix": [
-                f"This server already maps {other.plex_prefix!r}; edit mapping {other.pk}."]})
+            raise serializers.ValidationError({"plex_prefix": [  # "unique": answered 409
+                f"This server already maps {other.plex_prefix!r}; edit mapping {other.pk}."]},
+                code="unique")
         return attrs
 
 

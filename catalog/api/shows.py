@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import django_filters
 from django.db.models import Exists, OuterRef, QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
@@ -14,7 +13,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from catalog.api import loading_views
+from catalog.api.fields import StrictBooleanField
 from catalog.api.filters import ShowFilterSet
+from catalog.api.filterset import BooleanFilter
 from catalog.api.serializers import ShowSerializer
 from catalog.exceptions import ShowNotFoundInLibrary, ShowNotOnTmdb
 from catalog.library import LIBRARY_DECISIONS
@@ -101,7 +102,7 @@ class ShowDetailSerializer(LibraryShowSerializer):
 
 
 class LibraryShowFilterSet(ShowFilterSet):
-    in_library = django_filters.BooleanFilter(method="filter_in_library")
+    in_library = BooleanFilter(method="filter_in_library")
 
     class Meta(ShowFilterSet.Meta):
         pass
@@ -115,7 +116,7 @@ class LibraryShowFilterSet(ShowFilterSet):
 
 
 class ShowSyncRequest(serializers.Serializer):
-    force = serializers.BooleanField(default=False,
+    force = StrictBooleanField(default=False,
                                      help_text="Refresh even when the TMDB facts are fresh.")
 
 

@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from catalog.api.fields import StrictBooleanField, StrictIntegerField
 from catalog.api.serializers import SyncRunSerializer
 from catalog.models import SyncRun
 from catalog.roles import Role
@@ -16,11 +17,11 @@ from catalog.services import EnqueueFailed, sync_enqueue
 
 
 class TvmazeSyncRequest(serializers.Serializer):
-    full = serializers.BooleanField(default=False, help_text="Walk the whole index.")
+    full = StrictBooleanField(default=False, help_text="Walk the whole index.")
 
 
 class LibrarySyncRequest(serializers.Serializer):
-    deep = serializers.BooleanField(default=False, help_text="Re-read the whole library flat.")
+    deep = StrictBooleanField(default=False, help_text="Re-read the whole library flat.")
 
 
 def enqueue_response(request: Request, kind: str, options: dict) -> Response:
@@ -48,9 +49,9 @@ class TvmazeSyncView(APIView):
 
 
 class TmdbSyncRequest(serializers.Serializer):
-    force = serializers.BooleanField(default=False, help_text="Refresh even fresh shows.")
+    force = StrictBooleanField(default=False, help_text="Refresh even fresh shows.")
     tmdb_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=2**31 - 1), required=False,
+        child=StrictIntegerField(min_value=1, max_value=2**31 - 1), required=False,
         min_length=1, max_length=1000,
         help_text="Only these shows (any catalog show); default: every library show.")
 
@@ -62,7 +63,7 @@ class TmdbSyncRequest(serializers.Serializer):
         try:
             tmdb_ids_check(ids)
         except ShowNotFoundInLibrary as exc:
-            raise serializers.ValidationError(str(exc)) from None
+            raise serializers.ValidationError(str(exc), code="not_found") from None  # 404
         return ids
 
 

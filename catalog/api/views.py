@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, parsers, status, viewsets
 from rest_framework import serializers as drf_serializers
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
@@ -16,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
 from catalog.api import filters, serializers
+from catalog.api.parsers import JSONParser
 from catalog.api.sync_views import LibrarySyncRequest, enqueue_response
 from catalog.auth.addresses import client_address
 from catalog.auth.throttle import describe_wait, request_lockout
@@ -44,6 +47,7 @@ class TokenView(ObtainAuthToken):
     """Exchange a username and password for an API token (throttled like every login)."""
 
     permission_classes = [AllowAny]
+    parser_classes = [JSONParser, parsers.FormParser, parsers.MultiPartParser]
     throttle_classes = [LoginRateThrottle]
     throttle_scope = "login"
 
@@ -56,6 +60,12 @@ class TokenView(ObtainAuthToken):
                 "Too many failed logins for this account from your address; "
                 f"try again in {describe_wait(seconds)}."))
         return super().post(request, *args, **kwargs)
+
+
+@csrf_exempt
+def not_found(request: HttpRequest, *args: object, **kwargs: object) -> JsonResponse:
+    """No API route matches: say so in JSON, like every other API answer."""
+    return JsonResponse({"detail": "Not found."}, status=404)
 
 
 class EpisodeViewSet(viewsets.ReadOnlyModelViewSet):

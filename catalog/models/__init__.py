@@ -1,5 +1,6 @@
 """The catalog's rows: the only state mediasync keeps."""
 
+from catalog.models.metrics import UpstreamCounter
 from catalog.models.plex import MediaItem, PathMapping, PlexLibrary, PlexServer, PlexShow
 from catalog.models.rules import DiscoveryRule, RuleSelection
 from catalog.models.shows import Episode, Show
@@ -20,4 +21,5 @@ __all__ = [
     "SonarrServer",
     "SyncCursor",
     "SyncRun",
+    "UpstreamCounter",
 ]

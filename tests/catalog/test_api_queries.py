@@ -46,10 +46,13 @@ def test_it_uses_a_constant_number_of_queries_per_page(url, populated, viewer, a
 
 
 @pytest.mark.django_db
-def test_it_caps_the_page_size_at_500(populated, viewer, api_as):
+def test_it_serves_up_to_500_a_page_and_refuses_more(populated, viewer, api_as):
     factories.ShowFactory.create_batch(520)
-    body = api_as(viewer).get("/api/shows/", {"page_size": 10_000}).json()
-    assert len(body["results"]) == 500
+    client = api_as(viewer)
+    assert len(client.get("/api/shows/", {"page_size": 500}).json()["results"]) == 500
+    refused = client.get("/api/shows/", {"page_size": 10_000})
+    assert refused.status_code == 400
+    assert refused.json() == {"page_size": ["Enter a whole number from 1 to 500."]}
 
 
 @pytest.mark.django_db

@@ -46,7 +46,7 @@ def test_it_refuses_a_second_mapping_of_the_same_place(admin_user, api_as, first
                                                "local_prefix": "/mnt/a"}).status_code == 201
     response = client.post("/api/path-mappings/", {"server": server.pk, "plex_prefix": second,
                                                    "local_prefix": "/mnt/b"})
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert "plex_prefix" in response.json()
     assert PathMapping.objects.count() == 1
 

@@ -125,12 +125,13 @@ def test_it_rejects_bad_path_mappings(body, admin_user, api_as):
 
 
 @pytest.mark.django_db
-def test_it_rejects_a_duplicate_prefix_with_400(admin_user, api_as):
+def test_it_rejects_a_duplicate_prefix_with_409(admin_user, api_as):
     mapping = factories.PathMappingFactory(plex_prefix="/data/tv")
     response = api_as(admin_user).post("/api/path-mappings/", {
         "server": mapping.server_id, "plex_prefix": "/data/tv", "local_prefix": "/mnt/x"},
         format="json")
-    assert response.status_code == 400
+    assert response.status_code == 409
+    assert PathMapping.objects.count() == 1
 
 
 @pytest.mark.django_db

@@ -162,7 +162,7 @@ def test_it_answers_202_and_refreshes_the_library_in_the_worker(fake, operator, 
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("body", [{"tmdb_ids": [424242]}, {"tmdb_ids": ["x"]},
+@pytest.mark.parametrize("body", [{"tmdb_ids": ["x"]},
                                   {"tmdb_ids": [0]}, {"tmdb_ids": []},
                                   {"tmdb_ids": list(range(1, 1003))}, {"tmdb_ids": "1"},
                                   {"force": "perhaps"}, {"tmdb_ids": [2**31]}])
@@ -170,4 +170,13 @@ def test_it_rejects_a_bad_batch_body_with_field_errors(body, operator, api_as):
     response = api_as(operator).post("/api/sync/tmdb/", body, format="json")
     assert response.status_code == 400
     assert set(response.json()) <= {"tmdb_ids", "force"}
+    assert not SyncRun.objects.exists()
+
+
+@pytest.mark.django_db
+def test_it_answers_404_naming_a_tmdb_id_nobody_has(operator, api_as):
+    response = api_as(operator).post("/api/sync/tmdb/", {"tmdb_ids": [424242]}, format="json")
+    assert response.status_code == 404
+    assert response.json() == {
+        "tmdb_ids": ["no show in the catalog or in Plex has TMDB id 424242"]}
     assert not SyncRun.objects.exists()

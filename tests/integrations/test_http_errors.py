@@ -8,7 +8,6 @@ from collections.abc import Callable
 import pytest
 import requests
 import responses
-from prometheus_client import REGISTRY
 from urllib3.exceptions import MaxRetryError, ResponseError
 
 from integrations import metrics
@@ -112,12 +111,19 @@ def test_it_rejects_an_unknown_event() -> None:
         metrics.record("plex", "bogus")
 
 
-def test_it_feeds_the_prometheus_counters() -> None:
-    def value(name: str, **labels: str) -> float:
-        return REGISTRY.get_sample_value(name, labels) or 0.0
-
-    before = value("mediasync_upstream_errors_total", upstream="bench", kind="auth")
+def test_it_hands_out_each_increment_once_for_persisting() -> None:
     metrics.record("bench", "errors", kind="auth")
     metrics.record("bench", "requests", 2)
-    assert value("mediasync_upstream_errors_total", upstream="bench", kind="auth") == before + 1
-    assert value("mediasync_upstream_requests_total", upstream="bench") >= 2
+    assert metrics.drain() == {("bench", "errors:auth"): 1, ("bench", "requests"): 2}
+    metrics.record("bench", "requests")
+    assert metrics.drain() == {("bench", "requests"): 1}
+    assert metrics.drain() == {}
+    assert metrics.count("bench", "requests") == 3  # the totals are not drained
+
+
+def test_it_takes_back_what_could_not_be_persisted() -> None:
+    metrics.record("bench", "retries")
+    pending = metrics.drain()
+    metrics.record("bench", "retries")
+    metrics.restore(pending)
+    assert metrics.drain() == {("bench", "retries"): 2}

@@ -1,0 +1,103 @@
+"""Catalog and job gauges read from the database at each scrape, plus the shared counters."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from django.db.models import Count, Max, Sum
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+
+from catalog.models import Decision, MediaItem, Show, SyncRun, UpstreamCounter
+
+_UPSTREAM_EVENTS = {
+    "requests": ("mediasync_upstream_requests", "HTTP attempts sent to an upstream"),
+    "retries": ("mediasync_upstream_retries", "HTTP attempts that were retries"),
+    "rate_limited": ("mediasync_upstream_rate_limited", "429 answers received"),
+}
+
+
+def _catalog() -> Iterator[Metric]:
+    shows = GaugeMetricFamily("mediasync_shows", "Shows in the catalog")
+    shows.add_metric([], Show.objects.count())
+    yield shows
+    items = GaugeMetricFamily("mediasync_media_items", "Plex items by library and state",
+                              labels=["library_id", "library", "state"])
+    for row in (MediaItem.objects.order_by().values("library_id", "library__title", "state")
+                .annotate(n=Count("id"))):
+        items.add_metric([str(row["library_id"]), row["library__title"], row["state"]],
+                         row["n"])
+    yield items
+    decisions = GaugeMetricFamily("mediasync_decisions", "Discovery decisions by rule and status",
+                                  labels=["rule_id", "rule", "status"])
+    for row in (Decision.objects.order_by().values("rule_id", "rule__name", "status")
+                .annotate(n=Count("id"))):
+        decisions.add_metric([str(row["rule_id"]), row["rule__name"], row["status"]], row["n"])
+    yield decisions
+
+
+def _last_successes() -> list[dict]:
+    """The latest succeeded run of each (kind, scope): one aggregate, then one lookup."""
+    succeeded = SyncRun.objects.order_by().filter(status=SyncRun.Status.SUCCEEDED,
+                                                  finished_at__isnull=False)
+    latest = {(row["kind"], row["scope"]): row["at"] for row in
+              succeeded.values("kind", "scope").annotate(at=Max("finished_at"))}
+    seen: dict[tuple[str, str], dict] = {}
+    for row in succeeded.filter(finished_at__in=set(latest.values())).order_by("-id").values(
+            "kind", "scope", "started_at", "finished_at"):
+        key = (row["kind"], row["scope"])
+        if latest.get(key) == row["finished_at"]:
+            seen.setdefault(key, row)  # two at the same instant: the later id
+    return list(seen.values())
+
+
+def _runs() -> Iterator[Metric]:
+    runs = GaugeMetricFamily("mediasync_sync_runs", "Sync runs by kind and status",
+                             labels=["kind", "status"])
+    for row in SyncRun.objects.order_by().values("kind", "status").annotate(n=Count("id")):
+        runs.add_metric([row["kind"], row["status"]], row["n"])
+    yield runs
+    last = _last_successes()
+    when = GaugeMetricFamily("mediasync_sync_last_success_timestamp_seconds",
+                             "When the last successful run of a kind and scope finished",
+                             labels=["kind", "scope"])
+    took = GaugeMetricFamily("mediasync_sync_last_success_duration_seconds",
+                             "How long the last successful run of a kind and scope took",
+                             labels=["kind", "scope"])
+    for row in last:
+        when.add_metric([row["kind"], row["scope"]], row["finished_at"].timestamp())
+        if row["started_at"]:
+            took.add_metric([row["kind"], row["scope"]],
+                            (row["finished_at"] - row["started_at"]).total_seconds())
+    yield when
+    yield took
+    sent = GaugeMetricFamily("mediasync_sync_run_requests",
+                             "Upstream requests summed over the recorded runs of each kind",
+                             labels=["upstream"])
+    for row in SyncRun.objects.order_by().values("kind").annotate(n=Sum("requests")):
+        sent.add_metric([row["kind"]], row["n"] or 0)
+    yield sent
+
+
+def _upstream_counters() -> Iterator[Metric]:
+    families = {event: CounterMetricFamily(name, help_, labels=["upstream"])
+                for event, (name, help_) in _UPSTREAM_EVENTS.items()}
+    errors = CounterMetricFamily("mediasync_upstream_errors",
+                                 "Upstream errors raised to callers, by kind",
+                                 labels=["upstream", "kind"])
+    for upstream, event, value in UpstreamCounter.objects.values_list(
+            "upstream", "event", "value"):
+        if event.startswith("errors:"):
+            errors.add_metric([upstream, event.removeprefix("errors:")], value)
+        elif event in families:
+            families[event].add_metric([upstream], value)
+    yield from families.values()
+    yield errors
+
+
+class DatabaseCollector:
+    """A prometheus-client collector whose every sample comes from the database."""
+
+    def collect(self) -> Iterator[Metric]:
+        yield from _catalog()
+        yield from _runs()
+        yield from _upstream_counters()

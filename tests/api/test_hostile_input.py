@@ -1,0 +1,215 @@
+"""Hostile input gets a 400 (or 404/409/413), never a 500, and a refused write writes nothing."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.urls import get_resolver
+from drf_spectacular.generators import SchemaGenerator
+
+from catalog.api.errors import exception_handler
+from catalog.api.filterset import BooleanFilter, IntegerFilter, TextFilter
+from catalog.models import DiscoveryRule, PathMapping, PlexServer, SonarrServer
+from tests import factories
+
+HUGE = "9223372036854775808"  # 2**63: past every integer column
+DEEP = "[" * 100_000 + "]" * 100_000
+
+
+def _api_viewsets():
+    """Every registered viewset with a filterset, found from the URLconf (not a list)."""
+    seen = {}
+    for pattern in get_resolver().url_patterns:
+        for sub in getattr(pattern, "url_patterns", []):
+            for leaf in getattr(sub, "url_patterns", [sub]):
+                view = getattr(getattr(leaf, "callback", None), "cls", None)
+                if view is not None and getattr(view, "filterset_class", None) \
+                        and str(getattr(leaf, "name", "")).endswith("-list"):
+                    route = "/api/" + str(leaf.pattern).lstrip("^").split("(?P", 1)[0]
+                    if "{" not in route and "<" not in route and route.endswith("/$"):
+                        seen[view] = route.removesuffix("$")
+    return seen
+
+
+def _write_paths() -> list[str]:
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    return [path for path, item in schema["paths"].items()
+            if "post" in item and "{" not in path]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("query", [
+    f"/api/items/?show={HUGE}", f"/api/items/?server={HUGE}", f"/api/items/?library={HUGE}",
+    f"/api/shows/?tvmaze_id={HUGE}", f"/api/episodes/?season=-{HUGE}", "/api/items/?show=1.5",
+    "/api/items/?show=NaN", "/api/items/?show=", "/api/shows/?in_plex=maybe",
+    "/api/shows/?ordering=nope", "/api/shows/?ordering=title,-password", "/api/shows/?ordering=",
+    "/api/shows/?ordering=title,,id",
+    "/api/shows/?page=abc", f"/api/shows/?page={HUGE}", "/api/shows/?page=0",
+    "/api/shows/?page_size=0", "/api/shows/?page_size=501", "/api/shows/?search=" + "a" * 101,
+    "/api/shows/?search=%00", "/api/shows/?genre=" + "g" * 101, "/api/items/?state=bogus",
+    "/api/shows/?premiered_after=99999-01-01", "/api/sync-runs/?scope=%00",
+    "/api/sync-runs/?scope=" + "s" * 101, "/api/items/?rating_key=%00",
+])
+def test_it_answers_400_naming_the_parameter(query, viewer, api_as):
+    factories.MediaItemFactory()
+    response = api_as(viewer).get(query)
+    assert response.status_code == 400, response.content
+    name = query.split("?", 1)[1].split("=", 1)[0]
+    assert list(response.json()) == [name]
+
+
+@pytest.mark.django_db
+def test_it_bounds_every_integer_filter_of_every_endpoint(viewer, api_as):
+    client = api_as(viewer)
+    viewsets = _api_viewsets()
+    assert len(viewsets) >= 8
+    checked = 0
+    for view, route in viewsets.items():
+        for name, filter_ in view.filterset_class.base_filters.items():
+            assert isinstance(filter_, (IntegerFilter, TextFilter, BooleanFilter)) or \
+                type(filter_).__name__ in {"ChoiceFilter", "DateFilter"}, (view, name)
+            if isinstance(filter_, IntegerFilter):
+                response = client.get(route, {name: HUGE})
+                assert response.status_code == 400, (route, name, response.content)
+                checked += 1
+    assert checked >= 15
+
+
+@pytest.mark.django_db
+def test_it_answers_404_past_the_last_page_and_json_404_off_the_map(viewer, api_as):
+    client = api_as(viewer)
+    assert client.get("/api/shows/?page=2").status_code == 404
+    lost = client.get("/api/no-such-thing/1.5/")
+    assert (lost.status_code, lost["Content-Type"]) == (404, "application/json")
+    assert client.get(f"/api/shows/{HUGE}/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_it_refuses_a_100000_deep_body_on_every_post_endpoint(admin_user, api_as):
+    library = factories.PlexLibraryFactory()
+    client = api_as(admin_user)
+    paths = [*_write_paths(), f"/api/plex/libraries/{library.pk}/sync/"]
+    assert "/api/rules/" in paths and "/api/auth/token/" in paths
+    for path in paths:
+        response = client.post(path, DEEP, content_type="application/json")
+        assert response.status_code == 400, (path, response.content)
+        assert "nested" in response.json()["detail"]
+        shallow = '{"name": ' + "[" * 33 + '"x"' + "]" * 33 + "}"
+        assert client.post(path, shallow, content_type="application/json").status_code == 400
+    assert (PlexServer.objects.count(), DiscoveryRule.objects.count()) == (1, 0)
+
+
+@pytest.mark.django_db
+def test_it_answers_413_to_a_body_past_the_limit(admin_user, api_as, settings):
+    settings.API_MAX_BODY_BYTES = 4096
+    body = json.dumps({"name": "n", "url": "http://plex:32400", "token": "t" * 5000})
+    response = api_as(admin_user).post("/api/plex/servers/", body,
+                                       content_type="application/json")
+    assert response.status_code == 413
+    assert not PlexServer.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("path", "body", "field"), [
+    ("/api/sync/tvmaze/", {"full": 0}, "full"),
+    ("/api/sync/tvmaze/", {"full": "true"}, "full"),
+    ("/api/plex/servers/", {"name": 5, "url": "http://plex:32400", "token": "t"}, "name"),
+    ("/api/plex/servers/", {"name": "p", "url": "http://plex:32400", "token": 7}, "token"),
+    ("/api/plex/servers/", {"name": "p", "url": "http://plex:32400", "token": "t",
+                            "enabled": "yes"}, "enabled"),
+    ("/api/plex/servers/", {"name": "p", "url": "http://plex:99999", "token": "t"}, "url"),
+    ("/api/path-mappings/", {"server": "1", "plex_prefix": "/a", "local_prefix": "/b"},
+     "server"),
+])
+def test_it_takes_json_types_at_their_word(path, body, field, admin_user, api_as):
+    factories.PlexServerFactory(pk=1)
+    response = api_as(admin_user).post(path, body, format="json")
+    assert response.status_code == 400, response.content
+    assert field in response.json()
+    assert PlexServer.objects.count() == 1 and not PathMapping.objects.exists()
+
+
+def _rule_body(server: SonarrServer, **changes) -> dict:
+    return {"name": "dramas", "server": server.pk, "root_folder": "/tv",
+            "quality_profile_id": 1, "languages": ["English"], "tags": [3], **changes}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("changes", [
+    {"languages": None}, {"languages": "English"}, {"languages": [["nested"]]},
+    {"tags": ["three"]}, {"tags": [0]}, {"languages": ["x"] * 101},
+    {"quality_profile_id": 2**31}, {"quality_profile_id": "1"}, {"monitor": "sometimes"},
+])
+def test_it_refuses_a_bad_rule_and_writes_nothing(changes, admin_user, api_as):
+    server = factories.SonarrServerFactory()
+    client = api_as(admin_user)
+    assert client.post("/api/rules/", _rule_body(server, **changes),
+                       format="json").status_code == 400
+    assert not DiscoveryRule.objects.exists()
+    rule = factories.DiscoveryRuleFactory(server=server, name="kept", languages=["French"])
+    update = client.put(f"/api/rules/{rule.pk}/", _rule_body(server, name="renamed", **changes),
+                        format="json")
+    assert update.status_code == 400
+    rule.refresh_from_db()
+    assert (rule.name, rule.languages) == ("kept", ["French"])
+
+
+@pytest.mark.django_db
+def test_it_answers_409_to_a_duplicate_and_keeps_the_original(admin_user, api_as):
+    server = factories.SonarrServerFactory()
+    client = api_as(admin_user)
+    assert client.post("/api/rules/", _rule_body(server), format="json").status_code == 201
+    again = client.post("/api/rules/", _rule_body(server, root_folder="/other"), format="json")
+    assert again.status_code == 409
+    assert list(DiscoveryRule.objects.values_list("root_folder", flat=True)) == ["/tv"]
+
+
+def test_it_turns_values_the_database_cannot_store_into_400():
+    assert exception_handler(OverflowError("Python int too large"), {}).status_code == 400
+
+
+@pytest.mark.django_db
+def test_the_schema_documents_errors_and_rules():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    operations = [(path, method, op) for path, item in schema["paths"].items()
+                  for method, op in item.items()]
+    assert len(operations) >= 40
+    for path, method, op in operations:
+        codes = set(op["responses"])
+        if path != "/api/auth/token/":
+            assert {"401", "403"} <= codes, (path, method)
+        if "{id}" in path:
+            assert "404" in codes, (path, method)
+        if method in ("post", "put", "patch"):
+            assert {"400", "409", "413", "415"} <= codes, (path, method)
+    assert "429" in schema["paths"]["/api/auth/token/"]["post"]["responses"]
+    params = {p["name"]: p["schema"] for p in schema["paths"]["/api/items/"]["get"]["parameters"]}
+    assert params["page_size"]["maximum"] == 500
+    assert params["show"]["maximum"] == 2**63 - 1
+    assert "-title" in params["ordering"]["items"]["enum"]
+    url = schema["components"]["schemas"]["PlexServerRequest"]["properties"]["url"]
+    assert url["pattern"].startswith("^https?://")
+
+
+@pytest.mark.django_db
+def test_it_refuses_a_nul_in_a_token_without_a_500(viewer, client):
+    for path in ("/api/shows/", "/metrics"):
+        response = client.get(path, HTTP_AUTHORIZATION="Token abc\x00def")
+        assert response.status_code in (400, 401), (path, response.status_code)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("change", [
+    {"url": "ftp://plex:21"}, {"url": "http://user:pw@plex:32400"}, {"enabled": "no"},
+    {"token": ""}, {"name": "x" * 101},
+])
+def test_it_leaves_a_server_untouched_by_a_refused_patch(change, admin_user, api_as):
+    server = factories.PlexServerFactory(name="living room")
+    response = api_as(admin_user).patch(f"/api/plex/servers/{server.pk}/",
+                                        {"name": "renamed", **change}, format="json")
+    assert response.status_code == 400
+    server.refresh_from_db()
+    assert (server.name, server.url, server.enabled, server.token) == (
+        "living room", "http://127.0.0.1:32400", True, "plex-token-SECRET-value")
+    assert "plex-token-SECRET-value" not in response.content.decode()
