@@ -108,11 +108,16 @@ def test_it_never_redirects_off_site(operator, client):
 def test_it_pushes_per_server_or_per_rule_holding_a_pending_decision():
     on, off = factories.SonarrServerFactory(name="a"), factories.SonarrServerFactory(
         name="b", enabled=False)
+    idle = factories.SonarrServerFactory(name="c")  # enabled, but no enabled rule
+    factories.DiscoveryRuleFactory(server=idle, enabled=False)
+    factories.DiscoveryRuleFactory.create_batch(2, server=on)  # one push, not one per rule
+    factories.DiscoveryRuleFactory(server=off)
     assert sonarr_push_options() == [{"server_id": on.pk}]
     show = factories.ShowFactory()
     ready = factories.DecisionFactory(show=show, rule__server=on, status="pending")
     factories.DecisionFactory(show=show, rule__server=on, status="filtered")
     factories.DecisionFactory(show=show, rule__server=off, status="pending")
+    factories.DecisionFactory(show=show, rule__server=on, rule__enabled=False, status="pending")
     assert sonarr_push_options(show_id=show.pk) == [{"server_id": on.pk,
                                                      "rule_id": ready.rule_id}]
 

@@ -1,0 +1,110 @@
+""""What would this rule admit?": the rule engine over the stored show facts, before saving.
+
+Pure evaluation (``catalog.rules``) of every show TVMaze describes, the way a refilter
+decides them: zero upstream requests, one streamed query plus one for the sample's titles,
+memory bounded by the chunk size whatever the catalog's size. The stored filters are
+evaluated in the same pass, so the operator sees what the change adds and drops.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from catalog import rules
+from catalog.decide import FACT_FIELDS, _Decoder, facts_of
+from catalog.models import DiscoveryRule, Show
+
+MAX_SPEC_CHARS = 20_000
+SAMPLE = 20
+TOP_REASONS = 8
+CHUNK = 2_000
+
+
+class PreviewError(ValueError):
+    """The filters text is not a rule's filters; the message says which part."""
+
+
+@dataclass
+class Preview:
+    evaluated: int = 0
+    admitted: int = 0
+    admitted_now: int = 0
+    added: int = 0  # admitted by the change, not by the stored filters
+    dropped: int = 0  # admitted by the stored filters, not by the change
+    sample: list[tuple[int, str, bool]] = field(default_factory=list)  # (id, title, new?)
+    reasons: list[tuple[str, int]] = field(default_factory=list)
+
+
+def spec_parse(text: str) -> dict[str, Any]:
+    """The form's JSON into a spec ``catalog.rules`` accepts, refusing unknown names so that
+    a typo cannot preview as "admits everything"."""
+    if len(text) > MAX_SPEC_CHARS:
+        raise PreviewError(f"The filters are longer than {MAX_SPEC_CHARS} characters.")
+    try:
+        spec = json.loads(text)
+    except ValueError as exc:
+        raise PreviewError(f"The filters are not valid JSON ({exc.msg}, line {exc.lineno}).")\
+            from None
+    if not isinstance(spec, dict) or set(spec) - {"selections", "excludes"}:
+        raise PreviewError('Expected {"selections": [...], "excludes": {...}}.')
+    selections, excludes = spec.get("selections") or [], spec.get("excludes") or {}
+    if not isinstance(selections, list) or not all(isinstance(s, dict) for s in selections):
+        raise PreviewError('"selections" must be a list of objects.')
+    if not isinstance(excludes, dict):
+        raise PreviewError('"excludes" must be an object.')
+    for where, names, allowed in [(f"selection {i + 1}", set(s), rules.CRITERIA)
+                                  for i, s in enumerate(selections)] + [
+            ("excludes", set(excludes), rules.EXCLUDES)]:
+        unknown = sorted(names - set(allowed))
+        if unknown:
+            raise PreviewError(f"Unknown name in {where}: {', '.join(unknown)[:200]}.")
+    for where, values in [*(("selection", s) for s in selections), ("excludes", excludes)]:
+        for name, value in values.items():
+            listed = name in rules.LIST_CRITERIA or where == "excludes"
+            if listed and value is not None and not (
+                    isinstance(value, list) and all(isinstance(v, str) for v in value)):
+                raise PreviewError(f'"{name}" must be a list of names.')
+    try:
+        rules.spec_canonical(spec)
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise PreviewError(f"A value is out of shape: {str(exc)[:200]}.") from None
+    return spec
+
+
+def rule_preview(rule: DiscoveryRule, text: str) -> Preview:
+    """Count what the changed filters admit over every stored show, with a sample of the
+    admitted (newly admitted first) and the most common reasons the others fail."""
+    changed = rules.filters_from_spec(spec_parse(text))
+    stored = rules.filters_from_spec(rule.filters_spec())
+    out, reasons = Preview(), Counter()
+    added: list[int] = []
+    kept: list[int] = []
+    decoder = _Decoder()
+    rows = (Show.objects.filter(tvmaze_id__isnull=False).order_by("id")
+            .values_list(*FACT_FIELDS).iterator(chunk_size=CHUNK))
+    for row in rows:
+        facts = facts_of(row, decoder)
+        reason = rules.evaluate(facts, changed)
+        before = rules.evaluate(facts, stored) is None
+        out.evaluated += 1
+        out.admitted_now += before
+        if reason is not None:
+            reasons[reason] += 1
+            out.dropped += before
+            continue
+        out.admitted += 1
+        if not before:
+            out.added += 1
+            if len(added) < SAMPLE:
+                added.append(row[0])
+        elif len(kept) < SAMPLE:
+            kept.append(row[0])
+    ids = (added + kept)[:SAMPLE]
+    titles = dict(Show.objects.filter(pk__in=ids).values_list("pk", "title"))
+    fresh = set(added)
+    out.sample = [(pk, titles.get(pk, "?"), pk in fresh) for pk in ids]
+    out.reasons = sorted(reasons.items(), key=lambda r: (-r[1], r[0]))[:TOP_REASONS]
+    return out
