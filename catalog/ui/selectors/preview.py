@@ -50,7 +50,9 @@ def spec_parse(text: str) -> dict[str, Any]:
             from None
     if not isinstance(spec, dict) or set(spec) - {"selections", "excludes"}:
         raise PreviewError('Expected {"selections": [...], "excludes": {...}}.')
-    selections, excludes = spec.get("selections") or [], spec.get("excludes") or {}
+    selections, excludes = spec.get("selections"), spec.get("excludes")
+    selections, excludes = [] if selections is None else selections, \
+        {} if excludes is None else excludes
     if not isinstance(selections, list) or not all(isinstance(s, dict) for s in selections):
         raise PreviewError('"selections" must be a list of objects.')
     if not isinstance(excludes, dict):
