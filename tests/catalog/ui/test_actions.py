@@ -130,3 +130,38 @@ def test_it_says_when_a_show_has_nothing_to_push(operator, client, monkeypatch):
     response = client.post(f"/shows/{show.pk}/sonarr/", follow=True)
     assert "Nothing to do" in " ".join(_messages(response))
     assert not SyncRun.objects.exists()
+
+
+@pytest.mark.django_db
+def test_it_forces_a_tmdb_sync_of_one_show_and_refuses_a_second_meanwhile(operator, client):
+    client.force_login(operator)
+    show = factories.ShowFactory(tmdb_id=None)  # the batch finds its TMDB id first
+    page = client.get(f"/shows/{show.pk}/").content.decode()
+    assert "Force TMDB sync" in page and "Push to Sonarr" in page
+    client.post(f"/shows/{show.pk}/tmdb/")
+    run = SyncRun.objects.get(kind="tmdb")
+    assert run.options == {"show_ids": [show.pk], "force": True}
+    assert run.scope.startswith("shows:") and run.scope != "library"  # not the daily batch
+    again = client.post(f"/shows/{show.pk}/tmdb/", follow=True)
+    assert f"Run #{run.pk} is already doing that" in " ".join(_messages(again))
+    gone = client.post("/shows/987654/tmdb/", follow=True)
+    assert "no longer exists" in " ".join(_messages(gone))
+    assert SyncRun.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_it_pushes_to_sonarr_from_the_dashboard_and_the_show_page(operator, client):
+    client.force_login(operator)
+    rule = factories.DiscoveryRuleFactory()
+    decision = factories.DecisionFactory(rule=rule, status="pending")
+    assert "Push to Sonarr" in client.get("/").content.decode()
+    client.post("/sync/sonarr/", {"next": "/"})
+    client.post(f"/shows/{decision.show_id}/sonarr/")
+    runs = list(SyncRun.objects.filter(kind="sonarr").order_by("id").values_list(
+        "scope", "options"))
+    server = f"server:{rule.server_id}"
+    # one push per server: the show's push waits for the one already queued for its server
+    assert runs == [(server, {"server_id": rule.server_id})]
+    Decision.objects.update(status="awaiting_approval")
+    nothing = client.post(f"/shows/{decision.show_id}/sonarr/", follow=True)
+    assert "Nothing to do" in " ".join(_messages(nothing))
