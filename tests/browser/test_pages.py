@@ -104,7 +104,7 @@ def test_it_lets_an_operator_approve_watch_and_cancel(page: Page, operator):
     page.wait(lambda d: "Approve: 1 of 1 decision(s) changed" in page.text())
     approved = Decision.objects.get(pk=world["waiting"].pk)
     assert (approved.status, approved.approved_by) == ("pending", "otto")
-    assert "pending" in page.element_text("#decisions")
+    assert "approved by otto" in page.element_text("#decisions")
     page.shot("11-show-approved")
 
     page.open("/rules/")
@@ -119,6 +119,7 @@ def test_it_lets_an_operator_approve_watch_and_cancel(page: Page, operator):
     result = page.element_text("#preview-result")
     # 30 comedies; Harbor Lights and the 9 shows behind the filtered decisions are dramas
     assert "30 of 40 shows admitted" in result and "+30" in result and "\u221210" in result
+    assert "Harbor Lights genre:Drama" in page.element_text("#preview-dropped")
     page.shot("14-rules-preview")
 
     run = world["running"]

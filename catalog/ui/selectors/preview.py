@@ -18,7 +18,7 @@ from catalog.decide import FACT_FIELDS, _Decoder, facts_of
 from catalog.models import DiscoveryRule, Show
 
 MAX_SPEC_CHARS = 20_000
-SAMPLE = 20
+SAMPLE = 12
 TOP_REASONS = 8
 CHUNK = 2_000
 
@@ -35,6 +35,7 @@ class Preview:
     added: int = 0  # admitted by the change, not by the stored filters
     dropped: int = 0  # admitted by the stored filters, not by the change
     sample: list[tuple[int, str, bool]] = field(default_factory=list)  # (id, title, new?)
+    dropped_sample: list[tuple[int, str, str]] = field(default_factory=list)  # (id, title, why)
     reasons: list[tuple[str, int]] = field(default_factory=list)
 
 
@@ -78,12 +79,14 @@ def spec_parse(text: str) -> dict[str, Any]:
 
 def rule_preview(rule: DiscoveryRule, text: str) -> Preview:
     """Count what the changed filters admit over every stored show, with a sample of the
-    admitted (newly admitted first) and the most common reasons the others fail."""
+    admitted (newly admitted first), a sample of those it would no longer admit and why,
+    and the most common reasons the others fail."""
     changed = rules.filters_from_spec(spec_parse(text))
     stored = rules.filters_from_spec(rule.filters_spec())
     out, reasons = Preview(), Counter()
     added: list[int] = []
     kept: list[int] = []
+    lost: dict[int, str] = {}
     decoder = _Decoder()
     rows = (Show.objects.filter(tvmaze_id__isnull=False).order_by("id")
             .values_list(*FACT_FIELDS).iterator(chunk_size=CHUNK))
@@ -96,6 +99,8 @@ def rule_preview(rule: DiscoveryRule, text: str) -> Preview:
         if reason is not None:
             reasons[reason] += 1
             out.dropped += before
+            if before and len(lost) < SAMPLE:
+                lost[row[0]] = reason
             continue
         out.admitted += 1
         if not before:
@@ -105,8 +110,9 @@ def rule_preview(rule: DiscoveryRule, text: str) -> Preview:
         elif len(kept) < SAMPLE:
             kept.append(row[0])
     ids = (added + kept)[:SAMPLE]
-    titles = dict(Show.objects.filter(pk__in=ids).values_list("pk", "title"))
+    titles = dict(Show.objects.filter(pk__in=[*ids, *lost]).values_list("pk", "title"))
     fresh = set(added)
     out.sample = [(pk, titles.get(pk, "?"), pk in fresh) for pk in ids]
+    out.dropped_sample = [(pk, titles.get(pk, "?"), why) for pk, why in lost.items()]
     out.reasons = sorted(reasons.items(), key=lambda r: (-r[1], r[0]))[:TOP_REASONS]
     return out

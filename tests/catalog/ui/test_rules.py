@@ -86,6 +86,7 @@ def test_it_previews_what_a_changed_rule_admits_without_saving_or_asking_upstrea
     assert preview.sample[0] == (shows["comedy"].pk, "Comedy", True)  # new ones first
     assert [s[1] for s in preview.sample] == ["Comedy", "Running Crime"]
     assert dict(preview.reasons) == {"ended": 1, "exclude:genre:Reality": 1}
+    assert preview.dropped_sample == [(shows["drama"].pk, "Old Drama", "ended")]
     assert rule.selections.get().genres_any == ["Drama"]  # nothing saved
     assert not Decision.objects.exists() and not SyncRun.objects.exists()
     page = response.content.decode()
