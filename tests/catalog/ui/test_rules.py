@@ -164,3 +164,25 @@ def test_it_reviews_through_the_rule_services(operator, client):
     assert statuses == {waiting.pk: "pending", pending.pk: "declined", failed.pk: "skipped",
                         added.pk: "added"}
     assert Decision.objects.get(pk=pending.pk).reason == "declined by otto"
+
+
+@pytest.mark.django_db
+def test_it_counts_shows_sharing_facts_once_each_and_tells_dates_apart(operator, client):
+    client.force_login(operator)
+    twins = [factories.ShowFactory(title=f"Twin {i}", genres=["Drama"], runtime=None,
+                                   premiered=date(2015, 5, 5)) for i in range(3)]
+    older = factories.ShowFactory(title="Older", genres=["Drama"], premiered=date(1999, 1, 1),
+                                  runtime=25)
+    undated = factories.ShowFactory(title="Undated", genres=["Drama"], premiered=None)
+    rule = factories.DiscoveryRuleFactory()
+    dated = {"selections": [{"premiered_from": "2010-01-01"}]}
+    preview = _preview(client, rule, dated).context["preview"]
+    assert (preview.evaluated, preview.admitted, preview.dropped) == (5, 3, 2)
+    assert [pk for pk, _, _ in preview.sample] == [twins[0].pk]  # one per shared facts
+    assert dict(preview.reasons) == {"premiered<2010-01-01": 1, "premiered:none": 1}
+    assert sorted(why for _, _, why in preview.dropped_sample) == [
+        "premiered:none", "premiered<2010-01-01"]
+    assert {pk for pk, _, _ in preview.dropped_sample} == {older.pk, undated.pk}
+    by_runtime = {"selections": [{"runtime_min": 30}]}
+    assert _preview(client, rule, by_runtime).context["preview"].reasons == [
+        ("runtime:none", 4), ("runtime<30", 1)]  # runtimes grouped on once a filter reads them
