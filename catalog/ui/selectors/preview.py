@@ -81,31 +81,50 @@ def spec_parse(text: str) -> dict[str, Any]:
     return spec
 
 
-def _uses(filters: rules.RuleFilters, names: tuple[str, ...]) -> bool:
-    return any(getattr(c, name) is not None for c in filters.selections for name in names)
+# Which stored facts each criterion and exclude reads (networks read both channels).
+READS = {"genres_any": ("genres",), "genres_none": ("genres",), "types": ("type",),
+         "countries": ("country",), "languages": ("language",), "statuses": ("status",),
+         "networks_any": ("network", "web_channel"), "networks_none": ("network", "web_channel"),
+         "premiered_from": ("premiered",), "premiered_before": ("premiered",),
+         "runtime_min": ("runtime",), "runtime_max": ("runtime",), "rating_min": ("rating",)}
+EXCLUDE_READS = {"genres": ("genres",), "types": ("type",), "countries": ("country",),
+                 "languages": ("language",), "statuses": ("status",),
+                 "networks": ("network", "web_channel")}
+
+
+def _read_by(*filters: rules.RuleFilters) -> list[str]:
+    """The fact columns these filters look at, in FACT_FIELDS order."""
+    used: set[str] = set()
+    for f in filters:
+        for c in f.selections:
+            for name, columns in READS.items():
+                if getattr(c, name) not in (None, frozenset()):
+                    used.update(columns)
+        for name, columns in EXCLUDE_READS.items():
+            if getattr(f.excludes, name):
+                used.update(columns)
+    return [name for name in FACT_FIELDS if name in used]
 
 
 def _fact_groups(*filters: rules.RuleFilters) -> Iterator[tuple[tuple, int, int]]:
     """(fact row, shows sharing it, lowest show id), one per distinct combination of the
     facts these filters read: the database folds 100,000 shows into the few thousand
     combinations they form, so the engine runs once per combination, not once per show.
-    Premiere dates, runtimes and ratings are grouped on only when a filter reads them."""
+    Facts no filter reads are left out of the grouping (and out of the row)."""
     qn = connection.ops.quote_name
     columns = {name: qn(Show._meta.get_field(name).column) for name in FACT_FIELDS}
-    used = ["language", "country", "type", "status", "network", "web_channel", "genres"]
-    for names in (("premiered_from", "premiered_before"), ("runtime_min", "runtime_max"),
-                  ("rating_min",)):
-        if any(_uses(f, names) for f in filters):
-            used.append({"premiered_from": "premiered", "runtime_min": "runtime",
-                         "rating_min": "rating"}[names[0]])
+    used = _read_by(*filters)
     select = ", ".join(columns[name] for name in used)
-    sql = (f"SELECT {select}, COUNT(*), MIN({columns['id']}) "  # noqa: S608
-           f"FROM {qn(Show._meta.db_table)} WHERE {qn('tvmaze_id')} IS NOT NULL "
-           f"GROUP BY {select}")
+    described = qn(Show._meta.get_field("tvmaze_id").column)
+    sql = (f"SELECT {select + ', ' if select else ''}COUNT(*), MIN({columns['id']}) "  # noqa: S608
+           f"FROM {qn(Show._meta.db_table)} WHERE {described} IS NOT NULL"
+           + (f" GROUP BY {select}" if select else ""))
     with connection.cursor() as cursor:
         cursor.execute(sql)
         while rows := cursor.fetchmany(CHUNK):
             for row in rows:
+                if not row[-2]:
+                    continue  # no show at all (the ungrouped count of an empty catalog)
                 values = dict(zip(used, row, strict=False))
                 yield (tuple(values.get(name) for name in FACT_FIELDS), row[-2], row[-1])
 

@@ -96,8 +96,10 @@ def test_it_previews_what_a_changed_rule_admits_without_saving_or_asking_upstrea
 @pytest.mark.django_db
 def test_it_previews_no_selection_as_admitting_everything(operator, client):
     client.force_login(operator)
-    _catalog()
     rule = factories.DiscoveryRuleFactory()
+    empty = _preview(client, rule, {}).context["preview"]
+    assert (empty.evaluated, empty.admitted, empty.sample) == (0, 0, [])
+    _catalog()
     preview = _preview(client, rule, {}).context["preview"]
     assert (preview.evaluated, preview.admitted, preview.added, preview.dropped) == (4, 4, 0, 0)
 
