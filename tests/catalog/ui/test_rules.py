@@ -32,7 +32,8 @@ def test_it_lists_enabled_rules_failing_validation_on_the_dashboard(viewer, clie
     factories.DiscoveryRuleFactory(name="Unchecked")
     attention = client.get("/").content.decode().split("Needs attention")[1].split(
         "</section>")[0]
-    assert "Broken: quality profile HD-1080p not found" in attention
+    assert "Broken</a>: quality profile HD-1080p not found" in attention
+    assert 'href="/rules/#rule-' in attention
     for name in ("Quiet", "Fine", "Unchecked"):
         assert name not in attention
 
