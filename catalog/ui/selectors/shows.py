@@ -103,7 +103,8 @@ def shows_page(filters: ShowFilters, *, number: int, per_page: int = 50) -> Page
         season_number__gt=0, episode_number__isnull=False).order_by()
         .values_list("plex_show__show_id").annotate(
             n=Count(Concat(Cast("season_number", TextField()), Value("x"),
-                           Cast("episode_number", TextField())), distinct=True))
+                           Cast("episode_number", TextField()), output_field=TextField()),
+                    distinct=True))
     ) if unknown else {}
     linked = set(PlexShow.objects.filter(show_id__in=[show.pk for show in page.rows])
                  .values_list("show_id", flat=True))
