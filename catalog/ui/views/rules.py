@@ -29,7 +29,9 @@ def rules(request: HttpRequest) -> HttpResponse:
 def rule_preview(request: HttpRequest, rule_id: int) -> HttpResponse:
     """What the edited filters would admit; nothing is saved (admins edit in the admin)."""
     rule = get_object_or_404(DiscoveryRule.objects.prefetch_related("selections"), pk=rule_id)
-    text = request.GET.get("filters", "")
+    text = request.GET.get("filters")
+    if text is None:  # a bare link previews the stored filters
+        text = selectors.rule_spec_text(rule)
     try:
         preview = selectors.rule_preview(rule, text)
     except selectors.PreviewError as exc:

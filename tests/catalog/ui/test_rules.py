@@ -189,3 +189,15 @@ def test_it_counts_shows_sharing_facts_once_each_and_tells_dates_apart(operator,
     by_runtime = {"selections": [{"runtime_min": 30}]}
     assert _preview(client, rule, by_runtime).context["preview"].reasons == [
         ("runtime:none", 4), ("runtime<30", 1)]  # runtimes grouped on once a filter reads them
+
+
+@pytest.mark.django_db
+def test_it_previews_the_stored_filters_when_given_none(operator, client):
+    client.force_login(operator)
+    _catalog()
+    rule = factories.DiscoveryRuleFactory(exclude_genres=["Reality"])
+    RuleSelection.objects.create(rule=rule, genres_any=["Drama"])
+    preview = client.get(f"/rules/{rule.pk}/preview/").context["preview"]
+    assert (preview.admitted, preview.admitted_now, preview.added, preview.dropped) == (
+        2, 2, 0, 0)
+    assert client.get(f"/rules/{rule.pk}/preview/?filters=").status_code == 400
