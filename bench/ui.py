@@ -11,6 +11,7 @@ import random
 import statistics
 import time
 from datetime import date, timedelta
+from urllib.parse import urlencode
 
 from django.contrib.auth.models import Group, User
 from django.db import connection
@@ -26,6 +27,7 @@ from catalog.models import (
     PlexLibrary,
     PlexServer,
     PlexShow,
+    RuleSelection,
     Show,
     SonarrServer,
     SyncRun,
@@ -49,7 +51,8 @@ def _seed(shows: int, items: int) -> tuple[int, int]:
             f"{rng.choice(('River', 'Harbor', 'Signal', 'Crown', 'Echo'))} {i}",
             genres=rng.sample(GENRES, 2), network=rng.choice(NETWORKS),
             language=rng.choice(LANGS), status=rng.choice(STATUSES), country="US",
-            premiered=date(1960, 1, 1) + timedelta(days=rng.randrange(23_000)))
+            premiered=date(1960, 1, 1) + timedelta(days=rng.randrange(23_000)),
+            tmdb_season_episodes=[[0, 2], *([s, 10] for s in range(1, 6))] if i % 2 else [])
             for i in range(start, min(shows, start + BATCH))])
     server = PlexServer.objects.create(name="bench", url="http://127.0.0.1:32400", token="t")
     PathMapping.objects.create(server=server, plex_prefix="/data/tv", local_prefix="/mnt/tv")
@@ -70,7 +73,8 @@ def _seed(shows: int, items: int) -> tuple[int, int]:
             last_seen_at=now) for n in range(start, min(items, start + BATCH))])
     sonarr = SonarrServer.objects.create(name="s", url="http://127.0.0.1:8989", api_key="k")
     rule = DiscoveryRule.objects.create(name="English dramas", server=sonarr, root_folder="/tv",
-                                        quality_profile_id=1)
+                                        quality_profile="HD-1080p", exclude_networks=["CBS"])
+    RuleSelection.objects.create(rule=rule, genres_any=["Drama"], languages=["English"])
     all_ids = list(Show.objects.values_list("id", flat=True))
     for start in range(0, len(all_ids), BATCH):
         Decision.objects.bulk_create([Decision(
@@ -116,7 +120,10 @@ def run(shows: int, items: int) -> list[Row]:
              ("show detail (50 items)", f"/shows/{show_id}/"),
              ("libraries", "/libraries/"), ("server", f"/libraries/servers/{server_id}/"),
              (f"rules ({shows:,} decisions)", "/rules/"), ("runs", "/runs/"),
-             ("runs fragment (polled)", "/runs/active/")]
+             ("runs fragment (polled)", "/runs/active/"),
+             (f"rule preview ({shows:,} shows evaluated)", "/rules/1/preview/?" + urlencode(
+                 {"filters": '{"selections": [{"genres_any": ["Crime"], "statuses": '
+                             '["Running"]}], "excludes": {"networks": ["CBS"]}}'}))]
     rows = []
     for name, url in pages:
         p50, p95 = _time(client, url)

@@ -2,23 +2,25 @@
 
 A button appears only when its work is installed (a kind registered in
 ``catalog.sync.dispatch.WORK``), so "Force TMDB sync" and "Push to Sonarr" show up by
-themselves once those orchestrators are merged. Approve / decline / skip are the one-line
-conditional updates below until the Sonarr pipeline's own services replace them (WIRE).
+themselves once those orchestrators are installed. Approve / decline / skip are the rules'
+own services in ``catalog.rule_services``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
-from django.utils import timezone
-
-from catalog.models import Decision, Show, SonarrServer, SyncRun
+from catalog.models import Decision, Show, SyncRun
+from catalog.rule_services import (
+    decisions_approve,
+    decisions_decline,
+    decisions_skip,
+    sonarr_servers_select,
+)
 from catalog.runs import RunInProgress
 from catalog.services import EnqueueFailed, sync_enqueue
 from catalog.sync.dispatch import WORK
 
-NEVER_SKIPPED = ("added", "exists")  # already in Sonarr: skipping means nothing there
 VERDICTS = ("approve", "decline", "skip")
 
 
@@ -58,37 +60,26 @@ def enqueue_many(*, kind: str, options: list[dict[str, Any]], by: str) -> tuple[
 
 
 def sonarr_push_options(*, show_id: int | None = None) -> list[dict[str, Any]]:
-    """One push per enabled Sonarr server, or, for one show, per rule holding a pending
-    decision about it (the push reads the server's series once per run)."""
+    """One push per enabled Sonarr server with an enabled rule, or, for one show, per rule
+    holding a pending decision about it (the push reads the server's series once per run)."""
     if show_id is None:
-        return [{"server_id": pk} for pk in SonarrServer.objects.filter(enabled=True)
-                .order_by("name").values_list("pk", flat=True)]
+        return [{"server_id": server.pk} for server, _ in sonarr_servers_select()]
     pairs = Decision.objects.filter(show_id=show_id, status="pending",
-                                    rule__server__enabled=True).values_list(
+                                    rule__enabled=True, rule__server__enabled=True).values_list(
         "rule__server_id", "rule_id").distinct().order_by("rule_id")
     return [{"server_id": server, "rule_id": rule} for server, rule in pairs]
 
 
-@transaction.atomic
-def decisions_review(*, ids: list[int], verdict: str, by: str) -> int:
-    """Approve or decline decisions awaiting approval, or skip any not yet in Sonarr.
+REVIEW = {"approve": decisions_approve, "decline": decisions_decline, "skip": decisions_skip}
 
-    Conditional updates: a decision that moved on meanwhile (added by a push, reviewed by
-    someone else) is left alone, so two operators clicking at once change it once.
-    WIRE: replace with issue 10's ``decision_approve`` / ``decision_decline`` / skip services.
-    """
-    decisions = Decision.objects.filter(pk__in=ids)
-    now, note = timezone.now(), f"by {by}"[:500]
-    if verdict == "approve":
-        return decisions.filter(status="awaiting_approval").update(
-            status="pending", reason=f"approved {note}"[:500], updated_at=now)
-    if verdict == "decline":
-        return decisions.filter(status="awaiting_approval").update(
-            status="declined", reason=f"declined {note}"[:500], updated_at=now)
-    if verdict == "skip":
-        return decisions.exclude(status__in=(*NEVER_SKIPPED, "skipped")).update(
-            status="skipped", reason=f"skipped {note}"[:500], updated_at=now)
-    raise ValueError(f"unknown verdict {verdict!r}")
+
+def decisions_review(*, ids: list[int], verdict: str, by: str) -> int:
+    """Approve, decline or skip with the rules' own services (``catalog.rule_services``):
+    conditional updates, so a decision that moved on meanwhile (added by a push, reviewed by
+    someone else) is left alone and two operators clicking at once change it once."""
+    if verdict not in REVIEW:
+        raise ValueError(f"unknown verdict {verdict!r}")
+    return REVIEW[verdict](Decision.objects.filter(pk__in=ids), by=by)
 
 
 def load_missing(show: Show) -> tuple[bool, str]:

@@ -15,6 +15,7 @@ urlpatterns = [
     path("libraries/", libraries.libraries, name="ui-libraries"),
     path("libraries/servers/<id:server_id>/", libraries.server, name="ui-server"),
     path("rules/", rules.rules, name="ui-rules"),
+    path("rules/<id:rule_id>/preview/", rules.rule_preview, name="ui-rule-preview"),
     path("runs/", runs.runs, name="ui-runs"),
     path("runs/active/", runs.runs_active, name="ui-runs-active"),
     path("runs/<id:run_id>/cancel/", actions.cancel, name="ui-run-cancel"),

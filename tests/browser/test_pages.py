@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 from selenium.webdriver.common.by import By
 
-from catalog.models import Decision, SyncRun
+from catalog.models import Decision, RuleSelection, SyncRun
 from tests import factories
 from tests.browser.conftest import Page
 
@@ -20,7 +20,8 @@ def _world() -> dict:
     factories.ShowFactory.create_batch(30, genres=["Comedy"])
     plex_show = factories.PlexShowFactory(library=library, show__title="Harbor Lights",
                                           show__status="Running", show__network="BBC One",
-                                          show__genres=["Drama", "Mystery"])
+                                          show__genres=["Drama", "Mystery"],
+                                          show__tmdb_season_episodes=[[0, 2], [1, 6], [2, 4]])
     show = plex_show.show
     for season, count in ((1, 6), (2, 4)):
         for number in range(1, count + 1):
@@ -30,8 +31,12 @@ def _world() -> dict:
                     plex_show=plex_show, library=library, season_number=season,
                     episode_number=number, state="missing" if number == 5 else "active",
                     file_path=f"/data/tv/Harbor Lights/S{season:02d}E{number:02d}.mkv")
-    rules = [factories.DiscoveryRuleFactory(name="English dramas"),
-             factories.DiscoveryRuleFactory(name="Anime (approval)")]
+    rules = [factories.DiscoveryRuleFactory(name="English dramas", validation="ok",
+                                            validated_at=timezone.now()),
+             factories.DiscoveryRuleFactory(name="Anime (approval)", validation="invalid",
+                                            validation_message="root folder /anime is gone",
+                                            validated_at=timezone.now())]
+    RuleSelection.objects.create(rule=rules[0], genres_any=["Drama"])
     factories.DecisionFactory(show=show, rule=rules[0], status="filtered", reason="ended")
     waiting = factories.DecisionFactory(show=show, rule=rules[1], status="awaiting_approval")
     for reason, n in (("language:Japanese", 5), ("genre:Reality", 3), ("runtime<20", 1)):
@@ -47,7 +52,7 @@ def _world() -> dict:
     running = factories.SyncRunFactory(kind="plex", scope=f"library:{library.pk}",
                                        status="running", total=1000, processed=100,
                                        started_at=now)
-    return {"show": show, "waiting": waiting, "running": running}
+    return {"show": show, "waiting": waiting, "running": running, "rule": rules[0]}
 
 
 @pytest.mark.django_db(transaction=True)
@@ -87,13 +92,35 @@ def test_it_lets_a_viewer_search_and_read_a_show(page: Page, viewer, roleless):
 def test_it_lets_an_operator_approve_watch_and_cancel(page: Page, operator):
     world = _world()
     page.login("otto")
+    assert "Anime (approval): root folder /anime is gone" in page.element_text("section.attention")
     page.shot("10-dashboard-operator")
     page.open(f"/shows/{world['show'].pk}/")
+    assert page.element_text("#slot-total") == "7 / 10 episodes"
+    season = page.element_text(".season[data-season='1']")
+    assert season.startswith("Season 1 5 / 6") and "E5 ✗" in season
+    assert "Season 0" not in page.element_text("#slot-map")  # specials apart
     page.click(f"input[name=decision][value='{world['waiting'].pk}']")
     page.click("button[value=approve]")
     page.wait(lambda d: "Approve: 1 of 1 decision(s) changed" in page.text())
-    assert Decision.objects.get(pk=world["waiting"].pk).status == "pending"
+    approved = Decision.objects.get(pk=world["waiting"].pk)
+    assert (approved.status, approved.approved_by) == ("pending", "otto")
+    assert "approved by otto" in page.element_text("#decisions")
     page.shot("11-show-approved")
+
+    page.open("/rules/")
+    assert "✗ invalid root folder /anime is gone" in page.text()
+    form = f"#rule-{world['rule'].pk} details.preview"
+    page.click(f"{form} summary")
+    box = page.find(f"{form} textarea")
+    assert '"Drama"' in box.get_attribute("value")  # starts from the stored filters
+    box.clear()
+    box.send_keys('{"selections": [{"genres_any": ["Comedy"]}]}')
+    page.click(f"{form} button[type=submit]")
+    result = page.element_text("#preview-result")
+    # 30 comedies; Harbor Lights and the 9 shows behind the filtered decisions are dramas
+    assert "30 of 40 shows admitted" in result and "+30" in result and "\u221210" in result
+    assert "Harbor Lights genre:Drama" in page.element_text("#preview-dropped")
+    page.shot("14-rules-preview")
 
     run = world["running"]
     page.open("/runs/")

@@ -1,10 +1,11 @@
 """Dashboard, libraries, rules and runs reads: one function per page section, fixed queries.
 
-``WIRE:`` marks a section whose data arrives with models not on this installation yet.
+Rule previews live in ``catalog.ui.selectors.preview``.
 """
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -15,6 +16,7 @@ from django.db.models.functions import RowNumber
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from catalog import rules as rules_engine
 from catalog.health import cluster_alive
 from catalog.library import library_shows, placeholders
 from catalog.models import (
@@ -96,8 +98,11 @@ def attention(now: datetime | None = None) -> Attention:
 
 
 def rules_invalid() -> list[tuple[DiscoveryRule, str]]:
-    """WIRE: issue 10 marks rules failing validation with a reason; none are marked here."""
-    return []
+    """Enabled rules whose last validation against their Sonarr server failed, with the
+    reason (1 query). A disabled rule pushes nothing, so it needs no attention."""
+    rules = DiscoveryRule.objects.filter(enabled=True, validation=DiscoveryRule.Validation.INVALID
+                                         ).select_related("server").order_by("name")
+    return [(rule, rule.validation_message or "failed validation") for rule in rules]
 
 
 # --- libraries and servers --------------------------------------------------------------------
@@ -191,11 +196,14 @@ class RuleRow:
     counts: dict[str, int]
     reasons: list[tuple[str, int]]
     validation: dict[str, Any] | None
+    spec_text: str = ""
 
 
 def rules_overview() -> list[RuleRow]:
-    """Each rule with decision counts by status and its top filter reasons (3 queries)."""
-    rules = list(DiscoveryRule.objects.select_related("server").order_by("name"))
+    """Each rule with decision counts by status, its top filter reasons, its validation
+    state and its filters as editable text for the preview form (4 queries)."""
+    rules = list(DiscoveryRule.objects.select_related("server").prefetch_related("selections")
+                 .order_by("name"))
     counts: dict[int, dict[str, int]] = defaultdict(dict)
     for rule_id, status, n in Decision.objects.order_by().values_list(
             "rule_id", "status").annotate(n=Count("id")):
@@ -206,19 +214,21 @@ def rules_overview() -> list[RuleRow]:
         reasons[rule_id].append((reason, n))
     return [RuleRow(rule, counts[rule.pk],
                     sorted(reasons[rule.pk], key=lambda r: (-r[1], r[0]))[:TOP_REASONS],
-                    rule_validation(rule)) for rule in rules]
+                    rule_validation(rule), rule_spec_text(rule)) for rule in rules]
 
 
 def rule_validation(rule: DiscoveryRule) -> dict[str, Any] | None:
-    """WIRE: issue 10's validation state ({"ok": bool, "reason": str, "checked_at": dt});
-    None means never validated."""
-    return None
+    """The last validation against the rule's Sonarr server ({"ok", "reason", "checked_at"});
+    None when never validated (0 queries)."""
+    if rule.validation == DiscoveryRule.Validation.UNKNOWN:
+        return None
+    return {"ok": rule.validation == DiscoveryRule.Validation.OK,
+            "reason": rule.validation_message, "checked_at": rule.validated_at}
 
 
-def rule_preview(rule: DiscoveryRule, changes: dict[str, Any]) -> dict[str, Any] | None:
-    """WIRE: issue 10's pure rule engine over stored show facts ({"admitted": n, "sample":
-    [shows], "reasons": [(reason, n)]}); None: no engine on this installation."""
-    return None
+def rule_spec_text(rule: DiscoveryRule) -> str:
+    """The rule's filters as the preview form's starting text (uses prefetched selections)."""
+    return json.dumps(rules_engine.spec_canonical(rule.filters_spec()), indent=1)
 
 
 # --- runs -----------------------------------------------------------------------------------------

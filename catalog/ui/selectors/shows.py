@@ -1,8 +1,8 @@
 """Shows list and show page reads: one function per page section, each a fixed number of queries.
 
-Sections whose data belongs to models this installation does not hold yet return the shape
-the page expects, empty; they are marked ``WIRE:`` with what to point them at. Nothing here
-loops a query over rows.
+Have/expected totals and the per-season slot map come from ``catalog.slots`` (TMDB's seasons,
+specials apart; what Plex holds of them). Sections still marked ``WIRE:`` return the shape
+the page expects from the stored flags. Nothing here loops a query over rows.
 """
 
 from __future__ import annotations
@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Count, Exists, OuterRef, Q, TextField
-from django.db.models.functions import Cast
+from django.db.models import Count, Exists, OuterRef, Q, TextField, Value
+from django.db.models.functions import Cast, Concat
 from django.shortcuts import get_object_or_404
 
+from catalog import slots
 from catalog.models import (
     Decision,
     DiscoveryRule,
@@ -37,7 +38,7 @@ DECISION_STATUSES = ("pending", "awaiting_approval", "filtered", "pending_tvdb",
                      "exists", "failed", "skipped", "declined")
 SHOW_FIELDS = ("id", "title", "status", "network", "web_channel", "country", "language",
                "genres", "premiered", "poster_path", "tmdb_episodes", "loading_status",
-               "tvmaze_id", "tmdb_status")
+               "tvmaze_id", "tmdb_status", "tmdb_season_episodes")
 
 
 # --- shows list ---------------------------------------------------------------------------
@@ -85,25 +86,42 @@ class ShowRow:
     expected: int | None = None
     in_library: bool = False
     decisions: list[tuple[str, str]] = field(default_factory=list)  # (rule name, status)
+    summary: str = ""  # "S01 8/10, S02 0/8"
 
 
 def shows_page(filters: ShowFilters, *, number: int, per_page: int = 50) -> Page:
-    """A page of shows with have/expected totals, library flag and decisions: 5 queries."""
+    """A page of shows with have/expected totals, library flag and decisions (5 queries).
+
+    have/expected is the TMDB slot map (``catalog.slots``) when TMDB lists the show's
+    seasons; before that, expected is unknown and "have" counts the distinct season
+    episodes Plex holds, so a show freshly scanned does not read 0.
+    """
     page = page_of(_shows_queryset(filters), number, per_page)
-    ids = [show.pk for show in page.rows]
-    have = dict(MediaItem.objects.filter(plex_show__show_id__in=ids, state__in=HELD)
-                .order_by().values_list("plex_show__show_id").annotate(n=Count("id")))
-    # WIRE: the TMDB slot map's expected total (issue 11) replaces these two sources.
-    episodes = dict(Episode.objects.filter(show_id__in=ids, season__gt=0).order_by()
-                    .values_list("show_id").annotate(n=Count("id")))
-    linked = set(PlexShow.objects.filter(show_id__in=ids).values_list("show_id", flat=True))
+    maps = slots.slot_maps(page.rows)
+    unknown = [show.pk for show in page.rows if not maps[show.pk].seasons]
+    held = dict(MediaItem.objects.filter(
+        plex_show__show_id__in=unknown, state__in=HELD, kind=MediaItem.Kind.EPISODE,
+        season_number__gt=0, episode_number__isnull=False).order_by()
+        .values_list("plex_show__show_id").annotate(
+            n=Count(Concat(Cast("season_number", TextField()), Value("x"),
+                           Cast("episode_number", TextField()), output_field=TextField()),
+                    distinct=True))
+    ) if unknown else {}
+    linked = set(PlexShow.objects.filter(show_id__in=[show.pk for show in page.rows])
+                 .values_list("show_id", flat=True))
     decisions: dict[int, list[tuple[str, str]]] = defaultdict(list)
-    for show_id, rule, status in Decision.objects.filter(show_id__in=ids).order_by(
+    for show_id, rule, status in Decision.objects.filter(
+            show_id__in=[show.pk for show in page.rows]).order_by(
             "rule__name").values_list("show_id", "rule__name", "status"):
         decisions[show_id].append((rule, status))
-    page.rows = [ShowRow(show, have.get(show.pk, 0),
-                         show.tmdb_episodes or episodes.get(show.pk), show.pk in linked,
-                         decisions[show.pk]) for show in page.rows]
+    rows = []
+    for show in page.rows:
+        slot_map = maps[show.pk]
+        have, expected = ((slot_map.have, slot_map.expected) if slot_map.seasons
+                          else (held.get(show.pk, 0), None))
+        rows.append(ShowRow(show, have, expected, show.pk in linked, decisions[show.pk],
+                            slot_map.summary))
+    page.rows = rows
     return page
 
 
@@ -142,6 +160,7 @@ class Slot:
     airdate: Any = None
     states: list[str] = field(default_factory=list)
     local_path: str | None = None
+    extra: bool = False  # Plex holds it, TMDB does not list it in this season
 
     @property
     def held(self) -> bool:
@@ -152,37 +171,62 @@ class Slot:
 class Season:
     number: int
     slots: list[Slot]
-    expected: int | None
+    expected: int | None  # TMDB's count; None when TMDB does not list the season
 
     @property
     def have(self) -> int:
-        return sum(slot.held for slot in self.slots)
+        """Held episodes TMDB expects (as ``catalog.slots`` counts); extras aside."""
+        return sum(slot.held for slot in self.slots if not slot.extra)
 
 
-def show_slot_map(show: Show, items: list[ItemRow]) -> list[Season]:
-    """Per season (specials apart): each expected episode and what Plex holds of it (1 query).
+@dataclass
+class SlotMapView:
+    seasons: list[Season]
+    have: int
+    expected: int | None
+    warning: str | None
 
-    WIRE: issue 11 stores TMDB's per-season episode counts; until then "expected" is the
-    TVMaze episode list when loaded, else unknown and only Plex's episodes are listed.
+    def __iter__(self) -> Any:
+        return iter(self.seasons)
+
+    def __len__(self) -> int:
+        return len(self.seasons)
+
+
+def show_slot_map(show: Show, items: list[ItemRow]) -> SlotMapView:
+    """Per season (specials apart): each episode TMDB expects and what Plex holds of it,
+    with its Plex states and the local path a mapping resolves (2 queries).
+
+    Seasons and counts are ``catalog.slots.slot_map`` (TMDB); TVMaze's episode list only
+    lends titles and air dates. Episodes Plex holds that TMDB does not list are shown as
+    extras; seasons TMDB does not list have an unknown expected count.
     """
-    seasons: dict[int, dict[int, Slot]] = defaultdict(dict)
-    known: set[int] = set()
-    for season, number, title, airdate in Episode.objects.filter(
-            show=show, season__gt=0, number__isnull=False).values_list(
-            "season", "number", "title", "airdate"):
-        seasons[season][number] = Slot(number, title, airdate)
-        known.add(season)
+    slot_map = slots.slot_map(show)
+    expected = {s.season: s.expected for s in slot_map.seasons}
+    seasons: dict[int, dict[int, Slot]] = {n: {e: Slot(e) for e in range(1, count + 1)}
+                                           for n, count in expected.items()}
     for row in items:
         item = row.item
         if not item.season_number or item.episode_number is None:
             continue
-        slot = seasons[item.season_number].setdefault(item.episode_number,
-                                                      Slot(item.episode_number, item.title))
+        number = item.episode_number
+        slot = seasons.setdefault(item.season_number, {}).get(number)
+        if slot is None:
+            slot = seasons[item.season_number][number] = Slot(
+                number, item.title, extra=item.season_number in expected)
+        slot.title = slot.title or item.title
         slot.states.append(item.state)
         slot.local_path = slot.local_path or row.local_path
-    return [Season(number, [slots[n] for n in sorted(slots)],
-                   sum(1 for n in slots if number in known) if number in known else None)
-            for number, slots in sorted(seasons.items())]
+    for season, number, title, airdate in Episode.objects.filter(
+            show=show, season__in=list(seasons), number__isnull=False).values_list(
+            "season", "number", "title", "airdate"):
+        slot = seasons[season].get(number)
+        if slot is not None:
+            slot.title, slot.airdate = title or slot.title, airdate
+    ordered = [Season(number, [slots_[n] for n in sorted(slots_)], expected.get(number))
+               for number, slots_ in sorted(seasons.items())]
+    return SlotMapView(ordered, slot_map.have, slot_map.expected if expected else None,
+                       slot_map.warning if items else None)
 
 
 def show_decisions(show: Show) -> list[Decision]:

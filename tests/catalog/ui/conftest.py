@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from catalog.models import MediaItem, PlexLibrary, Show, SyncRun
+from catalog.models import DiscoveryRule, MediaItem, PlexLibrary, RuleSelection, Show, SyncRun
 from tests import factories
 
 
@@ -19,6 +20,7 @@ class World:
     show: Show
     library: PlexLibrary
     run: SyncRun
+    rule: DiscoveryRule
 
 
 def build_world(n: int) -> World:
@@ -28,10 +30,16 @@ def build_world(n: int) -> World:
     factories.PathMappingFactory(server=library.server, plex_prefix="/data/tv",
                                  local_prefix="/mnt/tv")
     rules = factories.DiscoveryRuleFactory.create_batch(2)
+    rules[0].validation, rules[0].validation_message = "invalid", "root folder /tv is gone"
+    rules[0].validated_at = timezone.now()
+    rules[0].save()
+    RuleSelection.objects.create(rule=rules[1], genres_any=["Drama"])
     first = None
     for i in range(n):
-        plex_show = factories.PlexShowFactory(library=library, show__genres=["Drama", "Crime"],
-                                              show__status="Running", show__network="HBO")
+        plex_show = factories.PlexShowFactory(
+            library=library, show__genres=["Drama", "Crime"], show__status="Running",
+            show__network="HBO",  # half the shows TMDB lists, half it does not yet
+            show__tmdb_season_episodes=[[1, n], [2, 2]] if i % 2 else [])
         first = first or plex_show
         for e in range(1, n + 1):
             factories.MediaItemFactory(plex_show=plex_show, library=library, season_number=1,
@@ -52,7 +60,7 @@ def build_world(n: int) -> World:
                                        started_at=now)
     factories.SyncRunFactory(kind="tvmaze", status="queued")
     assert runs
-    return World(first.show, library, running)
+    return World(first.show, library, running, rules[1])
 
 
 @pytest.fixture
@@ -64,6 +72,12 @@ def pages(world: World) -> list[str]:
     return ["/", "/shows/", f"/shows/{world.show.pk}/", "/libraries/",
             f"/libraries/servers/{world.library.server_id}/", "/rules/", "/runs/",
             "/runs/active/", "/shows/?genre=Drama&library=yes&decision=filtered&q=show"]
+
+
+def preview_url(world: World) -> str:
+    """The rule preview, an operator's page (viewers are refused)."""
+    spec = '{"selections": [{"genres_any": ["Crime"], "statuses": ["Running"]}]}'
+    return f"/rules/{world.rule.pk}/preview/?{urlencode({'filters': spec})}"
 
 
 @pytest.fixture

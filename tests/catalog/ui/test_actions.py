@@ -108,11 +108,16 @@ def test_it_never_redirects_off_site(operator, client):
 def test_it_pushes_per_server_or_per_rule_holding_a_pending_decision():
     on, off = factories.SonarrServerFactory(name="a"), factories.SonarrServerFactory(
         name="b", enabled=False)
+    idle = factories.SonarrServerFactory(name="c")  # enabled, but no enabled rule
+    factories.DiscoveryRuleFactory(server=idle, enabled=False)
+    factories.DiscoveryRuleFactory.create_batch(2, server=on)  # one push, not one per rule
+    factories.DiscoveryRuleFactory(server=off)
     assert sonarr_push_options() == [{"server_id": on.pk}]
     show = factories.ShowFactory()
     ready = factories.DecisionFactory(show=show, rule__server=on, status="pending")
     factories.DecisionFactory(show=show, rule__server=on, status="filtered")
     factories.DecisionFactory(show=show, rule__server=off, status="pending")
+    factories.DecisionFactory(show=show, rule__server=on, rule__enabled=False, status="pending")
     assert sonarr_push_options(show_id=show.pk) == [{"server_id": on.pk,
                                                      "rule_id": ready.rule_id}]
 
@@ -171,3 +176,35 @@ def test_the_polled_fragment_lists_shows_loading_in_the_background(viewer, clien
         page = client.get("/runs/active/").content.decode()
     assert "Slow Horses" in page and "loading_episodes" in page and "Done Show" not in page
     assert 'aria-label="facts loaded"' in page and 'aria-label="episodes not loaded"' in page
+def test_it_forces_a_tmdb_sync_of_one_show_and_refuses_a_second_meanwhile(operator, client):
+    client.force_login(operator)
+    show = factories.ShowFactory(tmdb_id=None)  # the batch finds its TMDB id first
+    page = client.get(f"/shows/{show.pk}/").content.decode()
+    assert "Force TMDB sync" in page and "Push to Sonarr" in page
+    client.post(f"/shows/{show.pk}/tmdb/")
+    run = SyncRun.objects.get(kind="tmdb")
+    assert run.options == {"show_ids": [show.pk], "force": True}
+    assert run.scope.startswith("shows:") and run.scope != "library"  # not the daily batch
+    again = client.post(f"/shows/{show.pk}/tmdb/", follow=True)
+    assert f"Run #{run.pk} is already doing that" in " ".join(_messages(again))
+    gone = client.post("/shows/987654/tmdb/", follow=True)
+    assert "no longer exists" in " ".join(_messages(gone))
+    assert SyncRun.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_it_pushes_to_sonarr_from_the_dashboard_and_the_show_page(operator, client):
+    client.force_login(operator)
+    rule = factories.DiscoveryRuleFactory()
+    decision = factories.DecisionFactory(rule=rule, status="pending")
+    assert "Push to Sonarr" in client.get("/").content.decode()
+    client.post("/sync/sonarr/", {"next": "/"})
+    client.post(f"/shows/{decision.show_id}/sonarr/")
+    runs = list(SyncRun.objects.filter(kind="sonarr").order_by("id").values_list(
+        "scope", "options"))
+    server = f"server:{rule.server_id}"
+    # one push per server: the show's push waits for the one already queued for its server
+    assert runs == [(server, {"server_id": rule.server_id})]
+    Decision.objects.update(status="awaiting_approval")
+    nothing = client.post(f"/shows/{decision.show_id}/sonarr/", follow=True)
+    assert "Nothing to do" in " ".join(_messages(nothing))

@@ -95,32 +95,67 @@ def test_it_escapes_hostile_titles(viewer, client):
 
 
 @pytest.mark.django_db
-def test_it_maps_slots_per_season_with_local_paths(viewer, client):
+def test_it_maps_tmdb_slots_per_season_with_plex_states_and_local_paths(viewer, client):
     client.force_login(viewer)
-    plex_show = factories.PlexShowFactory()
+    plex_show = factories.PlexShowFactory(show__title="Mapped",
+                                          show__tmdb_season_episodes=[[0, 5], [1, 3], [2, 2]])
     show, library = plex_show.show, plex_show.library
     factories.PathMappingFactory(server=library.server, plex_prefix="/data/tv",
                                  local_prefix="/mnt/tv")
     for number in (1, 2, 3):
-        factories.EpisodeFactory(show=show, season=1, number=number)
-    factories.EpisodeFactory(show=show, season=0, number=1)  # specials apart
-    for number, state in ((1, "active"), (2, "missing")):
-        factories.MediaItemFactory(plex_show=plex_show, library=library, season_number=1,
+        factories.EpisodeFactory(show=show, season=1, number=number, title=f"Tv{number}")
+    for season, number, state in ((1, 1, "active"), (1, 2, "missing"), (1, 4, "active"),
+                                  (3, 1, "active"), (0, 1, "active")):
+        factories.MediaItemFactory(plex_show=plex_show, library=library, season_number=season,
                                    episode_number=number, state=state,
-                                   file_path=f"/data/tv/x/e{number}.mkv")
-    factories.MediaItemFactory(plex_show=plex_show, library=library, season_number=2,
-                               episode_number=1, file_path="/elsewhere/e.mkv")
+                                   file_path=f"/data/tv/x/s{season}e{number}.mkv")
     response = client.get(f"/shows/{show.pk}/")
-    seasons = {s.number: s for s in response.context["seasons"]}
-    assert sorted(seasons) == [1, 2]
-    assert (seasons[1].have, seasons[1].expected) == (1, 3)
-    assert [slot.states for slot in seasons[1].slots] == [["active"], ["missing"], []]
-    assert seasons[1].slots[0].local_path == "/mnt/tv/x/e1.mkv"
-    assert (seasons[2].have, seasons[2].expected) == (1, None)  # nothing says what to expect
+    slot_map = response.context["seasons"]
+    seasons = {s.number: s for s in slot_map}
+    assert sorted(seasons) == [1, 2, 3]  # specials apart; S03 only Plex knows
+    assert (slot_map.have, slot_map.expected) == (1, 5)  # catalog.slots' own totals
+    assert (seasons[1].have, seasons[1].expected) == (1, 3)  # E04 is an extra, not counted
+    assert [(x.number, x.states, x.extra) for x in seasons[1].slots] == [
+        (1, ["active"], False), (2, ["missing"], False), (3, [], False), (4, ["active"], True)]
+    assert [x.title for x in seasons[1].slots[:3]] == ["Tv1", "Tv2", "Tv3"]
+    assert seasons[1].slots[0].local_path == "/mnt/tv/x/s1e1.mkv"
+    assert [(x.number, x.states) for x in seasons[2].slots] == [(1, []), (2, [])]
+    assert (seasons[2].have, seasons[2].expected) == (0, 2)
+    assert (seasons[3].have, seasons[3].expected) == (1, None)
     page = response.content.decode()
-    assert "/mnt/tv/x/e1.mkv" in page and "no mapping resolves it" in page
+    assert "/mnt/tv/x/s1e1.mkv" in page and "1 / 5 episodes" in page
     listed = client.get("/shows/").context["page"].rows[0]
-    assert (listed.have, listed.expected, listed.in_library) == (2, 3, True)
+    assert (listed.have, listed.expected, listed.in_library) == (1, 5, True)
+    assert listed.summary == "S01 1/3, S02 0/2"
+
+
+@pytest.mark.django_db
+def test_it_counts_distinct_plex_episodes_until_tmdb_lists_seasons(viewer, client):
+    client.force_login(viewer)
+    plex_show = factories.PlexShowFactory(show__tmdb_season_episodes=[])
+    other = factories.PlexLibraryFactory(server=plex_show.library.server, key="7")
+    twin = factories.PlexShowFactory(show=plex_show.show, library=other, rating_key="twin")
+    for holder, state in ((plex_show, "active"), (twin, "active"), (twin, "missing")):
+        factories.MediaItemFactory(plex_show=holder, library=holder.library, season_number=1,
+                                   episode_number=1 if state == "active" else 2, state=state)
+    factories.EpisodeFactory(show=plex_show.show, season=1, number=5)
+    listed = client.get("/shows/").context["page"].rows[0]
+    assert (listed.have, listed.expected) == (1, None)  # one episode in two libraries
+    slot_map = client.get(f"/shows/{plex_show.show_id}/").context["seasons"]
+    assert slot_map.expected is None
+    assert [(x.number, sorted(x.states)) for x in slot_map.seasons[0].slots] == [
+        (1, ["active", "active"]), (2, ["missing"])]
+
+
+@pytest.mark.django_db
+def test_it_warns_when_plex_no_longer_presents_the_show(viewer, client):
+    client.force_login(viewer)
+    plex_show = factories.PlexShowFactory(show__tmdb_season_episodes=[[1, 2]])
+    factories.MediaItemFactory(plex_show=plex_show, library=plex_show.library, season_number=1,
+                               episode_number=1, state="deleted")
+    response = client.get(f"/shows/{plex_show.show_id}/")
+    assert response.context["seasons"].have == 0
+    assert "not in Plex (no episode present)" in response.content.decode()
 
 
 @pytest.mark.django_db
