@@ -30,3 +30,25 @@ def library_shows(shows: QuerySet[Show] | None = None) -> QuerySet[Show]:
 def placeholders() -> QuerySet[Show]:
     """Library shows no TMDB pass has touched yet: what "awaiting TMDB" counts."""
     return library_shows().filter(tmdb_status=Show.TmdbStatus.UNKNOWN)
+
+
+def _library_ids(**show_filter: object) -> QuerySet:
+    """The ids of library shows (narrowed by ``show_filter`` on Show fields) as one UNION of
+    three small index scans: counting it is much cheaper than testing two EXISTS on every one
+    of 100,000 shows. Compound statements refuse ORDER BY in their parts, hence order_by()."""
+    related = {f"show__{name}": value for name, value in show_filter.items()}
+    return (PlexShow.objects.order_by().filter(show__isnull=False, **related).values("show_id")
+            .union(Decision.objects.order_by()
+                   .filter(status__in=LIBRARY_DECISIONS, **related).values("show_id"),
+                   Show.objects.order_by().filter(operator_added=True, **show_filter)
+                   .values("id")))
+
+
+def library_count() -> int:
+    """How many shows the library holds (what ``library_shows().count()`` says, faster)."""
+    return _library_ids().count()
+
+
+def placeholder_count() -> int:
+    """How many library shows await their first TMDB pass (``placeholders().count()``)."""
+    return _library_ids(tmdb_status=Show.TmdbStatus.UNKNOWN).count()

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from catalog import rules as rules_engine
 from catalog.health import cluster_alive
-from catalog.library import library_shows, placeholders
+from catalog.library import library_count, placeholder_count
 from catalog.models import (
     Decision,
     DiscoveryRule,
@@ -48,8 +48,8 @@ def dashboard_counts() -> dict[str, Any]:
     states = dict(MediaItem.objects.order_by().values_list("state").annotate(n=Count("id")))
     return {
         "shows": Show.objects.count(),
-        "library_shows": library_shows().count(),
-        "placeholders": placeholders().count(),
+        "library_shows": library_count(),
+        "placeholders": placeholder_count(),
         "states": [(value, label, states.get(value, 0)) for value, label in
                    MediaItem.State.choices],
     }
