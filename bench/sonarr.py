@@ -14,6 +14,7 @@ from catalog.decide import decide_shows
 from catalog.jobs import job_execute
 from catalog.models import Decision, DiscoveryRule, RuleSelection, Show, SonarrServer, SyncRun
 from catalog.runs import run_claim
+from catalog.servers import sonarr_server_check
 from catalog.sync.refilter import rule_refilter
 from catalog.sync.sonarr import sonarr_push
 from integrations.fakes.sonarr import DEFAULT_API_KEY, SonarrFake
@@ -90,8 +91,11 @@ def push(pending: int, version: str) -> list[Row]:
         Show.objects.all()._raw_delete(Show.objects.db)
         DiscoveryRule.objects.all().delete()
         _catalog(pending, tvdb=ids, start=1)
+        # Saved as the admin and the API save a server: checked, its version stored (that
+        # check's one status request happens here, before the push is measured).
+        checked = sonarr_server_check(url=fake.url, api_key=DEFAULT_API_KEY)
         server = SonarrServer.objects.create(name=f"sonarr {label}", url=fake.url,
-                                             api_key=DEFAULT_API_KEY)
+                                             api_key=DEFAULT_API_KEY, **checked)
         DiscoveryRule.objects.create(name=f"all {label}", server=server, root_folder="/tv",
                                      quality_profile="HD-1080p", language_profile="English")
         decide_shows(list(Show.objects.values_list("id", flat=True)))

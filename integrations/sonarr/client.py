@@ -88,14 +88,19 @@ class SonarrClient:
         return self._parse_all("rootfolder", data, wire.root_folder)
 
     def quality_profiles(self) -> tuple[SonarrQualityProfile, ...]:
-        """Profiles an add may name; Sonarr rejects an unknown id."""
+        """Profiles an add may name; Sonarr rejects an unknown id. Each says whether it has
+        v4's custom-format score fields (the shape tells v3 from v4)."""
         data = self._call("qualityprofile", self._pyarr.get_quality_profile, list)
-        return self._parse_all("qualityprofile", data, wire.named(SonarrQualityProfile))
+        return self._parse_all("qualityprofile", data, wire.quality_profile)
 
-    def language_profiles(self) -> tuple[SonarrLanguageProfile, ...]:
-        """v3's language profiles; () on v4, whose endpoint is a deprecated stub."""
-        status = self._status or self.status()
-        if not status.supports_language_profiles:
+    def language_profiles(self, *, supported: bool | None = None
+                          ) -> tuple[SonarrLanguageProfile, ...]:
+        """v3's language profiles; () on v4, whose endpoint is a deprecated stub. ``supported``
+        is what the caller already knows of this server in this run; without it the server
+        status is read (once per client)."""
+        if supported is None:
+            supported = (self._status or self.status()).supports_language_profiles
+        if not supported:
             return ()
         data = self._call("languageprofile", self._pyarr.get_language_profile, list)
         return self._parse_all("languageprofile", data, wire.named(SonarrLanguageProfile))

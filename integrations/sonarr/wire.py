@@ -40,6 +40,7 @@ from integrations.http_redirects import CredentialRedirect
 from integrations.values.sonarr import (
     AddOptions,
     AddOutcome,
+    SonarrQualityProfile,
     SonarrRootFolder,
     SonarrSeries,
     SonarrTag,
@@ -295,6 +296,15 @@ def root_folder(item: dict[str, Any]) -> SonarrRootFolder:
 
 def tag(item: dict[str, Any]) -> SonarrTag:
     return SonarrTag(id=int(item["id"]), label=str(item["label"]))
+
+
+_FORMAT_SCORE_KEYS = ("minFormatScore", "cutoffFormatScore", "formatItems")
+
+
+def quality_profile(item: dict[str, Any]) -> SonarrQualityProfile:
+    """A quality profile, noting whether it has v4's custom-format score fields."""
+    return SonarrQualityProfile(id=int(item["id"]), name=str(item["name"]),
+                                format_scores=any(k in item for k in _FORMAT_SCORE_KEYS))
 
 
 def named(cls: Callable[..., Any]) -> Callable[[dict[str, Any]], Any]:

@@ -101,8 +101,12 @@ class SonarrRootFolder:
 
 @dataclass(frozen=True, slots=True)
 class SonarrQualityProfile:
+    """A quality profile; ``format_scores`` when it carries v4's custom-format fields
+    (``minFormatScore``, ``cutoffFormatScore``, ``formatItems``), which v3 profiles never do."""
+
     id: int
     name: str
+    format_scores: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -66,7 +66,8 @@ def sonarr_push(run: SyncRun, *, server_id: int, rule_id: int | None = None,
 def _validate(server: SonarrServer, client: SonarrClient, rules: list[DiscoveryRule]
               ) -> dict[int, tuple[DiscoveryRule, Resolution]]:
     try:
-        facts = server_facts(client, want_tags=any(r.tags for r in rules))
+        facts = server_facts(client, want_tags=any(r.tags for r in rules),
+                             known_version=server.version)
     except AuthError as exc:
         _server_state(server, SonarrServer.State.UNAUTHORIZED, str(exc))
         rule_record_unchecked(rules, "the Sonarr server refused the API key")

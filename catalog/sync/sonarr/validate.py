@@ -1,8 +1,15 @@
 """Validation before work: does each rule's add options resolve on its Sonarr server?
 
-The server is read once (status, root folders, quality profiles, language profiles on v3,
-tags when a rule names any); each rule is then checked against those reads without further
-requests. A rule that fails is marked with the reason and its decisions wait.
+The server is read once (root folders, quality profiles, language profiles on v3, tags when a
+rule names any, and the status when the version is not already known); each rule is then
+checked against those reads without further requests. A rule that fails is marked with the
+reason and its decisions wait.
+
+The version decides language profiles and ``monitor`` values, so it is never taken on trust
+from an earlier run: the quality profiles read in this run say which family the server is
+(v4 profiles carry ``minFormatScore``/``cutoffFormatScore``/``formatItems``, v3 ones never
+do), and the stored version string is used only when it names that same family. A first
+run, an upgrade or a downgrade, or profiles that do not tell, read ``system/status``.
 """
 
 from __future__ import annotations
@@ -37,6 +44,7 @@ class ServerFacts:
     qualities: tuple[SonarrQualityProfile, ...]
     languages: tuple[SonarrLanguageProfile, ...]
     tags: dict[str, int] = field(default_factory=dict)  # lower-cased label -> id
+    version_source: str = "status"  # "status" (read in this run) or "stored" (confirmed)
 
 
 @dataclass(slots=True)
@@ -63,13 +71,36 @@ class Resolution:
         return "; ".join(c.detail for c in self.checks if not c.ok)[:500]
 
 
-def server_facts(client: SonarrClient, *, want_tags: bool) -> ServerFacts:
-    """The reads validation needs: four requests on v4, five on v3 (plus tags if wanted)."""
-    status = client.status()
+def server_facts(client: SonarrClient, *, want_tags: bool, known_version: str = ""
+                 ) -> ServerFacts:
+    """The reads validation needs: root folders and quality profiles, language profiles on
+    v3, tags if wanted, and ``system/status`` unless ``known_version`` (the server row's) is
+    confirmed by this run's quality profiles: two requests on v4, three on v3, plus tags."""
     roots, qualities = client.root_folders(), client.quality_profiles()
-    languages = client.language_profiles() if status.supports_language_profiles else ()
+    status, source = _stored_status(known_version, qualities), "stored"
+    if status is None:
+        status, source = client.status(), "status"
+    languages = (client.language_profiles(supported=True)
+                 if status.supports_language_profiles else ())
     tags = {t.label.lower(): t.id for t in client.tags()} if want_tags else {}
-    return ServerFacts(status, roots, qualities, languages, tags)
+    return ServerFacts(status, roots, qualities, languages, tags, source)
+
+
+def profiles_family(qualities: Iterable[SonarrQualityProfile]) -> bool | None:
+    """True when the profiles are v4's (all carry format scores), False when v3's (none
+    does), None when they cannot tell (no profile, or a mix no real server answers)."""
+    marks = {q.format_scores for q in qualities}
+    return next(iter(marks)) if len(marks) == 1 else None
+
+
+def _stored_status(known_version: str, qualities: Iterable[SonarrQualityProfile]
+                   ) -> SonarrStatus | None:
+    """The stored version, when this run's profiles confirm its family; else None."""
+    try:
+        stored = SonarrStatus.from_version(known_version)
+    except ValueError:  # never checked (""), or garbage
+        return None
+    return stored if profiles_family(qualities) is stored.is_v4 else None
 
 
 def _by_name(items: Iterable[Any], wanted: str) -> Any | None:
@@ -84,7 +115,8 @@ def _by_name(items: Iterable[Any], wanted: str) -> Any | None:
 
 def rule_resolve(rule: DiscoveryRule, facts: ServerFacts) -> Resolution:
     """Check one rule against the server's facts; no request."""
-    checks: list[Check] = [Check("version", True, f"Sonarr {facts.status.version}")]
+    seen = "" if facts.version_source == "status" else " (stored; family confirmed by its profiles)"
+    checks: list[Check] = [Check("version", True, f"Sonarr {facts.status.version}{seen}")]
     resolved: dict[str, Any] = {"version": facts.status.version, "is_v4": facts.status.is_v4}
     checks.append(_root_check(rule, facts.roots))
     quality = _by_name(facts.qualities, rule.quality_profile)
