@@ -25,7 +25,7 @@ from catalog.validators import validate_root_folder, validate_server_url
 def _values(name: str) -> serializers.ListField:
     """A list of names (one fresh child field per list: DRF binds each to its parent)."""
     return serializers.ListField(
-        child=StrictCharField(max_length=200, allow_blank=True,
+        child=StrictCharField(max_length=200,
                               validators=[vocab.value_validator(name)]),
         max_length=200, required=False)
 

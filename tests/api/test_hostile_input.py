@@ -57,6 +57,9 @@ def _write_paths() -> list[str]:
     "/api/shows/?search=%00", "/api/shows/?genre=" + "g" * 101, "/api/items/?state=bogus",
     "/api/shows/?premiered_after=99999-01-01", "/api/sync-runs/?scope=%00",
     "/api/sync-runs/?scope=" + "s" * 101, "/api/items/?rating_key=%00",
+    "/api/live/?since=", "/api/live/?since=2026-11-29", "/api/live/?since=2026-11-29%2010:00:00Z",
+    "/api/live/?since=2026-11-29T10:00:00", "/api/live/?since=2026-02-30T10:00:00Z",
+    "/api/live/?since=%00", "/api/decisions/?rule=" + HUGE, "/api/rules/?validation=bogus",
 ])
 def test_it_answers_400_naming_the_parameter(query, viewer, api_as):
     factories.MediaItemFactory()
@@ -64,6 +67,13 @@ def test_it_answers_400_naming_the_parameter(query, viewer, api_as):
     assert response.status_code == 400, response.content
     name = query.split("?", 1)[1].split("=", 1)[0]
     assert list(response.json()) == [name]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("since", ["2026-11-29T10:00:00Z", "2026-11-29t10:00:00.123456789+02:00"])
+def test_it_takes_an_rfc3339_since(since, viewer, api_as):
+    response = api_as(viewer).get("/api/live/", {"since": since})
+    assert response.status_code == 200, response.content
 
 
 @pytest.mark.django_db
