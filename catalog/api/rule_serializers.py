@@ -67,11 +67,12 @@ class SelectionSerializer(serializers.ModelSerializer):
     runtime_min = StrictIntegerField(required=False, allow_null=True, min_value=0,
                                            max_value=10_000)
     runtime_max = StrictIntegerField(required=False, allow_null=True, min_value=0,
-                                           max_value=10_000)
+                                     max_value=10_000, help_text="At least runtime_min.")
 
     class Meta:
         model = RuleSelection
         fields = ["name", *rules.CRITERIA]
+        extra_kwargs = {"premiered_before": {"help_text": "After premiered_from."}}
 
     def to_internal_value(self, data: Any) -> dict[str, Any]:
         values = super().to_internal_value(data)
