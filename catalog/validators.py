@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
@@ -50,6 +51,14 @@ def validate_local_prefix(value: str) -> None:
         raise ValidationError("Give an absolute local path, e.g. /mnt/media/tv.")
 
 
+def validate_root_folder(value: str) -> None:
+    """A Sonarr root folder as Sonarr shows it: POSIX (/tv), Windows (D:\\TV) or UNC."""
+    if not _ROOT_FOLDER.match(value.strip()):
+        raise ValidationError("must be an absolute path, as Sonarr shows it")
+
+
+_ROOT_FOLDER = re.compile(r"^(/|[A-Za-z]:\\|\\\\)")
+
 # What each validator accepts, as the OpenAPI ``pattern`` of the fields it guards (see
 # catalog.api.schema): a client that follows the schema is never refused by these.
 _PORT = (r"(:([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]"
@@ -57,3 +66,5 @@ _PORT = (r"(:([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0
 validate_server_url.openapi_pattern = rf"^https?://[A-Za-z0-9._~-]+{_PORT}(/[^?#\s\x00-\x1f\x7f]*)?$"
 validate_plex_prefix.openapi_pattern = r"^(/|\\\\|[A-Za-z]:)[^\x00]*$"
 validate_local_prefix.openapi_pattern = r"^/[^\x00]*$"
+# Text fields are trimmed before validators run, so leading white space is allowed here.
+validate_root_folder.openapi_pattern = r"^\s*(/|[A-Za-z]:\\|\\\\)[^\x00]*$"

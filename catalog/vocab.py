@@ -8,8 +8,10 @@ The checks shared by the API and the admin forms live here too.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
+
+from django.core.exceptions import ValidationError
 
 GENRES = (
     "Action", "Adult", "Adventure", "Anime", "Children", "Comedy", "Crime", "DIY", "Drama",
@@ -78,6 +80,25 @@ def canonical_values(name: str, values: Iterable[Any]) -> tuple[list[str], list[
         elif match not in good:
             good.append(match)
     return good, bad
+
+
+def value_validator(name: str) -> Callable[[str], None]:
+    """A field validator for one value of criterion or exclude ``name``, whose
+    ``openapi_pattern`` states the same rule (the vocabulary, any case, or a network name)."""
+    vocab = VOCABULARIES.get(_VOCAB_OF.get(name, name))
+
+    def validate(value: str) -> None:
+        _, bad = canonical_values(name, [value])
+        if bad:
+            raise ValidationError(f"unknown value: {bad[0]}")
+
+    if vocab is None:
+        validate.openapi_pattern = r"^[^\x00]*[^\s\x00][^\x00]*$"
+    else:
+        spelled = "|".join("".join(f"[{c.upper()}{c.lower()}]" if c.isalpha() else c for c in v)
+                           for v in vocab)
+        validate.openapi_pattern = rf"^\s*({spelled})\s*$"
+    return validate
 
 
 def range_errors(values: Mapping[str, Any]) -> dict[str, str]:

@@ -27,7 +27,10 @@ class AddShowForm(forms.Form):
         data = super().clean()
         if self.errors:
             return data
-        body = ShowAddRequest(data={data["id_kind"]: data["value"]})
+        value = data["value"]
+        if data["id_kind"] != "imdb_id" and value.isascii() and value.lstrip("-").isdigit():
+            value = int(value)  # the API's request takes JSON numbers; a form gives text
+        body = ShowAddRequest(data={data["id_kind"]: value})
         if not body.is_valid():
             errors = body.errors.get(data["id_kind"]) or body.errors.get("non_field_errors")
             raise forms.ValidationError({"value": [str(e) for e in errors]})

@@ -10,6 +10,7 @@ accept and document the same range), and a new endpoint is strict without asking
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -46,6 +47,20 @@ class StrictCharField(serializers.CharField):
         if not isinstance(data, str):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+RFC3339 = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
+
+
+class StrictDateTimeField(serializers.DateTimeField):
+    """An RFC 3339 date-time with its offset (the schema's ``date-time``), nothing looser:
+    not a bare date, not a space for the ``T``, not a time without a zone."""
+
+    def to_internal_value(self, value: Any) -> Any:
+        if not isinstance(value, str) or not RFC3339.match(value):
+            self.fail("invalid", format="YYYY-MM-DDThh:mm:ss[.uuuuuu](Z|+hh:mm)")
+        return super().to_internal_value(value)
 
 
 class StrictPrimaryKeyRelatedField(relations.PrimaryKeyRelatedField):

@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.http import FileResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -21,6 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from catalog.api.fields import StrictDateTimeField, StrictIntegerField
 from catalog.api.serializers import ShowSerializer
 from catalog.models import Show, SyncRun
 from catalog.roles import Role
@@ -35,15 +36,22 @@ LIVE_LIMIT = 200
 
 
 def _id_field() -> serializers.IntegerField:
-    return serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
+    return StrictIntegerField(min_value=1, max_value=MAX_ID, required=False)
+
+
+IMDB_ID = r"^tt[0-9]{7,10}$"
 
 
 class ShowAddRequest(serializers.Serializer):
+    """Exactly one id, of the kind named."""
+
+    openapi_exactly_one_of = ID_FIELDS
+
     tvmaze_id = _id_field()
     tmdb_id = _id_field()
     tvdb_id = _id_field()
     imdb_id = serializers.RegexField(
-        r"^tt\d{7,10}$", required=False,
+        IMDB_ID, required=False, trim_whitespace=False,
         error_messages={"invalid": "An IMDb id looks like tt0944947."})
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -114,7 +122,8 @@ def artwork_response(show: Show, kind: str) -> FileResponse:
 
 
 class LiveRequest(serializers.Serializer):
-    since = serializers.DateTimeField(required=False)
+    since = StrictDateTimeField(required=False, help_text=(
+        "The `cursor` of the previous answer (RFC 3339); leave it out for the first poll."))
 
 
 def _run(run: SyncRun) -> dict[str, Any]:
@@ -128,10 +137,11 @@ def _run(run: SyncRun) -> dict[str, Any]:
 class LiveView(APIView):
     """Loading and run changes since a cursor; poll it with the cursor it returned."""
 
-    @extend_schema(parameters=[OpenApiParameter("since", OpenApiTypes.DATETIME)],
+    @extend_schema(parameters=[LiveRequest],
                    responses={200: OpenApiTypes.OBJECT})
     def get(self, request: Request) -> Response:
-        query = LiveRequest(data=request.query_params)
+        # A plain dict: an empty ``since=`` is an error, not "no cursor" as a form would read it.
+        query = LiveRequest(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         since = query.validated_data.get("since")
         now = timezone.now()

@@ -15,20 +15,32 @@ from django.db import transaction
 from rest_framework import serializers
 
 from catalog import rules, vocab
+from catalog.api.fields import StrictCharField, StrictFloatField, StrictIntegerField
 from catalog.api.serializers import CheckedServerSerializer
 from catalog.models import Decision, DiscoveryRule, RuleSelection, SonarrServer
 from catalog.servers import sonarr_server_check
-from catalog.validators import validate_server_url
+from catalog.validators import validate_root_folder, validate_server_url
 
 
-def _values() -> serializers.ListField:
+def _values(name: str) -> serializers.ListField:
     """A list of names (one fresh child field per list: DRF binds each to its parent)."""
-    return serializers.ListField(child=serializers.CharField(max_length=200, allow_blank=True),
-                                 max_length=200, required=False)
+    return serializers.ListField(
+        child=StrictCharField(max_length=200,
+                              validators=[vocab.value_validator(name)]),
+        max_length=200, required=False)
 
 
-_TAG = re.compile(r"^[a-z0-9-]+$")
-_ROOT = re.compile(r"^(/|[A-Za-z]:\\|\\\\)")
+_TAG = re.compile(r"^[A-Za-z0-9-]+$")
+
+
+def validate_tag(value: str) -> None:
+    """A Sonarr label: letters, digits and '-' (kept in lower case)."""
+    if not _TAG.match(value.strip()):
+        raise serializers.ValidationError(
+            f"tags may hold only a-z, 0-9 and '-': {value.strip()[:40]}")
+
+
+validate_tag.openapi_pattern = r"^\s*[A-Za-z0-9-]+\s*$"
 MAX_SELECTIONS = 20
 MAX_ID = 2 ** 63 - 1  # the largest primary key a database can hold
 MAX_FREE_SPACE_GB = 1_000_000  # a petabyte: bounded on every database
@@ -42,24 +54,25 @@ def _vocab_list(name: str, value: list[str]) -> list[str]:
 
 
 class SelectionSerializer(serializers.ModelSerializer):
-    genres_any = _values()
-    genres_none = _values()
-    types = _values()
-    countries = _values()
-    languages = _values()
-    statuses = _values()
-    networks_any = _values()
-    networks_none = _values()
-    rating_min = serializers.FloatField(required=False, allow_null=True, min_value=0,
+    genres_any = _values("genres_any")
+    genres_none = _values("genres_none")
+    types = _values("types")
+    countries = _values("countries")
+    languages = _values("languages")
+    statuses = _values("statuses")
+    networks_any = _values("networks_any")
+    networks_none = _values("networks_none")
+    rating_min = StrictFloatField(required=False, allow_null=True, min_value=0,
                                         max_value=10)
-    runtime_min = serializers.IntegerField(required=False, allow_null=True, min_value=0,
+    runtime_min = StrictIntegerField(required=False, allow_null=True, min_value=0,
                                            max_value=10_000)
-    runtime_max = serializers.IntegerField(required=False, allow_null=True, min_value=0,
-                                           max_value=10_000)
+    runtime_max = StrictIntegerField(required=False, allow_null=True, min_value=0,
+                                     max_value=10_000, help_text="At least runtime_min.")
 
     class Meta:
         model = RuleSelection
         fields = ["name", *rules.CRITERIA]
+        extra_kwargs = {"premiered_before": {"help_text": "After premiered_from."}}
 
     def to_internal_value(self, data: Any) -> dict[str, Any]:
         values = super().to_internal_value(data)
@@ -77,12 +90,12 @@ class SelectionSerializer(serializers.ModelSerializer):
 
 
 class ExcludesSerializer(serializers.Serializer):
-    genres = _values()
-    types = _values()
-    countries = _values()
-    languages = _values()
-    statuses = _values()
-    networks = _values()
+    genres = _values("genres")
+    types = _values("types")
+    countries = _values("countries")
+    languages = _values("languages")
+    statuses = _values("statuses")
+    networks = _values("networks")
 
     def to_internal_value(self, data: Any) -> dict[str, Any]:
         values = super().to_internal_value(data)
@@ -103,10 +116,11 @@ class ExcludesSerializer(serializers.Serializer):
 class DiscoveryRuleSerializer(serializers.ModelSerializer):
     selections = SelectionSerializer(many=True, required=False, max_length=MAX_SELECTIONS)
     excludes = ExcludesSerializer(source="*", required=False)
-    tags = serializers.ListField(child=serializers.CharField(max_length=100), max_length=50,
-                                 required=False)
+    tags = serializers.ListField(
+        child=StrictCharField(max_length=100, validators=[validate_tag]), max_length=50,
+        required=False)
     refilter_pending = serializers.SerializerMethodField()
-    min_free_space_gb = serializers.IntegerField(required=False, allow_null=True, min_value=0,
+    min_free_space_gb = StrictIntegerField(required=False, allow_null=True, min_value=0,
                                                  max_value=MAX_FREE_SPACE_GB)
 
     class Meta:
@@ -121,6 +135,7 @@ class DiscoveryRuleSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["applied_hash", "validation", "validation_message", "validated_at",
                             "resolved", "created_at", "updated_at"]
+        extra_kwargs = {"root_folder": {"validators": [validate_root_folder]}}
 
     def get_refilter_pending(self, rule: DiscoveryRule) -> bool:
         from catalog.rule_services import rule_is_stale
@@ -128,17 +143,7 @@ class DiscoveryRuleSerializer(serializers.ModelSerializer):
         return rule_is_stale(rule)
 
     def validate_tags(self, value: list[str]) -> list[str]:
-        labels = [v.strip().lower() for v in value]
-        bad = [v for v in labels if not _TAG.match(v)]
-        if bad:
-            raise serializers.ValidationError(
-                f"tags may hold only a-z, 0-9 and '-': {', '.join(b[:40] for b in bad)}")
-        return list(dict.fromkeys(labels))
-
-    def validate_root_folder(self, value: str) -> str:
-        if not _ROOT.match(value.strip()):
-            raise serializers.ValidationError("must be an absolute path, as Sonarr shows it")
-        return value.strip()
+        return list(dict.fromkeys(v.strip().lower() for v in value))
 
     def validate_quality_profile(self, value: str) -> str:
         if not value.strip():
@@ -178,9 +183,9 @@ def _replace_selections(rule: DiscoveryRule, selections: list[dict[str, Any]]) -
 
 class SonarrServerSerializer(CheckedServerSerializer):
     key_field = "api_key"
-    api_key = serializers.CharField(write_only=True, max_length=200, trim_whitespace=True,
+    api_key = StrictCharField(write_only=True, max_length=200, trim_whitespace=True,
                                     style={"input_type": "password"})
-    url = serializers.CharField(max_length=300, validators=[validate_server_url])
+    url = StrictCharField(max_length=300, validators=[validate_server_url])
 
     class Meta:
         model = SonarrServer
@@ -206,12 +211,12 @@ class DecisionSerializer(serializers.ModelSerializer):
 
 
 class DecisionIdsRequest(serializers.Serializer):
-    ids = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+    ids = serializers.ListField(child=StrictIntegerField(min_value=1, max_value=MAX_ID),
                                 min_length=1, max_length=10_000)
 
 
 class SonarrSyncRequest(serializers.Serializer):
-    rule = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID,
+    rule = StrictIntegerField(required=False, min_value=1, max_value=MAX_ID,
                                     help_text="Push only this rule's decisions.")
 
 

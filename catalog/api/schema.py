@@ -10,8 +10,10 @@ write that collides with a unique row, or a sync already running), 413/415 (bodi
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from django.core.validators import RegexValidator
 from drf_spectacular.openapi import AutoSchema
 from rest_framework.fields import CharField, ListField
 from rest_framework.permissions import AllowAny
@@ -68,6 +70,9 @@ class ApiAutoSchema(AutoSchema):
             return schema
         for validator in getattr(field, "validators", ()):
             pattern = getattr(validator, "openapi_pattern", None)
+            if pattern is None and isinstance(validator, RegexValidator) \
+                    and not validator.inverse_match and not validator.regex.flags & ~re.UNICODE:
+                pattern = validator.regex.pattern  # a RegexField's own rule
             if pattern:
                 schema["pattern"] = pattern
                 return schema
@@ -77,10 +82,22 @@ class ApiAutoSchema(AutoSchema):
             schema["pattern"] = NO_NUL if blank_ok else NOT_BLANK
         return schema
 
+    def _map_serializer(self, serializer: Any, direction: str, *args: Any,
+                        **kwargs: Any) -> dict[str, Any]:
+        """A serializer naming ``openapi_exactly_one_of`` fields says so with ``oneOf``."""
+        schema = super()._map_serializer(serializer, direction, *args, **kwargs)
+        names = getattr(serializer, "openapi_exactly_one_of", ())
+        if names and direction == "request":
+            schema["oneOf"] = [{"required": [name]} for name in names]
+        return schema
+
     def get_operation(self, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
         operation = super().get_operation(*args, **kwargs)
         if operation is None:
             return None
+        body = operation.get("requestBody")
+        if body and getattr(self.get_request_serializer(), "openapi_exactly_one_of", ()):
+            body["required"] = True  # an empty body names none of them
         responses = operation.setdefault("responses", {})
         for code, response in self._error_responses(operation).items():
             responses.setdefault(code, response)

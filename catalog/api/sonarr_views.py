@@ -10,6 +10,7 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers as drf
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ErrorDetail
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -194,14 +195,14 @@ class SonarrSyncView(APIView):
         rule_id = body.validated_data.get("rule")
         if rule_id is not None:
             rule = DiscoveryRule.objects.filter(pk=rule_id).first()
-            if rule is None:
-                return Response({"rule": ["no such rule"]}, status=status.HTTP_400_BAD_REQUEST)
+            if rule is None:  # the body names something that is not there: 404
+                raise drf.ValidationError({"rule": [ErrorDetail("no such rule", code="not_found")]})
             targets = [(rule.server_id, rule.pk)]
         else:
             targets = [(s.pk, None) for s, _ in rule_services.sonarr_servers_select()]
-        if not targets:
+        if not targets:  # a valid request the configuration cannot serve right now
             return Response({"detail": "no enabled Sonarr server has an enabled rule"},
-                            status=status.HTTP_400_BAD_REQUEST)
+                            status=status.HTTP_409_CONFLICT)
         runs, busy = [], []
         for server_id, rid in targets:
             options = {"server_id": server_id, **({"rule_id": rid} if rid else {})}

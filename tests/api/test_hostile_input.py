@@ -10,7 +10,14 @@ from drf_spectacular.generators import SchemaGenerator
 
 from catalog.api.errors import exception_handler
 from catalog.api.filterset import BooleanFilter, IntegerFilter, TextFilter
-from catalog.models import DiscoveryRule, PathMapping, PlexServer, SonarrServer
+from catalog.models import (
+    DiscoveryRule,
+    PathMapping,
+    PlexServer,
+    RuleSelection,
+    SonarrServer,
+    SyncRun,
+)
 from tests import factories
 
 HUGE = "9223372036854775808"  # 2**63: past every integer column
@@ -50,6 +57,9 @@ def _write_paths() -> list[str]:
     "/api/shows/?search=%00", "/api/shows/?genre=" + "g" * 101, "/api/items/?state=bogus",
     "/api/shows/?premiered_after=99999-01-01", "/api/sync-runs/?scope=%00",
     "/api/sync-runs/?scope=" + "s" * 101, "/api/items/?rating_key=%00",
+    "/api/live/?since=", "/api/live/?since=2026-11-29", "/api/live/?since=2026-11-29%2010:00:00Z",
+    "/api/live/?since=2026-11-29T10:00:00", "/api/live/?since=2026-02-30T10:00:00Z",
+    "/api/live/?since=%00", "/api/decisions/?rule=" + HUGE, "/api/rules/?validation=bogus",
 ])
 def test_it_answers_400_naming_the_parameter(query, viewer, api_as):
     factories.MediaItemFactory()
@@ -57,6 +67,13 @@ def test_it_answers_400_naming_the_parameter(query, viewer, api_as):
     assert response.status_code == 400, response.content
     name = query.split("?", 1)[1].split("=", 1)[0]
     assert list(response.json()) == [name]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("since", ["2026-11-29T10:00:00Z", "2026-11-29t10:00:00.123456789+02:00"])
+def test_it_takes_an_rfc3339_since(since, viewer, api_as):
+    response = api_as(viewer).get("/api/live/", {"since": since})
+    assert response.status_code == 200, response.content
 
 
 @pytest.mark.django_db
@@ -130,29 +147,96 @@ def test_it_takes_json_types_at_their_word(path, body, field, admin_user, api_as
     assert PlexServer.objects.count() == 1 and not PathMapping.objects.exists()
 
 
-def _rule_body(server: SonarrServer, **changes) -> dict:
-    return {"name": "dramas", "server": server.pk, "root_folder": "/tv",
-            "quality_profile_id": 1, "languages": ["English"], "tags": [3], **changes}
+def _rule_body(rule_server: SonarrServer, **changes) -> dict:
+    return {"name": "dramas", "server": rule_server.pk, "root_folder": "/tv",
+            "quality_profile": "HD-1080p", "tags": ["hd"],
+            "selections": [{"name": "english dramas", "genres_any": ["Drama"],
+                            "languages": ["English"], "runtime_min": 20, "runtime_max": 70}],
+            "excludes": {"types": ["Reality"]}, **changes}
+
+
+def _selection(**criteria) -> dict:
+    return {"selections": [{"genres_any": ["Drama"], **criteria}]}
+
+
+BAD_RULES = {
+    # the shape of the filters
+    "selections null": {"selections": None},
+    "selections an object": {"selections": {"genres_any": ["Drama"]}},
+    "selection a list": {"selections": [["Drama"]]},
+    "criterion a string": _selection(genres_any="Drama"),
+    "criterion nested": _selection(languages=[["English"]]),
+    "criterion a number": _selection(networks_any=[7]),
+    "too many selections": {"selections": [{"genres_any": ["Drama"]}] * 21},
+    "too many values": _selection(genres_none=["Drama"] * 201),
+    "excludes a list": {"excludes": ["Reality"]},
+    "excludes values a string": {"excludes": {"types": "Reality"}},
+    # unknown vocabulary values
+    "unknown genre": _selection(genres_any=["Dramaa"]),
+    "unknown language": _selection(languages=["Klingon"]),
+    "unknown country": {"excludes": {"countries": ["XX"]}},
+    "unknown status": _selection(statuses=["Cancelled forever"]),
+    "blank network": _selection(networks_none=["  "]),
+    # ranges and dates
+    "inverted runtime": _selection(runtime_min=70, runtime_max=20),
+    "inverted premiere": _selection(premiered_from="2020-01-01", premiered_before="2019-01-01"),
+    "impossible date": _selection(premiered_from="2020-02-30"),
+    "date a number": _selection(premiered_from=20200101),
+    "rating past 10": _selection(rating_min=10.5),
+    "negative runtime": _selection(runtime_min=-1),
+    # huge integers and wrong JSON types
+    "huge runtime": _selection(runtime_max=2**63),
+    "huge free space": {"min_free_space_gb": 2**63},
+    "huge server id": {"server": 2**63},
+    "runtime a string": _selection(runtime_min="20"),
+    "rating a string": _selection(rating_min="7"),
+    "rating a boolean": _selection(rating_min=True),
+    "server a string": {"server": "1"},
+    "enabled a string": {"enabled": "yes"},
+    "quality profile a number": {"quality_profile": 5},
+    "tags a string": {"tags": "hd"},
+    "tag a number": {"tags": [3]},
+    # add options
+    "blank quality profile": {"quality_profile": "  "},
+    "relative root folder": {"root_folder": "tv"},
+    "unknown monitor": {"monitor": "sometimes"},
+    "tag with spaces": {"tags": ["two words"]},
+    # NUL
+    "NUL in the name": {"name": "dra\x00mas"},
+    "NUL in the root folder": {"root_folder": "/tv\x00"},
+    "NUL in a network": _selection(networks_any=["HBO\x00"]),
+}
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("changes", [
-    {"languages": None}, {"languages": "English"}, {"languages": [["nested"]]},
-    {"tags": ["three"]}, {"tags": [0]}, {"languages": ["x"] * 101},
-    {"quality_profile_id": 2**31}, {"quality_profile_id": "1"}, {"monitor": "sometimes"},
-])
+@pytest.mark.parametrize("changes", list(BAD_RULES.values()), ids=list(BAD_RULES))
 def test_it_refuses_a_bad_rule_and_writes_nothing(changes, admin_user, api_as):
     server = factories.SonarrServerFactory()
     client = api_as(admin_user)
-    assert client.post("/api/rules/", _rule_body(server, **changes),
-                       format="json").status_code == 400
-    assert not DiscoveryRule.objects.exists()
-    rule = factories.DiscoveryRuleFactory(server=server, name="kept", languages=["French"])
-    update = client.put(f"/api/rules/{rule.pk}/", _rule_body(server, name="renamed", **changes),
-                        format="json")
-    assert update.status_code == 400
-    rule.refresh_from_db()
-    assert (rule.name, rule.languages) == ("kept", ["French"])
+    created = client.post("/api/rules/", _rule_body(server, **changes), format="json")
+    assert created.status_code == 400, created.content
+    assert not DiscoveryRule.objects.exists() and not RuleSelection.objects.exists()
+    rule = factories.DiscoveryRuleFactory(server=server, name="kept", exclude_genres=["News"])
+    RuleSelection.objects.create(rule=rule, name="kept", languages=["French"])
+    for method in (client.put, client.patch):
+        body = _rule_body(server, **{"name": "renamed", **changes})
+        update = method(f"/api/rules/{rule.pk}/", body, format="json")
+        assert update.status_code == 400, (method, update.content)
+        rule.refresh_from_db()
+        assert (rule.name, rule.exclude_genres, rule.root_folder) == ("kept", ["News"], "/tv")
+        assert list(rule.selections.values_list("name", "languages")) == [("kept", ["French"])]
+    assert not SyncRun.objects.filter(kind=SyncRun.Kind.RULES).exists()
+
+
+@pytest.mark.django_db
+def test_it_takes_the_good_rule_the_bad_cases_start_from(admin_user, api_as):
+    """The bodies above fail for the one change each makes, not for the body they share."""
+    server = factories.SonarrServerFactory()
+    response = api_as(admin_user).post("/api/rules/", _rule_body(server), format="json")
+    assert response.status_code == 201, response.content
+    rule = DiscoveryRule.objects.get()
+    assert rule.selections.get().languages == ["English"]
+    assert rule.exclude_types == ["Reality"]
 
 
 @pytest.mark.django_db

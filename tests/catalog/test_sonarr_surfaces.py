@@ -222,9 +222,11 @@ def test_it_queues_a_refilter_with_202(operator, api_as, world, django_capture_o
 
 
 def test_it_refuses_a_push_with_nothing_to_push(operator, api_as):
-    assert api_as(operator).post("/api/sync/sonarr/", {}, format="json").status_code == 400
-    assert api_as(operator).post("/api/sync/sonarr/", {"rule": 999},
-                                 format="json").status_code == 400
+    nothing = api_as(operator).post("/api/sync/sonarr/", {}, format="json")
+    assert nothing.status_code == 409, nothing.content
+    missing = api_as(operator).post("/api/sync/sonarr/", {"rule": 999}, format="json")
+    assert (missing.status_code, missing.json()) == (404, {"rule": ["no such rule"]})
+    assert not SyncRun.objects.exists()
 
 
 def test_it_reports_invalid_rules_on_ready_without_failing_it(client, monkeypatch, world):
