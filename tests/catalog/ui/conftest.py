@@ -26,7 +26,8 @@ class World:
 def build_world(n: int) -> World:
     """n shows in one library with n episodes each, n decisions per rule, n runs per kind."""
     library = factories.PlexLibraryFactory()
-    factories.PlexLibraryFactory(server=library.server, key="99", title="Movies", type="movie")
+    # Factory keys are digits from a per-process sequence: a word can never collide with one.
+    factories.PlexLibraryFactory(server=library.server, key="movies", title="Movies", type="movie")
     factories.PathMappingFactory(server=library.server, plex_prefix="/data/tv",
                                  local_prefix="/mnt/tv")
     rules = factories.DiscoveryRuleFactory.create_batch(2)
