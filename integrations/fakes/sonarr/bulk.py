@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 def series_import(fake: SonarrFake, request: FakeRequest, route: str) -> FakeResponse:
     if not fake.supports_import:
         return fake._not_found(request.path)
-    bodies = _body(request)
+    bodies = rules.body_of(request)
     if not isinstance(bodies, list) or not all(isinstance(b, dict) for b in bodies):
         return fake._json({"message": "Request body must be a list of series"}, 400)
     fake.added.extend(copy.deepcopy(bodies))
@@ -39,24 +39,24 @@ def series_import(fake: SonarrFake, request: FakeRequest, route: str) -> FakeRes
         failures = _failures(fake, body)
         if failures:
             return fake._json(failures, 400)
-        entry = fake._catalog[_int(body.get("tvdbId"))]
+        entry = fake._catalog[rules.as_int(body.get("tvdbId"))]
         if all(e.tvdb_id != entry.tvdb_id and e.slug != entry.slug for _, e in accepted):
             accepted.append((body, entry))
     return fake._json([fake._library.create(body, entry) for body, entry in accepted])
 
 
 def _failures(fake: SonarrFake, body: dict[str, Any]) -> list[dict[str, Any]]:
-    tvdb_id = _int(body.get("tvdbId"))
+    tvdb_id = rules.as_int(body.get("tvdbId"))
     entry = fake._catalog.get(tvdb_id)
     if entry is None:
         return [rules.not_found_failure(tvdb_id, body.get("path"))]
     found: list[dict[str, Any]] = []
-    quality = _int(body.get("qualityProfileId"))
+    quality = rules.as_int(body.get("qualityProfileId"))
     if quality not in {q["id"] for q in fake._quality}:
         found.append(rules.failure("QualityProfileId", "Quality Profile does not exist",
                                    quality, "QualityProfileExistsValidator"))
     if not fake.is_v4:
-        language = _int(body.get("languageProfileId"))
+        language = rules.as_int(body.get("languageProfileId"))
         if language not in {lp["id"] for lp in fake._languages}:
             found.append(rules.failure("LanguageProfileId", "Language Profile does not exist",
                                        language, "LanguageProfileExistsValidator"))
@@ -74,8 +74,8 @@ def exclusion_list(fake: SonarrFake, request: FakeRequest, route: str) -> FakeRe
 def exclusion_paged(fake: SonarrFake, request: FakeRequest, route: str) -> FakeResponse:
     if not fake.is_v4:
         return fake._not_found(request.path)
-    page = max(1, _int(request.arg("page") or 1))
-    size = max(1, _int(request.arg("pageSize") or 10))
+    page = max(1, rules.as_int(request.arg("page") or 1))
+    size = max(1, rules.as_int(request.arg("pageSize") or 10))
     ordered = sorted(fake._exclusions, key=lambda e: e["id"])
     if (request.arg("sortDirection") or "").lower() == "descending":
         ordered.reverse()
@@ -86,10 +86,10 @@ def exclusion_paged(fake: SonarrFake, request: FakeRequest, route: str) -> FakeR
 
 
 def exclusion_post(fake: SonarrFake, request: FakeRequest, route: str) -> FakeResponse:
-    body = _body(request)
+    body = rules.body_of(request)
     if not isinstance(body, dict):
         return fake._json({"message": "Request body must be an exclusion"}, 400)
-    tvdb_id, title = _int(body.get("tvdbId")), body.get("title")
+    tvdb_id, title = rules.as_int(body.get("tvdbId")), body.get("title")
     if tvdb_id <= 0 or not title:
         return fake._json([rules.failure("TvdbId" if tvdb_id <= 0 else "Title",
                                          "must be set", tvdb_id or title, "NotEmptyValidator")],
@@ -101,16 +101,3 @@ def exclusion_post(fake: SonarrFake, request: FakeRequest, route: str) -> FakeRe
     fake._exclusions.append(item)
     return fake._json(item, 201)
 
-
-def _body(request: FakeRequest) -> Any:
-    try:
-        return request.json()
-    except ValueError:
-        return None
-
-
-def _int(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0

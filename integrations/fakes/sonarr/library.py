@@ -68,7 +68,7 @@ class Library:
                 item[key] = copy.deepcopy(body[key])
         if (body.get("addOptions") or {}).get("monitor") == "none":
             item["monitored"] = False
-        item["languageProfileId"] = 1 if self.v4 else _int(body.get("languageProfileId"))
+        item["languageProfileId"] = 1 if self.v4 else rules.as_int(body.get("languageProfileId"))
         for image in item["images"]:
             image["url"] = f"/MediaCover/{series_id}/{image['coverType']}.jpg"
         item.update(path=path, rootFolderPath=root or path.rsplit("/", 1)[0],
@@ -88,9 +88,3 @@ class Library:
         self._by_path.pop(series["path"], None)
         self._listing = None
 
-
-def _int(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0

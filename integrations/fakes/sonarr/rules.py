@@ -12,6 +12,8 @@ import re
 from collections.abc import Container, Mapping
 from typing import Any
 
+from integrations.fakes.base import FakeRequest
+
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _V4_ESCAPES = (("'", "\\u0027"), ("<", "\\u003C"), (">", "\\u003E"), ("&", "\\u0026"),
                ("+", "\\u002B"))
@@ -119,3 +121,18 @@ def not_found_failure(tvdb_id: int, path: str | None) -> dict[str, Any]:
             "errorMessage": f"A series with this ID was not found. Path: {path or ''}",
             "attemptedValue": tvdb_id, "severity": "error", "errorCode": None,
             "formattedMessageArguments": [], "formattedMessagePlaceholderValues": {}}
+
+def body_of(request: FakeRequest) -> Any:
+    """The request's JSON body, or None when it is not JSON."""
+    try:
+        return request.json()
+    except ValueError:
+        return None
+
+
+def as_int(value: Any) -> int:
+    """An int the way Sonarr's model binding reads one: anything else is 0."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0

@@ -179,7 +179,7 @@ class SonarrFake(FakeServer):
         return self._json(self._cache["tag"])
 
     def _post_tag(self, request: FakeRequest, route: str) -> FakeResponse:
-        body = _body(request)
+        body = rules.body_of(request)
         label = str(body.get("label") or "") if isinstance(body, dict) else ""
         if not label.strip():
             return self._json([rules.failure("Label", "'Label' must not be empty.", label,
@@ -198,11 +198,11 @@ class SonarrFake(FakeServer):
         tvdb = request.arg("tvdbId")
         if tvdb is None:
             return self._json(self._library.listing())
-        series = self._library.find_tvdb(_int(tvdb))
+        series = self._library.find_tvdb(rules.as_int(tvdb))
         return self._json([series] if series else [])
 
     def _get_one(self, request: FakeRequest, route: str) -> FakeResponse:
-        series = self._library.series.get(_int(route.rsplit("/", 1)[1]))
+        series = self._library.series.get(rules.as_int(route.rsplit("/", 1)[1]))
         return self._json(series) if series else self._not_found(request.path)
 
     def _lookup(self, request: FakeRequest, route: str) -> FakeResponse:
@@ -210,7 +210,7 @@ class SonarrFake(FakeServer):
             return self._json(SKYHOOK_DOWN, 503)
         term = (request.arg("term") or "").strip()
         if term.lower().startswith("tvdb:"):
-            entry = self._catalog.get(_int(term[5:].strip()))
+            entry = self._catalog.get(rules.as_int(term[5:].strip()))
             return self._json([self._lookup_item(entry)] if entry else [])
         needle = term.lower()
         hits = [e for e in self._catalog.values() if needle and needle in e.title.lower()][:20]
@@ -221,7 +221,7 @@ class SonarrFake(FakeServer):
         return self._library.find_tvdb(entry.tvdb_id) or data.lookup_item(entry, v4=self.is_v4)
 
     def _post_series(self, request: FakeRequest, route: str) -> FakeResponse:
-        body = _body(request)
+        body = rules.body_of(request)
         if not isinstance(body, dict):
             return self._json({"message": "Request body must be a series object"}, 400)
         self.added.append(copy.deepcopy(body))
@@ -234,9 +234,9 @@ class SonarrFake(FakeServer):
             return self._json(failures, 400)
         if self._skyhook_down:
             return self._json(SKYHOOK_DOWN, 503)
-        entry = self._catalog.get(_int(body.get("tvdbId")))
+        entry = self._catalog.get(rules.as_int(body.get("tvdbId")))
         if entry is None:
-            return self._json([rules.not_found_failure(_int(body["tvdbId"]),
+            return self._json([rules.not_found_failure(rules.as_int(body["tvdbId"]),
                                                        body.get("path"))], 400)
         clashes = self._library.clashes(entry, body)
         if clashes:
@@ -245,19 +245,6 @@ class SonarrFake(FakeServer):
         answer = {**series, "addOptions": body.get("addOptions") or {}}
         return self._json(answer, 201, {"Location": f"/api/v3/series/{series['id']}"})
 
-
-def _body(request: FakeRequest) -> Any:
-    try:
-        return request.json()
-    except ValueError:
-        return None
-
-
-def _int(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0
 
 
 _ROUTES: dict[tuple[str, str], Handler] = {
