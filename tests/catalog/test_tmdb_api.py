@@ -10,9 +10,15 @@ from django.utils import timezone
 
 from catalog.models import MediaItem, Show, SyncRun
 from catalog.runs import run_claim
-from integrations.fakes.tmdb import DEFAULT_API_KEY, TmdbFake
+from integrations.fakes.tmdb import DEFAULT_API_KEY
 from tests import factories
-from tests.catalog.sync.tmdb.helpers import BASE, KEY, tv1399
+from tests.catalog.sync.tmdb.helpers import (
+    BASE,
+    KEY,
+    show_with_tmdb_id,
+    tmdb_fake_configured,
+    tv1399,
+)
 
 ROLES = [("anonymous", 401), ("roleless", 403), ("viewer", 403), ("operator", 200),
          ("admin", 200)]
@@ -28,15 +34,11 @@ def tmdb_settings(settings):
 
 @pytest.fixture
 def fake(settings):
-    with TmdbFake(count=120, seed=9) as server:
-        settings.TMDB_BASE_URL, settings.TMDB_API_KEY = server.url, DEFAULT_API_KEY
-        settings.TMDB_RATE_CALLS = 0
+    with tmdb_fake_configured(settings) as server:
         yield server
 
 
-def _got(**fields) -> Show:
-    return factories.ShowFactory(**{"tmdb_id": 1399, "tvdb_id": None, "imdb_id": None,
-                                    **fields})
+_got = show_with_tmdb_id
 
 
 # POST /api/shows/{id}/sync/ -------------------------------------------------------------

@@ -13,22 +13,18 @@ from django.utils import timezone
 from catalog.models import Decision, Show, SyncRun
 from catalog.runs import run_claim
 from catalog.tasks import tmdb_sync_task
-from integrations.fakes.tmdb import DEFAULT_API_KEY, TmdbFake
+from integrations.fakes.tmdb import DEFAULT_API_KEY
 from tests import factories
-from tests.catalog.sync.tmdb.helpers import KEY
+from tests.catalog.sync.tmdb.helpers import KEY, show_with_tmdb_id, tmdb_fake_configured
 
 
 @pytest.fixture
 def fake(settings):
-    with TmdbFake(count=120, seed=9) as server:
-        settings.TMDB_BASE_URL, settings.TMDB_API_KEY = server.url, DEFAULT_API_KEY
-        settings.TMDB_RATE_CALLS = 0
+    with tmdb_fake_configured(settings) as server:
         yield server
 
 
-def _got(**fields) -> Show:
-    return factories.ShowFactory(**{"tmdb_id": 1399, "tvdb_id": None, "imdb_id": None,
-                                    **fields})
+_got = show_with_tmdb_id
 
 
 # the command -------------------------------------------------------------------------------

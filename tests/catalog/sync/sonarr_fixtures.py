@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from catalog.decide import decide_shows
@@ -60,3 +62,11 @@ def statuses(rule: DiscoveryRule) -> dict[str, int]:
     for status in Decision.objects.filter(rule=rule).values_list("status", flat=True):
         out[status] = out.get(status, 0) + 1
     return out
+
+
+@contextmanager
+def sonarr_fake(version: str, *, catalog_size: int) -> Iterator[SonarrFake]:
+    """A running Sonarr fake of ``version`` ("v3" or "v4")."""
+    with SonarrFake(version=SonarrFake.V3 if version == "v3" else SonarrFake.V4,
+                    catalog_size=catalog_size) as server:
+        yield server

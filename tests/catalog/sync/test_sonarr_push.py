@@ -14,6 +14,7 @@ from tests.catalog.sync.sonarr_fixtures import (
     rule_for,
     server_for,
     shows_known_to,
+    sonarr_fake,
     statuses,
 )
 
@@ -23,8 +24,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(params=["v3", "v4"])
 def fake(request):
-    version = SonarrFake.V3 if request.param == "v3" else SonarrFake.V4
-    with SonarrFake(version=version, catalog_size=400) as server:
+    with sonarr_fake(request.param, catalog_size=400) as server:
         yield server
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -11,7 +13,7 @@ from catalog.cursors import cursor_set
 from catalog.jobs import job_execute
 from catalog.models import PlexShow, Show, SyncRun
 from catalog.sync.tmdb import tmdb_batch
-from integrations.fakes.tmdb import DEFAULT_API_KEY
+from integrations.fakes.tmdb import DEFAULT_API_KEY, TmdbFake
 from integrations.tmdb import TmdbClient
 from tests import factories
 from tests.catalog.sync.conftest import fast_http
@@ -60,3 +62,18 @@ def batch(fake, now, new_run, *, key=DEFAULT_API_KEY, **options) -> SyncRun:
 def feed_read(now, ago: timedelta) -> None:
     """Pretend the changes feed was last read ``ago`` before ``now``."""
     cursor_set("tmdb", {"changes_read_at": (now - ago).isoformat()})
+
+
+@contextmanager
+def tmdb_fake_configured(settings: Any) -> Iterator[TmdbFake]:
+    """A running TMDB fake with the settings pointing at it (no rate limit)."""
+    with TmdbFake(count=120, seed=9) as server:
+        settings.TMDB_BASE_URL, settings.TMDB_API_KEY = server.url, DEFAULT_API_KEY
+        settings.TMDB_RATE_CALLS = 0
+        yield server
+
+
+def show_with_tmdb_id(**fields: Any) -> Show:
+    """A catalog show known only by TMDB id 1399 (no TVDB or IMDb id)."""
+    return factories.ShowFactory(**{"tmdb_id": 1399, "tvdb_id": None, "imdb_id": None,
+                                    **fields})
