@@ -17,6 +17,7 @@ from django.core.validators import RegexValidator
 from drf_spectacular.openapi import AutoSchema
 from rest_framework.fields import CharField, ListField
 from rest_framework.permissions import AllowAny
+from rest_framework.serializers import ListSerializer
 
 ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -64,8 +65,14 @@ class ApiAutoSchema(AutoSchema):
                               **kwargs: Any) -> dict[str, Any]:
         """Also state, as ``pattern``, what a field's function validators accept."""
         schema = super()._map_serializer_field(field, direction, *args, **kwargs)
-        if direction == "request" and isinstance(field, ListField) and not field.allow_empty:
-            schema.setdefault("minItems", 1)  # DRF refuses [] here; say so
+        if direction == "request" and isinstance(field, ListField | ListSerializer):
+            if not field.allow_empty:
+                schema.setdefault("minItems", 1)  # DRF refuses [] here; say so
+            if isinstance(field, ListSerializer):  # spectacular states no bounds for these
+                if field.max_length is not None:
+                    schema["maxItems"] = field.max_length
+                if field.min_length is not None:
+                    schema["minItems"] = max(field.min_length, schema.get("minItems", 0))
         if direction != "request" or schema.get("type") != "string" or "format" in schema:
             return schema
         for validator in getattr(field, "validators", ()):
