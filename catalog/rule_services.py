@@ -6,9 +6,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from catalog import rules
 from catalog.decide import decide_rows, facts_by_ids, rule_view
 from catalog.models import Decision, DiscoveryRule, SonarrServer, SyncRun
 from catalog.runs import RunInProgress
@@ -27,6 +28,20 @@ def rule_needs_refilter(rule: DiscoveryRule, *, was_enabled: bool, was_gated: bo
     """Beyond a filter change: a rule switched back on missed the shows changed meanwhile,
     and turning approval on or off moves what is not pushed yet in or out of the queue."""
     return (rule.enabled and not was_enabled) or rule.requires_approval != was_gated
+
+
+def rule_server_moved(rule: DiscoveryRule, *, was_server_id: int | None) -> int:
+    """A rule pointed at another Sonarr server: what the old server held, refused or excluded
+    says nothing of the new one. Those decisions go back to be decided (approvals and an
+    operator's skip or decline are kept); the caller forces the refilter that decides them."""
+    if was_server_id is None or rule.server_id == was_server_id:
+        return 0
+    now = timezone.now()
+    bound = Decision.objects.filter(rule=rule).filter(
+        Q(status__in=[S.ADDED, S.EXISTS, S.FAILED]) | Q(status=S.SKIPPED, reason=rules.EXCLUDED))
+    return bound.update(status=S.FILTERED, reason="re-evaluating", sonarr_series_id=None,
+                        attempts=0, next_attempt_at=None, status_changed_at=now,
+                        updated_at=now)
 
 
 def rule_refilter_if_changed(rule: DiscoveryRule, *, triggered_by: str,
@@ -110,11 +125,11 @@ def decisions_reevaluate_pairs(pairs: Iterable[tuple[int, int]]) -> int:
     by_rule: dict[int, list[int]] = {}
     for show_id, rule_id in pairs:
         by_rule.setdefault(rule_id, []).append(show_id)
-    rules = {r.pk: r for r in DiscoveryRule.objects.filter(pk__in=list(by_rule))
+    found = {r.pk: r for r in DiscoveryRule.objects.filter(pk__in=list(by_rule))
              .prefetch_related("selections")}
     changed = 0
     for rule_id, show_ids in by_rule.items():  # one pass per rule, not per decision
-        changed += decide_rows(facts_by_ids(show_ids), [rule_view(rules[rule_id])],
+        changed += decide_rows(facts_by_ids(show_ids), [rule_view(found[rule_id])],
                                now=timezone.now())[1]
     return changed
 

@@ -30,6 +30,7 @@ _EXCLUDE_REASON = {"genres": "genre", "types": "type", "countries": "country",
 PENDING, AWAITING, FILTERED, PENDING_TVDB = "pending", "awaiting_approval", "filtered", \
     "pending_tvdb"
 FAILED, NO_TVDB = "failed", "no_tvdb"
+EXCLUDED = "sonarr_exclusion"  # skipped: the Sonarr server excludes the series
 FINAL = frozenset({"added", "exists", "skipped", "declined"})
 
 

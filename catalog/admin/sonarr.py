@@ -78,9 +78,11 @@ class DiscoveryRuleAdmin(RoleAdmin):
         """Selections are saved here, after the rule: only now is the new hash known."""
         super().save_related(request, form, formsets, change)
         rule = form.instance
-        force = change and rule_services.rule_needs_refilter(
+        moved = change and rule_services.rule_server_moved(
+            rule, was_server_id=form.initial.get("server"))
+        force = bool(moved) or (change and rule_services.rule_needs_refilter(
             rule, was_enabled=bool(form.initial.get("enabled")),
-            was_gated=bool(form.initial.get("requires_approval")))
+            was_gated=bool(form.initial.get("requires_approval"))))
         run = rule_services.rule_refilter_if_changed(
             rule, triggered_by=request.user.get_username(), force=force)
         if run is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
+from django.db import transaction
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers as drf
@@ -60,10 +61,13 @@ class DiscoveryRuleViewSet(viewsets.ModelViewSet):
         rule_services.rule_refilter_if_changed(rule, triggered_by=self._who())
 
     def perform_update(self, serializer: DiscoveryRuleSerializer) -> None:
-        before = (serializer.instance.enabled, serializer.instance.requires_approval)
-        rule = serializer.save()
+        was = serializer.instance
+        before = (was.enabled, was.requires_approval, was.server_id)
+        with transaction.atomic():
+            rule = serializer.save()
+            moved = rule_services.rule_server_moved(rule, was_server_id=before[2])
         rule_services.rule_refilter_if_changed(
-            rule, triggered_by=self._who(), force=rule_services.rule_needs_refilter(
+            rule, triggered_by=self._who(), force=bool(moved) or rule_services.rule_needs_refilter(
                 rule, was_enabled=before[0], was_gated=before[1]))
 
     def _who(self) -> str:

@@ -4,6 +4,7 @@ listed, filtered, approved and declined (one and many), the push trigger, /ready
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
 from catalog import health
 from catalog.decide import decide_shows
@@ -254,6 +255,36 @@ def test_it_queues_what_is_not_pushed_yet_once_approval_is_turned_on(
     assert response.status_code == 200
     statuses = sorted(Decision.objects.filter(rule=rule).values_list("status", flat=True))
     assert statuses == [S.ADDED, S.AWAITING_APPROVAL, S.AWAITING_APPROVAL]
+
+
+def test_it_decides_again_for_the_new_server_when_a_rule_moves(
+        admin_user, api_as, django_capture_on_commit_callbacks):
+    """What server A held, refused or excluded says nothing of server B; an operator's skip,
+    a decline and an approval are the operator's, not the server's, and stay."""
+    rule = factories.DiscoveryRuleFactory(requires_approval=True)
+    shows = factories.ShowFactory.create_batch(6)
+    decide_shows([s.pk for s in shows])
+    now = timezone.now()
+    marks = [(S.ADDED, "", 11), (S.EXISTS, "", 12), (S.FAILED, "Sonarr said no", None),
+             (S.SKIPPED, "sonarr_exclusion", None), (S.SKIPPED, "skipped by ops", None),
+             (S.DECLINED, "declined by ops", None)]
+    for show, (status, reason, series) in zip(shows, marks, strict=True):
+        Decision.objects.filter(rule=rule, show=show).update(
+            status=status, reason=reason, sonarr_series_id=series, approved_at=now)
+    Decision.objects.filter(rule=rule, show=shows[1]).update(approved_at=None)
+    other = factories.SonarrServerFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_as(admin_user).patch(f"/api/rules/{rule.pk}/", {"server": other.pk},
+                                            format="json")
+    assert response.status_code == 200
+    after = {d.show_id: (d.status, d.sonarr_series_id)
+             for d in Decision.objects.filter(rule=rule)}
+    assert [after[s.pk] for s in shows] == [
+        (S.PENDING, None), (S.AWAITING_APPROVAL, None), (S.PENDING, None), (S.PENDING, None),
+        (S.SKIPPED, None), (S.DECLINED, None)]
+    with django_capture_on_commit_callbacks(execute=True):
+        api_as(admin_user).patch(f"/api/rules/{rule.pk}/", {"dry_run": True}, format="json")
+    assert Decision.objects.filter(rule=rule, status=S.PENDING).count() == 3  # same server
 
 
 def test_it_re_decides_a_rule_switched_back_on(admin_user, api_as,

@@ -183,6 +183,27 @@ def test_it_lets_an_admin_build_a_rule_from_structured_fields(admin_user, client
     assert statuses == [S.FILTERED, S.PENDING]  # refiltered on save
 
 
+def test_it_decides_again_when_the_admin_moves_a_rule_to_another_server(
+        admin_user, client, django_capture_on_commit_callbacks):
+    server = factories.SonarrServerFactory()
+    factories.ShowFactory(language="Japanese", type="Animation", runtime=24)
+    client.force_login(admin_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/admin/catalog/discoveryrule/add/", _rule_form(server.pk))
+    rule = DiscoveryRule.objects.get(name="anime")
+    Decision.objects.filter(rule=rule).update(status=S.ADDED, sonarr_series_id=5)
+    other = factories.SonarrServerFactory()
+    selection = rule.selections.get()
+    form = _rule_form(other.pk, **{"selections-INITIAL_FORMS": "1",
+                                   "selections-0-id": str(selection.pk),
+                                   "selections-0-rule": str(rule.pk)})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/admin/catalog/discoveryrule/{rule.pk}/change/", form)
+    assert response.status_code == 302
+    assert list(Decision.objects.filter(rule=rule).values_list("status", "sonarr_series_id")) \
+        == [(S.PENDING, None)]
+
+
 @pytest.mark.parametrize(("extra", "error"), [
     ({"selections-0-runtime_max": "10"}, "must be at least runtime_min"),
     ({"selections-0-premiered_from": "2020-99-01"}, "Enter a valid date"),

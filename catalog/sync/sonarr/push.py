@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from catalog import rules
 from catalog.models import Decision, DiscoveryRule, SonarrServer, SyncRun
 from catalog.notify import notify_push
 from catalog.runs import run_progress
@@ -133,7 +134,7 @@ def _push_items(run: SyncRun, client: SonarrClient, server: SonarrServer,
         elif item.tvdb_id in library:
             out.set(item, S.EXISTS, reason="already in Sonarr", series_id=library[item.tvdb_id])
         elif item.tvdb_id in excluded:
-            out.set(item, S.SKIPPED, reason="sonarr_exclusion")
+            out.set(item, S.SKIPPED, reason=rules.EXCLUDED)
         elif item.due:
             rest.append(item)
     out.flush(processed=len(items) - len(rest))
