@@ -1,6 +1,6 @@
 """The catalog app: models, syncs, surfaces; connects the login-throttle signals, the rules
 hook of the show writer, the worker start-up checks, the loading hooks and the receivers that
-keep Plex library schedules in step with the libraries."""
+keep Plex library schedules in step with the libraries and artwork with the shows."""
 
 from typing import Any
 
@@ -29,6 +29,7 @@ class CatalogConfig(AppConfig):
         post_spawn.connect(tasks.worker_spawned, dispatch_uid="catalog.worker_spawned")
         post_spawn.connect(_refilter_stale_rules, dispatch_uid="catalog.refilter_stale")
         connect_schedule_signals()
+        _forget_artwork_of_deleted_shows()
         use_strict_json_fields()
         _save_upstream_counters_after_work()
         _teach_log_scrubber()
@@ -45,6 +46,15 @@ def _save_upstream_counters_after_work() -> None:
                              dispatch_uid="catalog.upstream_counters.request")
     post_execute_in_worker.connect(upstream_counters_flush_quietly,
                                    dispatch_uid="catalog.upstream_counters.task")
+
+
+def _forget_artwork_of_deleted_shows() -> None:
+    from django.db.models.signals import post_delete
+
+    from catalog.models import Show
+    from catalog.sync.loading.artwork import artwork_forget
+
+    post_delete.connect(artwork_forget, sender=Show, dispatch_uid="catalog.artwork_forget")
 
 
 def _teach_log_scrubber() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import mimetypes
 import os
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,6 +104,15 @@ def artwork_cleanup(show_id: int, old: dict[str, str], new: dict[str, str]) -> N
         if new.get(kind) != path and is_image_path(path):
             with contextlib.suppress(OSError):
                 file_for(show_id, kind, path).unlink()
+
+
+def artwork_forget(sender: type, instance: Show, **_: object) -> None:
+    """Signal receiver: a deleted show's artwork directory goes once the deletion commits
+    (a rolled-back deletion keeps it)."""
+    from django.db import transaction
+
+    folder = show_dir(instance.pk)
+    transaction.on_commit(lambda: shutil.rmtree(folder, ignore_errors=True))
 
 
 def artwork_file(show: Show, kind: str) -> tuple[Path, str] | None:

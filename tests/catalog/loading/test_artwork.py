@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 from django.core.cache import cache
+from django.db import transaction
 
+from catalog.models import Show
 from catalog.sync.loading import show_add, show_request
 from integrations.fakes.tmdb_images import png
 from tests.catalog.loading.conftest import reload
@@ -116,3 +120,19 @@ def test_it_answers_404_for_artwork_not_held(db, viewer, api_as):
     assert client.get(f"/api/shows/{show.pk}/artwork/poster/").status_code == 404
     assert client.get(f"/api/shows/{show.pk}/artwork/fanart/").status_code == 404
     assert client.get(f"/api/shows/{show.pk}/artwork/banner/").status_code == 404
+
+
+def test_it_removes_a_deleted_shows_artwork_once_the_deletion_commits(
+        loaded, settings, django_capture_on_commit_callbacks):
+    """No surface deletes shows; one removed from a shell leaves no orphan files behind."""
+    show, _ = loaded
+    pk = show.pk
+    folder = settings.ARTWORK_DIR / str(pk)
+    with django_capture_on_commit_callbacks(execute=True), \
+            contextlib.suppress(RuntimeError), transaction.atomic():
+        Show.objects.filter(pk=pk).delete()
+        raise RuntimeError("the deletion rolls back")
+    assert folder.is_dir() and Show.objects.filter(pk=pk).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        Show.objects.filter(pk=pk).delete()
+    assert not folder.exists()
