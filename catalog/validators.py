@@ -7,6 +7,11 @@ from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 
+# Python's white space (str.isspace, str.strip), spelled out for OpenAPI patterns: their
+# dialect is ECMAScript's, whose \s differs (it lacks \x1c-\x1f and \x85, has \ufeff).
+SPACE = r"\t\n\v\f\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_CREDENTIAL = re.compile(r"[!-~]+")
+
 
 def validate_server_url(value: str) -> None:
     """An http(s) URL with a host and nothing that does not belong in a server address.
@@ -37,6 +42,14 @@ def validate_server_url(value: str) -> None:
         raise ValidationError(f"Give the server URL without a query or fragment, {example}.")
 
 
+def validate_credential(value: str) -> None:
+    """A token or API key is sent as an HTTP header: visible ASCII only, nothing a header
+    cannot carry. The error never repeats the value."""
+    if not _CREDENTIAL.fullmatch(value):
+        raise ValidationError("Use only the key's own characters: letters, digits and "
+                              "punctuation, without spaces or other characters.")
+
+
 def validate_plex_prefix(value: str) -> None:
     """An absolute path as Plex sees it: POSIX (/data/tv), Windows (D:\\TV) or UNC."""
     text = value.strip()
@@ -63,8 +76,10 @@ _ROOT_FOLDER = re.compile(r"^(/|[A-Za-z]:\\|\\\\)")
 # catalog.api.schema): a client that follows the schema is never refused by these.
 _PORT = (r"(:([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]"
          r"|6553[0-5]))?")
-validate_server_url.openapi_pattern = rf"^https?://[A-Za-z0-9._~-]+{_PORT}(/[^?#\s\x00-\x1f\x7f]*)?$"
+# Text fields are trimmed before validators run, so white space around a value is allowed.
+validate_server_url.openapi_pattern = (rf"^[{SPACE}]*https?://[A-Za-z0-9._~-]+{_PORT}"
+                                       rf"(/[^?#{SPACE}\x00-\x1f\x7f]*)?[{SPACE}]*$")
 validate_plex_prefix.openapi_pattern = r"^(/|\\\\|[A-Za-z]:)[^\x00]*$"
 validate_local_prefix.openapi_pattern = r"^/[^\x00]*$"
-# Text fields are trimmed before validators run, so leading white space is allowed here.
-validate_root_folder.openapi_pattern = r"^\s*(/|[A-Za-z]:\\|\\\\)[^\x00]*$"
+validate_credential.openapi_pattern = rf"^[{SPACE}]*[!-~]+[{SPACE}]*$"
+validate_root_folder.openapi_pattern = rf"^[{SPACE}]*(/|[A-Za-z]:\\|\\\\)[^\x00]*$"

@@ -13,6 +13,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
+from catalog.validators import SPACE
+
 GENRES = (
     "Action", "Adult", "Adventure", "Anime", "Children", "Comedy", "Crime", "DIY", "Drama",
     "Espionage", "Family", "Fantasy", "Food", "History", "Horror", "Legal", "Medical", "Music",
@@ -93,11 +95,11 @@ def value_validator(name: str) -> Callable[[str], None]:
             raise ValidationError(f"unknown value: {bad[0]}")
 
     if vocab is None:
-        validate.openapi_pattern = r"^[^\x00]*[^\s\x00][^\x00]*$"
+        validate.openapi_pattern = rf"^[^\x00]*[^{SPACE}\x00][^\x00]*$"
     else:
         spelled = "|".join("".join(f"[{c.upper()}{c.lower()}]" if c.isalpha() else c for c in v)
                            for v in vocab)
-        validate.openapi_pattern = rf"^\s*({spelled})\s*$"
+        validate.openapi_pattern = rf"^[{SPACE}]*({spelled})[{SPACE}]*$"
     return validate
 
 

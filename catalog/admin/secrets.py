@@ -17,7 +17,7 @@ from django.http import HttpRequest
 
 from catalog.admin.site import RoleAdmin
 from catalog.servers import ServerCheckError, server_needs_check
-from catalog.validators import validate_server_url
+from catalog.validators import validate_credential, validate_server_url
 
 Check = Callable[[str, str], dict[str, Any]]
 
@@ -51,7 +51,8 @@ def secret_form(model: type, secret: str, fields: list[str],
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             if secret in self.fields:
-                self.fields[secret] = SecretField(max_length=200)
+                self.fields[secret] = SecretField(max_length=200,
+                                                  validators=[validate_credential])
             if check is None:
                 self.fields.pop("verify", None)
 

@@ -19,7 +19,12 @@ from catalog.api.fields import StrictCharField, StrictFloatField, StrictIntegerF
 from catalog.api.serializers import CheckedServerSerializer
 from catalog.models import Decision, DiscoveryRule, RuleSelection, SonarrServer
 from catalog.servers import sonarr_server_check
-from catalog.validators import validate_root_folder, validate_server_url
+from catalog.validators import (
+    SPACE,
+    validate_credential,
+    validate_root_folder,
+    validate_server_url,
+)
 
 
 def _values(name: str) -> serializers.ListField:
@@ -40,7 +45,7 @@ def validate_tag(value: str) -> None:
             f"tags may hold only a-z, 0-9 and '-': {value.strip()[:40]}")
 
 
-validate_tag.openapi_pattern = r"^\s*[A-Za-z0-9-]+\s*$"
+validate_tag.openapi_pattern = rf"^[{SPACE}]*[A-Za-z0-9-]+[{SPACE}]*$"
 MAX_SELECTIONS = 20
 MAX_ID = 2 ** 63 - 1  # the largest primary key a database can hold
 MAX_FREE_SPACE_GB = 1_000_000  # a petabyte: bounded on every database
@@ -184,7 +189,8 @@ def _replace_selections(rule: DiscoveryRule, selections: list[dict[str, Any]]) -
 class SonarrServerSerializer(CheckedServerSerializer):
     key_field = "api_key"
     api_key = StrictCharField(write_only=True, max_length=200, trim_whitespace=True,
-                                    style={"input_type": "password"})
+                              validators=[validate_credential],
+                              style={"input_type": "password"})
     url = StrictCharField(max_length=300, validators=[validate_server_url])
 
     class Meta:

@@ -19,6 +19,8 @@ from rest_framework.fields import CharField, ListField
 from rest_framework.permissions import AllowAny
 from rest_framework.serializers import ListSerializer
 
+from catalog.validators import SPACE
+
 ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
     "description": "`detail` for the request as a whole, else one list of messages per field.",
@@ -27,7 +29,7 @@ ERROR_SCHEMA: dict[str, Any] = {
 }
 _WRITE_METHODS = {"POST", "PUT", "PATCH"}
 NO_NUL = r"^[^\x00]*$"
-NOT_BLANK = r"^[^\x00]*[^\s\x00][^\x00]*$"
+NOT_BLANK = rf"^[^\x00]*[^{SPACE}\x00][^\x00]*$"
 
 
 def _error(description: str, **extra: Any) -> dict[str, Any]:

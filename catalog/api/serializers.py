@@ -22,6 +22,7 @@ from catalog.servers import (
     plex_server_check,
     server_needs_check,
 )
+from catalog.validators import validate_credential
 
 ARTWORK_KINDS = ("poster", "fanart", "logo")
 
@@ -88,7 +89,7 @@ class CheckedServerSerializer(serializers.ModelSerializer):
 class PlexServerSerializer(CheckedServerSerializer):
     key_field = "token"
     token = StrictCharField(write_only=True, max_length=200, trim_whitespace=True,
-                                  style={"input_type": "password"})
+                            validators=[validate_credential], style={"input_type": "password"})
 
     class Meta:
         model = PlexServer

@@ -23,7 +23,7 @@ from catalog.models import Decision, PlexShow, Show
 from catalog.roles import Role
 from catalog.slots import SlotMap, slot_maps
 from catalog.sync.tmdb import show_refresh
-from integrations.errors import UpstreamError
+from integrations.errors import ErrorKind, UpstreamError
 
 EXTRA_FIELDS = ["in_library", "operator_added", "tmdb_series_status", "slots_have",
                 "slots_expected"]
@@ -138,7 +138,8 @@ class ShowViewSet(loading_views.ShowLoadingActions, viewsets.ReadOnlyModelViewSe
     @action(detail=True, methods=["post"])
     def sync(self, request: Request, pk: str | None = None) -> Response:
         """Refresh this show from TMDB now (operator): 200 with the show, 404 when TMDB has
-        no such show, 502 when TMDB fails. Fresh facts are kept unless ``force``."""
+        no such show (``kind: not_found`` when it no longer knows the stored id), 502 when
+        TMDB fails. Fresh facts are kept unless ``force``."""
         show = self.get_object()
         body = ShowSyncRequest(data=request.data)
         body.is_valid(raise_exception=True)
@@ -147,7 +148,9 @@ class ShowViewSet(loading_views.ShowLoadingActions, viewsets.ReadOnlyModelViewSe
         except (ShowNotFoundInLibrary, ShowNotOnTmdb) as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_404_NOT_FOUND)
         except UpstreamError as exc:
+            gone = exc.kind is ErrorKind.NOT_FOUND  # TMDB no longer knows the stored id
             return Response({"detail": str(exc), "kind": exc.kind.value},
-                            status=status.HTTP_502_BAD_GATEWAY)
+                            status=status.HTTP_404_NOT_FOUND if gone
+                            else status.HTTP_502_BAD_GATEWAY)
         fresh = self.get_queryset().get(pk=show.pk)
         return Response(self.get_serializer(fresh).data)

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import get_resolver
 from drf_spectacular.generators import SchemaGenerator
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from catalog.api.errors import exception_handler
 from catalog.api.filterset import BooleanFilter, IntegerFilter, TextFilter
@@ -18,6 +22,7 @@ from catalog.models import (
     SonarrServer,
     SyncRun,
 )
+from catalog.validators import validate_credential, validate_server_url
 from tests import factories
 
 HUGE = "9223372036854775808"  # 2**63: past every integer column
@@ -273,7 +278,7 @@ def test_the_schema_documents_errors_and_rules():
     assert params["show"]["maximum"] == 2**63 - 1
     assert "-title" in params["ordering"]["items"]["enum"]
     url = schema["components"]["schemas"]["PlexServerRequest"]["properties"]["url"]
-    assert url["pattern"].startswith("^https?://")
+    assert "https?://" in url["pattern"]
 
 
 @pytest.mark.django_db
@@ -297,3 +302,49 @@ def test_it_leaves_a_server_untouched_by_a_refused_patch(change, admin_user, api
     assert (server.name, server.url, server.enabled, server.token) == (
         "living room", "http://127.0.0.1:32400", True, "plex-token-SECRET-value")
     assert "plex-token-SECRET-value" not in response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("path", "field"), [("/api/plex/servers/", "token"),
+                                             ("/api/sonarr/servers/", "api_key")])
+@pytest.mark.parametrize("secret", ["key\U000e5293", "two words", "caf\u00e9", "tab\there"])
+def test_it_refuses_a_key_no_http_header_can_carry(path, field, secret, admin_user, api_as):
+    """The check sends the key as a header: one it cannot encode was a 500 before."""
+    body = {"name": "n", "url": "http://127.0.0.1:9", field: secret}  # verify: the default
+    response = api_as(admin_user).post(path, body, format="json")
+    assert response.status_code == 400 and list(response.json()) == [field]
+    assert secret not in response.content.decode()
+    assert not PlexServer.objects.exists() and not SonarrServer.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("model", ["plexserver", "sonarrserver"])
+def test_the_admin_refuses_such_a_key_too(model, admin_user, client):
+    client.force_login(admin_user)
+    field = "token" if model == "plexserver" else "api_key"
+    response = client.post(f"/admin/catalog/{model}/add/", {
+        "name": "n", "url": "http://127.0.0.1:9", field: "caf\u00e9", "enabled": "on",
+        "verify": "on"})
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors[field]
+    assert not PlexServer.objects.exists() and not SonarrServer.objects.exists()
+
+
+@pytest.mark.django_db
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(text=st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\x00"),
+                    max_size=12))
+def test_the_schema_patterns_say_what_the_validators_accept(text):
+    """The schema's patterns (ECMAScript: its \\s is not Python's) and the validators
+    behind them agree on every string, white space of every kind included."""
+    schema = SchemaGenerator().get_schema(request=None, public=True)["components"]["schemas"]
+    plex = schema["PlexServerRequest"]["properties"]
+    cases = [(plex["token"]["pattern"], validate_credential, text),
+             (plex["url"]["pattern"], validate_server_url, "http://plex:32400/" + text)]
+    for pattern, validator, value in cases:
+        try:
+            validator(value.strip())
+            accepted = bool(value.strip())
+        except ValidationError:
+            accepted = False
+        assert bool(re.search(pattern, value)) == accepted, (pattern, value)

@@ -101,6 +101,20 @@ def test_it_answers_502_on_a_tmdb_error_without_the_key(operator, api_as, tmdb_s
 
 
 @pytest.mark.django_db
+@responses.activate
+def test_it_answers_404_when_tmdb_no_longer_knows_the_stored_id(operator, api_as,
+                                                                 tmdb_settings):
+    show = _got()
+    responses.get(f"{BASE}/tv/1399", status=404, json={
+        "status_code": 34, "status_message": "The resource you requested could not be found.",
+        "success": False})
+    response = api_as(operator).post(f"/api/shows/{show.pk}/sync/", {}, format="json")
+    assert response.status_code == 404 and response.json()["kind"] == "not_found"
+    assert KEY not in response.content.decode()
+    assert Show.objects.get(pk=show.pk).tmdb_status == "unknown"  # the row is left as it was
+
+
+@pytest.mark.django_db
 def test_it_answers_502_when_no_tmdb_key_is_configured(operator, api_as, settings):
     settings.TMDB_API_KEY = ""
     response = api_as(operator).post(f"/api/shows/{_got().pk}/sync/", {}, format="json")
