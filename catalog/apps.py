@@ -21,8 +21,9 @@ class CatalogConfig(AppConfig):
         from catalog.decide import decide_shows
         from catalog.schedules import connect_schedule_signals
         from catalog.sync.loading.queue import shows_queue_new, shows_refresh_episodes
+        from catalog.ui.selectors.preview import facts_version_renew
 
-        for hook in (decide_shows, shows_refresh_episodes):
+        for hook in (decide_shows, shows_refresh_episodes, facts_version_renew):
             if hook not in hooks._shows_changed:
                 hooks.on_shows_changed(hook)
         hooks.on_shows_entered_library(shows_queue_new)

@@ -5,17 +5,26 @@ decides them: zero upstream requests, one grouped query plus one for the samples
 Shows sharing every fact the filters read are evaluated once, weighted by their number.
 The stored filters are evaluated in the same pass, so the operator sees what a change adds
 and drops.
+
+Grouping 100,000 shows is most of a preview's cost, and an operator trying filters asks for
+the same grouping again and again; each process keeps the latest groupings, valid while the
+catalog's facts version (renewed when a shows writer commits), the number of shows and the
+highest id stay the same, for ``MEMO_SECONDS`` at most.
 """
 
 from __future__ import annotations
 
 import json
-from collections import Counter
+import time
+import uuid
+from collections import Counter, OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.db.models import Count, Max
 
 from catalog import rules
 from catalog.decide import FACT_FIELDS, _Decoder, facts_of
@@ -25,6 +34,11 @@ MAX_SPEC_CHARS = 20_000
 SAMPLE = 12
 TOP_REASONS = 8
 CHUNK = 2_000
+MEMO_SECONDS = 300
+MEMO_SIZE = 8
+FACTS_VERSION_KEY = "catalog:facts-version"
+Group = tuple[tuple, int, int]  # (fact row, shows sharing it, lowest show id)
+_memo: OrderedDict[tuple, tuple[float, list[Group]]] = OrderedDict()
 
 
 class PreviewError(ValueError):
@@ -106,14 +120,45 @@ def _read_by(*filters: rules.RuleFilters) -> list[str]:
     return [name for name in FACT_FIELDS if name in used]
 
 
-def _fact_groups(*filters: rules.RuleFilters) -> Iterator[tuple[tuple, int, int]]:
+def facts_version_renew(show_ids: object = None) -> None:
+    """shows_changed hook: once the writer's transaction commits, every process's memoised
+    groupings are stale."""
+    transaction.on_commit(lambda: cache.set(FACTS_VERSION_KEY, uuid.uuid4().hex, None))
+
+
+def _facts_version() -> str:
+    version = cache.get(FACTS_VERSION_KEY)
+    if version is None:  # never set, or evicted: a new one, so no memo outlives either
+        cache.add(FACTS_VERSION_KEY, uuid.uuid4().hex, None)
+        version = cache.get(FACTS_VERSION_KEY, "")
+    return version
+
+
+def _fact_groups(*filters: rules.RuleFilters) -> list[Group]:
+    """The groupings of ``_grouped``, memoised per process (see the module's docstring)."""
+    used = _read_by(*filters)
+    counted = Show.objects.filter(tvmaze_id__isnull=False).aggregate(
+        n=Count("id"), last=Max("id"))
+    key = (_facts_version(), counted["n"], counted["last"], *used)
+    now = time.monotonic()
+    hit = _memo.get(key)
+    if hit is not None and now - hit[0] < MEMO_SECONDS:
+        _memo.move_to_end(key)
+        return hit[1]
+    groups = list(_grouped(used))
+    _memo[key] = (now, groups)
+    while len(_memo) > MEMO_SIZE:
+        _memo.popitem(last=False)
+    return groups
+
+
+def _grouped(used: list[str]) -> Iterator[Group]:
     """(fact row, shows sharing it, lowest show id), one per distinct combination of the
-    facts these filters read: the database folds 100,000 shows into the few thousand
-    combinations they form, so the engine runs once per combination, not once per show.
-    Facts no filter reads are left out of the grouping (and out of the row)."""
+    facts in ``used``: the database folds 100,000 shows into the few thousand combinations
+    they form, so the engine runs once per combination, not once per show. Facts no filter
+    reads are left out of the grouping (and out of the row)."""
     qn = connection.ops.quote_name
     columns = {name: qn(Show._meta.get_field(name).column) for name in FACT_FIELDS}
-    used = _read_by(*filters)
     select = ", ".join(columns[name] for name in used)
     described = qn(Show._meta.get_field("tvmaze_id").column)
     sql = (f"SELECT {select + ', ' if select else ''}COUNT(*), MIN({columns['id']}) "  # noqa: S608

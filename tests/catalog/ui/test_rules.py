@@ -9,9 +9,12 @@ from urllib.parse import urlencode
 
 import pytest
 import responses
+from django.db import transaction
 from django.utils import timezone
 
-from catalog.models import Decision, RuleSelection, SyncRun
+from catalog import hooks
+from catalog.models import Decision, RuleSelection, Show, SyncRun
+from catalog.ui.selectors import preview
 from tests import factories
 
 
@@ -92,6 +95,34 @@ def test_it_previews_what_a_changed_rule_admits_without_saving_or_asking_upstrea
     assert not Decision.objects.exists() and not SyncRun.objects.exists()
     page = response.content.decode()
     assert "+1</strong> newly admitted" in page and 'id="preview-result"' in page
+
+
+@pytest.mark.django_db
+def test_it_groups_again_only_when_the_catalogs_facts_change(
+        operator, client, monkeypatch, django_capture_on_commit_callbacks):
+    """An operator trying filters reuses the grouping; a shows writer's commit, a new show
+    or the memo's age each make the next preview read the facts afresh."""
+    client.force_login(operator)
+    shows = _catalog()
+    rule = factories.DiscoveryRuleFactory()
+    grouped = []
+    real = preview._grouped
+    monkeypatch.setattr(preview, "_grouped", lambda used: grouped.append(used) or real(used))
+    running = {"selections": [{"statuses": ["Running"]}]}
+    assert _preview(client, rule, running).context["preview"].admitted == 3
+    assert _preview(client, rule, {"selections": [{"statuses": ["Ended"]}]}).context[
+        "preview"].admitted == 1
+    assert len(grouped) == 1  # the same facts read: grouped once
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        Show.objects.filter(pk=shows["drama"].pk).update(status="Running")
+        hooks.shows_changed([shows["drama"].pk])  # what every shows writer calls
+    assert _preview(client, rule, running).context["preview"].admitted == 4
+    factories.ShowFactory(status="Running")  # written past the hooks: the count moved
+    assert _preview(client, rule, running).context["preview"].admitted == 5
+    monkeypatch.setattr(preview, "MEMO_SECONDS", 0)
+    Show.objects.filter(pk=shows["comedy"].pk).update(status="Ended")  # past the hooks
+    assert _preview(client, rule, running).context["preview"].admitted == 4
+    assert len(grouped) == 4
 
 
 @pytest.mark.django_db
