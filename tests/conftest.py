@@ -5,11 +5,24 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import Group, User
 from django.core.cache import cache
+from django.core.management import call_command
+from django.test import override_settings
 from rest_framework.test import APIClient
 
 from integrations import metrics
 
 PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Subprocesses under test (a sync killed at random, a real cluster) run with production
+    settings, whose cache without Redis is the database cache; the test database was
+    migrated with a local-memory cache, so its table is created here."""
+    with django_db_blocker.unblock(), override_settings(CACHES={"default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "mediasync_cache"}}):
+        call_command("createcachetable", verbosity=0)
 
 
 @pytest.fixture(autouse=True)

@@ -15,6 +15,7 @@ highest id stay the same, for ``MEMO_SECONDS`` at most.
 from __future__ import annotations
 
 import json
+import logging
 import time
 import uuid
 from collections import Counter, OrderedDict
@@ -34,6 +35,7 @@ MAX_SPEC_CHARS = 20_000
 SAMPLE = 12
 TOP_REASONS = 8
 CHUNK = 2_000
+log = logging.getLogger(__name__)
 MEMO_SECONDS = 300
 MEMO_SIZE = 8
 FACTS_VERSION_KEY = "catalog:facts-version"
@@ -123,7 +125,17 @@ def _read_by(*filters: rules.RuleFilters) -> list[str]:
 def facts_version_renew(show_ids: object = None) -> None:
     """shows_changed hook: once the writer's transaction commits, every process's memoised
     groupings are stale."""
-    transaction.on_commit(lambda: cache.set(FACTS_VERSION_KEY, uuid.uuid4().hex, None))
+    transaction.on_commit(_renew)
+
+
+def _renew() -> None:
+    """Best effort: a cache that is down must not fail the sync whose page just committed
+    (a memo then lives out its ``MEMO_SECONDS``)."""
+    try:
+        cache.set(FACTS_VERSION_KEY, uuid.uuid4().hex, None)
+    except Exception:  # any backend's failure
+        log.warning("could not renew the catalog's facts version; previews may lag by up "
+                    "to %s s", MEMO_SECONDS)
 
 
 def _facts_version() -> str:

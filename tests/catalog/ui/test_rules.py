@@ -232,3 +232,15 @@ def test_it_previews_the_stored_filters_when_given_none(operator, client):
     assert (preview.admitted, preview.admitted_now, preview.added, preview.dropped) == (
         2, 2, 0, 0)
     assert client.get(f"/rules/{rule.pk}/preview/?filters=").status_code == 400
+
+
+@pytest.mark.django_db
+def test_a_cache_that_is_down_never_fails_the_writer_that_committed(monkeypatch, caplog,
+                                                                    django_capture_on_commit_callbacks):
+    def down(*args, **kwargs):
+        raise ConnectionError("cache unreachable")
+
+    monkeypatch.setattr(preview.cache, "set", down)
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        hooks.shows_changed([factories.ShowFactory().pk])
+    assert "could not renew the catalog's facts version" in caplog.text
