@@ -261,3 +261,17 @@ def test_it_keeps_secrets_out_of_the_django_q_admin(model, admin_user, client, s
         response = client.get(page)
         assert response.status_code == 200, page
         assert_no_secret(response.content.decode(), page)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_keeps_a_key_cut_by_the_message_limit_out_of_a_failing_run(console_log, settings):
+    body = json.dumps({"message": f"{'x' * 185} {TVMAZE_SECRET} is not a key"})
+    with TvmazeFake(count=300, seed=3) as fake:
+        settings.TVMAZE_BASE_URL = fake.url
+        settings.TVMAZE_RATE_CALLS = 0
+        fake.inject(Fault(kind="status", status=400, body=body.encode()), times=10)
+        run = sync_run_now(kind=SyncRun.Kind.TVMAZE, options={"full": True},
+                           triggered_by="test")
+    assert run.status == SyncRun.Status.FAILED and "xxxx" in run.error
+    for text, where in ((run.error, "error"), (console_log.getvalue(), "logs")):
+        assert TVMAZE_SECRET[:10] not in text, f"a cut key leaked in {where}"
