@@ -14,13 +14,14 @@ from django.contrib.contenttypes.models import ContentType
 from django.test import override_settings
 
 from catalog.apps import _teach_log_scrubber
-from catalog.models import PlexServer, SonarrServer, SyncRun
+from catalog.models import Decision, PlexServer, SonarrServer, SyncRun
 from catalog.services import sync_run_now
 from integrations.fakes.base import Fault
 from integrations.fakes.plex import LibrarySpec, PlexFake
 from integrations.fakes.sonarr import SonarrFake
 from integrations.fakes.tvmaze import TvmazeFake
 from tests import factories
+from tests.catalog.sync.sonarr_fixtures import client_for, push, rule_for, shows_known_to
 
 PLEX_SECRET = "plex-token-SECRET-value"
 SONARR_SECRET = "sonarr-apikey-SECRET-value"
@@ -261,6 +262,27 @@ def test_it_keeps_secrets_out_of_the_django_q_admin(model, admin_user, client, s
         response = client.get(page)
         assert response.status_code == 200, page
         assert_no_secret(response.content.decode(), page)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("padding", [0, 280])  # the key whole, or cut by the length limit
+def test_it_keeps_the_sonarr_key_out_of_a_rejected_imports_decision(padding, viewer, client,
+                                                                     api_as):
+    with SonarrFake(version=SonarrFake.V4, catalog_size=20, api_key=SONARR_SECRET) as fake:
+        server = factories.SonarrServerFactory(url=fake.url, api_key=SONARR_SECRET)
+        rule = rule_for(server)
+        show = shows_known_to(fake, 1)[0]
+        body = json.dumps([{"errorMessage": f"{'x' * padding} key {SONARR_SECRET} refused"}])
+        fake.inject(Fault(kind="status", status=400, body=body.encode()), times=10,
+                    path_prefix="/api/v3/series/import")
+        run = push(fake, server, client=client_for(fake, api_key=SONARR_SECRET))
+    decision = Decision.objects.get(rule=rule)
+    assert run.status == SyncRun.Status.SUCCEEDED and decision.status == "failed"
+    client.force_login(viewer)
+    for text, where in ((decision.reason, "reason"),
+                        (client.get(f"/shows/{show.pk}/").content.decode(), "show page"),
+                        (api_as(viewer).get("/api/decisions/").content.decode(), "API")):
+        assert SONARR_SECRET[:10] not in text, f"the key leaked in {where}"
 
 
 @pytest.mark.django_db(transaction=True)
