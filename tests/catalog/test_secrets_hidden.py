@@ -102,6 +102,20 @@ def test_it_keeps_secrets_out_of_every_admin_page_for_every_role(role, users, se
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+def test_it_refuses_to_filter_an_admin_list_by_a_key(role, users, servers, client):
+    """A list filtered by a guessed prefix would tell the key one character at a time."""
+    client.force_login(users[role])
+    for model, field, secret in (("plexserver", "token", PLEX_SECRET),
+                                 ("sonarrserver", "api_key", SONARR_SECRET)):
+        for lookup in (f"{field}__startswith={secret[:5]}", f"{field}={secret}",
+                       f"{field}__regex=^{secret[0]}", f"{field}__gt={secret[:5]}"):
+            response = client.get(f"/admin/catalog/{model}/?{lookup}")
+            assert response.status_code == 400, f"{model} filtered by {lookup} as {role}"
+        assert client.get(f"/admin/catalog/{model}/?name=x").status_code == 200
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("role", ["viewer", "operator"])
 def test_it_shows_readers_only_whether_a_key_is_set(role, users, servers, client):
     plex, _ = servers
