@@ -213,6 +213,18 @@ def test_it_keeps_the_key_out_of_a_failed_check_answer(admin_user, api_as):
     assert_no_secret(response.content.decode(), "check answer")
 
 
+@pytest.mark.django_db
+def test_it_keeps_a_key_cut_by_the_message_limit_out_of_a_failed_check_answer(admin_user,
+                                                                               api_as):
+    body = json.dumps({"message": f"{'x' * 185} {SONARR_SECRET}"})
+    with SonarrFake(api_key=SONARR_SECRET) as fake:
+        fake.inject(Fault(kind="status", status=404, body=body.encode()), times=2)
+        response = api_as(admin_user).post("/api/sonarr/servers/", {
+            "name": "s", "url": fake.url, "api_key": SONARR_SECRET})
+    assert response.status_code == 400 and "not a Sonarr server" in response.json()["url"][0]
+    assert SONARR_SECRET[:10] not in response.content.decode()
+
+
 def _echo_fault(secret: str) -> Fault:
     """An upstream whose error body repeats the credential it was sent."""
     body = json.dumps({"message": f"bad credentials {secret} (X-Plex-Token={secret})"})
