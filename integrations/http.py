@@ -194,7 +194,7 @@ class HttpClient:
         """The UpstreamError for an unacceptable answer (usable on pyarr/plexapi responses)."""
         status = response.status_code
         cls = error_for_status(status)
-        message = status_message(response, error_message)
+        message = status_message(response, error_message, self.scrubber.text)
         if cls is RateLimitedError and response.headers.get("Retry-After"):
             message = f"{message} (Retry-After: {response.headers['Retry-After']})"
         return cls(

@@ -112,8 +112,11 @@ def _default_message(response: requests.Response) -> str | None:
 def status_message(
     response: requests.Response,
     extractor: Callable[[requests.Response], str | None] | None = None,
+    scrub: Callable[[str], str] = str,
 ) -> str:
-    """One line describing an error answer: the upstream's own words when we can read them."""
+    """One line describing an error answer: the upstream's own words when we can read them.
+
+    ``scrub`` runs before the line is cut: a key cut in half would no longer be recognised."""
     message: str | None = None
     for extract in (extractor, _default_message):
         if extract is None:
@@ -129,4 +132,4 @@ def status_message(
             message = HTTPStatus(response.status_code).phrase.lower()
         except ValueError:
             message = response.reason or f"HTTP {response.status_code}"
-    return _one_line(message)
+    return _one_line(scrub(message))

@@ -13,6 +13,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db.models.constants import LOOKUP_SEP
 from django.http import HttpRequest
 
 from catalog.admin.site import RoleAdmin
@@ -101,6 +102,13 @@ class SecretAdmin(RoleAdmin):
             fields = [f for f in fields if f != "verify"]
             fields = ["secret_state" if f == self.key_field else f for f in fields]
         return fields
+
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
+        """Never filter by the key: Django allows any lookup on a local field, and a list
+        filtered by a guessed prefix (``?token__startswith=a``) would spell the key out."""
+        if lookup.split(LOOKUP_SEP, 1)[0] == self.key_field:
+            return False
+        return super().lookup_allowed(lookup, value, request)
 
     @admin.display(description="key")
     def secret_state(self, obj: Any) -> str:

@@ -187,7 +187,7 @@ class SonarrClient:
         except UpstreamError as exc:
             return self._failed(exc, series.tvdb_id)
         if response.status_code == 400:
-            outcome, message = wire.classify_rejection(response.text)
+            outcome, message = wire.classify_rejection(response.text, self._scrub)
             return self._result(outcome, message, series.tvdb_id)
         if response.status_code == 409:  # only a SQLite race: someone else just added it
             return self._result(AddOutcome.EXISTS, "added concurrently", series.tvdb_id)
@@ -310,13 +310,13 @@ class SonarrClient:
         raise self._shaped_error(problem, data, status, method, url)
 
     def _translate(self, exc: Exception, method: str, url: str) -> UpstreamError:
-        cls, status, message = wire.translate(exc, self._session.last_status)
+        cls, status, message = wire.translate(exc, self._session.last_status, self._scrub)
         return cls(self._scrub(message), upstream=UPSTREAM, method=method, url=url, status=status)
 
     def _shaped_error(self, problem: str, data: Any, status: int | None, method: str,
                       url: str) -> UpstreamError:
         """An error body pyarr handed back as data (409/429/503...), or a wrong shape."""
-        cls, message = wire.error_from_data(problem, data, status)
+        cls, message = wire.error_from_data(problem, data, status, self._scrub)
         return cls(self._scrub(message), upstream=UPSTREAM, method=method, url=url, status=status)
 
     def _invalid(self, path: str, message: str) -> InvalidError:

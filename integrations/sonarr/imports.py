@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from integrations.errors import InvalidError, TransientError, UnsupportedError
+from integrations.errors import InvalidError, Scrubber, TransientError, UnsupportedError
 from integrations.http import HttpClient, decode_json
 from integrations.sonarr import wire
 from integrations.values.sonarr import AddOptions, AddOutcome
@@ -69,7 +69,10 @@ def import_batch(http: HttpClient, headers: Mapping[str, str],
                                upstream="sonarr", method="POST", url=http.url(path),
                                status=response.status_code)
     if response.status_code == 400:
-        outcome, message = wire.classify_rejection(response.text)
+        # the key as sent, whether or not this HttpClient was configured with it
+        scrub = http.scrubber.merged(Scrubber.for_config(http.config.secret_names,
+                                                         headers=headers)).text
+        outcome, message = wire.classify_rejection(response.text, scrub)
         return ImportAnswer({}, True, outcome, message, _blamed(response.text),
                             _in_use(response.text))
     try:

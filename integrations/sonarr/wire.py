@@ -106,33 +106,40 @@ class RecordingSession:
         return self.request("DELETE", url, **kwargs)
 
 
-def _short(text: str) -> str:
-    text = " ".join(str(text).split())
+Scrub = Callable[[str], str]
+
+
+def _short(text: str, scrub: Scrub) -> str:
+    """One line of at most ``_MAX_MESSAGE``, scrubbed first: a key cut in half by the limit
+    would no longer be recognised by the caller's scrubbing."""
+    text = " ".join(scrub(str(text)).split())
     return text if len(text) <= _MAX_MESSAGE else text[: _MAX_MESSAGE - 1] + "…"
 
 
-def translate(exc: BaseException, last_status: int | None) -> tuple[ErrorClass, int | None, str]:
-    """(error class, status, message) for anything pyarr or requests raised."""
+def translate(exc: BaseException, last_status: int | None,
+              scrub: Scrub = str) -> tuple[ErrorClass, int | None, str]:
+    """(error class, status, message) for anything pyarr or requests raised; ``scrub`` masks
+    the key in the message (pyarr's errors may repeat the body)."""
     if isinstance(exc, PyarrBadRequest):
-        _, message = classify_rejection(pyarr_body(str(exc)))
+        _, message = classify_rejection(pyarr_body(str(exc)), scrub)
         return InvalidError, 400, message
     for pyarr_cls, cls, status in _PYARR_ERRORS:
         if isinstance(exc, pyarr_cls):
-            return cls, status, _short(exc.args[0] if exc.args else type(exc).__name__)
+            return cls, status, _short(exc.args[0] if exc.args else type(exc).__name__, scrub)
     if isinstance(exc, CredentialRedirect):
-        return InvalidError, None, _short(f"redirect to another origin refused: {exc}")
+        return InvalidError, None, _short(f"redirect to another origin refused: {exc}", scrub)
     if isinstance(exc, requests.exceptions.RetryError):
         cls = RateLimitedError if "429" in str(exc) else TransientError
         return cls, None, "retries exhausted"
     if isinstance(exc, requests.JSONDecodeError | json.JSONDecodeError):
         return TransientError, last_status, "body is not valid JSON (truncated or not JSON)"
     if isinstance(exc, _TRANSPORT):
-        return TransientError, None, _short(f"{type(exc).__name__}: {exc}")
+        return TransientError, None, _short(f"{type(exc).__name__}: {exc}", scrub)
     if isinstance(exc, AssertionError):  # pyarr's check for a 2xx without application/json
         return TransientError, last_status, "answered without a JSON body"
     if isinstance(exc, ValueError):
-        return TransientError, last_status, _short(f"unreadable answer: {exc}")
-    return InternalError, last_status, _short(f"{type(exc).__name__}: {exc}")
+        return TransientError, last_status, _short(f"unreadable answer: {exc}", scrub)
+    return InternalError, last_status, _short(f"{type(exc).__name__}: {exc}", scrub)
 
 
 def outcome_for(exc: UpstreamError) -> AddOutcome | None:
@@ -152,7 +159,7 @@ def pyarr_body(message: str) -> str:
     return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
 
 
-def classify_rejection(raw: str) -> tuple[AddOutcome, str]:
+def classify_rejection(raw: str, scrub: Scrub = str) -> tuple[AddOutcome, str]:
     """Read a 400 body: a JSON array of validation failures (or, rarely, something else).
 
     Sonarr reports a duplicate as a 400 whose array holds a ``SeriesExistsValidator`` failure
@@ -174,7 +181,7 @@ def classify_rejection(raw: str) -> tuple[AddOutcome, str]:
     if not failures and raw:
         messages.append(raw)
         codes.update(code for code in ("SeriesExistsValidator",) if code in raw)
-    joined = _short("; ".join(messages)) or "rejected by Sonarr"
+    joined = _short("; ".join(messages), scrub) or "rejected by Sonarr"
     lowered = joined.lower()
     if "SeriesExistsValidator" in codes or "already been added" in lowered:
         return AddOutcome.EXISTS, joined
@@ -194,16 +201,17 @@ def shape_problem(data: Any, expect: type, keys: Iterable[str]) -> str | None:
     return None
 
 
-def error_from_data(problem: str, data: Any, status: int | None) -> tuple[ErrorClass, str]:
+def error_from_data(problem: str, data: Any, status: int | None,
+                    scrub: Scrub = str) -> tuple[ErrorClass, str]:
     """Classify an error body pyarr returned as data (409/429/503) or a wrong-shaped answer."""
     message = problem
     if isinstance(data, dict) and data.get("message"):
         message = str(data["message"])
     if status is not None and not 200 <= status < 300:
-        return error_for_status(status), _short(message)
+        return error_for_status(status), _short(message, scrub)
     if isinstance(data, dict) and "message" in data:
-        return TransientError, _short(message)
-    return InvalidError, _short(message)
+        return TransientError, _short(message, scrub)
+    return InvalidError, _short(message, scrub)
 
 
 def precheck(options: AddOptions, *, is_v4: bool) -> str | None:

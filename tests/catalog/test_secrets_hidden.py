@@ -14,13 +14,14 @@ from django.contrib.contenttypes.models import ContentType
 from django.test import override_settings
 
 from catalog.apps import _teach_log_scrubber
-from catalog.models import PlexServer, SonarrServer, SyncRun
+from catalog.models import Decision, PlexServer, SonarrServer, SyncRun
 from catalog.services import sync_run_now
 from integrations.fakes.base import Fault
 from integrations.fakes.plex import LibrarySpec, PlexFake
 from integrations.fakes.sonarr import SonarrFake
 from integrations.fakes.tvmaze import TvmazeFake
 from tests import factories
+from tests.catalog.sync.sonarr_fixtures import client_for, push, rule_for, shows_known_to
 
 PLEX_SECRET = "plex-token-SECRET-value"
 SONARR_SECRET = "sonarr-apikey-SECRET-value"
@@ -98,6 +99,20 @@ def test_it_keeps_secrets_out_of_every_admin_page_for_every_role(role, users, se
         assert_no_secret(response.content.decode(), f"{page} as {role}")
         seen += response.status_code == 200
     assert seen >= 10  # the role really read the server pages, not only refusals
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+def test_it_refuses_to_filter_an_admin_list_by_a_key(role, users, servers, client):
+    """A list filtered by a guessed prefix would tell the key one character at a time."""
+    client.force_login(users[role])
+    for model, field, secret in (("plexserver", "token", PLEX_SECRET),
+                                 ("sonarrserver", "api_key", SONARR_SECRET)):
+        for lookup in (f"{field}__startswith={secret[:5]}", f"{field}={secret}",
+                       f"{field}__regex=^{secret[0]}", f"{field}__gt={secret[:5]}"):
+            response = client.get(f"/admin/catalog/{model}/?{lookup}")
+            assert response.status_code == 400, f"{model} filtered by {lookup} as {role}"
+        assert client.get(f"/admin/catalog/{model}/?name=x").status_code == 200
 
 
 @pytest.mark.django_db
@@ -198,6 +213,18 @@ def test_it_keeps_the_key_out_of_a_failed_check_answer(admin_user, api_as):
     assert_no_secret(response.content.decode(), "check answer")
 
 
+@pytest.mark.django_db
+def test_it_keeps_a_key_cut_by_the_message_limit_out_of_a_failed_check_answer(admin_user,
+                                                                               api_as):
+    body = json.dumps({"message": f"{'x' * 185} {SONARR_SECRET}"})
+    with SonarrFake(api_key=SONARR_SECRET) as fake:
+        fake.inject(Fault(kind="status", status=404, body=body.encode()), times=2)
+        response = api_as(admin_user).post("/api/sonarr/servers/", {
+            "name": "s", "url": fake.url, "api_key": SONARR_SECRET})
+    assert response.status_code == 400 and "not a Sonarr server" in response.json()["url"][0]
+    assert SONARR_SECRET[:10] not in response.content.decode()
+
+
 def _echo_fault(secret: str) -> Fault:
     """An upstream whose error body repeats the credential it was sent."""
     body = json.dumps({"message": f"bad credentials {secret} (X-Plex-Token={secret})"})
@@ -261,3 +288,38 @@ def test_it_keeps_secrets_out_of_the_django_q_admin(model, admin_user, client, s
         response = client.get(page)
         assert response.status_code == 200, page
         assert_no_secret(response.content.decode(), page)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("padding", [0, 280])  # the key whole, or cut by the length limit
+def test_it_keeps_the_sonarr_key_out_of_a_rejected_imports_decision(padding, viewer, client,
+                                                                     api_as):
+    with SonarrFake(version=SonarrFake.V4, catalog_size=20, api_key=SONARR_SECRET) as fake:
+        server = factories.SonarrServerFactory(url=fake.url, api_key=SONARR_SECRET)
+        rule = rule_for(server)
+        show = shows_known_to(fake, 1)[0]
+        body = json.dumps([{"errorMessage": f"{'x' * padding} key {SONARR_SECRET} refused"}])
+        fake.inject(Fault(kind="status", status=400, body=body.encode()), times=10,
+                    path_prefix="/api/v3/series/import")
+        run = push(fake, server, client=client_for(fake, api_key=SONARR_SECRET))
+    decision = Decision.objects.get(rule=rule)
+    assert run.status == SyncRun.Status.SUCCEEDED and decision.status == "failed"
+    client.force_login(viewer)
+    for text, where in ((decision.reason, "reason"),
+                        (client.get(f"/shows/{show.pk}/").content.decode(), "show page"),
+                        (api_as(viewer).get("/api/decisions/").content.decode(), "API")):
+        assert SONARR_SECRET[:10] not in text, f"the key leaked in {where}"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_keeps_a_key_cut_by_the_message_limit_out_of_a_failing_run(console_log, settings):
+    body = json.dumps({"message": f"{'x' * 185} {TVMAZE_SECRET} is not a key"})
+    with TvmazeFake(count=300, seed=3) as fake:
+        settings.TVMAZE_BASE_URL = fake.url
+        settings.TVMAZE_RATE_CALLS = 0
+        fake.inject(Fault(kind="status", status=400, body=body.encode()), times=10)
+        run = sync_run_now(kind=SyncRun.Kind.TVMAZE, options={"full": True},
+                           triggered_by="test")
+    assert run.status == SyncRun.Status.FAILED and "xxxx" in run.error
+    for text, where in ((run.error, "error"), (console_log.getvalue(), "logs")):
+        assert TVMAZE_SECRET[:10] not in text, f"a cut key leaked in {where}"
