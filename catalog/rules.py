@@ -248,11 +248,15 @@ def decision_next(*, current: str | None, current_reason: str, verdict: str | No
 
     ``added``, ``exists``, ``skipped`` and ``declined`` are never touched. A failed add stays
     failed while the show still passes (its retry clock runs), except one given up for want
-    of a TVDB id, which is retried once the id is there. An approval is remembered, so a
-    re-evaluation never asks again.
+    of a TVDB id, which is retried once the id is there. A ``pending_tvdb`` with a reason is
+    one Sonarr's lookup did not know: it waits for its retry time (SONARR_RETRY_DELAY) and
+    keeps counting towards SONARR_ABANDON_AFTER whatever TVMaze changes meanwhile. An
+    approval is remembered, so a re-evaluation never asks again.
     """
     if current in FINAL:
         return None
+    if current == PENDING_TVDB and current_reason and has_tvdb and verdict is None:
+        return None  # Sonarr's lookup did not know the id: its retry clock decides, not edits
     if verdict is not None:
         target = (FILTERED, verdict)
     elif not has_tvdb:

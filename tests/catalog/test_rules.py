@@ -191,3 +191,11 @@ def test_it_reports_inverted_ranges_as_field_errors():
                                  "premiered_before": date(2010, 1, 1), "runtime_min": 60,
                                  "runtime_max": 30, "rating_min": 11})
     assert set(errors) == {"premiered_before", "runtime_max", "rating_min"}
+
+
+def test_it_leaves_a_pending_tvdb_sonarr_did_not_know_to_its_retry_clock():
+    sonarr_unknown = {"current": "pending_tvdb", "current_reason": "lookup found nothing",
+                      "requires_approval": False, "approved": False}
+    assert decision_next(**sonarr_unknown, verdict=None, has_tvdb=True) is None
+    assert decision_next(**sonarr_unknown, verdict="ended", has_tvdb=True) == (
+        "filtered", "ended")

@@ -87,3 +87,48 @@ def test_exclusions_that_never_hold_still_stop_the_read_as_transient(monkeypatch
         monkeypatch.setitem(fake_server._ROUTES, ("GET", "importlistexclusion/paged"), churning)
         with pytest.raises(TransientError, match="kept changing"):
             client_for(fake).exclusions(paged=True)
+
+
+def test_a_show_sonarr_cannot_find_keeps_its_retry_clock_when_tvmaze_updates_it(fake, settings):
+    """The hook re-decides every show TVMaze changed; one Sonarr's lookup did not know
+    (it has a TVDB id all along) must wait SONARR_RETRY_DELAY and count towards
+    SONARR_ABANDON_AFTER, not start again with each new episode."""
+    from catalog.decide import decide_shows
+    from tests import factories
+
+    settings.SONARR_RETRY_DELAY = 7
+    server = server_for(fake)
+    rule = rule_for(server)
+    show = factories.ShowFactory(tvdb_id=5_555_557, title="Unknown to SkyHook")
+    decide_shows([show.pk])
+    push(fake, server)
+    before = Decision.objects.get(rule=rule, show=show)
+    assert before.status == S.PENDING_TVDB and before.next_attempt_at is not None
+    show.runtime = (show.runtime or 30) + 1  # a TVMaze update: a new episode, a new runtime
+    show.save()
+    decide_shows([show.pk])
+    after = Decision.objects.get(rule=rule, show=show)
+    assert (after.status, after.next_attempt_at, after.status_changed_at, after.attempts) == (
+        S.PENDING_TVDB, before.next_attempt_at, before.status_changed_at, before.attempts)
+    fake.reset_counts()
+    push(fake, server)
+    assert fake.counts["POST /api/v3/series/import"] == 0
+    assert fake.counts["GET /api/v3/series/lookup"] == 0
+
+
+def test_a_rule_moved_to_another_server_asks_the_new_one_about_an_unknown_tvdb_id():
+    from catalog.decide import decide_shows
+    from catalog.rule_services import rule_server_moved
+    from tests import factories
+
+    rule = factories.DiscoveryRuleFactory()
+    show = factories.ShowFactory(tvdb_id=5_555_558)
+    decide_shows([show.pk])
+    Decision.objects.filter(rule=rule).update(status=S.PENDING_TVDB,
+                                              reason="lookup found nothing", attempts=3)
+    was = rule.server_id
+    rule.server = factories.SonarrServerFactory()
+    rule.save()
+    assert rule_server_moved(rule, was_server_id=was) == 1
+    decide_shows([show.pk])
+    assert statuses(rule) == {S.PENDING: 1}
