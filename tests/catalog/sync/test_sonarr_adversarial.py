@@ -132,3 +132,37 @@ def test_a_rule_moved_to_another_server_asks_the_new_one_about_an_unknown_tvdb_i
     assert rule_server_moved(rule, was_server_id=was) == 1
     decide_shows([show.pk])
     assert statuses(rule) == {S.PENDING: 1}
+
+
+def test_a_500_after_sonarr_added_half_a_batch_ends_with_exists_and_no_duplicate(
+        fake, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from integrations.fakes.base import FakeResponse
+    from integrations.fakes.sonarr import bulk
+    from integrations.fakes.sonarr import server as fake_server
+
+    server = server_for(fake)
+    rule = rule_for(server)
+    shows_known_to(fake, 6)
+    broken = [True]
+
+    def half_then_500(self, request, route):
+        if not broken[0]:
+            return bulk.series_import(self, request, route)
+        broken[0] = False
+        for body in request.json()[:3]:
+            self._library.create(body, self._catalog[int(body["tvdbId"])])
+        return FakeResponse(500, b'{"message":"database is locked"}',
+                            {"Content-Type": "application/json"})
+
+    monkeypatch.setitem(fake_server._ROUTES, ("POST", "series/import"), half_then_500)
+    run = push(fake, server)
+    assert run.status == SyncRun.Status.SUCCEEDED, run.error
+    assert statuses(rule) == {S.PENDING: 6}
+    push(fake, server, now=timezone.now() + timedelta(days=2))
+    assert statuses(rule) == {S.EXISTS: 3, S.ADDED: 3}
+    assert len(fake.library) == 6
+    assert len({s["tvdbId"] for s in fake.library}) == 6
