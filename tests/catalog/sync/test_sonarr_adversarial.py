@@ -166,3 +166,25 @@ def test_a_500_after_sonarr_added_half_a_batch_ends_with_exists_and_no_duplicate
     assert statuses(rule) == {S.EXISTS: 3, S.ADDED: 3}
     assert len(fake.library) == 6
     assert len({s["tvdbId"] for s in fake.library}) == 6
+
+
+@pytest.mark.parametrize("body", [b"<html>Bad Request</html>", b"x" * 2_000_000,
+                                  b'{"errors": {"$[0].tvdbId": ["bad"]}}', b"[1, null, []]",
+                                  b'[{"propertyName": "TvdbId", "attemptedValue": true}]'])
+def test_a_400_of_any_shape_fails_the_series_with_a_short_message(fake, monkeypatch, body):
+    from integrations.fakes.base import FakeResponse
+    from integrations.fakes.sonarr import server as fake_server
+
+    server = server_for(fake)
+    rule = rule_for(server)
+    shows_known_to(fake, 3)
+
+    def rejecting(self, request, route):
+        return FakeResponse(400, body, {"Content-Type": "application/json"})
+
+    monkeypatch.setitem(fake_server._ROUTES, ("POST", "series/import"), rejecting)
+    run = push(fake, server)
+    assert run.status == SyncRun.Status.SUCCEEDED, run.error
+    assert statuses(rule) == {S.FAILED: 3}
+    assert all(0 < len(d.reason) <= 500 for d in Decision.objects.filter(rule=rule))
+    assert fake.counts["POST /api/v3/series/import"] == 5  # 3, then 1 + 2, then 1 + 1
