@@ -38,7 +38,8 @@ def rule_server_moved(rule: DiscoveryRule, *, was_server_id: int | None) -> int:
         return 0
     now = timezone.now()
     bound = Decision.objects.filter(rule=rule).filter(
-        Q(status__in=[S.ADDED, S.EXISTS, S.FAILED]) | Q(status=S.SKIPPED, reason=rules.EXCLUDED))
+        Q(status__in=[S.ADDED, S.EXISTS, S.FAILED]) | Q(status=S.SKIPPED, reason=rules.EXCLUDED)
+        | (Q(status=S.PENDING_TVDB) & ~Q(reason="")))  # the old server's lookup knew nothing
     return bound.update(status=S.FILTERED, reason="re-evaluating", sonarr_series_id=None,
                         attempts=0, next_attempt_at=None, status_changed_at=now,
                         updated_at=now)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -61,8 +62,8 @@ class Criteria:
     countries: frozenset[str] = frozenset()
     languages: frozenset[str] = frozenset()
     statuses: frozenset[str] = frozenset()
-    networks_any: frozenset[str] = frozenset()  # lower-cased
-    networks_none: frozenset[str] = frozenset()  # lower-cased
+    networks_any: frozenset[str] = frozenset()  # folded (see fold)
+    networks_none: frozenset[str] = frozenset()  # folded
     premiered_from: date | None = None
     premiered_before: date | None = None
     runtime_min: int | None = None
@@ -77,7 +78,7 @@ class Excludes:
     countries: frozenset[str] = frozenset()
     languages: frozenset[str] = frozenset()
     statuses: frozenset[str] = frozenset()
-    networks: frozenset[str] = frozenset()  # lower-cased
+    networks: frozenset[str] = frozenset()  # folded
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +110,13 @@ def _criteria(raw: Mapping[str, Any]) -> Criteria:
 
 
 def _set(values: Iterable[str] | None, *, lower: bool = False) -> frozenset[str]:
-    return frozenset((v.lower() if lower else v) for v in values or () if v)
+    return frozenset((fold(v) if lower else v) for v in values or () if v)
+
+
+def fold(text: str) -> str:
+    """A network name as compared: one Unicode form (a decomposed "é" typed on some
+    keyboards is TVMaze's composed one) and case-folded ("STRASSE" is "Straße")."""
+    return unicodedata.normalize("NFKC", text).casefold()
 
 
 def _date(value: Any) -> date | None:
@@ -175,7 +182,7 @@ def _excluded(facts: ShowFacts, ex: Excludes) -> str | None:
             return f"exclude:{_EXCLUDE_REASON[name]}:{value}"
     if ex.networks:
         hit = next((n for n in (facts.network, facts.web_channel)
-                    if n and n.lower() in ex.networks), None)
+                    if n and fold(n) in ex.networks), None)
         if hit:
             return f"exclude:network:{hit}"
     return None
@@ -199,12 +206,12 @@ def _first_failure(facts: ShowFacts, c: Criteria) -> str | None:
     reason = _dates(facts.premiered, c) or _runtime(facts.runtime, c)
     if reason:
         return reason
-    networks = {n.lower() for n in (facts.network, facts.web_channel) if n}
+    networks = {fold(n) for n in (facts.network, facts.web_channel) if n}
     if c.networks_any and not networks & c.networks_any:
         return f"network:{facts.network or facts.web_channel or 'none'}"
     if c.networks_none:
         hit = next((n for n in (facts.network, facts.web_channel)
-                    if n and n.lower() in c.networks_none), None)
+                    if n and fold(n) in c.networks_none), None)
         if hit:
             return f"network:{hit}"
     if c.rating_min is not None and (facts.rating is None or facts.rating < c.rating_min):
@@ -248,11 +255,15 @@ def decision_next(*, current: str | None, current_reason: str, verdict: str | No
 
     ``added``, ``exists``, ``skipped`` and ``declined`` are never touched. A failed add stays
     failed while the show still passes (its retry clock runs), except one given up for want
-    of a TVDB id, which is retried once the id is there. An approval is remembered, so a
-    re-evaluation never asks again.
+    of a TVDB id, which is retried once the id is there. A ``pending_tvdb`` with a reason is
+    one Sonarr's lookup did not know: it waits for its retry time (SONARR_RETRY_DELAY) and
+    keeps counting towards SONARR_ABANDON_AFTER whatever TVMaze changes meanwhile. An
+    approval is remembered, so a re-evaluation never asks again.
     """
     if current in FINAL:
         return None
+    if current == PENDING_TVDB and current_reason and has_tvdb and verdict is None:
+        return None  # Sonarr's lookup did not know the id: its retry clock decides, not edits
     if verdict is not None:
         target = (FILTERED, verdict)
     elif not has_tvdb:

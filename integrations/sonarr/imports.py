@@ -19,6 +19,7 @@ from integrations.values.sonarr import AddOptions, AddOutcome
 
 API_PREFIX = "/api/v3"
 EXCLUSION_PAGE = 1_000
+EXCLUSION_READS = 4  # whole reads of a multi-page list before giving up on agreement
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,8 +104,25 @@ def _in_use(raw: str) -> bool:
 
 
 def exclusions_paged(http: HttpClient, headers: Mapping[str, str]) -> frozenset[int]:
-    """v4's paged exclusions, page by page until the total is read."""
-    found: set[int] = set()
+    """v4's paged exclusions. Offset paging is not a snapshot: a record removed from an early
+    page while a later one is read shifts a record past the reader, which would then add a
+    series the operator excluded. One page is one answer; several are read again until two
+    whole reads agree (or the run stops as transient rather than trust a torn list)."""
+    previous: frozenset[tuple[str, int]] | None = None
+    for _ in range(EXCLUSION_READS):
+        records, pages = _exclusion_pages(http, headers)
+        if pages == 1 or records == previous:
+            return frozenset(tvdb for _, tvdb in records if tvdb)
+        previous = records
+    raise TransientError("import-list exclusions kept changing while they were read",
+                         upstream="sonarr", method="GET",
+                         url=http.url(f"{API_PREFIX}/importlistexclusion/paged"))
+
+
+def _exclusion_pages(http: HttpClient, headers: Mapping[str, str]
+                     ) -> tuple[frozenset[tuple[str, int]], int]:
+    """Every page once: the records read as (id, tvdbId or 0), and the number of pages."""
+    found: set[tuple[str, int]] = set()
     page = 1
     while True:
         data = http.get_json(f"{API_PREFIX}/importlistexclusion/paged", headers=dict(headers),
@@ -114,9 +132,10 @@ def exclusions_paged(http: HttpClient, headers: Mapping[str, str]) -> frozenset[
             raise InvalidError("importlistexclusion/paged: expected a page object",
                                upstream="sonarr", method="GET",
                                url=http.url(f"{API_PREFIX}/importlistexclusion/paged"))
-        found |= wire.exclusion_ids(data["records"])
+        found |= {(str(r.get("id")), min(wire.exclusion_ids([r]), default=0))
+                  for r in data["records"] if isinstance(r, dict)}
         total = data.get("totalRecords")
         if (not data["records"] or not isinstance(total, int)
                 or page * EXCLUSION_PAGE >= total):
-            return frozenset(found)
+            return frozenset(found), page
         page += 1

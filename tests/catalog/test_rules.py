@@ -191,3 +191,31 @@ def test_it_reports_inverted_ranges_as_field_errors():
                                  "premiered_before": date(2010, 1, 1), "runtime_min": 60,
                                  "runtime_max": 30, "rating_min": 11})
     assert set(errors) == {"premiered_before", "runtime_max", "rating_min"}
+
+
+def test_it_leaves_a_pending_tvdb_sonarr_did_not_know_to_its_retry_clock():
+    sonarr_unknown = {"current": "pending_tvdb", "current_reason": "lookup found nothing",
+                      "requires_approval": False, "approved": False}
+    assert decision_next(**sonarr_unknown, verdict=None, has_tvdb=True) is None
+    assert decision_next(**sonarr_unknown, verdict="ended", has_tvdb=True) == (
+        "filtered", "ended")
+
+
+@pytest.mark.parametrize("typed", [
+    "T\u00e9l\u00e9-Qu\u00e9bec",  # as TVMaze spells it (composed)
+    "Te\u0301le\u0301-Que\u0301bec",  # the same letters decomposed, as some keyboards send
+    "T\u00c9L\u00c9-QU\u00c9BEC",
+])
+def test_it_matches_a_network_whatever_its_unicode_form_or_case(typed):
+    quebec = ShowFacts(tvdb_id=1, network="T\u00e9l\u00e9-Qu\u00e9bec")
+    assert verdict(quebec, {"networks_any": [typed]}) is None
+    assert verdict(quebec, {"networks_none": [typed]}) == "network:T\u00e9l\u00e9-Qu\u00e9bec"
+    ex = filters_from_spec({"excludes": {"networks": [typed]}})
+    assert evaluate(quebec, ex) == "exclude:network:T\u00e9l\u00e9-Qu\u00e9bec"
+    german = ShowFacts(tvdb_id=1, network="Stra\u00dfe TV")
+    assert verdict(german, {"networks_any": ["STRASSE TV"]}) is None
+
+
+def test_it_hashes_network_spellings_that_admit_the_same_shows_alike():
+    assert filters_hash({"selections": [{"networks_any": ["Te\u0301le\u0301"]}]}) == \
+        filters_hash({"selections": [{"networks_any": ["T\u00c9L\u00c9"]}]})

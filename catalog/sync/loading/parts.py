@@ -13,13 +13,14 @@ from django.utils import timezone
 
 from catalog.bulk import upsert
 from catalog.exceptions import ShowNotFoundInLibrary
-from catalog.models import Episode, Show
+from catalog.models import Decision, Episode, PlexShow, Show
 from catalog.sync.shows_write import shows_write_page
 from integrations.tmdb import TmdbClient
 from integrations.tvmaze import TvmazeClient
 from integrations.values import Authority, ExternalId
 from integrations.values.tvmaze import TvmazeEpisode, TvmazeShow
 
+MERGED = ("tvdb_id", "imdb_id", "tmdb_id", "added_at", "added_by")  # ids first
 EPISODE_COLUMNS = ["tvmaze_id", "show_id", "season", "number", "title", "airdate", "runtime"]
 
 
@@ -59,11 +60,48 @@ def fetch_facts(show: Show, clients: Clients) -> TvmazeShow:
 
 
 def write_facts(show: Show, tv: TvmazeShow) -> None:
-    """Upsert the TVMaze facts (claiming this row by its ids, like the catalog sync does)."""
+    """Upsert the TVMaze facts (claiming this row by its ids, like the catalog sync does).
+
+    When another catalog show already is this TVMaze show, an add that holds nothing but the
+    id it was added by (the same show added twice, by two ids) is merged into it: one show,
+    with both ids. A show with anything of its own (Plex, decisions, a TVMaze id) is a clash.
+    """
     shows_write_page([tv])
     holder = Show.objects.filter(tvmaze_id=tv.id).values_list("id", flat=True).first()
-    if holder != show.pk:
-        raise PartFailed(f"TVMaze show {tv.id} is already in the catalog as show {holder}")
+    if holder == show.pk:
+        return
+    if holder is not None and _bare_add(show):
+        _merge_into(show, holder)
+        return
+    raise PartFailed(f"TVMaze show {tv.id} is already in the catalog as show {holder}")
+
+
+def _bare_add(show: Show) -> bool:
+    """Nothing but an id and its loading state: no TVMaze id, no Plex, no decision."""
+    row = Show.objects.select_for_update().filter(pk=show.pk).values(
+        "tvmaze_id").first()
+    return (row is not None and row["tvmaze_id"] is None
+            and not PlexShow.objects.filter(show=show.pk).exists()
+            and not Decision.objects.filter(show=show.pk).exists())
+
+
+def _merge_into(show: Show, holder_id: int) -> None:
+    """Drop the bare add; the holder takes the external ids it lacks and the operator's add,
+    re-decides (a TVDB id may have arrived) and queues the parts it misses."""
+    from catalog.decide import decide_shows
+    from catalog.sync.loading.queue import show_request
+
+    ids = Show.objects.filter(pk=show.pk).values(*MERGED).get()
+    Show.objects.filter(pk=show.pk).delete()
+    holder = Show.objects.select_for_update().get(pk=holder_id)
+    taken = [name for name in MERGED[:3] if ids[name] and getattr(holder, name) is None]
+    if ids["added_at"] and holder.added_at is None:  # an operator's add makes it library
+        taken += ["added_at", "added_by"]
+    for name in taken:
+        setattr(holder, name, ids[name])
+    holder.save(update_fields=[*taken, "updated_at"])
+    decide_shows([holder.pk])  # only the ids changed: no TVMaze refresh to react to
+    show_request(holder)
 
 
 # episodes ---------------------------------------------------------------------------------

@@ -58,7 +58,11 @@ def sonarr_push(run: SyncRun, *, server_id: int, rule_id: int | None = None,
     with transaction.atomic():
         run_progress(run, total=len(items))
     if items:
-        _push_items(run, client, server, valid, items, tally, now)
+        try:
+            _push_items(run, client, server, valid, items, tally, now)
+        except AuthError as exc:  # the key was revoked after validation: library, tags, adds
+            _server_state(server, SonarrServer.State.UNAUTHORIZED, str(exc))
+            raise
     summary = _summary(server, rules, valid, tally)
     notify_push(summary)
     return summary
@@ -154,9 +158,6 @@ def _push_items(run: SyncRun, client: SonarrClient, server: SonarrServer,
     except sending.Stop as exc:
         tally.counts["stopped"] += 1
         log.warning("%s: stopped sending after a transient error: %s", server.name, exc)
-    except AuthError as exc:
-        _server_state(server, SonarrServer.State.UNAUTHORIZED, str(exc))
-        raise
 
 
 def _sends(client: SonarrClient, server: SonarrServer,

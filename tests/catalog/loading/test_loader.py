@@ -147,10 +147,24 @@ def test_it_keeps_episodes_current_on_a_later_load(fakes, drain):
     assert Episode.objects.filter(show=show).count() == before - rec.seasons
 
 
-def test_it_reports_a_facts_clash_with_another_catalog_show(fakes, drain):
+def test_it_merges_a_bare_add_into_the_catalog_show_it_turns_out_to_be(fakes, drain):
+    tvmaze_id = fakes.tvmaze_show()
+    other = Show.objects.create(title="Mirror", tvmaze_id=tvmaze_id)
+    show = show_add(field="tmdb_id", value=fakes.tmdb_id_of(tvmaze_id), by="otto").show
+    drain()
+    assert not Show.objects.filter(pk=show.pk).exists()
+    other = reload(other)
+    assert other.tmdb_id == fakes.tmdb_id_of(tvmaze_id) and other.added_by == "otto"
+    assert other.loading_status == "completed", other.loading_errors  # its parts queued
+
+
+def test_it_reports_a_facts_clash_with_a_catalog_show_when_the_add_holds_more(fakes, drain):
+    from tests import factories
+
     tvmaze_id = fakes.tvmaze_show()
     other = Show.objects.create(title="Mirror", tvmaze_id=tvmaze_id)
     show = show_add(field="tmdb_id", value=fakes.tmdb_id_of(tvmaze_id)).show
+    factories.PlexShowFactory(show=show)
     drain()
     show = reload(show)
     assert show.loading_errors["facts"] == (

@@ -155,7 +155,8 @@ def test_it_reads_every_page_of_v4_exclusions(v4, monkeypatch):
     for tvdb in v4.catalog_ids[:5]:
         v4.add_exclusion(tvdb, "x")
     assert client_for(v4).exclusions(paged=True) == frozenset(v4.catalog_ids[:5])
-    assert v4.counts["GET /api/v3/importlistexclusion/paged"] == 3
+    # Several pages are read twice: offset paging is only trusted when two reads agree.
+    assert v4.counts["GET /api/v3/importlistexclusion/paged"] == 6
 
 
 class _Sink(BaseHTTPRequestHandler):
