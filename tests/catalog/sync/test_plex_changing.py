@@ -222,6 +222,24 @@ def test_it_catches_every_change_whatever_the_plex_clock_says(fake, skew):
     assert fake.count_prefix(LEAVES) == 0
 
 
+def test_it_catches_every_change_once_a_plex_clock_that_ran_ahead_is_set_right(fake):
+    """Plex stamped an edit a year ahead, then its clock was corrected (and that episode
+    edited again): from then on its stamps are all lower than the watermark it gave us."""
+    library = library_for(server_for(fake, "corrected", [("/data/tv", "/mnt/tv")]), "1",
+                          verify_hours=0)  # no verification slice: the listing alone
+    episodes = fake.episodes_of("1")
+    fake.set_now(int((T0 + timedelta(days=365)).timestamp()))
+    fake.touch_item(episodes[5].rk)
+    assert scan(library, fake, T0).summary["complete"]
+    for hour, episode in ((1, episodes[5]), (2, episodes[600]), (3, episodes[1200])):
+        fake.set_now(int((T0 + timedelta(hours=hour, minutes=-20)).timestamp()))
+        fake.touch_item(episode.rk)
+        done = scan(library, fake, T0 + timedelta(hours=hour))
+        assert done.summary["mode"] == "incremental" and done.summary["updated"] == 1
+        item = MediaItem.objects.get(library=library, rating_key=str(episode.rk))
+        assert item.updated_at_plex.timestamp() == episode.updated_at
+
+
 def test_it_catches_an_unstamped_upgrade_within_the_verification_window(fake):
     library = library_for(server_for(fake, "verified", [("/data/tv", "/mnt/tv")]), "1",
                           verify_hours=2)
