@@ -189,12 +189,14 @@ def _why_not_ours(run: SyncRun) -> Exception:
 
 def run_progress(
     run: SyncRun, *, processed: int = 0, changed: int = 0, skipped: int = 0, errors: int = 0,
-    total: int | None = None, event: dict | None = None,
+    total: int | None = None, event: dict | None = None, final: bool = False,
 ) -> None:
     """Add a page's counts to the run and renew its lease; one conditional UPDATE.
 
     Call it inside the page's transaction: when the run is no longer ours (taken over) it
     raises RunLost, when an operator cancelled it RunCancelled, and the page rolls back.
+    ``final`` is the report after the work's last write: a cancel that lands then is too
+    late, and the run ends saying what it did.
     """
     now = timezone.now()
     fields: dict[str, Any] = {
@@ -207,10 +209,11 @@ def run_progress(
     events = with_event(run, event) if event is not None else None
     if events is not None:
         fields["events"] = events
-    if not SyncRun.objects.filter(
-        pk=run.pk, status=SyncRun.Status.RUNNING, owner_token=run.owner_token,
-        cancel_requested_at__isnull=True,
-    ).update(**fields):
+    ours = SyncRun.objects.filter(pk=run.pk, status=SyncRun.Status.RUNNING,
+                                  owner_token=run.owner_token)
+    if not final:
+        ours = ours.filter(cancel_requested_at__isnull=True)
+    if not ours.update(**fields):
         raise _why_not_ours(run)
     if total is not None:
         run.total = total

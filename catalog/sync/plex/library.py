@@ -79,7 +79,7 @@ def plex_library_sync(run: SyncRun, *, library_id: int, deep: bool = False,
         plex_finalize(scan, {"mappings": fingerprint, "complete_scan_at": scan.now.isoformat(),
                              "watermark": _watermark(scan)})
     summary = scan.outcome.summary()
-    run_progress(run, total=run.processed,
+    run_progress(run, total=run.processed, final=True,
                  event={"event": "library_done", "library": library.pk, **summary})
     return summary
 

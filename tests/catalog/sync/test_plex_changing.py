@@ -360,3 +360,35 @@ def test_it_calls_a_movie_scan_incomplete_when_the_listing_moved_past_its_overla
     assert not MediaItem.objects.filter(library=library).exclude(state__in=LIVE).exists()
     after = scan(library, movies, T2)
     assert after.summary["complete"] and after.summary["missing_promoted"] == len(gone)
+
+
+@pytest.mark.parametrize("lands", ["before", "after"])
+def test_a_cancel_landing_around_finalize_leaves_the_run_saying_what_it_did(
+        fake, library, monkeypatch, lands):
+    """Before finalize commits, the scan stops with nothing marked; after, the scan is over
+    (its items marked, the library stamped), and the run says so with its summary."""
+    from catalog.runs import run_cancel
+    from catalog.sync.plex import library as sync_library
+
+    gone = fake.episodes_of("1")[3]
+    fake.remove_item(gone.rk)
+    finalize = sync_library.plex_finalize
+
+    def cancelled_around(scan_, cursor):
+        if lands == "before":
+            run_cancel(scan_.run.pk, by="operator")
+        finalize(scan_, cursor)
+        if lands == "after":
+            run_cancel(scan_.run.pk, by="operator")
+
+    monkeypatch.setattr(sync_library, "plex_finalize", cancelled_around)
+    done = scan(library, fake, T1)
+    marked = states(library)[str(gone.rk)]
+    if lands == "before":
+        assert (done.run.status, done.run.error, marked) == ("cancelled", "cancelled by operator",
+                                                            "active")
+        assert library.last_complete_scan_at == T0
+    else:
+        assert (done.run.status, marked, library.last_complete_scan_at) == (
+            "succeeded", "missing", T1)
+        assert done.summary["complete"] and done.summary["missing_promoted"] == 1
