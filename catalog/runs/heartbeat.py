@@ -39,7 +39,7 @@ class Heartbeat:
         now = timezone.now()
         renewed = SyncRun.objects.filter(
             pk=self.run_id, status=SyncRun.Status.RUNNING, owner_token=self.token
-        ).update(heartbeat_at=now, lease_expires_at=lease_until(now), **self.extra())
+        ).update(heartbeat_at=now, lease_expires_at=lease_until(), **self.extra())
         self.beats += 1
         return bool(renewed)
 

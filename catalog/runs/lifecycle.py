@@ -15,7 +15,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import DateTimeField, ExpressionWrapper, F, Q, QuerySet
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from catalog.models import SyncRun
@@ -44,13 +45,25 @@ class RunCancelled(Exception):
     """An operator asked the run to stop; raised at the next page boundary."""
 
 
-def lease_until(now: datetime | None = None) -> datetime:
-    return (now or timezone.now()) + timedelta(seconds=settings.RUN_LEASE_SECONDS)
+def _db_clock_plus(seconds: int) -> ExpressionWrapper:
+    return ExpressionWrapper(Now() + timedelta(seconds=seconds), output_field=DateTimeField())
 
 
-def _queue_lease(now: datetime) -> datetime:
+def lease_until() -> ExpressionWrapper:
+    """A lease from now on, on the database's clock: every host compares leases with that
+    one clock, so a worker whose clock drifts is neither taken over alive nor waited for
+    long after it died."""
+    return _db_clock_plus(settings.RUN_LEASE_SECONDS)
+
+
+def _queue_lease() -> ExpressionWrapper:
     # A queued run waits for a worker; the broker hands its task out again after ``retry``.
-    return now + timedelta(seconds=int(settings.Q_CLUSTER.get("retry", 600)))
+    return _db_clock_plus(int(settings.Q_CLUSTER.get("retry", 600)))
+
+
+def judged(runs: QuerySet[SyncRun]) -> QuerySet[SyncRun]:
+    """Runs read with the database's clock (``db_now``), which their leases are judged by."""
+    return runs.annotate(db_now=Now())
 
 
 def with_event(run: SyncRun, event: dict) -> list[dict]:
@@ -62,8 +75,9 @@ def with_event(run: SyncRun, event: dict) -> list[dict]:
 
 
 def run_abandoned_reason(run: SyncRun, now: datetime | None = None) -> str | None:
-    """Why an active run's owner is gone, or None while it may still live."""
-    now = now or timezone.now()
+    """Why an active run's owner is gone, or None while it may still live. ``now`` is the
+    database's clock: the row's ``db_now`` when it was read through ``judged``."""
+    now = now or getattr(run, "db_now", None) or timezone.now()
     expired = run.lease_expires_at is None or run.lease_expires_at < now
     if run.status == SyncRun.Status.QUEUED:
         if run.owner_pid and owner_is_dead(host=run.owner_host, pid=run.owner_pid,
@@ -80,7 +94,7 @@ def run_abandoned_reason(run: SyncRun, now: datetime | None = None) -> str | Non
 
 def runs_reap(*, kind: str | None = None, scope: str | None = None) -> int:
     """Fail the active runs whose owner is gone, releasing their scopes; returns how many."""
-    active = SyncRun.objects.filter(status__in=SyncRun.ACTIVE)
+    active = judged(SyncRun.objects.filter(status__in=SyncRun.ACTIVE))
     if kind is not None:
         active = active.filter(kind=kind)
     if scope is not None:
@@ -117,11 +131,13 @@ def run_claim(*, kind: str, scope: str, options: dict | None = None,
         try:
             with transaction.atomic():
                 now = timezone.now()
-                return SyncRun.objects.create(
+                run = SyncRun.objects.create(
                     kind=kind, scope=scope, options=options or {}, triggered_by=triggered_by,
                     heartbeat_at=now, **claimer,
-                    lease_expires_at=lease_until(now) if starting_here else _queue_lease(now),
+                    lease_expires_at=lease_until() if starting_here else _queue_lease(),
                 )
+            run.refresh_from_db(fields=["lease_expires_at"])
+            return run
         except IntegrityError:
             if attempt == 0 and runs_reap(kind=kind, scope=scope):
                 continue
@@ -136,7 +152,7 @@ def run_claim(*, kind: str, scope: str, options: dict | None = None,
 def run_start(run: SyncRun, *, event: dict | None = None) -> bool:
     """Make this process the owner of a queued run (or of a running one whose owner is gone,
     when its task is handed out again); False if someone else has it."""
-    row = SyncRun.objects.filter(pk=run.pk).first()
+    row = judged(SyncRun.objects.filter(pk=run.pk)).first()
     if row is None:
         return False
     if row.status == SyncRun.Status.QUEUED:
@@ -150,7 +166,7 @@ def run_start(run: SyncRun, *, event: dict | None = None) -> bool:
     now = timezone.now()
     fields: dict[str, Any] = {
         "status": SyncRun.Status.RUNNING, "started_at": now, "heartbeat_at": now,
-        "lease_expires_at": lease_until(now), "owner_host": owner.host,
+        "lease_expires_at": lease_until(), "owner_host": owner.host,
         "owner_pid": owner.pid, "owner_started": owner.started, "owner_token": owner.token,
     }
     if event is not None:
@@ -173,28 +189,31 @@ def _why_not_ours(run: SyncRun) -> Exception:
 
 def run_progress(
     run: SyncRun, *, processed: int = 0, changed: int = 0, skipped: int = 0, errors: int = 0,
-    total: int | None = None, event: dict | None = None,
+    total: int | None = None, event: dict | None = None, final: bool = False,
 ) -> None:
     """Add a page's counts to the run and renew its lease; one conditional UPDATE.
 
     Call it inside the page's transaction: when the run is no longer ours (taken over) it
     raises RunLost, when an operator cancelled it RunCancelled, and the page rolls back.
+    ``final`` is the report after the work's last write: a cancel that lands then is too
+    late, and the run ends saying what it did.
     """
     now = timezone.now()
     fields: dict[str, Any] = {
         "processed": F("processed") + processed, "changed": F("changed") + changed,
         "skipped": F("skipped") + skipped, "errors": F("errors") + errors,
-        "heartbeat_at": now, "lease_expires_at": lease_until(now),
+        "heartbeat_at": now, "lease_expires_at": lease_until(),
     }
     if total is not None:
         fields["total"] = total
     events = with_event(run, event) if event is not None else None
     if events is not None:
         fields["events"] = events
-    if not SyncRun.objects.filter(
-        pk=run.pk, status=SyncRun.Status.RUNNING, owner_token=run.owner_token,
-        cancel_requested_at__isnull=True,
-    ).update(**fields):
+    ours = SyncRun.objects.filter(pk=run.pk, status=SyncRun.Status.RUNNING,
+                                  owner_token=run.owner_token)
+    if not final:
+        ours = ours.filter(cancel_requested_at__isnull=True)
+    if not ours.update(**fields):
         raise _why_not_ours(run)
     if total is not None:
         run.total = total

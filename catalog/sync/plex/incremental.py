@@ -67,13 +67,34 @@ def named_shows(scan: Scan, since: datetime) -> set[str]:
     return names
 
 
-def watermark_since(cursor: dict) -> datetime:
-    """Where the updated-since listing starts: the stored Plex-clock watermark, less a margin."""
-    return datetime.fromtimestamp(int(cursor["watermark"]), tz=UTC) - SINCE_MARGIN
+def watermark_since(scan: Scan) -> datetime:
+    """Where the updated-since listing starts: the stored Plex-clock watermark, less a margin.
+
+    When Plex's newest stamp is now below the watermark, its clock was set back (after running
+    ahead) or its newest rows were deleted, and every later edit may be stamped below the
+    watermark: start from that newest stamp less the time since the last complete scan (a
+    duration on our own clock), which reaches back to where Plex's clock stood at that scan.
+    """
+    watermark = datetime.fromtimestamp(int(scan.cursor["watermark"]), tz=UTC)
+    newest = scan.plex_newest
+    if newest is None or newest >= watermark:
+        return watermark - SINCE_MARGIN
+    return newest - _since_last_complete_scan(scan) - SINCE_MARGIN
+
+
+def _since_last_complete_scan(scan: Scan) -> timedelta:
+    last = scan.cursor.get("complete_scan_at")
+    try:
+        elapsed = scan.now - datetime.fromisoformat(last) if last else None
+    except (TypeError, ValueError):
+        elapsed = None
+    if elapsed is None and scan.library.last_complete_scan_at is not None:
+        elapsed = scan.now - scan.library.last_complete_scan_at
+    return max(elapsed or timedelta(0), timedelta(0))
 
 
 def incremental_tv(scan: Scan) -> None:
-    named = named_shows(scan, watermark_since(scan.cursor))
+    named = named_shows(scan, watermark_since(scan))
     pages = prefetched(lambda start: scan.client.shows(scan.key, start=start), "plex-shows")
     with ThreadPoolExecutor(max_workers=EXPAND_WORKERS, thread_name_prefix="plex-expand") as pool:
         for page in pages:

@@ -79,17 +79,19 @@ def plex_library_sync(run: SyncRun, *, library_id: int, deep: bool = False,
         plex_finalize(scan, {"mappings": fingerprint, "complete_scan_at": scan.now.isoformat(),
                              "watermark": _watermark(scan)})
     summary = scan.outcome.summary()
-    run_progress(run, total=run.processed,
+    run_progress(run, total=run.processed, final=True,
                  event={"event": "library_done", "library": library.pk, **summary})
     return summary
 
 
 def _watermark(scan: Scan) -> int:
-    """The newest Plex stamp known when this scan began (epoch seconds, Plex's clock); an
-    earlier watermark is kept when Plex reported nothing newer."""
-    before = int(scan.cursor.get("watermark") or 0)
-    newest = int(scan.plex_newest.timestamp()) if scan.plex_newest else 0
-    return max(before, newest)
+    """The newest Plex stamp known when this scan began (epoch seconds, Plex's clock); the
+    earlier watermark is kept only when Plex reported none. A lower one replaces it: Plex's
+    clock was set back (a watermark it stamped while running ahead would hide every edit
+    from then on), or its newest rows are gone; either way, asking from lower is safe."""
+    if scan.plex_newest is None:
+        return int(scan.cursor.get("watermark") or 0)
+    return int(scan.plex_newest.timestamp())
 
 
 def _scan(scan: Scan) -> None:

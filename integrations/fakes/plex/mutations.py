@@ -116,6 +116,17 @@ class PlexMutationsMixin:
             show.updated_at = self.now
             show.cache = None
 
+    def touch_item(self: PlexFake, rk: int | str) -> None:
+        """Metadata edit of an episode or movie: only its own updatedAt moves (Plex does
+        not restamp the show for an episode's edit)."""
+        with self._data_lock:
+            leaf = self._record(rk)
+            if not isinstance(leaf, Leaf):
+                raise ValueError(f"{rk} is not an episode or a movie")
+            leaf.updated_at, leaf.cache = self.now, None
+            if leaf.season is not None:
+                leaf.season.cache = None
+
     def _changed(self: PlexFake, show: Show, season: Season, *, structure: bool = False) -> None:
         show.cache = season.cache = None
         section = show.section

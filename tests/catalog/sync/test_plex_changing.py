@@ -222,6 +222,24 @@ def test_it_catches_every_change_whatever_the_plex_clock_says(fake, skew):
     assert fake.count_prefix(LEAVES) == 0
 
 
+def test_it_catches_every_change_once_a_plex_clock_that_ran_ahead_is_set_right(fake):
+    """Plex stamped an edit a year ahead, then its clock was corrected (and that episode
+    edited again): from then on its stamps are all lower than the watermark it gave us."""
+    library = library_for(server_for(fake, "corrected", [("/data/tv", "/mnt/tv")]), "1",
+                          verify_hours=0)  # no verification slice: the listing alone
+    episodes = fake.episodes_of("1")
+    fake.set_now(int((T0 + timedelta(days=365)).timestamp()))
+    fake.touch_item(episodes[5].rk)
+    assert scan(library, fake, T0).summary["complete"]
+    for hour, episode in ((1, episodes[5]), (2, episodes[600]), (3, episodes[1200])):
+        fake.set_now(int((T0 + timedelta(hours=hour, minutes=-20)).timestamp()))
+        fake.touch_item(episode.rk)
+        done = scan(library, fake, T0 + timedelta(hours=hour))
+        assert done.summary["mode"] == "incremental" and done.summary["updated"] == 1
+        item = MediaItem.objects.get(library=library, rating_key=str(episode.rk))
+        assert item.updated_at_plex.timestamp() == episode.updated_at
+
+
 def test_it_catches_an_unstamped_upgrade_within_the_verification_window(fake):
     library = library_for(server_for(fake, "verified", [("/data/tv", "/mnt/tv")]), "1",
                           verify_hours=2)
@@ -342,3 +360,35 @@ def test_it_calls_a_movie_scan_incomplete_when_the_listing_moved_past_its_overla
     assert not MediaItem.objects.filter(library=library).exclude(state__in=LIVE).exists()
     after = scan(library, movies, T2)
     assert after.summary["complete"] and after.summary["missing_promoted"] == len(gone)
+
+
+@pytest.mark.parametrize("lands", ["before", "after"])
+def test_a_cancel_landing_around_finalize_leaves_the_run_saying_what_it_did(
+        fake, library, monkeypatch, lands):
+    """Before finalize commits, the scan stops with nothing marked; after, the scan is over
+    (its items marked, the library stamped), and the run says so with its summary."""
+    from catalog.runs import run_cancel
+    from catalog.sync.plex import library as sync_library
+
+    gone = fake.episodes_of("1")[3]
+    fake.remove_item(gone.rk)
+    finalize = sync_library.plex_finalize
+
+    def cancelled_around(scan_, cursor):
+        if lands == "before":
+            run_cancel(scan_.run.pk, by="operator")
+        finalize(scan_, cursor)
+        if lands == "after":
+            run_cancel(scan_.run.pk, by="operator")
+
+    monkeypatch.setattr(sync_library, "plex_finalize", cancelled_around)
+    done = scan(library, fake, T1)
+    marked = states(library)[str(gone.rk)]
+    if lands == "before":
+        assert (done.run.status, done.run.error, marked) == ("cancelled", "cancelled by operator",
+                                                            "active")
+        assert library.last_complete_scan_at == T0
+    else:
+        assert (done.run.status, marked, library.last_complete_scan_at) == (
+            "succeeded", "missing", T1)
+        assert done.summary["complete"] and done.summary["missing_promoted"] == 1
