@@ -43,9 +43,14 @@ class StrictFloatField(serializers.FloatField):
 
 
 class StrictCharField(serializers.CharField):
+    """Text, and at most ``max_length`` characters as sent: white space around a value is
+    trimmed, but a value the schema's ``maxLength`` refuses is refused here too."""
+
     def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):
             self.fail("invalid")
+        if self.max_length is not None and len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
         return super().to_internal_value(data)
 
 

@@ -348,3 +348,17 @@ def test_the_schema_patterns_say_what_the_validators_accept(text):
         except ValidationError:
             accepted = False
         assert bool(re.search(pattern, value)) == accepted, (pattern, value)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("field", "value"), [("name", "n" * 95 + " " * 10),
+                                              ("api_key", "\u3000" + "k" * 32 + " " * 200)])
+def test_it_measures_a_text_as_sent_as_the_schemas_max_length_does(field, value, admin_user,
+                                                                   api_as):
+    """White space around a value is trimmed, but only after the length is checked: the
+    schema's maxLength judges the value as sent."""
+    body = {"name": "n", "url": "http://127.0.0.1:9", "api_key": "k" * 32, "verify": False,
+            field: value}
+    response = api_as(admin_user).post("/api/sonarr/servers/", body, format="json")
+    assert response.status_code == 400 and list(response.json()) == [field]
+    assert not SonarrServer.objects.exists()
