@@ -7,6 +7,8 @@ from urllib.parse import urlencode
 
 from django.http import QueryDict
 
+from catalog.ui.ids import is_digits
+
 # TVMaze's genre vocabulary: a fixed list, so the filter needs no scan of 100,000 JSON arrays.
 GENRES = ("Action", "Adult", "Adventure", "Anime", "Children", "Comedy", "Crime", "DIY",
           "Drama", "Espionage", "Family", "Fantasy", "Food", "History", "Horror", "Legal",
@@ -65,7 +67,7 @@ def _int(params: QueryDict, name: str, errors: list[str], *, minimum: int = 1,
     raw = params.get(name, "").strip()
     if not raw:
         return None
-    if not raw.isdigit() or not minimum <= int(raw) <= maximum:
+    if not is_digits(raw) or not minimum <= int(raw) <= maximum:
         errors.append(f"{name}: expected a whole number from {minimum} to {maximum}")
         return None
     return int(raw)
