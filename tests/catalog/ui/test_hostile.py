@@ -42,3 +42,13 @@ def test_it_takes_only_ascii_digits_as_numbers(digits, operator, client):
     response = client.post("/decisions/review/", {"verdict": "skip", "decision": [digits]},
                            follow=True)
     assert response.status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["q", "status", "network", "country", "language"])
+def test_it_names_a_nul_character_in_a_text_filter(name, viewer, client):
+    """PostgreSQL refuses NUL in text: the filter must never reach the query with one."""
+    client.force_login(viewer)
+    response = client.get(f"/shows/?{name}=a%00b")
+    assert response.status_code == 400
+    assert f"{name}: " in response.content.decode()
