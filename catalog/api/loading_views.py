@@ -33,6 +33,7 @@ from catalog.sync.loading.state import ACTIVE
 MAX_ID = 2**31 - 1
 LIVE_OVERLAP = timedelta(seconds=5)  # rows committed just after a poll still show next time
 LIVE_LIMIT = 200
+ARTWORK_POLICY = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 
 
 def _id_field() -> serializers.IntegerField:
@@ -118,6 +119,8 @@ def artwork_response(show: Show, kind: str) -> FileResponse:
     path, content_type = found
     response = FileResponse(path.open("rb"), content_type=content_type)
     response["Cache-Control"] = "private, max-age=86400"
+    # An SVG (TMDB logos often are) may carry script: opened from this origin it must not run.
+    response["Content-Security-Policy"] = ARTWORK_POLICY
     return response
 
 

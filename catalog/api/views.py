@@ -11,7 +11,7 @@ from rest_framework import mixins, parsers, status, viewsets
 from rest_framework import serializers as drf_serializers
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
-from rest_framework.exceptions import Throttled
+from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -21,7 +21,7 @@ from catalog.api import filters, serializers
 from catalog.api.parsers import JSONParser
 from catalog.api.sync_views import LibrarySyncRequest, enqueue_response
 from catalog.auth.addresses import client_address
-from catalog.auth.throttle import describe_wait, request_lockout
+from catalog.auth.throttle import describe_wait, refused_for, request_lockout
 from catalog.models import (
     Episode,
     MediaItem,
@@ -54,12 +54,20 @@ class TokenView(ObtainAuthToken):
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """A locked-out (user, address) gets 429 with Retry-After, before any password check."""
         username = request.data.get("username") if hasattr(request.data, "get") else None
-        seconds = request_lockout(request, str(username) if username is not None else None)
-        if seconds:
-            raise Throttled(wait=seconds, detail=(
-                "Too many failed logins for this account from your address; "
-                f"try again in {describe_wait(seconds)}."))
-        return super().post(request, *args, **kwargs)
+        _raise_if_locked(request_lockout(request, str(username) if username is not None
+                                         else None))
+        try:
+            return super().post(request, *args, **kwargs)
+        except ValidationError:
+            _raise_if_locked(refused_for(request))  # the trimmed name was the locked one
+            raise
+
+
+def _raise_if_locked(seconds: int) -> None:
+    if seconds:
+        raise Throttled(wait=seconds, detail=(
+            "Too many failed logins for this account from your address; "
+            f"try again in {describe_wait(seconds)}."))
 
 
 @csrf_exempt

@@ -110,6 +110,13 @@ def request_lockout(request: Any, username: str | None) -> int:
     return lockout_remaining(address=client_address(request), username=username)
 
 
+def refused_for(request: Any) -> int:
+    """Seconds left of the lock that made the backend refuse this request unchecked; 0 when
+    it did not. The backend sees the name as the form or serializer cleaned it (trimmed,
+    normalised), which a check made on the raw input may miss."""
+    return int(getattr(request, _LOCKED_FLAG, 0))
+
+
 def describe_wait(seconds: int) -> str:
     """"4 minutes", "1 minute", "30 seconds": how long a locked-out user waits."""
     if seconds >= 60:
@@ -127,8 +134,9 @@ class ThrottledModelBackend(ModelBackend):
     ) -> Any:
         if username is None:
             username = kwargs.get("username")
-        if request is not None and request_lockout(request, username):
-            setattr(request, _LOCKED_FLAG, True)
+        seconds = request_lockout(request, username) if request is not None else 0
+        if seconds:
+            setattr(request, _LOCKED_FLAG, seconds)
             raise PermissionDenied("too many failed logins")
         return super().authenticate(request, username=username, password=password, **kwargs)
 

@@ -7,6 +7,8 @@ from urllib.parse import urlencode
 
 from django.http import QueryDict
 
+from catalog.ui.ids import is_digits
+
 # TVMaze's genre vocabulary: a fixed list, so the filter needs no scan of 100,000 JSON arrays.
 GENRES = ("Action", "Adult", "Adventure", "Anime", "Children", "Comedy", "Crime", "DIY",
           "Drama", "Espionage", "Family", "Fantasy", "Food", "History", "Horror", "Legal",
@@ -56,8 +58,13 @@ class ShowFilters:
                     self.in_library is not None))
 
 
-def _text(params: QueryDict, name: str) -> str:
-    return params.get(name, "").strip()[:MAX_TEXT]
+def _text(params: QueryDict, name: str, errors: list[str]) -> str:
+    """The trimmed value; a NUL character (PostgreSQL refuses it in text) is an error."""
+    value = params.get(name, "").strip()[:MAX_TEXT]
+    if "\x00" in value:
+        errors.append(f"{name}: must not contain a NUL character")
+        return ""
+    return value
 
 
 def _int(params: QueryDict, name: str, errors: list[str], *, minimum: int = 1,
@@ -65,7 +72,7 @@ def _int(params: QueryDict, name: str, errors: list[str], *, minimum: int = 1,
     raw = params.get(name, "").strip()
     if not raw:
         return None
-    if not raw.isdigit() or not minimum <= int(raw) <= maximum:
+    if not is_digits(raw) or not minimum <= int(raw) <= maximum:
         errors.append(f"{name}: expected a whole number from {minimum} to {maximum}")
         return None
     return int(raw)
@@ -74,30 +81,31 @@ def _int(params: QueryDict, name: str, errors: list[str], *, minimum: int = 1,
 def parse_show_filters(params: QueryDict, *, decision_statuses: tuple[str, ...]) -> ShowFilters:
     """Filters from GET; an unknown choice is dropped with a message naming the field."""
     errors: list[str] = []
-    f = ShowFilters(q=_text(params, "q"), status=_text(params, "status"),
-                    network=_text(params, "network"), country=_text(params, "country"),
-                    language=_text(params, "language"), errors=errors)
-    genre = _text(params, "genre")
+    f = ShowFilters(q=_text(params, "q", errors), status=_text(params, "status", errors),
+                    network=_text(params, "network", errors),
+                    country=_text(params, "country", errors),
+                    language=_text(params, "language", errors), errors=errors)
+    genre = _text(params, "genre", errors)
     if genre and genre not in GENRES:
         errors.append(f"genre: unknown genre {genre!r}")
     else:
         f.genre = genre
-    loading = _text(params, "loading")
+    loading = _text(params, "loading", errors)
     if loading and loading not in LOADING:
         errors.append(f"loading: unknown loading status {loading!r}")
     else:
         f.loading_status = loading
-    decision = _text(params, "decision")
+    decision = _text(params, "decision", errors)
     if decision and decision not in decision_statuses:
         errors.append(f"decision: unknown decision status {decision!r}")
     else:
         f.decision = decision
-    library = _text(params, "library")
+    library = _text(params, "library", errors)
     if library not in ("", "yes", "no"):
         errors.append("library: expected yes or no")
     f.in_library = {"yes": True, "no": False}.get(library)
     f.rule = _int(params, "rule", errors, maximum=2**63 - 1)
-    order = _text(params, "order") or "title"
+    order = _text(params, "order", errors) or "title"
     if order not in ORDERINGS:
         errors.append(f"order: expected one of {', '.join(ORDERINGS)}")
         order = "title"

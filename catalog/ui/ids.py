@@ -5,10 +5,16 @@ from __future__ import annotations
 MAX_ID = 2**63 - 1
 
 
+def is_digits(raw: str) -> bool:
+    """ASCII digits only: ``str.isdigit`` also says yes to "²" (which ``int`` refuses) and to
+    other scripts' digits, none of which belongs in a URL number."""
+    return raw.isascii() and raw.isdigit()
+
+
 def as_id(raw: str | None) -> int | None:
     """``raw`` as a row id, or None when it is not one any table could hold."""
     raw = (raw or "").strip()
-    if not raw.isdigit() or len(raw) > 19:
+    if not is_digits(raw) or len(raw) > 19:
         return None
     value = int(raw)
     return value if 1 <= value <= MAX_ID else None

@@ -193,3 +193,18 @@ def test_it_keeps_its_windows_in_the_database_cache_as_well(viewer, clock):
         assert _logged_in(_login(OWNER, PASSWORD)[0])
         clock.advance(181)
         assert _logged_in(_login(ATTACKER, PASSWORD)[0])
+
+
+@pytest.mark.django_db
+def test_it_answers_429_to_a_user_name_the_token_endpoint_trims(viewer, clock):
+    """The serializer strips the name before the password check: the lock it meets there is
+    the one to report, not a 400 that reads like a wrong password."""
+    client = APIClient(REMOTE_ADDR=ATTACKER)
+    for _ in range(5):
+        client.post("/api/auth/token/", {"username": "vera", "password": "x"})
+    response = client.post("/api/auth/token/", {"username": " vera\n", "password": PASSWORD})
+    assert response.status_code == 429
+    assert response["Retry-After"] == "300"
+    clock.advance(301)
+    assert client.post("/api/auth/token/", {"username": " vera\n", "password": PASSWORD}
+                       ).status_code == 200

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection, Sequence
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -24,8 +25,11 @@ from catalog.sync.loading.state import (
     ACTIVE,
     FLAGS,
     LOADING,
+    LOADING_PREFIX,
+    MAX_TRIES,
     PARTS,
     Status,
+    error_line,
     loading_status_for,
     parts_missing,
     parts_valid,
@@ -140,10 +144,32 @@ def shows_requeue_orphans() -> int:
     # that started, and claimed a show, between the read and the update.
     live = SyncRun.objects.filter(kind=SyncRun.Kind.LOAD, status=SyncRun.Status.RUNNING
                                   ).values("owner_token")
+    orphans = Show.objects.filter(loading_status__in=LOADING).exclude(loading_owner__in=live)
+    requeued = 0
+    for pk, status, owner, parts, attempts, errors in orphans.values_list(
+            "pk", "loading_status", "loading_owner", "loading_parts", "loading_attempts",
+            "loading_errors"):
+        # Conditional on the row as read, and on its owner still being gone.
+        requeued += orphans.filter(pk=pk, loading_status=status, loading_owner=owner).update(
+            **_interrupted(status.removeprefix(LOADING_PREFIX), parts, attempts, errors))
+    return requeued
+
+
+def _interrupted(part: str, parts: list[str], attempts: dict[str, int],
+                 errors: dict[str, str]) -> dict[str, Any]:
+    """Back to the queue; the part the loader died in counts a try, so a part that kills
+    its worker every time (memory, the queue's hard timeout) fails after ``MAX_TRIES``
+    instead of taking a loader down forever."""
     now = timezone.now()
-    return Show.objects.filter(loading_status__in=LOADING).exclude(
-        loading_owner__in=live).update(loading_status=Status.PENDING, loading_owner="",
-                                       loading_next_at=now, loading_changed_at=now)
+    if part in parts:  # else it had committed, and the loader died on its way to the next
+        attempts = {**attempts, part: attempts.get(part, 0) + 1}
+        if attempts[part] >= MAX_TRIES:
+            parts = [p for p in parts if p != part]
+            errors = {**errors, part: f"interrupted {attempts[part]} times (its worker was "
+                                      "killed or timed out)"}
+    return {"loading_status": Status.PENDING, "loading_owner": "", "loading_next_at": now,
+            "loading_changed_at": now, "loading_parts": parts, "loading_attempts": attempts,
+            "loading_errors": errors, "loading_error": error_line(errors)}
 
 
 def _enqueue(run: SyncRun) -> bool:

@@ -66,9 +66,13 @@ def spec_parse(text: str) -> dict[str, Any]:
         raise PreviewError(f"The filters are longer than {MAX_SPEC_CHARS} characters.")
     try:
         spec = json.loads(text)
-    except ValueError as exc:
+    except RecursionError:  # "[[[[..." within the length limit still nests past the stack
+        raise PreviewError("The filters are nested too deeply.") from None
+    except json.JSONDecodeError as exc:
         raise PreviewError(f"The filters are not valid JSON ({exc.msg}, line {exc.lineno}).")\
             from None
+    except ValueError as exc:  # a number past int's digit limit: no position to name
+        raise PreviewError(f"The filters are not valid JSON ({str(exc)[:120]}).") from None
     if not isinstance(spec, dict) or set(spec) - {"selections", "excludes"}:
         raise PreviewError('Expected {"selections": [...], "excludes": {...}}.')
     selections, excludes = spec.get("selections"), spec.get("excludes")

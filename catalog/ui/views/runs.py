@@ -10,13 +10,14 @@ from catalog.models import SyncRun
 from catalog.ui import charts, selectors
 from catalog.ui.access import ui_view
 from catalog.ui.filters import MAX_PAGE
+from catalog.ui.ids import is_digits
 
 KINDS = dict(SyncRun.Kind.choices)
 
 
 def _page_number(request: HttpRequest) -> int:
     raw = request.GET.get("page", "1")
-    return int(raw) if raw.isdigit() and 1 <= int(raw) <= MAX_PAGE else 1
+    return int(raw) if is_digits(raw) and 1 <= int(raw) <= MAX_PAGE else 1
 
 
 @ui_view()

@@ -136,3 +136,21 @@ def test_it_removes_a_deleted_shows_artwork_once_the_deletion_commits(
     with django_capture_on_commit_callbacks(execute=True):
         Show.objects.filter(pk=pk).delete()
     assert not folder.exists()
+
+
+def test_it_serves_artwork_unable_to_run_script(db, viewer, api_as, settings, tmp_path):
+    """TMDB logos are often SVG, which may carry script; opened from our origin it would run
+    as the signed-in user. Served sandboxed, an image still shows and nothing runs."""
+    from catalog.sync.loading.artwork import file_for
+    from tests.factories import ShowFactory
+
+    settings.ARTWORK_DIR = tmp_path / "artwork"
+    show = ShowFactory(artwork={"logo": "/evil.svg"})
+    target = file_for(show.pk, "logo", "/evil.svg")
+    target.parent.mkdir(parents=True)
+    target.write_text('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>')
+    response = api_as(viewer).get(f"/api/shows/{show.pk}/artwork/logo/")
+    assert response.status_code == 200 and response["Content-Type"] == "image/svg+xml"
+    policy = response["Content-Security-Policy"]
+    assert "default-src 'none'" in policy and "sandbox" in policy
+    assert response["X-Content-Type-Options"] == "nosniff"

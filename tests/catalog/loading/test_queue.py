@@ -297,3 +297,24 @@ def test_it_queues_nothing_from_a_copy_read_before_a_load_finished(db):
 
     assert not show_request(stale)  # its copy still says pending with every part missing
     assert reload(stale).loading_status == "completed"
+
+
+@pytest.mark.django_db
+def test_it_gives_up_on_a_part_whose_worker_dies_every_time(fakes, drain):
+    """A part that kills its worker (out of memory, the queue's hard timeout) counts a try
+    each time: it fails after three, instead of taking a loader down every minute forever."""
+    show = show_add(field="tvmaze_id", value=fakes.tvmaze_show()).show
+    for tries in range(1, 4):
+        Show.objects.filter(pk=show.pk).update(loading_status="loading_facts",
+                                               loading_owner="d" * 32)  # died in facts
+        assert shows_requeue_orphans() == 1
+        show = reload(show)
+        assert show.loading_status == "pending"
+        assert show.loading_attempts["facts"] == tries
+        assert ("facts" in show.loading_parts) == (tries < 3)
+    assert "interrupted 3 times" in show.loading_errors["facts"]
+    assert show.loading_parts == ["episodes", "metadata", "artwork"]
+    drain()
+    show = reload(show)
+    assert show.loading_status == "partial" and not show.facts_loaded
+    assert fakes.tvmaze.counts["GET /shows/:id"] == 0

@@ -151,6 +151,9 @@ def test_it_previews_no_selection_as_admitting_everything(operator, client):
     ('{"selections": [{"runtime_min": {"a": 1}}]}', "out of shape"),
     ('{"selections": [{"rating_min": 1e999999}]}', None),  # inf: a bound nothing meets
     ("x" * 20_001, "longer than"),
+    ('{"selections": ' + "[" * 19_000, "nested too deeply"),  # RecursionError in json
+    ('{"selections": [{"runtime_min": ' + "9" * 5_000 + "}]}",  # past int's digit limit
+     "not valid JSON"),
 ])
 def test_it_answers_bad_filters_with_a_400_that_says_why(text, says, operator, client):
     client.force_login(operator)
