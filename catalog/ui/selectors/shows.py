@@ -33,6 +33,7 @@ from catalog.ui.selectors.paging import Page, page_of
 
 HELD = (MediaItem.State.ACTIVE, MediaItem.State.REMOTE_ONLY)
 FACET_TTL = 300
+MAX_EMPTY_SLOTS = 1_000  # per season: expected episodes drawn one by one up to here
 # Every status a decision can hold once rules and approval exist (issue 10's set).
 DECISION_STATUSES = ("pending", "awaiting_approval", "filtered", "pending_tvdb", "added",
                      "exists", "failed", "skipped", "declined")
@@ -178,6 +179,12 @@ class Season:
         """Held episodes TMDB expects (as ``catalog.slots`` counts); extras aside."""
         return sum(slot.held for slot in self.slots if not slot.extra)
 
+    @property
+    def undrawn(self) -> int:
+        """Expected episodes past ``MAX_EMPTY_SLOTS`` that Plex does not hold either."""
+        drawn = sum(not slot.extra for slot in self.slots)
+        return max(0, (self.expected or 0) - drawn)
+
 
 @dataclass
 class SlotMapView:
@@ -203,8 +210,9 @@ def show_slot_map(show: Show, items: list[ItemRow]) -> SlotMapView:
     """
     slot_map = slots.slot_map(show)
     expected = {s.season: s.expected for s in slot_map.seasons}
-    seasons: dict[int, dict[int, Slot]] = {n: {e: Slot(e) for e in range(1, count + 1)}
-                                           for n, count in expected.items()}
+    seasons: dict[int, dict[int, Slot]] = {
+        n: {e: Slot(e) for e in range(1, min(count, MAX_EMPTY_SLOTS) + 1)}
+        for n, count in expected.items()}
     for row in items:
         item = row.item
         if not item.season_number or item.episode_number is None:
@@ -212,8 +220,9 @@ def show_slot_map(show: Show, items: list[ItemRow]) -> SlotMapView:
         number = item.episode_number
         slot = seasons.setdefault(item.season_number, {}).get(number)
         if slot is None:
+            listed = expected.get(item.season_number)
             slot = seasons[item.season_number][number] = Slot(
-                number, item.title, extra=item.season_number in expected)
+                number, item.title, extra=listed is not None and not 0 < number <= listed)
         slot.title = slot.title or item.title
         slot.states.append(item.state)
         slot.local_path = slot.local_path or row.local_path

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from catalog.models import Show
+from catalog.ui.selectors.shows import MAX_EMPTY_SLOTS
 from tests import factories
 
 
@@ -127,6 +128,24 @@ def test_it_maps_tmdb_slots_per_season_with_plex_states_and_local_paths(viewer, 
     listed = client.get("/shows/").context["page"].rows[0]
     assert (listed.have, listed.expected, listed.in_library) == (1, 5, True)
     assert listed.summary == "S01 1/3, S02 0/2"
+
+
+@pytest.mark.django_db
+def test_it_draws_a_huge_season_up_to_a_bound_and_counts_the_rest(viewer, client):
+    """A TMDB season claiming 200,000 episodes made a 12 MB page; what Plex holds past the
+    bound is still drawn, and counted as expected, not as an extra."""
+    client.force_login(viewer)
+    plex_show = factories.PlexShowFactory(show__tmdb_season_episodes=[[1, 200_000]])
+    for number in (2, 150_000):
+        factories.MediaItemFactory(plex_show=plex_show, library=plex_show.library,
+                                   season_number=1, episode_number=number, state="active")
+    response = client.get(f"/shows/{plex_show.show.pk}/")
+    season = response.context["seasons"].seasons[0]
+    assert len(season.slots) == MAX_EMPTY_SLOTS + 1
+    assert (season.slots[-1].number, season.slots[-1].extra) == (150_000, False)
+    assert (season.have, season.undrawn) == (2, 200_000 - MAX_EMPTY_SLOTS - 1)
+    assert len(response.content) < 500_000
+    assert f"and {200_000 - MAX_EMPTY_SLOTS - 1} more expected" in response.content.decode()
 
 
 @pytest.mark.django_db
