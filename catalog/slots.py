@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 from catalog.iterables import batched
@@ -18,6 +19,7 @@ from catalog.models import MediaItem, Show
 
 HELD_STATES = (MediaItem.State.ACTIVE, MediaItem.State.REMOTE_ONLY)
 GONE_STATES = (MediaItem.State.MISSING, MediaItem.State.DELETED)
+MAX_LISTED_MISSING = 10_000  # missing episode numbers listed per show; the rest are counted
 ABSENT_WARNING = ("not in Plex (no episode present): its episode slots stay empty until a "
                   "Plex scan finds it")
 
@@ -32,11 +34,15 @@ class SeasonSlots:
     def have(self) -> int:
         return len(self.held)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self, listed: int = MAX_LISTED_MISSING) -> dict[str, Any]:
+        """``missing`` lists at most ``listed`` numbers; ``missing_count`` counts them all."""
         held = set(self.held)
+        missing = list(islice((n for n in range(1, self.expected + 1) if n not in held),
+                              max(0, listed)))
         return {"season": self.season, "expected": self.expected, "have": self.have,
-                "held": list(self.held),
-                "missing": [n for n in range(1, self.expected + 1) if n not in held]}
+                "held": list(self.held), "missing": missing,
+                "missing_count": self.expected - sum(1 for n in held
+                                                      if 1 <= n <= self.expected)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,9 +67,14 @@ class SlotMap:
         return None if self.in_plex else ABSENT_WARNING
 
     def as_dict(self) -> dict[str, Any]:
+        """The missing numbers are listed up to one budget for the whole show: TMDB's counts
+        go up to 2**31 - 1, and listing them all would build gigabytes."""
+        seasons, budget = [], MAX_LISTED_MISSING
+        for season in self.seasons:
+            seasons.append(season.as_dict(budget))
+            budget -= len(seasons[-1]["missing"])
         return {"have": self.have, "expected": self.expected, "summary": self.summary,
-                "in_plex": self.in_plex, "warning": self.warning,
-                "seasons": [s.as_dict() for s in self.seasons]}
+                "in_plex": self.in_plex, "warning": self.warning, "seasons": seasons}
 
 
 def tmdb_seasons(show: Show) -> list[tuple[int, int]]:
@@ -109,10 +120,12 @@ def slot_maps(shows: Sequence[Show]) -> dict[int, SlotMap]:
     held, present = _plex_episodes(s.pk for s in shows)
     maps: dict[int, SlotMap] = {}
     for show in shows:
-        pairs = held.get(show.pk, set())
+        by_season: dict[int, list[int]] = defaultdict(list)
+        for season, episode in held.get(show.pk, ()):
+            by_season[season].append(episode)
         seasons = tuple(
-            SeasonSlots(season, count, tuple(sorted(e for s, e in pairs
-                                                    if s == season and e <= count)))
+            SeasonSlots(season, count, tuple(sorted(e for e in by_season.get(season, ())
+                                                    if e <= count)))
             for season, count in tmdb_seasons(show))
         maps[show.pk] = SlotMap(seasons=seasons, in_plex=show.pk in present)
     return maps

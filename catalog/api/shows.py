@@ -81,7 +81,8 @@ SeasonSlotsSchema = inline_serializer("SeasonSlots", {
     "season": serializers.IntegerField(), "expected": serializers.IntegerField(),
     "have": serializers.IntegerField(), "held": serializers.ListField(
         child=serializers.IntegerField()),
-    "missing": serializers.ListField(child=serializers.IntegerField())})
+    "missing": serializers.ListField(child=serializers.IntegerField()),
+    "missing_count": serializers.IntegerField()})
 EpisodeSlotsSchema = inline_serializer("EpisodeSlots", {
     "have": serializers.IntegerField(), "expected": serializers.IntegerField(),
     "summary": serializers.CharField(), "in_plex": serializers.BooleanField(),

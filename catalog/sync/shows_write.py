@@ -138,7 +138,7 @@ def _resolve_external_ids(
 def _row(show: TvmazeShow, tvdb_id: int | None, imdb_id: str | None) -> tuple:
     """Values in INSERT_COLUMNS order."""
     return (
-        show.id, tvdb_id, imdb_id, show.name[:500], show.language or "",
+        show.id, tvdb_id, imdb_id, show.name[:500], (show.language or "")[:64],
         (show.country or "")[:8], (show.type or "")[:64], (show.status or "")[:64],
         show.premiered, show.ended, (show.network or "")[:200], (show.web_channel or "")[:200],
         list(show.genres), show.runtime, show.rating, show.updated,

@@ -239,7 +239,12 @@ def _int(attrs: Mapping[str, str], name: str) -> int | None:
 
 def _ts(attrs: Mapping[str, str], name: str) -> datetime | None:
     seconds = _int(attrs, name)
-    return None if seconds is None else datetime.fromtimestamp(seconds, tz=UTC)
+    if seconds is None:
+        return None
+    try:
+        return datetime.fromtimestamp(seconds, tz=UTC)
+    except (OverflowError, OSError, ValueError):  # past time_t raises no ValueError
+        raise ValueError(f"attribute {name!r} is out of range: {seconds}") from None
 
 
 def _bool(attrs: Mapping[str, str], name: str) -> bool | None:

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from integrations.values.checks import check_count, check_text
+
 __all__ = [
     "TmdbFindResult",
     "TmdbSeasonSummary",
@@ -82,7 +84,7 @@ def _opt(obj: Mapping[str, Any] | None, key: str, kind: type | tuple[type, ...])
         raise ValueError(f"{key} has the wrong type")
     if not isinstance(value, kind):
         raise ValueError(f"{key} has the wrong type")
-    return value
+    return check_text(value, key) if isinstance(value, str) else value
 
 
 def _opt_date(obj: Mapping[str, Any], key: str) -> date | None:
@@ -145,6 +147,7 @@ def parse_tv(obj: Any) -> TmdbShow:
     name = obj.get("name")
     if not isinstance(name, str):
         raise ValueError("name is missing or not a string")
+    check_text(name, "name")
     external = _opt(obj, "external_ids", Mapping)
     return TmdbShow(
         id=_req_int(obj, "id"),
@@ -176,8 +179,11 @@ def parse_tv(obj: Any) -> TmdbShow:
 def parse_find_result(obj: Any) -> TmdbFindResult:
     """Build one ``tv_results`` match of ``/find``."""
     obj = _require_object(obj)
+    tmdb_id = _req_int(obj, "id")
+    if tmdb_id == 0:  # a catalog column holds 0, but TMDB numbers its shows from 1
+        raise ValueError("id is out of range")
     return TmdbFindResult(
-        id=_req_int(obj, "id"),
+        id=check_count(tmdb_id, "id"),
         name=_opt(obj, "name", str),
         first_air_date=_opt_date(obj, "first_air_date"),
     )

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+from integrations.values.checks import check_count, check_text
+
 __all__ = ["TvmazeEpisode", "TvmazeShow", "parse_episode", "parse_show"]
 
 
@@ -62,18 +64,26 @@ def _req_int(obj: Mapping[str, Any], key: str) -> int:
     return value
 
 
+def _req_count(obj: Mapping[str, Any], key: str) -> int:
+    return check_count(_req_int(obj, key), key)
+
+
 def _opt_int(obj: Mapping[str, Any] | None, key: str) -> int | None:
     value = obj.get(key) if obj else None
-    if value is not None and type(value) is not int:
+    if value is None:
+        return None
+    if type(value) is not int:
         raise ValueError(f"{key} is not an int")
-    return value
+    return check_count(value, key)
 
 
 def _opt_str(obj: Mapping[str, Any] | None, key: str) -> str | None:
     value = obj.get(key) if obj else None
-    if value is not None and type(value) is not str:
+    if value is None:
+        return None
+    if type(value) is not str:
         raise ValueError(f"{key} is not a string")
-    return value
+    return check_text(value, key)
 
 
 def _opt_obj(obj: Mapping[str, Any] | None, key: str) -> Mapping[str, Any] | None:
@@ -123,16 +133,17 @@ def _genres(obj: Mapping[str, Any]) -> tuple[str, ...]:
     genres = obj.get("genres") or []
     if not isinstance(genres, list) or not all(isinstance(g, str) for g in genres):
         raise ValueError("genres is not a list of strings")
-    return tuple(genres)
+    return tuple(check_text(g, "genres") for g in genres)
 
 
 def parse_show(obj: Any) -> TvmazeShow:
     """Build a show from a ``/shows`` record; ValueError names the first broken field."""
     obj = _require_object(obj)
-    show_id = _req_int(obj, "id")
+    show_id = _req_count(obj, "id")
     name = obj.get("name")
     if not isinstance(name, str):
         raise ValueError("name is missing or not a string")
+    check_text(name, "name")
     network = _opt_obj(obj, "network")
     web = _opt_obj(obj, "webChannel")
     externals = _opt_obj(obj, "externals")
@@ -151,14 +162,31 @@ def parse_show(obj: Any) -> TvmazeShow:
         web_channel=_opt_str(web, "name"),
         country=_country(network, web),
         tvdb_id=_opt_int(externals, "thetvdb"),
-        imdb_id=_opt_str(externals, "imdb") or None,
+        imdb_id=_imdb(externals),
         tvrage_id=_opt_int(externals, "tvrage"),
         official_site=_opt_str(obj, "officialSite"),
         summary=_opt_str(obj, "summary"),
         image_url=_opt_str(_opt_obj(obj, "image"), "original"),
         rating=_opt_float(_opt_obj(obj, "rating"), "average"),
-        updated=datetime.fromtimestamp(_req_int(obj, "updated"), tz=UTC),
+        updated=_stamp(obj, "updated"),
     )
+
+
+def _imdb(externals: Mapping[str, Any] | None) -> str | None:
+    """An IMDb id ("tt" and up to 14 digits) fits its 16-character column; longer is junk."""
+    imdb = _opt_str(externals, "imdb") or None
+    if imdb is not None and len(imdb) > 16:
+        raise ValueError("imdb is not an IMDb id")
+    return imdb
+
+
+def _stamp(obj: Mapping[str, Any], key: str) -> datetime:
+    """A unix time; one past what a datetime holds raises OverflowError or OSError, not
+    ValueError, and would otherwise escape the page's rejects."""
+    try:
+        return datetime.fromtimestamp(_req_int(obj, key), tz=UTC)
+    except (OverflowError, OSError):
+        raise ValueError(f"{key} is out of range") from None
 
 
 def _opt_datetime(obj: Mapping[str, Any], key: str) -> datetime | None:
@@ -178,8 +206,8 @@ def parse_episode(obj: Any) -> TvmazeEpisode:
     """Build an episode from a ``/shows/:id/episodes`` record; ValueError on a broken field."""
     obj = _require_object(obj)
     return TvmazeEpisode(
-        id=_req_int(obj, "id"),
-        season=_req_int(obj, "season"),
+        id=_req_count(obj, "id"),
+        season=_req_count(obj, "season"),
         number=_opt_int(obj, "number"),
         name=_opt_str(obj, "name"),
         airdate=_opt_date(obj, "airdate"),

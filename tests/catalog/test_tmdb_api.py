@@ -196,3 +196,19 @@ def test_it_answers_404_naming_a_tmdb_id_nobody_has(operator, api_as):
     assert response.json() == {
         "tmdb_ids": ["no show in the catalog or in Plex has TMDB id 424242"]}
     assert not SyncRun.objects.exists()
+
+
+@pytest.mark.django_db
+def test_it_lists_a_bounded_number_of_missing_episodes_and_counts_the_rest(viewer, api_as):
+    # TMDB's counts are stored up to 2**31 - 1: listing every missing number of such a season
+    # would build a response of gigabytes. The listing stops at a budget; the count is exact.
+    plex_show = factories.PlexShowFactory(show=_got(
+        tmdb_season_episodes=[[s, 100_000] for s in range(1, 51)]))
+    factories.MediaItemFactory(plex_show=plex_show, library=plex_show.library, season_number=1,
+                               episode_number=2, state=MediaItem.State.ACTIVE)
+    response = api_as(viewer).get(f"/api/shows/{plex_show.show_id}/")
+    assert response.status_code == 200 and len(response.content) < 1_000_000
+    seasons = response.json()["episode_slots"]["seasons"]
+    assert sum(len(s["missing"]) for s in seasons) == 10_000
+    assert seasons[0]["missing"][:3] == [1, 3, 4] and seasons[0]["missing_count"] == 99_999
+    assert [s["missing_count"] for s in seasons[1:]] == [100_000] * 49

@@ -356,3 +356,18 @@ def test_it_never_shows_the_token() -> None:
 def test_it_parses_guids_of_new_and_legacy_agents(guid: str, expected: str | None) -> None:
     parsed = parse_guid(guid)
     assert (parsed.descriptor if parsed else None) == expected
+
+
+@responses.activate
+@pytest.mark.parametrize("stamp", ["99999999999999999999", "-99999999999999999999",
+                                   "100000000000000"])
+def test_it_rejects_a_row_whose_stamp_no_datetime_holds_and_keeps_the_rest(
+        client: PlexClient, stamp: str) -> None:
+    # fromtimestamp raises OverflowError or OSError past the platform's time_t, not
+    # ValueError: the row must still become a reject, not end the page.
+    good, bad = container(2, total=2).split('<Video ratingKey="2"')
+    body = good + '<Video ratingKey="2"' + bad.replace('updatedAt="1"', f'updatedAt="{stamp}"')
+    responses.get(SHOWS, body=body)
+    page = client.items("2", kind="episode")
+    assert [i.rating_key for i in page.items] == ["1"]
+    assert [r.ref for r in page.rejects] == ["2"] and "updatedAt" in page.rejects[0].reason

@@ -9,9 +9,11 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import Group, User
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.db.models import Model
 
 from catalog.models import (
     DiscoveryRule,
@@ -39,9 +41,60 @@ def _json_env(name: str) -> Any:
         raise CommandError(f"{name}: not valid JSON") from None
 
 
+def _objects(value: Any, where: str) -> list[dict[str, Any]]:
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise CommandError(f"{where}: expected a JSON array of objects")
+    return value
+
+
+def _text(spec: dict[str, Any], key: str, where: str) -> str:
+    value = spec.get(key)
+    if not isinstance(value, str) or not value.strip() or "\x00" in value:
+        raise CommandError(f"{where}: {key!r} must be a non-empty string")
+    return value
+
+
+def _pairs(value: Any, where: str) -> list[tuple[str, str]]:
+    if not isinstance(value, list) or not all(
+            isinstance(p, list) and len(p) == 2
+            and all(isinstance(s, str) and "\x00" not in s for s in p)
+            for p in value):
+        raise CommandError(f"{where}: 'mappings' must be a list of [plex, local] pairs")
+    return [(plex, local) for plex, local in value]
+
+
+def _save(model: type[Model], where: str, defaults: dict[str, Any], **lookup: Any) -> Any:
+    """``update_or_create`` that runs the model's validators first (a server's URL, a
+    library's type, a mapping's prefixes): a bad demo setting is one line, not a row."""
+    row = model.objects.filter(**lookup).first() or model(**lookup)
+    for name, value in defaults.items():
+        setattr(row, name, value)
+    try:
+        row.full_clean()
+    except ValidationError as exc:
+        raise CommandError(f"{where}: {'; '.join(exc.messages)}") from None
+    row.save()
+    return row
+
+
+def _plex(spec: dict[str, Any], where: str) -> list[PlexLibrary]:
+    server = _save(PlexServer, where, {"url": _text(spec, "url", where),
+                                       "token": _text(spec, "token", where)},
+                   name=_text(spec, "name", where))
+    libraries = [_save(PlexLibrary, where, {"title": _text(lib, "title", where),
+                                            "type": _text(lib, "type", where)},
+                       server=server, key=_text(lib, "key", where))
+                 for lib in _objects(spec.get("libraries", []), f"{where} libraries")]
+    for plex_prefix, local_prefix in _pairs(spec.get("mappings", []), where):
+        _save(PathMapping, where, {"local_prefix": local_prefix}, server=server,
+              plex_prefix=plex_prefix)
+    return libraries
+
+
 @transaction.atomic
 def demo_rows() -> list[PlexLibrary]:
-    """Users, servers, libraries, mappings and rules; safe to run twice."""
+    """Users, servers, libraries, mappings and rules; safe to run twice. A malformed
+    ``DEMO_*`` setting stops it with one line and nothing written."""
     for name in ("viewer", "operator"):
         user, created = User.objects.get_or_create(username=name)
         if created:
@@ -49,20 +102,16 @@ def demo_rows() -> list[PlexLibrary]:
             user.save()
         user.groups.add(Group.objects.get_or_create(name=name)[0])
     libraries: list[PlexLibrary] = []
-    for spec in _json_env("DEMO_PLEX_SERVERS") or []:
-        server, _ = PlexServer.objects.update_or_create(
-            name=spec["name"], defaults={"url": spec["url"], "token": spec["token"]})
-        for lib in spec["libraries"]:
-            libraries.append(PlexLibrary.objects.update_or_create(
-                server=server, key=lib["key"],
-                defaults={"title": lib["title"], "type": lib["type"]})[0])
-        for plex_prefix, local_prefix in spec["mappings"]:
-            PathMapping.objects.update_or_create(server=server, plex_prefix=plex_prefix,
-                                                 defaults={"local_prefix": local_prefix})
+    for n, spec in enumerate(_objects(_json_env("DEMO_PLEX_SERVERS") or [],
+                                      "DEMO_PLEX_SERVERS")):
+        libraries += _plex(spec, f"DEMO_PLEX_SERVERS[{n}]")
     sonarr = _json_env("DEMO_SONARR")
     if sonarr:
-        server, _ = SonarrServer.objects.update_or_create(
-            name=sonarr["name"], defaults={"url": sonarr["url"], "api_key": sonarr["api_key"]})
+        spec = _objects([sonarr], "DEMO_SONARR")[0]
+        server = _save(SonarrServer, "DEMO_SONARR",
+                       {"url": _text(spec, "url", "DEMO_SONARR"),
+                        "api_key": _text(spec, "api_key", "DEMO_SONARR")},
+                       name=_text(spec, "name", "DEMO_SONARR"))
         _rules(server)
     return libraries
 

@@ -46,9 +46,13 @@ def _count(value: int | None) -> int | None:
 
 
 def _season_episodes(tv: TmdbShow) -> list[list[int]]:
-    """Regular seasons only: specials (season 0) are no slots to fill."""
-    return [[s.season_number, _count(s.episode_count) or 0] for s in tv.seasons
-            if _count(s.season_number)]
+    """Regular seasons only: specials (season 0) are no slots to fill. A season listed twice
+    counts once (its first entry), or its slots would be expected twice."""
+    seasons: dict[int, int] = {}
+    for s in tv.seasons:
+        if _count(s.season_number):
+            seasons.setdefault(s.season_number, _count(s.episode_count) or 0)
+    return [[number, count] for number, count in seasons.items()]
 
 
 def _apply(show: Show, tv: TmdbShow) -> None:

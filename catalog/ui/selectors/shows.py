@@ -34,6 +34,7 @@ from catalog.ui.selectors.paging import Page, page_of
 HELD = (MediaItem.State.ACTIVE, MediaItem.State.REMOTE_ONLY)
 FACET_TTL = 300
 MAX_EMPTY_SLOTS = 1_000  # per season: expected episodes drawn one by one up to here
+MAX_DRAWN_SLOTS = 5_000  # per show: TMDB may list thousands of seasons
 # Every status a decision can hold once rules and approval exist (issue 10's set).
 DECISION_STATUSES = ("pending", "awaiting_approval", "filtered", "pending_tvdb", "added",
                      "exists", "failed", "skipped", "declined")
@@ -210,9 +211,12 @@ def show_slot_map(show: Show, items: list[ItemRow]) -> SlotMapView:
     """
     slot_map = slots.slot_map(show)
     expected = {s.season: s.expected for s in slot_map.seasons}
-    seasons: dict[int, dict[int, Slot]] = {
-        n: {e: Slot(e) for e in range(1, min(count, MAX_EMPTY_SLOTS) + 1)}
-        for n, count in expected.items()}
+    seasons: dict[int, dict[int, Slot]] = {}
+    budget = MAX_DRAWN_SLOTS
+    for n, count in sorted(expected.items()):
+        drawn = min(count, MAX_EMPTY_SLOTS, budget)
+        seasons[n] = {e: Slot(e) for e in range(1, drawn + 1)}
+        budget -= drawn
     for row in items:
         item = row.item
         if not item.season_number or item.episode_number is None:
