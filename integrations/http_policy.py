@@ -6,10 +6,12 @@ default timeouts, shared-rate-limit pacing before every attempt, and counters.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import DecodeError, ProtocolError, ReadTimeoutError, SSLError
 from urllib3.exceptions import InvalidHeader as Urllib3InvalidHeader
 from urllib3.util.retry import Retry
 
@@ -58,6 +60,12 @@ class PolicyRetry(Retry):
         pace(self.upstream, self.rate_limit)
 
 
+def _read_timeout(timeout: Any) -> float | None:
+    """The read half of a requests timeout (a number or a (connect, read) pair)."""
+    value = timeout[1] if isinstance(timeout, tuple) else timeout
+    return float(value) if value is not None else None
+
+
 def _arg(args: tuple[Any, ...], index: int) -> Any:
     return args[index] if len(args) > index else None
 
@@ -79,8 +87,18 @@ def count_429(upstream: str, raw: Any) -> None:
         metrics.record(upstream, "rate_limited")
 
 
+BODY_CHUNK = 64 * 1024
+BODY_DEADLINE_READS = 4  # a whole body may take this many read timeouts, no more
+
+
 class PolicyAdapter(HTTPAdapter):
-    """Applies default timeouts and takes a rate-limit slot before each first attempt."""
+    """Applies default timeouts and takes a rate-limit slot before each first attempt.
+
+    The read timeout bounds each read, not the answer: an upstream trickling a byte a second
+    would hold a run (whose heartbeat keeps its lease) for as long as it likes. A body that
+    is not streamed is read here against a deadline of ``BODY_DEADLINE_READS`` read
+    timeouts, past which it is a read timeout (transient).
+    """
 
     def __init__(
         self,
@@ -106,8 +124,40 @@ class PolicyAdapter(HTTPAdapter):
             timeout = self.default_timeout
         pace(self.upstream, self.rate_limit)
         metrics.record(self.upstream, "requests")
-        return super().send(request, stream=stream, timeout=timeout, verify=verify,
-                            cert=cert, proxies=proxies)
+        response = super().send(request, stream=True, timeout=timeout, verify=verify,
+                                cert=cert, proxies=proxies)
+        if not stream:
+            self._read_body(response, _read_timeout(timeout))
+        return response
+
+    @staticmethod
+    def _read_body(response: requests.Response, read_timeout: float | None) -> None:
+        deadline = None if read_timeout is None else \
+            time.monotonic() + BODY_DEADLINE_READS * read_timeout
+        chunks = []
+        while chunk := _read_some(response):  # whatever has arrived, not a full chunk
+            chunks.append(chunk)
+            if deadline is not None and time.monotonic() > deadline:
+                response.close()
+                raise requests.exceptions.ReadTimeout(
+                    f"the answer took longer than {BODY_DEADLINE_READS * read_timeout:.0f} s "
+                    "to arrive", request=response.request, response=response)
+        response._content = b"".join(chunks)  # what Response.content would have read
+        response._content_consumed = True
+
+
+def _read_some(response: requests.Response) -> bytes:
+    """``read1`` of the raw body, its errors as requests' own ``iter_content`` raises them."""
+    try:
+        return response.raw.read1(BODY_CHUNK, decode_content=True)
+    except ProtocolError as exc:
+        raise requests.exceptions.ChunkedEncodingError(exc) from None
+    except DecodeError as exc:
+        raise requests.exceptions.ContentDecodingError(exc) from None
+    except ReadTimeoutError as exc:
+        raise requests.exceptions.ConnectionError(exc) from None
+    except SSLError as exc:
+        raise requests.exceptions.SSLError(exc) from None
 
     def build_response(self, req: requests.PreparedRequest, resp: Any) -> requests.Response:
         count_429(self.upstream, resp)

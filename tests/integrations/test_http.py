@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import threading
 import time
 from collections.abc import Callable, Iterator
 
@@ -275,3 +278,44 @@ def test_it_configures_a_session_it_is_given(fast_config: MakeConfig) -> None:
     responses.get(f"{BASE}/library", status=503)
     responses.get(f"{BASE}/library", json={})
     assert (client.session is session, session.get(f"{BASE}/library").status_code) == (True, 200)
+
+
+@pytest.fixture
+def trickle() -> Iterator[str]:
+    """A loopback server that answers 200 with a 200-byte body, one byte every 50 ms: no
+    single read ever waits past a read timeout, yet the whole answer takes 10 s."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def serve() -> None:
+        listener.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            with conn:
+                conn.recv(65536)
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                             b"Content-Length: 200\r\n\r\n")
+                for _ in range(200):
+                    if stop.wait(0.05):
+                        break
+                    with contextlib.suppress(OSError):
+                        conn.sendall(b" ")
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    stop.set()
+    thread.join(5)
+    listener.close()
+
+
+def test_it_bounds_the_whole_answer_not_only_each_read(trickle: str,
+                                                       fast_config: MakeConfig) -> None:
+    client = HttpClient(fast_config("tvmaze", trickle, read_timeout=0.25, max_retries=0))
+    started = time.monotonic()
+    with pytest.raises(TransientError, match="took longer than 1 s"):
+        client.get_json("/shows")
+    assert time.monotonic() - started < 5.0  # 4 read timeouts (1 s), far from the 10 s
