@@ -7,6 +7,7 @@ additionally turns every failure into an :class:`~integrations.errors.UpstreamEr
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
@@ -110,8 +111,16 @@ def build_session(config: HttpConfig, session: requests.Session | None = None) -
 
 def decode_json(response: requests.Response) -> Any:
     """The body as JSON (orjson: several times faster than the standard library on the
-    100 MB a catalog walk reads); raises ValueError when it is not JSON."""
-    return orjson.loads(response.content)
+    100 MB a catalog walk reads); raises ValueError when it is not JSON.
+
+    orjson refuses a whole body for one integer past 64 bits, a ``NaN`` or a lone surrogate
+    in one record; the standard library reads those (``NaN`` and the infinities as null), so
+    that the record's parser refuses that record alone instead of the page failing.
+    """
+    try:
+        return orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        return json.loads(response.content, parse_constant=lambda _: None)
 
 
 class HttpClient:

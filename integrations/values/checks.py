@@ -1,8 +1,9 @@
 """Checks every upstream parser shares: what the catalog's columns can hold.
 
 Ids and counts are stored as 32-bit unsigned-in-practice integers and text in PostgreSQL,
-which refuses a NUL character; a record carrying either must be refused by its parser, alone,
-rather than fail the page's whole transaction at the database.
+which refuses a NUL character (and no database stores a lone surrogate); a record carrying
+either must be refused by its parser, alone, rather than fail the page's whole transaction
+at the database.
 """
 
 from __future__ import annotations
@@ -20,7 +21,12 @@ def check_count(value: int, key: str) -> int:
 
 
 def check_text(value: str, key: str) -> str:
-    """Text without a NUL character; ValueError otherwise."""
+    """Text without a NUL character or a lone surrogate (no database encodes one);
+    ValueError otherwise."""
     if "\x00" in value:
         raise ValueError(f"{key} contains a NUL character")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(f"{key} contains a lone surrogate") from None
     return value

@@ -62,3 +62,26 @@ def test_an_overlong_language_is_cut_to_its_column(new_run):
     summary = _sync(new_run, [_show(1, language="L" * 1000)])
     assert summary["rejects"] == []
     assert Show.objects.get(tvmaze_id=1).language == "L" * 64
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("fragment", "written"), [
+    ('"id": 300, "runtime": 1180591620717411303424', [1, 2]),  # 2**70: past orjson's 64 bits
+    ('"id": 1180591620717411303424', [1, 2]),
+    ('"id": 300, "name": "Lone \\ud800 half"', [1, 2]),
+    ('"id": 300, "rating": {"average": NaN}', [1, 2, 300]),  # read as no rating
+])
+def test_a_record_orjson_cannot_read_is_refused_alone(new_run, fragment, written):
+    """orjson refuses a whole body for one such value; the page must still land."""
+    good = [orjson.dumps(_show(n)).decode() for n in (1, 2)]
+    bad = "{" + fragment + ', "updated": 1700000300, "genres": [], "externals": {}}'
+    if '"name"' not in fragment:
+        bad = bad.replace("{", '{"name": "Odd", ', 1)
+    body = f"[{good[0]}, {bad}, {good[1]}]"
+    with responses.RequestsMock() as mock:
+        mock.get(f"{BASE}/updates/shows", json={"1": 1, "2": 2})
+        mock.get(f"{BASE}/shows?page=0", body=body, content_type="application/json")
+        mock.get(f"{BASE}/shows?page=1", status=404)
+        summary = tvmaze_sync(new_run(), TvmazeClient(fast_http("tvmaze", BASE, max_retries=0)))
+    assert sorted(Show.objects.values_list("tvmaze_id", flat=True)) == written
+    assert len(summary["rejects"]) == 3 - len(written)
