@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 
 from catalog.auth.forms import AdminLoginForm
 from catalog.roles import Role, has_role, user_role
@@ -24,6 +26,21 @@ class MediasyncAdminSite(admin.AdminSite):
 
     def has_permission(self, request: HttpRequest) -> bool:
         return user_role(request.user) is not None
+
+    def admin_view(self, view: Callable, cacheable: bool = False) -> Callable:
+        """A NUL in a query parameter (a list filter, a search) is a 400 here: PostgreSQL
+        refuses NUL in text, so the lookup would otherwise end in a 500."""
+        inner = super().admin_view(view, cacheable)
+
+        @wraps(view)
+        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if any("\x00" in key or any("\x00" in v for v in values)
+                   for key, values in request.GET.lists()):
+                return HttpResponseBadRequest("A query parameter contains a NUL character.",
+                                              content_type="text/plain")
+            return inner(request, *args, **kwargs)
+
+        return guarded
 
     def login(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
         """A signed-in account without a role learns why instead of meeting the login form."""
