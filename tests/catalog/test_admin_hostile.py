@@ -21,3 +21,32 @@ def test_it_answers_400_to_a_nul_in_a_changelist_parameter(model, query, admin_u
     response = client.get(f"/admin/catalog/{model}/?{query}")
     assert response.status_code == 400
     assert b"NUL" in response.content
+
+
+def _rule_form(server_id: int, selections: int = 1, **extra: str) -> dict:
+    data = {
+        "name": "hostile", "server": server_id, "enabled": "on", "root_folder": "/tv",
+        "quality_profile": "HD", "monitor": "all", "series_type": "standard",
+        "season_folder": "on", "selections-TOTAL_FORMS": str(selections),
+        "selections-INITIAL_FORMS": "0",
+    }
+    for i in range(selections):
+        data[f"selections-{i}-position"] = str(i)
+    data.update(extra)
+    return data
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("field", ["exclude_networks", "selections-0-networks_any",
+                                   "selections-0-networks_none"])
+def test_it_refuses_a_nul_in_a_rule_network_list(field, admin_user, client):
+    """A comma list is checked as text: PostgreSQL cannot store NUL in a JSON string."""
+    from catalog.models import DiscoveryRule
+
+    server = factories.SonarrServerFactory()
+    client.force_login(admin_user)
+    response = client.post("/admin/catalog/discoveryrule/add/",
+                           _rule_form(server.pk, **{field: "HBO\x00, CBS"}))
+    assert response.status_code == 200
+    assert "Null characters are not allowed." in response.content.decode()
+    assert not DiscoveryRule.objects.exists()
