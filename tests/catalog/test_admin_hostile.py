@@ -50,3 +50,21 @@ def test_it_refuses_a_nul_in_a_rule_network_list(field, admin_user, client):
     assert response.status_code == 200
     assert "Null characters are not allowed." in response.content.decode()
     assert not DiscoveryRule.objects.exists()
+
+
+@pytest.mark.django_db
+def test_it_holds_a_rule_to_the_api_s_limit_of_selections(admin_user, client):
+    """A rule the admin saves can be sent back through the API unchanged (PUT)."""
+    from catalog.models import DiscoveryRule
+    from catalog.rules import MAX_SELECTIONS
+
+    server = factories.SonarrServerFactory()
+    client.force_login(admin_user)
+    response = client.post("/admin/catalog/discoveryrule/add/",
+                           _rule_form(server.pk, selections=MAX_SELECTIONS + 1))
+    assert response.status_code == 200
+    assert f"Please submit at most {MAX_SELECTIONS} forms." in response.content.decode()
+    assert not DiscoveryRule.objects.exists()
+    response = client.post("/admin/catalog/discoveryrule/add/",
+                           _rule_form(server.pk, selections=MAX_SELECTIONS))
+    assert response.status_code == 302
