@@ -68,3 +68,21 @@ def test_it_holds_a_rule_to_the_api_s_limit_of_selections(admin_user, client):
     response = client.post("/admin/catalog/discoveryrule/add/",
                            _rule_form(server.pk, selections=MAX_SELECTIONS))
     assert response.status_code == 302
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("selected", ["abc", "1.5", "", "a\x00"])
+@pytest.mark.parametrize(("model", "action"), [
+    ("decision", "approve"), ("show", "skip"), ("syncrun", "cancel_runs"),
+    ("mediaitem", "purge_deleted"), ("plexlibrary", "scan_now"), ("auth/user", "delete_selected"),
+])
+def test_it_answers_400_to_a_selected_row_that_is_not_an_id(model, action, selected,
+                                                             admin_user, client):
+    """Django would filter ``pk__in`` with the text and fail with a ValueError (a 500)."""
+    factories.DecisionFactory()
+    path = model if "/" in model else f"catalog/{model}"
+    client.force_login(admin_user)
+    response = client.post(f"/admin/{path}/", {"action": action, "index": "0",
+                                               "_selected_action": ["1", selected]})
+    assert response.status_code == 400
+    assert b"not a row id" in response.content
