@@ -96,6 +96,41 @@ class RoleAdmin(CheckedSelection, admin.ModelAdmin):
     def has_operate_permission(self, request: HttpRequest) -> bool:
         return has_role(request.user, Role.OPERATOR)
 
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> tuple:
+        """Rows nobody edits by hand (decisions, items, ...) go with what they belong to:
+        Django would otherwise ask for a delete permission on them no role has, and refuse
+        to delete a rule that has decided a show, as the API does not."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        derived = {str(model._meta.verbose_name) for model, model_admin
+                   in self.admin_site._registry.items() if isinstance(model_admin, ReadOnlyAdmin)}
+        needed = {p for p in perms_needed if str(p) not in derived}
+        return _trimmed(deleted), counts, needed, protected
+
+
+LISTED_PER_LEVEL = 20
+
+
+def _trimmed(nested: list, limit: int = LISTED_PER_LEVEL) -> list:
+    """Django's nested list of what a delete takes with it, at most ``limit`` rows per
+    level (the counts above it stay whole): a rule with 100,000 decisions is not a 10 MB page."""
+    out: list = []
+    shown = hidden = 0
+    kept = False
+    for item in nested:
+        if isinstance(item, list):
+            if kept:
+                out.append(_trimmed(item, limit))
+            continue
+        kept = shown < limit
+        if kept:
+            out.append(item)
+            shown += 1
+        else:
+            hidden += 1
+    if hidden:
+        out.append(f"… and {hidden} more")
+    return out
+
 
 class ReadOnlyAdmin(RoleAdmin):
     """History and upstream-owned rows: nobody edits them by hand."""

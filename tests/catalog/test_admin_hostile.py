@@ -86,3 +86,45 @@ def test_it_answers_400_to_a_selected_row_that_is_not_an_id(model, action, selec
                                                "_selected_action": ["1", selected]})
     assert response.status_code == 400
     assert b"not a row id" in response.content
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("target", ["discoveryrule", "sonarrserver"])
+def test_it_lets_an_admin_delete_a_rule_or_server_that_has_decided_shows(target, admin_user,
+                                                                          client):
+    """Decisions are derived rows nobody deletes by hand: they go with their rule, as the
+    API's DELETE does, instead of making the admin refuse ("Cannot delete")."""
+    from catalog.models import Decision, DiscoveryRule
+
+    rule = factories.DiscoveryRuleFactory()
+    factories.DecisionFactory(rule=rule)
+    pk = rule.pk if target == "discoveryrule" else rule.server_id
+    client.force_login(admin_user)
+    page = client.get(f"/admin/catalog/{target}/{pk}/delete/")
+    assert "Cannot delete" not in page.content.decode()
+    response = client.post(f"/admin/catalog/{target}/{pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not DiscoveryRule.objects.exists() and not Decision.objects.exists()
+
+
+@pytest.mark.django_db
+def test_it_still_refuses_an_operator_the_delete_page(operator, client):
+    rule = factories.DiscoveryRuleFactory()
+    client.force_login(operator)
+    assert client.get(f"/admin/catalog/discoveryrule/{rule.pk}/delete/").status_code == 403
+    response = client.post(f"/admin/catalog/discoveryrule/{rule.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 403
+
+
+@pytest.mark.django_db
+def test_it_lists_a_bounded_sample_of_what_a_delete_takes_along(admin_user, client):
+    from catalog.admin.site import LISTED_PER_LEVEL
+
+    rule = factories.DiscoveryRuleFactory()
+    for _ in range(LISTED_PER_LEVEL + 30):
+        factories.DecisionFactory(rule=rule)
+    client.force_login(admin_user)
+    page = client.get(f"/admin/catalog/discoveryrule/{rule.pk}/delete/").content.decode()
+    assert page.count("<li>Decision:") == LISTED_PER_LEVEL
+    assert "… and 30 more" in page
+    assert f"Decisions: {LISTED_PER_LEVEL + 30}" in page
