@@ -24,6 +24,7 @@ RANGE_CRITERIA = ("premiered_from", "premiered_before", "runtime_min", "runtime_
                   "rating_min")
 CRITERIA = LIST_CRITERIA + RANGE_CRITERIA
 EXCLUDES = ("genres", "types", "countries", "languages", "statuses", "networks")
+MAX_SELECTIONS = 20  # per rule, in the API and the admin alike
 _EXCLUDE_REASON = {"genres": "genre", "types": "type", "countries": "country",
                    "languages": "language", "statuses": "status", "networks": "network"}
 

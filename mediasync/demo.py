@@ -17,7 +17,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -35,7 +34,7 @@ class Demo:
         self.args = args
         self.data = Path(args.data_dir).resolve()
         self.children: list[tuple[str, subprocess.Popen]] = []
-        self.stopping = threading.Event()
+        self.interrupted = False  # set by the signal handler; no lock it could re-enter
         self.env: dict[str, str] = {}
 
     # processes -------------------------------------------------------------------------
@@ -123,7 +122,8 @@ class Demo:
         print(f"\ndemo ready in {time.monotonic() - started:.0f} s: {url}\n"
               f"  log in as admin / {PASSWORD}  (also operator / {PASSWORD}, "
               f"viewer / {PASSWORD})\n  Ctrl-C stops everything.", flush=True)
-        while not self.stopping.wait(0.5):
+        while True:
+            time.sleep(0.5)
             dead = [name for name, proc in self.children if proc.poll() is not None]
             if dead:
                 raise DemoFailed(f"{dead[0]} stopped unexpectedly")
@@ -137,7 +137,13 @@ def main(argv: list[str] | None = None) -> int:
                                                              str(ROOT / "data" / "demo")))
     demo = Demo(parser.parse_args(argv))
     def interrupt(*_: object) -> None:
-        demo.stopping.set()
+        """The first signal stops the demo; later ones (Ctrl-C twice, SIGTERM too) are
+        ignored at once, so none can cut the stop short or re-enter it."""
+        if demo.interrupted:
+            return
+        demo.interrupted = True
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, signal.SIG_IGN)
         raise KeyboardInterrupt
 
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -148,13 +154,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         pass
     except DemoFailed as exc:
-        if not demo.stopping.is_set():
+        if not demo.interrupted:
             print(f"demo failed: {exc}", file=sys.stderr, flush=True)
             code = 1
     finally:
-        print("demo: stopping …", flush=True)
         for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, signal.SIG_IGN)  # a second Ctrl-C must not orphan children
+            signal.signal(sig, signal.SIG_IGN)  # a Ctrl-C now must not orphan children
+        print("demo: stopping …", flush=True)
         demo.stop()
         print("demo: stopped.", flush=True)
     return code

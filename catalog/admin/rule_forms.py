@@ -39,6 +39,9 @@ class CommaListField(forms.CharField):
 
     def to_python(self, value: Any) -> list[str]:
         text = super().to_python(value)
+        if "\x00" in text:  # the validators see the list, whose repr hides a NUL
+            raise forms.ValidationError("Null characters are not allowed.",
+                                        code="null_characters_not_allowed")
         return [part.strip() for part in text.split(",") if part.strip()]
 
 

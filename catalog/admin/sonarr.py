@@ -13,6 +13,7 @@ from catalog.admin.rule_forms import RuleForm, SelectionForm
 from catalog.admin.secrets import SecretAdmin, secret_form
 from catalog.admin.site import ReadOnlyAdmin, RoleAdmin, site
 from catalog.models import Decision, DiscoveryRule, RuleSelection, SonarrServer, SyncRun
+from catalog.rules import MAX_SELECTIONS
 from catalog.servers import sonarr_server_check
 from catalog.sync.sonarr.validate import rule_record, rule_resolve, server_facts
 from catalog.upstreams import sonarr_client
@@ -40,6 +41,11 @@ class SelectionInline(admin.StackedInline):
     model = RuleSelection
     form = SelectionForm
     extra = 0
+    max_num = MAX_SELECTIONS  # as the API allows: a rule saved here can be PUT back
+
+    def get_formset(self, request: HttpRequest, obj: object = None, **kwargs: object) -> type:
+        """max_num alone only limits the blank forms shown; the POST is checked too."""
+        return super().get_formset(request, obj, validate_max=True, **kwargs)
 
     def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return site._registry[DiscoveryRule].has_view_permission(request, obj)

@@ -46,7 +46,7 @@ def validate_tag(value: str) -> None:
 
 
 validate_tag.openapi_pattern = rf"^[{SPACE}]*[A-Za-z0-9-]+[{SPACE}]*$"
-MAX_SELECTIONS = 20
+MAX_SELECTIONS = rules.MAX_SELECTIONS
 MAX_ID = 2 ** 63 - 1  # the largest primary key a database can hold
 MAX_FREE_SPACE_GB = 1_000_000  # a petabyte: bounded on every database
 
