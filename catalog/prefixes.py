@@ -9,6 +9,7 @@ touches the database (models, migrations and the resolver all use it).
 from __future__ import annotations
 
 import re
+import unicodedata
 
 _WINDOWS = re.compile(r"^(?:[A-Za-z]:(?:[\\/]|$)|\\\\|//)")
 
@@ -30,7 +31,9 @@ def segments(path: str, windows: bool) -> tuple[str, ...]:
 
 
 def compare_key(parts: tuple[str, ...], windows: bool) -> tuple[str, ...]:
-    """Windows paths compare case-insensitively, POSIX ones exactly."""
+    """Windows paths compare case-insensitively, POSIX ones exactly; both in composed (NFC)
+    form, since a Mac-hosted Plex reports decomposed names for folders typed composed."""
+    parts = tuple(s if s.isascii() else unicodedata.normalize("NFC", s) for s in parts)
     return tuple(s.casefold() for s in parts) if windows else parts
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import importlib
+import unicodedata
 
 import pytest
 from django.apps import apps
 
 from catalog.models import PathMapping
 from catalog.paths import resolve_local_path
-from catalog.prefixes import normalize_plex_prefix
+from catalog.prefixes import normalize_plex_prefix, plex_prefix_key
 from tests.factories import PlexServerFactory
 
 
@@ -107,3 +108,8 @@ def test_it_refuses_two_spellings_of_one_place_in_the_servers_inline(admin_user,
     response = client.post(f"/admin/catalog/plexserver/{server.pk}/change/", data)
     assert response.status_code == 200  # the form again, not a 500 or a redirect
     assert PathMapping.objects.count() == 0
+
+
+def test_it_takes_composed_and_decomposed_spellings_for_one_place():
+    assert plex_prefix_key(unicodedata.normalize("NFC", "/data/Séries")) == \
+        plex_prefix_key(unicodedata.normalize("NFD", "/data/Séries/"))

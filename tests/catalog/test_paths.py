@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 
 from catalog.models import PathMapping
@@ -78,3 +80,14 @@ def test_it_resolves_with_the_servers_own_mappings_only():
     assert resolve_local_path(server, "/data/tv/x.mkv") == "/mnt/tv/x.mkv"
     assert resolve_local_path(server.pk, "/data/movies/x.mkv") is None
     assert resolve_local_path(other, "/data/tv/x.mkv") == "/other/tv/x.mkv"
+
+
+def test_it_matches_a_decomposed_path_from_a_mac_hosted_plex():
+    """macOS hands Plex NFD names ("e" + combining accent); a prefix typed in a browser is
+    NFC. Both spell one folder: the item is reachable, not remote_only."""
+    composed = unicodedata.normalize("NFC", "/Volumes/Séries")
+    decomposed = unicodedata.normalize("NFD", "/Volumes/Séries/Amélie/e.mkv")
+    assert resolver((composed, "/mnt/series")).resolve(decomposed) == \
+        "/mnt/series/" + unicodedata.normalize("NFD", "Amélie/e.mkv")
+    nfd_prefix = resolver((unicodedata.normalize("NFD", "D:\\Séries"), "/mnt/s"))
+    assert nfd_prefix.resolve(unicodedata.normalize("NFC", "d:\\SÉRIES\\x.mkv")) == "/mnt/s/x.mkv"
