@@ -36,6 +36,9 @@ WINDOWS: tuple[tuple[str, timedelta], ...] = (
     ("day", timedelta(days=1)), ("week", timedelta(days=7)), ("month", timedelta(days=30)),
 )
 SAFETY = timedelta(hours=1)
+# The show index may be served this stale (API_NOTES): what a page shows was true this long
+# before we read it, so shows read from the index are only known up to then.
+INDEX_MAX_AGE = timedelta(hours=24)
 
 
 @dataclass(slots=True)
@@ -136,7 +139,7 @@ def _walk(run: SyncRun, client: TvmazeClient, cursor: dict[str, Any], started: d
     """The full walk, resumed from the checkpoint unless a fresh one is asked for."""
     outcome = Outcome(mode="full")
     if restart or cursor.get("next_page") is None:
-        cursor.update(next_page=0, walk_started_at=started.isoformat())
+        cursor.update(next_page=0, walk_started_at=(started - INDEX_MAX_AGE).isoformat())
     start = cursor["next_page"]
     # The updates feed without ``since`` lists every show id: one request sizes the walk.
     remaining = sum(1 for show_id in client.updates() if show_id >= start * IDS_PER_INDEX_PAGE)
@@ -145,8 +148,9 @@ def _walk(run: SyncRun, client: TvmazeClient, cursor: dict[str, Any], started: d
                      event={"event": "walk", "from_page": start})
     outcome.complete = _walk_pages(run, client, cursor, outcome, start, max_pages)
     if outcome.complete:
+        covered = (started - INDEX_MAX_AGE).isoformat()
         cursor.update(next_page=None, initial_complete=True,
-                      last_success_at=cursor.pop("walk_started_at", started.isoformat()))
+                      last_success_at=cursor.pop("walk_started_at", covered))
         _checkpoint(run, cursor)
     return outcome
 
@@ -219,7 +223,10 @@ def _increment(run: SyncRun, client: TvmazeClient, cursor: dict[str, Any], since
                                    above=highest)
     if outcome.complete:
         cursor.pop("walk_started_at", None)
-        cursor.update(next_page=None, last_success_at=started.isoformat())
+        # New shows came from index pages, which may be a day old.
+        read_index = cursor.get("highest_id", 0) > highest
+        covered = started - INDEX_MAX_AGE if read_index else started
+        cursor.update(next_page=None, last_success_at=covered.isoformat())
     _checkpoint(run, cursor)
     return outcome
 

@@ -104,7 +104,8 @@ def test_it_fetches_and_updates_exactly_the_changed_shows(fake, new_run, tvmaze_
     fake.change(changed)
     fake.reset_counts()
     run, summary = _run(new_run, client, now=datetime.fromtimestamp(START + 7200, tz=UTC))
-    assert summary["mode"] == "incremental" and summary["since"] == "day"
+    # a walk covers only what a day-old index could show: the next increment looks back a week
+    assert summary["mode"] == "incremental" and summary["since"] == "week"
     run.refresh_from_db()
     assert run.total == len(changed)  # known once the updates feed is compared
     assert fake.counts["GET /shows/:id"] == len(changed)
@@ -257,3 +258,43 @@ def test_it_claims_a_placeholder_show_instead_of_duplicating_it(fake, new_run, t
     assert placeholder.title == target["name"]
     assert placeholder.tmdb_status == Show.TmdbStatus.UNKNOWN
     assert Show.objects.count() == len(fake.ids)
+
+
+@pytest.mark.django_db
+def test_a_change_hidden_by_the_day_old_index_cache_is_caught_by_the_next_increment(
+    fake, new_run, tvmaze_client_for
+):
+    """The index may be served up to 24 h stale (API_NOTES): a walk that read an old copy of a
+    page must not claim to cover the changes made before it started."""
+    client = tvmaze_client_for(fake)
+    show_id = fake.ids[5]
+    walk_at = START + 10 * 86400
+    fake.set_now(walk_at - 86400 + 600)
+    stale = fake._page_bytes(0)  # the copy the edge cache keeps serving
+    fake.set_now(walk_at - 86400 + 1800)  # a change made after that copy, 23.5 h before the walk
+    fake.change([show_id])
+    fake._pages[0] = stale
+    _, summary = _run(new_run, client, now=datetime.fromtimestamp(walk_at, tz=UTC))
+    assert summary["mode"] == "full"
+    fake._pages.clear()  # the cache expires
+    fake.set_now(walk_at + 2 * 3600)
+    _run(new_run, client, now=datetime.fromtimestamp(walk_at + 2 * 3600, tz=UTC))
+    stored = Show.objects.get(tvmaze_id=show_id)
+    assert stored.status == fake.record(show_id).status
+    assert stored.tvmaze_updated_at == datetime.fromtimestamp(fake.record(show_id).updated, tz=UTC)
+
+
+@pytest.mark.django_db
+def test_an_increment_that_read_new_shows_from_the_index_looks_back_past_its_age(
+    fake, new_run, tvmaze_client_for
+):
+    client = tvmaze_client_for(fake)
+    _run(new_run, client, now=datetime.fromtimestamp(START, tz=UTC))
+    _run(new_run, client, now=datetime.fromtimestamp(START + 3600, tz=UTC))  # nothing new
+    _, summary = _run(new_run, client, now=datetime.fromtimestamp(START + 7200, tz=UTC))
+    assert summary["since"] == "day"
+    fake.set_now(START + 7300)
+    fake.add(3)  # read from an index page, which may be a day old
+    _run(new_run, client, now=datetime.fromtimestamp(START + 10800, tz=UTC))
+    _, summary = _run(new_run, client, now=datetime.fromtimestamp(START + 14400, tz=UTC))
+    assert summary["since"] == "week"
