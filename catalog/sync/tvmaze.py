@@ -62,8 +62,9 @@ class Outcome:
 
 
 def choose_window(last_success: datetime | None, now: datetime) -> str | None:
-    """The smallest ``since`` window covering the gap, or None when only a walk will do."""
-    if last_success is None:
+    """The smallest ``since`` window covering the gap, or None when only a walk will do (no
+    success yet, or one our clock dates in the future: it was set back, the gap is unknown)."""
+    if last_success is None or last_success > now:
         return None
     gap = now - last_success + SAFETY
     return next((name for name, span in WINDOWS if gap <= span), None)

@@ -298,3 +298,11 @@ def test_an_increment_that_read_new_shows_from_the_index_looks_back_past_its_age
     _run(new_run, client, now=datetime.fromtimestamp(START + 10800, tz=UTC))
     _, summary = _run(new_run, client, now=datetime.fromtimestamp(START + 14400, tz=UTC))
     assert summary["since"] == "week"
+
+
+def test_a_last_success_in_our_future_means_the_gap_is_unknown():
+    """Our clock was set back (it ran a year ahead when the last run succeeded): how long ago
+    that really was is unknown, and a ``day`` window would silently skip the real gap."""
+    now = datetime(2026, 1, 31, tzinfo=UTC)
+    assert choose_window(now + timedelta(days=365), now) is None
+    assert choose_window(now + timedelta(hours=2), now) is None
