@@ -33,6 +33,9 @@ class PageWrite:
     unchanged: int = 0
     show_ids: list[int] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
+    # (claimant, holder) TVMaze ids of conflicts with a TVMaze show outside the page, whose
+    # id may be one TVMaze has since taken from it (see ``contested``).
+    contested: list[tuple[int, int]] = field(default_factory=list)
 
     @property
     def changed(self) -> int:
@@ -126,6 +129,8 @@ def _resolve_external_ids(
                     holder is not None and holder.tvmaze_id != sid and not moving):
                 result.conflicts.append(f"tvmaze {sid}: {kind} {value} belongs to another show")
                 ids[kind] = None
+                if holder is not None and holder.tvmaze_id not in (None, sid, *changed):
+                    result.contested.append((sid, holder.tvmaze_id))
             elif moving and holder.tvmaze_id != sid:
                 release[kind].add(holder.pk)
         out[sid] = (ids["tvdb"], ids["imdb"])

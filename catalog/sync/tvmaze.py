@@ -87,8 +87,9 @@ def tvmaze_sync(run: SyncRun, client: TvmazeClient, *, full: bool = False,
     return outcome.summary()
 
 
-def _commit(run: SyncRun, outcome: Outcome, cursor: dict[str, Any], page: Page[TvmazeShow],
-            *, label: str, skipped: int = 0, counted: int | None = None) -> None:
+def _commit(run: SyncRun, client: TvmazeClient, outcome: Outcome, cursor: dict[str, Any],
+            page: Page[TvmazeShow], *, label: str, skipped: int = 0,
+            counted: int | None = None) -> None:
     """Write one page, its checkpoint and the run's progress in one transaction.
 
     ``counted`` is how many of the page's shows count towards the run's total (the tail of an
@@ -107,8 +108,36 @@ def _commit(run: SyncRun, outcome: Outcome, cursor: dict[str, Any], page: Page[T
     outcome.pages += 1
     outcome.created += written.created
     outcome.updated += written.updated
-    outcome.conflicts.extend(written.conflicts)
+    outcome.conflicts.extend(_settle(run, client, page, written))
     outcome.rejects.extend(f"{r.ref}: {r.reason}" for r in page.rejects)
+
+
+def _settle(run: SyncRun, client: TvmazeClient, page: Page[TvmazeShow],
+            written: PageWrite) -> list[str]:
+    """The page's conflicts once contested ids are settled; returns those still standing.
+
+    An id a show outside the page holds may be one TVMaze has since taken from it (it kept it
+    only because TVMaze gave it none): re-read those holders and write them with their
+    claimants, where the page writer moves an id its holder no longer claims.
+    """
+    if not written.contested:
+        return written.conflicts
+    claimants = {s.id: s for s in page.items}
+    shows: dict[int, TvmazeShow] = {}
+    for claimant, holder in written.contested:
+        try:
+            shows.setdefault(holder, client.show(holder))
+        except (NotFoundError, InvalidError):
+            continue
+        shows[claimant] = claimants[claimant]
+    if not shows:
+        return written.conflicts
+    settled = {c for c in written.conflicts
+               if any(c.startswith(f"tvmaze {sid}:") for sid in shows)}
+    with transaction.atomic():  # holders first: one still claiming its id keeps it
+        again = shows_write_page(list(shows.values()), force=True)
+        run_progress(run)
+    return [c for c in written.conflicts if c not in settled] + again.conflicts
 
 
 def _total_covering(run: SyncRun, processed: int) -> int | None:
@@ -129,7 +158,7 @@ def _walk_pages(run: SyncRun, client: TvmazeClient, cursor: dict[str, Any], outc
             return True
         cursor["next_page"] = number + 1
         counted = None if above < 0 else sum(1 for s in page.items if s.id > above)
-        _commit(run, outcome, cursor, page, label=str(number), counted=counted)
+        _commit(run, client, outcome, cursor, page, label=str(number), counted=counted)
         if max_pages is not None and outcome.pages >= max_pages:
             return False
     return True
@@ -214,7 +243,7 @@ def _increment(run: SyncRun, client: TvmazeClient, cursor: dict[str, Any], since
                      event={"event": "updates", "since": since, "changed": len(changed)})
     for page, gone in _fetch_groups(client, changed):
         label = f"ids {page.items[0].id if page.items else '-'}"
-        _commit(run, outcome, cursor, page, label=label, skipped=gone,
+        _commit(run, client, outcome, cursor, page, label=label, skipped=gone,
                 counted=len(page.items) + len(page.rejects) + gone)
     # Should the walk past the highest id be interrupted, its resumption must not claim more
     # than this run covered: it completes with the previous success time.

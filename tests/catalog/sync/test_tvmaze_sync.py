@@ -306,3 +306,58 @@ def test_a_last_success_in_our_future_means_the_gap_is_unknown():
     now = datetime(2026, 1, 31, tzinfo=UTC)
     assert choose_window(now + timedelta(days=365), now) is None
     assert choose_window(now + timedelta(hours=2), now) is None
+
+
+def _reassign_tvdb(fake, donor: int, taker: int) -> int:
+    """TVMaze moves ``donor``'s TVDB id to ``taker`` (the donor keeps none)."""
+    tvdb = fake.record(donor).tvdb
+    fake.record(donor).tvdb = None
+    fake.record(taker).tvdb = tvdb
+    return tvdb
+
+
+@pytest.mark.django_db
+def test_a_tvdb_id_moved_to_a_show_of_a_later_run_follows_it(fake, new_run, tvmaze_client_for):
+    client = tvmaze_client_for(fake)
+    donor, taker = fake.ids[3], fake.ids[-3]
+    _run(new_run, client, now=datetime.fromtimestamp(START, tz=UTC))
+    fake.set_now(START + 600)
+    tvdb = _reassign_tvdb(fake, donor, taker)
+    fake.change([donor])  # the donor's change is read first, in its own run
+    _run(new_run, client, now=datetime.fromtimestamp(START + 1200, tz=UTC))
+    fake.set_now(START + 1800)
+    fake.change([taker])
+    _, summary = _run(new_run, client, now=datetime.fromtimestamp(START + 2400, tz=UTC))
+    assert Show.objects.get(tvmaze_id=taker).tvdb_id == tvdb
+    assert Show.objects.get(tvmaze_id=donor).tvdb_id is None
+    assert summary["conflicts"] == []
+
+
+@pytest.mark.django_db
+def test_a_tvdb_id_moved_across_pages_of_one_walk_follows_it(fake, new_run, tvmaze_client_for):
+    client = tvmaze_client_for(fake)
+    donor, taker = fake.ids[3], fake.ids[-3]
+    _run(new_run, client, now=datetime.fromtimestamp(START, tz=UTC))
+    fake.set_now(START + 600)
+    tvdb = _reassign_tvdb(fake, donor, taker)
+    fake.change([donor, taker])
+    _, summary = _run(new_run, client, full=True, now=datetime.fromtimestamp(START + 1200, tz=UTC))
+    assert Show.objects.get(tvmaze_id=taker).tvdb_id == tvdb
+    assert Show.objects.get(tvmaze_id=donor).tvdb_id is None
+    assert summary["conflicts"] == []
+
+
+@pytest.mark.django_db
+def test_an_id_two_shows_really_share_upstream_stays_with_its_holder(
+    fake, new_run, tvmaze_client_for
+):
+    client = tvmaze_client_for(fake)
+    holder, other = fake.ids[3], fake.ids[-3]
+    _run(new_run, client, now=datetime.fromtimestamp(START, tz=UTC))
+    fake.set_now(START + 600)
+    tvdb = fake.record(other).tvdb = fake.record(holder).tvdb
+    fake.change([other])
+    _, summary = _run(new_run, client, now=datetime.fromtimestamp(START + 1200, tz=UTC))
+    assert Show.objects.get(tvmaze_id=holder).tvdb_id == tvdb
+    assert Show.objects.get(tvmaze_id=other).tvdb_id is None
+    assert summary["conflicts"] == [f"tvmaze {other}: tvdb {tvdb} belongs to another show"]
