@@ -11,6 +11,7 @@ from django.db import transaction
 from catalog.models import Show
 from catalog.sync.shows_write import shows_write_page
 from integrations.values.tvmaze import TvmazeShow
+from tests.factories import PlexShowFactory
 
 T1 = datetime(2025, 1, 1, tzinfo=UTC)
 T2 = datetime(2025, 2, 1, tzinfo=UTC)
@@ -76,3 +77,21 @@ def test_two_shows_of_a_page_claiming_one_id_keep_it_for_the_first():
     result = _write(_show(1, tvdb=100), replace(_show(2), tvdb_id=100))
     assert result.conflicts == ["tvmaze 2: tvdb 100 belongs to another show"]
     assert _ids(1) == (100, None) and _ids(2) == (None, None)
+
+
+@pytest.mark.django_db
+def test_a_known_show_that_gains_a_placeholders_id_absorbs_the_placeholder():
+    """TVMaze often adds a show's TVDB id after we mirrored it; meanwhile Plex made a
+    placeholder for that id. The placeholder is the same show: its Plex links move to the
+    TVMaze show (so rules see it) instead of the id being refused forever."""
+    _write(_show(1))
+    placeholder = Show.objects.create(title="from plex", tvdb_id=100, imdb_id="tt100",
+                                      tmdb_id=555)
+    plex_show = PlexShowFactory(show=placeholder)
+    result = _write(_show(1, tvdb=100, updated=T2))
+    assert not result.conflicts
+    assert Show.objects.count() == 1
+    show = Show.objects.get(tvmaze_id=1)
+    assert (show.tvdb_id, show.imdb_id, show.tmdb_id) == (100, "tt100", 555)
+    plex_show.refresh_from_db()
+    assert plex_show.show_id == show.pk
