@@ -48,6 +48,12 @@ class PlexPart:
     accessible: bool | None
     exists: bool | None
 
+    @property
+    def playable(self) -> bool:
+        """Not empty, and not marked inaccessible or gone by Plex (a deleted version stays
+        listed until Plex empties its trash)."""
+        return self.size != 0 and self.accessible is not False and self.exists is not False
+
 
 @dataclass(frozen=True, slots=True)
 class PlexMedia:
@@ -145,7 +151,4 @@ class PlexItem:
     @property
     def playable(self) -> bool:
         """False when Plex lists no part, only zero-size parts, or marks every part inaccessible."""
-        return any(
-            part.size != 0 and part.accessible is not False and part.exists is not False
-            for part in self.parts
-        )
+        return any(part.playable for part in self.parts)

@@ -42,22 +42,43 @@ class ItemsWrite:
         return self.created + self.updated
 
 
+def placement(item: PlexItem, resolver: PathResolver) -> tuple[str | None, str]:
+    """(file, state): the first playable file a mapping reaches (ACTIVE), else the first
+    playable one (REMOTE_ONLY), else the first listed (UNAVAILABLE). A movie's versions may
+    sit on different shares, and a deleted one stays listed until Plex empties its trash."""
+    playable = [part for part in item.parts if part.playable]
+    if not playable:
+        return item.primary_file, State.UNAVAILABLE
+    live = [part.file for part in playable if part.file]
+    reached = next((file for file in live if resolver.resolve(file) is not None), None)
+    if reached is not None:
+        return reached, State.ACTIVE
+    return (live[0] if live else None), State.REMOTE_ONLY
+
+
 def item_state(item: PlexItem, resolver: PathResolver) -> str:
-    """UNAVAILABLE when Plex cannot play it, REMOTE_ONLY when no mapping reaches its file."""
-    if not item.playable:
-        return State.UNAVAILABLE
-    if resolver.resolve(item.primary_file) is None:
-        return State.REMOTE_ONLY
-    return State.ACTIVE
+    """UNAVAILABLE when Plex cannot play it, REMOTE_ONLY when no mapping reaches a playable
+    file."""
+    return placement(item, resolver)[1]
 
 
-def _stored(library_id: int, keys: Iterable[str]) -> dict[str, tuple[int, str, str, int | None]]:
-    """rating key -> (id, digest, state, plex_show_id) of the rows we hold."""
-    out: dict[str, tuple[int, str, str, int | None]] = {}
+def item_file(item: PlexItem, resolver: PathResolver) -> str | None:
+    """The file recorded for the item (see ``placement``)."""
+    return placement(item, resolver)[0]
+
+
+Stored = tuple[int, str, str, int | None, str]
+
+
+def _stored(library_id: int, keys: Iterable[str]) -> dict[str, Stored]:
+    """rating key -> (id, digest, state, plex_show_id, file_path) of the rows we hold (the
+    file is not in the digest, yet a movie's recorded version can change without it)."""
+    out: dict[str, Stored] = {}
     for chunk in batched(keys, CHUNK):
         rows = MediaItem.objects.filter(library_id=library_id, rating_key__in=chunk) \
-            .order_by().values_list("rating_key", "id", "digest", "state", "plex_show_id")
-        out.update((rk, (pk, digest, state, show)) for rk, pk, digest, state, show in rows)
+            .order_by().values_list("rating_key", "id", "digest", "state", "plex_show_id",
+                                    "file_path")
+        out.update((rk, tuple(rest)) for rk, *rest in rows)
     return out
 
 
@@ -69,7 +90,7 @@ def _constants(scan: Scan) -> dict[str, object]:
 
 
 def _plan(scan: Scan, items: Sequence[PlexItem], show_ids: Mapping[str, int],
-          stored: Mapping[str, tuple[int, str, str, int | None]],
+          stored: Mapping[str, Stored],
           result: ItemsWrite) -> tuple[list[tuple], list[int]]:
     """Rows to upsert (new or changed) and ids to touch (unchanged), counting both."""
     rows: list[tuple] = []
@@ -83,16 +104,16 @@ def _plan(scan: Scan, items: Sequence[PlexItem], show_ids: Mapping[str, int],
         size, count, signature = item.file_size, item.part_count, item.streams_signature
         digest = item_digest_of(key, item.updated_at, item.duration, size, count, signature,
                                 item.primary_guid)
-        state = item_state(item, scan.resolver)
+        file, state = placement(item, scan.resolver)
         old = stored.get(key)
         show_id = show_ids.get(item.show_rating_key or "", old[3] if old else None)
-        if old is not None and old[1:] == (digest, state, show_id):
+        if old is not None and old[1:] == (digest, state, show_id, file or ""):
             touch.append(old[0])
             continue
         rows.append((
             key[:32], show_id, item.type, item.title[:500], item.season_number,
             item.episode_number, item.year, (item.guid or "")[:300], digest, item.updated_at,
-            item.duration, size, count, signature[:200], item.primary_file or "", state))
+            item.duration, size, count, signature[:200], file or "", state))
         if old is None:
             result.created += 1
         else:
@@ -107,7 +128,8 @@ def items_changed(scan: Scan, items: Sequence[PlexItem]) -> list[PlexItem]:
     changed: list[PlexItem] = []
     for item in items:
         old = stored.get(item.rating_key)
-        if old is None or old[1:3] != (item_digest(item), item_state(item, scan.resolver)):
+        file, state = placement(item, scan.resolver)
+        if old is None or (old[1], old[2], old[4]) != (item_digest(item), state, file or ""):
             changed.append(item)
     return changed
 
