@@ -127,6 +127,9 @@ def artwork_response(show: Show, kind: str) -> FileResponse:
 class LiveRequest(serializers.Serializer):
     since = StrictDateTimeField(required=False, help_text=(
         "The `cursor` of the previous answer (RFC 3339); leave it out for the first poll."))
+    after = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID, help_text=(
+        "The `after` of the previous answer when it had `more`: shows stamped in one "
+        "statement share a time, so a page may end inside them. Ignored without `since`."))
 
 
 def _run(run: SyncRun) -> dict[str, Any]:
@@ -146,7 +149,7 @@ class LiveView(APIView):
         # A plain dict: an empty ``since=`` is an error, not "no cursor" as a form would read it.
         query = LiveRequest(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
-        since = query.validated_data.get("since")
+        since, after = query.validated_data.get("since"), query.validated_data.get("after", 0)
         now = timezone.now()
         shows = Show.objects.exclude(loading_changed_at=None)
         runs = SyncRun.objects.order_by("-id")
@@ -155,14 +158,16 @@ class LiveView(APIView):
                 loading_changed_at__gte=now - timedelta(hours=1)))
             runs = runs[:20]
         else:
-            shows = shows.filter(loading_changed_at__gte=since)
+            # Keyset over (time, id): a page ending inside one time's group resumes in it.
+            shows = shows.filter(Q(loading_changed_at__gt=since)
+                                 | Q(loading_changed_at=since, id__gt=after))
             runs = runs.filter(Q(created_at__gte=since) | Q(heartbeat_at__gte=since)
                                | Q(finished_at__gte=since))[:50]
         rows = list(shows.order_by("loading_changed_at", "id")[:LIVE_LIMIT + 1])
         more = len(rows) > LIVE_LIMIT
         rows = rows[:LIVE_LIMIT]
         cursor = rows[-1].loading_changed_at if more else now - LIVE_OVERLAP
-        return Response({"cursor": cursor, "more": more,
+        return Response({"cursor": cursor, "after": rows[-1].pk if more else None, "more": more,
                          "shows": LoadingSerializer([loading_state(s) for s in rows],
                                                     many=True).data,
                          "runs": [_run(r) for r in runs]})

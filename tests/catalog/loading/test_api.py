@@ -182,7 +182,7 @@ def test_it_feeds_loading_changes_since_a_cursor(operator, api_as, viewer):
     api_as(operator).post("/api/shows/", {"tvdb_id": 7}, format="json")
     feed = api_as(viewer).get("/api/live/", {"since": first["cursor"]}).json()
     assert [(s["title"], s["loading_status"]) for s in feed["shows"]] == [("TVDB 7", "pending")]
-    assert set(feed) == {"cursor", "more", "shows", "runs"}
+    assert set(feed) == {"cursor", "after", "more", "shows", "runs"}
 
 
 def test_it_rejects_a_bad_cursor(viewer, api_as):
@@ -225,3 +225,26 @@ def test_it_pages_a_long_live_feed_by_its_cursor(viewer, api_as):
     assert rest["more"] is False
     titles = {s["title"] for s in first["shows"]} | {s["title"] for s in rest["shows"]}
     assert titles == {f"S{n}" for n in range(205)}
+
+
+def test_it_pages_past_more_shows_than_a_page_changed_in_one_statement(viewer, api_as):
+    """A bulk queue (admin "load" action, library sweep) stamps every show with one time:
+    the feed must still page through them all, not serve the first page forever."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from catalog.sync.loading.queue import shows_request
+
+    start = timezone.now() - timedelta(seconds=1)
+    shows = Show.objects.bulk_create([Show(title=f"S{n}") for n in range(450)])
+    assert shows_request([s.pk for s in shows]) == 450  # one UPDATE, one loading_changed_at
+    client, seen, query = api_as(viewer), set(), {"since": start.isoformat()}
+    for _ in range(5):
+        feed = client.get("/api/live/", query).json()
+        seen |= {s["id"] for s in feed["shows"]}
+        query = {"since": feed["cursor"], **({"after": feed["after"]} if feed["more"] else {})}
+        if not feed["more"]:
+            break
+    assert feed["more"] is False
+    assert seen == {s.pk for s in shows}
