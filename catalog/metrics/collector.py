@@ -9,6 +9,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 
 from catalog.models import Decision, MediaItem, Show, SyncRun, UpstreamCounter
 
+UPSTREAMS = ("tvmaze", "plex", "tmdb", "sonarr")
 _UPSTREAM_EVENTS = {
     "requests": ("mediasync_upstream_requests", "HTTP attempts sent to an upstream"),
     "retries": ("mediasync_upstream_retries", "HTTP attempts that were retries"),
@@ -73,9 +74,22 @@ def _runs() -> Iterator[Metric]:
     sent = GaugeMetricFamily("mediasync_sync_run_requests",
                              "Upstream requests summed over the recorded runs of each kind",
                              labels=["upstream"])
-    for row in SyncRun.objects.order_by().values("kind").annotate(n=Sum("requests")):
-        sent.add_metric([row["kind"]], row["n"] or 0)
+    for upstream, n in _run_requests().items():
+        sent.add_metric([upstream], n)
     yield sent
+
+
+def _run_requests() -> dict[str, int]:
+    """Run requests per upstream: a run counts what it sent to its kind's upstream, so loader
+    runs add to TVMaze's, and kinds that call none (rules) add nothing."""
+    from catalog.sync.dispatch import WORK  # builds clients: imported only when scraped
+
+    sent: dict[str, int] = {}
+    for row in SyncRun.objects.order_by().values("kind").annotate(n=Sum("requests")):
+        upstream = WORK[row["kind"]][1] if row["kind"] in WORK else None
+        if upstream in UPSTREAMS:
+            sent[upstream] = sent.get(upstream, 0) + (row["n"] or 0)
+    return sent
 
 
 def _upstream_counters() -> Iterator[Metric]:

@@ -182,3 +182,15 @@ def test_it_keeps_the_counts_when_the_database_refuses_them(monkeypatch):
     monkeypatch.undo()
     assert upstream_counters_flush() == 1
     assert UpstreamCounter.objects.get(upstream="plex", event="requests").value == 4
+
+
+@pytest.mark.django_db
+def test_it_sums_run_requests_by_upstream_not_by_run_kind(viewer, client):
+    """A loader run counts the TVMaze requests it sent (``load`` is no upstream), and a
+    rules refilter sends none: the ``upstream`` label names only real upstreams."""
+    factories.SyncRunFactory(kind="tvmaze", scope="catalog", status="succeeded", requests=14)
+    factories.SyncRunFactory(kind="load", scope="slot:0", status="succeeded", requests=6)
+    factories.SyncRunFactory(kind="rules", scope="rule:1", status="succeeded", requests=0)
+    got = {labels: value for (name, labels), value in _scrape(client, viewer).items()
+           if name == "mediasync_sync_run_requests"}
+    assert got == {(("upstream", "tvmaze"),): 20}
