@@ -66,7 +66,10 @@ def schedules_ensure() -> tuple[int, int]:
     Schedule.objects.filter(name__startswith=PLEX_PREFIX).exclude(name__in=wanted).delete()
     for default in defaults:
         kwargs = repr(default.kwargs) if default.kwargs else None  # django-q2 literal_evals it
-        schedule = Schedule.objects.filter(name=default.name).first()
+        same = Schedule.objects.filter(name=default.name).order_by("pk")
+        schedule = same.first()
+        if schedule is not None:  # a name held twice (ensures that raced): the oldest stays
+            same.exclude(pk=schedule.pk).delete()
         if schedule is None:
             Schedule.objects.create(
                 name=default.name, func=default.func, kwargs=kwargs,

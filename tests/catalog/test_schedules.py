@@ -145,3 +145,18 @@ def test_two_processes_ensuring_schedules_at_once_create_each_only_once(monkeypa
         assert sorted(names) == sorted(set(names)), names
         assert len(names) == 6
     assert not errors, errors
+
+
+@pytest.mark.django_db
+def test_it_removes_a_default_schedule_that_was_created_twice():
+    """Installs where two ensures raced before they took turns hold a schedule twice, and
+    every scan ran twice: the next ensure keeps the oldest of each name."""
+    library = factories.PlexLibraryFactory()
+    call_command("setup_schedules")
+    name = f"plex library {library.pk}"
+    first = Schedule.objects.get(name=name)
+    Schedule.objects.create(name=name, func=first.func, kwargs=first.kwargs,
+                            schedule_type=Schedule.MINUTES, minutes=60, repeats=-1)
+    call_command("setup_schedules")
+    assert list(Schedule.objects.filter(name=name).values_list("pk", flat=True)) == [first.pk]
+    assert Schedule.objects.count() == 6
