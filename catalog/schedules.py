@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django_q.models import Schedule
 
 
@@ -40,6 +40,16 @@ def default_schedules() -> list[DefaultSchedule]:
 
 
 PLEX_PREFIX = "plex library "
+ENSURE_LOCK = 0x6D73_0001  # PostgreSQL advisory lock key of schedules_ensure
+
+
+def _ensure_alone() -> None:
+    """Wait for any other ensure to commit: Schedule names are not unique, so two that read
+    "missing" side by side would both create it, and every scan would run twice for ever.
+    SQLite's IMMEDIATE transactions already take turns."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ENSURE_LOCK])
 
 
 @transaction.atomic
@@ -48,6 +58,7 @@ def schedules_ensure() -> tuple[int, int]:
 
     ``next_run`` and ``minutes`` an operator changed are kept: only the target moves.
     """
+    _ensure_alone()
     created = updated = 0
     defaults = default_schedules()
     wanted = {d.name for d in defaults}
@@ -55,7 +66,10 @@ def schedules_ensure() -> tuple[int, int]:
     Schedule.objects.filter(name__startswith=PLEX_PREFIX).exclude(name__in=wanted).delete()
     for default in defaults:
         kwargs = repr(default.kwargs) if default.kwargs else None  # django-q2 literal_evals it
-        schedule = Schedule.objects.filter(name=default.name).first()
+        same = Schedule.objects.filter(name=default.name).order_by("pk")
+        schedule = same.first()
+        if schedule is not None:  # a name held twice (ensures that raced): the oldest stays
+            same.exclude(pk=schedule.pk).delete()
         if schedule is None:
             Schedule.objects.create(
                 name=default.name, func=default.func, kwargs=kwargs,

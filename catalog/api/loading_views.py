@@ -6,9 +6,10 @@ poll, so an open dashboard never holds a gunicorn sync worker the way a stream w
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.db import connection
 from django.db.models import Q
 from django.http import FileResponse
 from django.utils import timezone
@@ -32,6 +33,7 @@ from catalog.sync.loading.state import ACTIVE
 
 MAX_ID = 2**31 - 1
 LIVE_OVERLAP = timedelta(seconds=5)  # rows committed just after a poll still show next time
+LIVE_HOLD_MAX = timedelta(minutes=10)  # a transaction open longer than this is not a loader's
 LIVE_LIMIT = 200
 ARTWORK_POLICY = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 
@@ -127,6 +129,9 @@ def artwork_response(show: Show, kind: str) -> FileResponse:
 class LiveRequest(serializers.Serializer):
     since = StrictDateTimeField(required=False, help_text=(
         "The `cursor` of the previous answer (RFC 3339); leave it out for the first poll."))
+    after = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID, help_text=(
+        "The `after` of the previous answer when it had `more`: shows stamped in one "
+        "statement share a time, so a page may end inside them. Ignored without `since`."))
 
 
 def _run(run: SyncRun) -> dict[str, Any]:
@@ -135,6 +140,25 @@ def _run(run: SyncRun) -> dict[str, Any]:
             "total": run.total, "progress": run.progress, "started_at": run.started_at,
             "finished_at": run.finished_at, "error": run.error,
             "last_event": run.events[-1] if run.events else None}
+
+
+def _open_since(now: datetime) -> datetime:
+    """When the oldest transaction still open on PostgreSQL began (else ``now``).
+
+    A writer takes its time before it commits, and a row lock or a long page transaction can
+    hold the commit back for longer than the overlap: a cursor past that time would skip the
+    row for good once it commits. So the cursor stays behind every open transaction of our
+    database, but never more than ``LIVE_HOLD_MAX`` behind (a forgotten psql session must not
+    make every poll resend the past hour). SQLite's writers take their turn before they start.
+    """
+    if connection.vendor != "postgresql":
+        return now
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT min(xact_start) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND pid <> pg_backend_pid() AND backend_type = 'client backend'")
+        oldest = cursor.fetchone()[0]
+    return now if oldest is None else max(min(now, oldest), now - LIVE_HOLD_MAX)
 
 
 class LiveView(APIView):
@@ -146,8 +170,9 @@ class LiveView(APIView):
         # A plain dict: an empty ``since=`` is an error, not "no cursor" as a form would read it.
         query = LiveRequest(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
-        since = query.validated_data.get("since")
+        since, after = query.validated_data.get("since"), query.validated_data.get("after", 0)
         now = timezone.now()
+        horizon = _open_since(now)  # read before the rows: what commits after is newer
         shows = Show.objects.exclude(loading_changed_at=None)
         runs = SyncRun.objects.order_by("-id")
         if since is None:
@@ -155,14 +180,16 @@ class LiveView(APIView):
                 loading_changed_at__gte=now - timedelta(hours=1)))
             runs = runs[:20]
         else:
-            shows = shows.filter(loading_changed_at__gte=since)
+            # Keyset over (time, id): a page ending inside one time's group resumes in it.
+            shows = shows.filter(Q(loading_changed_at__gt=since)
+                                 | Q(loading_changed_at=since, id__gt=after))
             runs = runs.filter(Q(created_at__gte=since) | Q(heartbeat_at__gte=since)
                                | Q(finished_at__gte=since))[:50]
         rows = list(shows.order_by("loading_changed_at", "id")[:LIVE_LIMIT + 1])
         more = len(rows) > LIVE_LIMIT
         rows = rows[:LIVE_LIMIT]
-        cursor = rows[-1].loading_changed_at if more else now - LIVE_OVERLAP
-        return Response({"cursor": cursor, "more": more,
+        cursor = rows[-1].loading_changed_at if more else horizon - LIVE_OVERLAP
+        return Response({"cursor": cursor, "after": rows[-1].pk if more else None, "more": more,
                          "shows": LoadingSerializer([loading_state(s) for s in rows],
                                                     many=True).data,
                          "runs": [_run(r) for r in runs]})

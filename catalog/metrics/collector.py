@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from django.db.models import Count, Max, Sum
+from django.db.models import Case, CharField, Count, F, Max, Sum, Value, When
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from catalog.models import Decision, MediaItem, Show, SyncRun, UpstreamCounter
 
+UPSTREAMS = ("tvmaze", "plex", "tmdb", "sonarr")
 _UPSTREAM_EVENTS = {
     "requests": ("mediasync_upstream_requests", "HTTP attempts sent to an upstream"),
     "retries": ("mediasync_upstream_retries", "HTTP attempts that were retries"),
@@ -35,15 +36,26 @@ def _catalog() -> Iterator[Metric]:
     yield decisions
 
 
+CHOSEN_SHOWS = "shows:"  # a TMDB refresh of chosen shows: its scope is named by their ids
+
+
+def _scope_series() -> Case:
+    """The scope as a series label: every chosen-shows refresh is one ``shows`` series, or
+    each selection ever refreshed would add two series to every scrape, for ever."""
+    return Case(When(scope__startswith=CHOSEN_SHOWS, then=Value(CHOSEN_SHOWS[:-1])),
+                default=F("scope"), output_field=CharField())
+
+
 def _last_successes() -> list[dict]:
     """The latest succeeded run of each (kind, scope): one aggregate, then one lookup."""
-    succeeded = SyncRun.objects.order_by().filter(status=SyncRun.Status.SUCCEEDED,
-                                                  finished_at__isnull=False)
-    latest = {(row["kind"], row["scope"]): row["at"] for row in
-              succeeded.values("kind", "scope").annotate(at=Max("finished_at"))}
+    succeeded = SyncRun.objects.order_by().filter(
+        status=SyncRun.Status.SUCCEEDED, finished_at__isnull=False).annotate(series=_scope_series())
+    latest = {(row["kind"], row["series"]): row["at"] for row in
+              succeeded.values("kind", "series").annotate(at=Max("finished_at"))}
     seen: dict[tuple[str, str], dict] = {}
     for row in succeeded.filter(finished_at__in=set(latest.values())).order_by("-id").values(
-            "kind", "scope", "started_at", "finished_at"):
+            "kind", "series", "started_at", "finished_at"):
+        row["scope"] = row.pop("series")
         key = (row["kind"], row["scope"])
         if latest.get(key) == row["finished_at"]:
             seen.setdefault(key, row)  # two at the same instant: the later id
@@ -73,9 +85,22 @@ def _runs() -> Iterator[Metric]:
     sent = GaugeMetricFamily("mediasync_sync_run_requests",
                              "Upstream requests summed over the recorded runs of each kind",
                              labels=["upstream"])
-    for row in SyncRun.objects.order_by().values("kind").annotate(n=Sum("requests")):
-        sent.add_metric([row["kind"]], row["n"] or 0)
+    for upstream, n in _run_requests().items():
+        sent.add_metric([upstream], n)
     yield sent
+
+
+def _run_requests() -> dict[str, int]:
+    """Run requests per upstream: a run counts what it sent to its kind's upstream, so loader
+    runs add to TVMaze's, and kinds that call none (rules) add nothing."""
+    from catalog.sync.dispatch import WORK  # builds clients: imported only when scraped
+
+    sent: dict[str, int] = {}
+    for row in SyncRun.objects.order_by().values("kind").annotate(n=Sum("requests")):
+        upstream = WORK[row["kind"]][1] if row["kind"] in WORK else None
+        if upstream in UPSTREAMS:
+            sent[upstream] = sent.get(upstream, 0) + (row["n"] or 0)
+    return sent
 
 
 def _upstream_counters() -> Iterator[Metric]:

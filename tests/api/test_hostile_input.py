@@ -64,7 +64,9 @@ def _write_paths() -> list[str]:
     "/api/sync-runs/?scope=" + "s" * 101, "/api/items/?rating_key=%00",
     "/api/live/?since=", "/api/live/?since=2026-11-29", "/api/live/?since=2026-11-29%2010:00:00Z",
     "/api/live/?since=2026-11-29T10:00:00", "/api/live/?since=2026-02-30T10:00:00Z",
-    "/api/live/?since=%00", "/api/decisions/?rule=" + HUGE, "/api/rules/?validation=bogus",
+    "/api/live/?since=%00", "/api/live/?after=x&since=2026-11-29T10:00:00Z",
+    f"/api/live/?after={HUGE}&since=2026-11-29T10:00:00Z", "/api/decisions/?rule=" + HUGE,
+    "/api/rules/?validation=bogus",
 ])
 def test_it_answers_400_naming_the_parameter(query, viewer, api_as):
     factories.MediaItemFactory()

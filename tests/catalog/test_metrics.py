@@ -182,3 +182,34 @@ def test_it_keeps_the_counts_when_the_database_refuses_them(monkeypatch):
     monkeypatch.undo()
     assert upstream_counters_flush() == 1
     assert UpstreamCounter.objects.get(upstream="plex", event="requests").value == 4
+
+
+@pytest.mark.django_db
+def test_it_sums_run_requests_by_upstream_not_by_run_kind(viewer, client):
+    """A loader run counts the TVMaze requests it sent (``load`` is no upstream), and a
+    rules refilter sends none: the ``upstream`` label names only real upstreams."""
+    factories.SyncRunFactory(kind="tvmaze", scope="catalog", status="succeeded", requests=14)
+    factories.SyncRunFactory(kind="load", scope="slot:0", status="succeeded", requests=6)
+    factories.SyncRunFactory(kind="rules", scope="rule:1", status="succeeded", requests=0)
+    got = {labels: value for (name, labels), value in _scrape(client, viewer).items()
+           if name == "mediasync_sync_run_requests"}
+    assert got == {(("upstream", "tvmaze"),): 20}
+
+
+@pytest.mark.django_db
+def test_it_reports_refreshes_of_chosen_shows_as_one_scope(viewer, client):
+    """Each TMDB refresh of chosen shows runs in a scope named by their ids: one series per
+    selection would grow the scrape (and Prometheus) by two series per refresh, for ever."""
+    now = timezone.now().replace(microsecond=0)
+    for n, scope in enumerate(["shows:0123456789abcdef", "shows:fedcba9876543210"]):
+        factories.SyncRunFactory(kind="tmdb", scope=scope, status="succeeded",
+                                 started_at=now - timedelta(minutes=10 - n, seconds=n + 1),
+                                 finished_at=now - timedelta(minutes=10 - n))
+    got = _scrape(client, viewer)
+    scopes = {dict(labels)["scope"] for (name, labels) in got
+              if name == "mediasync_sync_last_success_timestamp_seconds"}
+    assert scopes == {"shows"}
+    tmdb = ("kind", "tmdb"), ("scope", "shows")
+    assert got[("mediasync_sync_last_success_timestamp_seconds", tmdb)] == (
+        now - timedelta(minutes=9)).timestamp()
+    assert got[("mediasync_sync_last_success_duration_seconds", tmdb)] == 2

@@ -97,3 +97,66 @@ def test_it_schedules_nothing_for_a_library_edit_rolled_back(django_capture_on_c
             pass
     assert callbacks == []
     assert not Schedule.objects.filter(name=f"plex library {library.pk}").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_processes_ensuring_schedules_at_once_create_each_only_once(monkeypatch):
+    """Two library saves committing together (two admins, discovery and ``setup_schedules``)
+    each ensure the schedules: a duplicate would run every scan twice, for ever."""
+    import contextlib
+    import threading
+
+    from django.db import connections
+
+    from catalog import schedules
+
+    factories.PlexLibraryFactory()
+    together = threading.Barrier(2)
+    listed = schedules.default_schedules
+
+    def listed_together() -> list:
+        found = listed()
+        # Both inside their transaction, neither has written yet; unless the database keeps
+        # the second one waiting (the barrier breaks): then they take turns.
+        with contextlib.suppress(threading.BrokenBarrierError):
+            together.wait(timeout=2)
+        return found
+
+    monkeypatch.setattr(schedules, "default_schedules", listed_together)
+    errors: list[str] = []
+
+    def ensure() -> None:
+        try:
+            schedules.schedules_ensure()
+        except Exception as exc:
+            errors.append(f"{type(exc).__name__}: {exc}")
+        finally:
+            connections.close_all()
+
+    for _ in range(2):
+        Schedule.objects.all().delete()
+        together.reset()
+        threads = [threading.Thread(target=ensure) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        names = list(Schedule.objects.values_list("name", flat=True))
+        assert sorted(names) == sorted(set(names)), names
+        assert len(names) == 6
+    assert not errors, errors
+
+
+@pytest.mark.django_db
+def test_it_removes_a_default_schedule_that_was_created_twice():
+    """Installs where two ensures raced before they took turns hold a schedule twice, and
+    every scan ran twice: the next ensure keeps the oldest of each name."""
+    library = factories.PlexLibraryFactory()
+    call_command("setup_schedules")
+    name = f"plex library {library.pk}"
+    first = Schedule.objects.get(name=name)
+    Schedule.objects.create(name=name, func=first.func, kwargs=first.kwargs,
+                            schedule_type=Schedule.MINUTES, minutes=60, repeats=-1)
+    call_command("setup_schedules")
+    assert list(Schedule.objects.filter(name=name).values_list("pk", flat=True)) == [first.pk]
+    assert Schedule.objects.count() == 6

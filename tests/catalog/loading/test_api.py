@@ -182,7 +182,7 @@ def test_it_feeds_loading_changes_since_a_cursor(operator, api_as, viewer):
     api_as(operator).post("/api/shows/", {"tvdb_id": 7}, format="json")
     feed = api_as(viewer).get("/api/live/", {"since": first["cursor"]}).json()
     assert [(s["title"], s["loading_status"]) for s in feed["shows"]] == [("TVDB 7", "pending")]
-    assert set(feed) == {"cursor", "more", "shows", "runs"}
+    assert set(feed) == {"cursor", "after", "more", "shows", "runs"}
 
 
 def test_it_rejects_a_bad_cursor(viewer, api_as):
@@ -225,3 +225,69 @@ def test_it_pages_a_long_live_feed_by_its_cursor(viewer, api_as):
     assert rest["more"] is False
     titles = {s["title"] for s in first["shows"]} | {s["title"] for s in rest["shows"]}
     assert titles == {f"S{n}" for n in range(205)}
+
+
+def test_it_pages_past_more_shows_than_a_page_changed_in_one_statement(viewer, api_as):
+    """A bulk queue (admin "load" action, library sweep) stamps every show with one time:
+    the feed must still page through them all, not serve the first page forever."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from catalog.sync.loading.queue import shows_request
+
+    start = timezone.now() - timedelta(seconds=1)
+    shows = Show.objects.bulk_create([Show(title=f"S{n}") for n in range(450)])
+    assert shows_request([s.pk for s in shows]) == 450  # one UPDATE, one loading_changed_at
+    client, seen, query = api_as(viewer), set(), {"since": start.isoformat()}
+    for _ in range(5):
+        feed = client.get("/api/live/", query).json()
+        seen |= {s["id"] for s in feed["shows"]}
+        query = {"since": feed["cursor"], **({"after": feed["after"]} if feed["more"] else {})}
+        if not feed["more"]:
+            break
+    assert feed["more"] is False
+    assert seen == {s.pk for s in shows}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_change_committed_after_a_poll_still_reaches_the_next_one(viewer, api_as, monkeypatch):
+    """A writer's time is taken before it commits (a row lock, a long page transaction can
+    hold the commit back): a poll in between must not move the cursor past that time, or
+    the change (here a load finishing) never reaches the client."""
+    import threading
+    import time
+    from datetime import timedelta
+
+    from django.db import connection, connections, transaction
+    from django.utils import timezone
+
+    from catalog.api import loading_views
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite's test database cannot hold a write open beside a reader")
+    monkeypatch.setattr(loading_views, "LIVE_OVERLAP", timedelta(milliseconds=200))
+    start = timezone.now() - timedelta(minutes=1)
+    show = ShowFactory(loading_status="loading_artwork", loading_changed_at=start)
+    stamped, polled = threading.Event(), threading.Event()
+
+    def finish() -> None:
+        try:
+            with transaction.atomic():
+                Show.objects.filter(pk=show.pk).update(
+                    loading_status="completed", loading_changed_at=timezone.now())
+                stamped.set()
+                polled.wait(timeout=10)  # commits only after the client's poll
+        finally:
+            connections.close_all()
+
+    writer = threading.Thread(target=finish)
+    writer.start()
+    assert stamped.wait(timeout=10)
+    time.sleep(0.5)  # the poll comes well past the writer's time plus the overlap
+    client = api_as(viewer)
+    first = client.get("/api/live/", {"since": start.isoformat()}).json()
+    polled.set()
+    writer.join(timeout=10)
+    later = client.get("/api/live/", {"since": first["cursor"]}).json()
+    assert [(s["id"], s["loading_status"]) for s in later["shows"]] == [(show.pk, "completed")]
