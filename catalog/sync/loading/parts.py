@@ -66,14 +66,16 @@ def write_facts(show: Show, tv: TvmazeShow) -> None:
     id it was added by (the same show added twice, by two ids) is merged into it: one show,
     with both ids. A show with anything of its own (Plex, decisions, a TVMaze id) is a clash.
     """
+    holder = Show.objects.filter(tvmaze_id=tv.id).exclude(pk=show.pk).values_list(
+        "id", flat=True).first()
+    if holder is not None and _bare_add(show):
+        _merge_into(show, holder)  # first: the writer would otherwise see two holders
+        shows_write_page([tv])
+        return
     shows_write_page([tv])
     holder = Show.objects.filter(tvmaze_id=tv.id).values_list("id", flat=True).first()
-    if holder == show.pk:
-        return
-    if holder is not None and _bare_add(show):
-        _merge_into(show, holder)
-        return
-    raise PartFailed(f"TVMaze show {tv.id} is already in the catalog as show {holder}")
+    if holder != show.pk:
+        raise PartFailed(f"TVMaze show {tv.id} is already in the catalog as show {holder}")
 
 
 def _bare_add(show: Show) -> bool:
