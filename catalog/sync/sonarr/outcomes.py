@@ -23,6 +23,9 @@ SETTLED = sorted({S.ADDED, S.EXISTS, S.SKIPPED, S.DECLINED})
 RETRY_BASE = timedelta(minutes=5)
 RETRY_CAP = timedelta(hours=24)
 FIRST_TITLES = 10
+# Written on decisions just before their series is sent: a run killed after Sonarr took the
+# series but before it recorded the outcome tells the next run these were its own adds.
+SENDING = "sending"
 
 
 @dataclass(slots=True)
@@ -37,6 +40,7 @@ class Item:
     tvdb_id: int | None
     title: str
     due: bool = True
+    sending: bool = False
 
 
 @dataclass(slots=True)
@@ -87,6 +91,19 @@ class Outcomes:
         self.rows.append((item.show_id, item.rule_id, item.status, reason[:500], None,
                           item.attempts, None, item.changed_at))
         self.tally.add(tally, item.title)
+
+    def mark_sending(self, items: list[Item]) -> None:
+        """Before a POST: note on its still-pending decisions that they are being sent
+        (committed with the run's ownership check, so a stale worker marks nothing)."""
+        by_rule: dict[int, list[int]] = {}
+        for item in items:
+            by_rule.setdefault(item.rule_id, []).append(item.show_id)
+        with transaction.atomic():
+            run_progress(self.run)
+            for rule_id, show_ids in by_rule.items():
+                Decision.objects.filter(rule_id=rule_id, show_id__in=show_ids,
+                                        status__in=[S.PENDING, S.PENDING_TVDB]).update(
+                    reason=SENDING)
 
     def flush(self, *, processed: int) -> None:
         """One transaction: the rows, then the run's progress (which checks it is ours)."""

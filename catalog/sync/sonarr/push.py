@@ -21,7 +21,7 @@ from catalog.models import Decision, DiscoveryRule, SonarrServer, SyncRun
 from catalog.notify import notify_push
 from catalog.runs import run_progress
 from catalog.sync.sonarr import send as sending
-from catalog.sync.sonarr.outcomes import Item, Outcomes, Tally
+from catalog.sync.sonarr.outcomes import SENDING, Item, Outcomes, Tally
 from catalog.sync.sonarr.validate import (
     Resolution,
     rule_record,
@@ -118,10 +118,11 @@ def _candidates(rule_ids: list[int], now: datetime) -> list[Item]:
         Q(status=S.PENDING) | (Q(status=S.PENDING_TVDB, show__tvdb_id__isnull=False) & due)
     ).order_by("show_id", "rule_id").values_list(
         "show_id", "rule_id", "status", "attempts", "status_changed_at", "show__tvdb_id",
-        "show__title", "next_attempt_at")
+        "show__title", "next_attempt_at", "reason")
     return [Item(show_id, rule_id, status, attempts, changed, tvdb, title,
-                 next_at is None or next_at <= now)
-            for show_id, rule_id, status, attempts, changed, tvdb, title, next_at in rows]
+                 next_at is None or next_at <= now, reason == SENDING)
+            for show_id, rule_id, status, attempts, changed, tvdb, title, next_at, reason
+            in rows]
 
 
 def _push_items(run: SyncRun, client: SonarrClient, server: SonarrServer,
@@ -135,6 +136,10 @@ def _push_items(run: SyncRun, client: SonarrClient, server: SonarrServer,
     for item in items:
         if not item.tvdb_id:
             out.set(item, S.PENDING_TVDB, tally=S.PENDING_TVDB)
+        elif item.tvdb_id in library and item.sending:  # our own add, its outcome unwritten
+            out.set(item, S.ADDED if _sender(item, items) else S.EXISTS,
+                    reason="added" if _sender(item, items) else "already in Sonarr",
+                    series_id=library[item.tvdb_id])
         elif item.tvdb_id in library:
             out.set(item, S.EXISTS, reason="already in Sonarr", series_id=library[item.tvdb_id])
         elif item.tvdb_id in excluded:
@@ -158,6 +163,15 @@ def _push_items(run: SyncRun, client: SonarrClient, server: SonarrServer,
     except sending.Stop as exc:
         tally.counts["stopped"] += 1
         log.warning("%s: stopped sending after a transient error: %s", server.name, exc)
+
+
+def _sender(item: Item, items: list[Item]) -> bool:
+    """Whether this decision was the one whose rule sent its series (the others, wanting the
+    same series, followed it and end ``exists``): the first by rule name, as ``_sends``."""
+    group = [i for i in items if i.tvdb_id == item.tvdb_id and i.sending]
+    names = dict(DiscoveryRule.objects.filter(pk__in={i.rule_id for i in group})
+                 .values_list("pk", "name"))
+    return min(group, key=lambda i: names.get(i.rule_id, "")) is item
 
 
 def _sends(client: SonarrClient, server: SonarrServer,

@@ -62,6 +62,7 @@ def import_all(client: SonarrClient, sends: list[Send],
     caller falls back), AuthError, or Stop after recording a transient batch."""
     for start in range(0, len(sends), BATCH):
         batch = sends[start:start + BATCH]
+        out.mark_sending([i for s in batch for i in (s.item, *s.followers)])
         try:
             _import(client, batch, out)
         except (TransientError, RateLimitedError) as exc:
@@ -112,6 +113,7 @@ def add_one_by_one(client: SonarrClient, sends: list[Send], *, is_v4: bool,
     waiting: list[Send] = []
     for send in sends:
         waiting.append(send)
+        out.mark_sending([send.item, *send.followers])
         try:
             _add_one(client, send, is_v4=is_v4, out=out)
         except (TransientError, RateLimitedError) as exc:
