@@ -52,8 +52,11 @@ def _kill_runs(args: list[str], env: dict[str, str], rng: random.Random, window:
         proc.communicate(timeout=30)
 
 
-def _runs_end_well(kind: str) -> None:
+def _runs_end_well(kind: str, *, killed: int = 1) -> None:
+    """The last run succeeded; the others were killed mid-run (at least ``killed`` of them)
+    and found abandoned by their successor, or had finished before their kill."""
     runs = list(SyncRun.objects.filter(kind=kind).order_by("id").values_list("status", "error"))
+    assert sum(s == SyncRun.Status.FAILED for s, _ in runs) >= killed, runs
     assert runs[-1][0] == SyncRun.Status.SUCCEEDED, runs
     assert all(s == SyncRun.Status.SUCCEEDED or (s == SyncRun.Status.FAILED
                and e.startswith("abandoned: its")) for s, e in runs), runs
@@ -130,8 +133,12 @@ def test_killed_pushes_add_every_series_once_and_end_with_the_uninterrupted_deci
 # ---- the TMDB batch ------------------------------------------------------------------------
 
 def _tmdb_world(fake: TmdbFake) -> None:
+    """Library shows: two in three known by TMDB id, the others by TVDB id only (``/find``)."""
     library = factories.PlexLibraryFactory()
-    shows = Show.objects.bulk_create([Show(title=f"S{i}", tmdb_id=i) for i in fake.ids])
+    records = [fake.record(i) for i in fake.ids]
+    shows = Show.objects.bulk_create([
+        Show(title=f"S{r.id}", tmdb_id=r.id) if n % 3 or not r.tvdb
+        else Show(title=f"S{r.id}", tvdb_id=r.tvdb) for n, r in enumerate(records)])
     PlexShow.objects.bulk_create([PlexShow(library=library, rating_key=str(s.pk), show=s,
                                            title=s.title) for s in shows])
 
@@ -140,10 +147,10 @@ def _tmdb_rows() -> dict[int, tuple]:
     return {row[0]: row for row in Show.objects.order_by("id").values_list(*TMDB_FIELDS)}
 
 
-def _tmdb_reset() -> None:
-    Show.objects.update(tmdb_status=Show.TmdbStatus.UNKNOWN, tmdb_fetched_at=None, overview="",
-                        tmdb_seasons=None, tmdb_episodes=None, poster_path="",
-                        backdrop_path="", tmdb_series_status="", tmdb_season_episodes=[])
+def _tmdb_reset(before: list[Show]) -> None:
+    """Every show back as it was before the first batch; no cursor, no run."""
+    Show.objects.bulk_update(before, [f for f in TMDB_FIELDS if f != "id"]
+                             + ["tmdb_fetched_at", "tmdb_jitter_days"])
     SyncCursor.objects.filter(key="tmdb").delete()
     SyncRun.objects.all().delete()
 
@@ -153,13 +160,16 @@ def test_killed_tmdb_batches_end_with_the_uninterrupted_show_rows(tmp_path):
     with TmdbFake(count=300, seed=4) as fake:
         fake.inject(Fault("slow", delay=0.01), times=10**6, path_prefix="/tv/")
         _tmdb_world(fake)
+        before = list(Show.objects.all())
         env = subprocess_env(tmp_path, TMDB_BASE_URL=fake.url, TMDB_API_KEY=TMDB_KEY)
         expected, got = _twice(
-            lambda: _run(["sync", "tmdb"], env), _tmdb_reset,
-            lambda: (_kill_runs(["sync", "tmdb"], env, rng, 3.0, SyncRun.Kind.TMDB),
+            lambda: _run(["sync", "tmdb"], env), lambda: _tmdb_reset(before),
+            lambda: (_kill_runs(["sync", "tmdb"], env, rng, 2.0, SyncRun.Kind.TMDB),
                      _run(["sync", "tmdb"], env)),
             _tmdb_rows)
         _runs_end_well(SyncRun.Kind.TMDB)
+        assert Show.objects.filter(tvdb_id__isnull=False, imdb_id__isnull=False,
+                                   tmdb_id__isnull=False).count() > 250  # /find and ids ran
         assert not Show.objects.filter(tmdb_status=Show.TmdbStatus.UNKNOWN).exists()
         differing = {TMDB_FIELDS[i] for k in expected for i, (a, b) in
                      enumerate(zip(expected[k], got[k], strict=True)) if a != b}
@@ -171,8 +181,10 @@ def test_killed_tmdb_batches_end_with_the_uninterrupted_show_rows(tmp_path):
 def test_killed_refilters_end_with_the_uninterrupted_decisions(tmp_path):
     rng = random.Random(12)
     rule = factories.DiscoveryRuleFactory(name="dramas")
-    for n in range(300):
-        factories.ShowFactory(genres=[["Drama"], ["Comedy"], ["Reality", "Drama"]][n % 3])
+    genres = [["Drama"], ["Comedy"], ["Reality", "Drama"]]
+    Show.objects.bulk_create([Show(tvmaze_id=n + 1, tvdb_id=n + 1, title=f"S{n}",
+                                   language="English", genres=genres[n % 3])
+                              for n in range(15_000)])  # three chunks: kills land between
     decide_shows(list(Show.objects.values_list("pk", flat=True)))
     rule.selections.all().delete()
     rule.selections.create(position=0, genres_any=["Drama"])
@@ -189,7 +201,7 @@ def test_killed_refilters_end_with_the_uninterrupted_decisions(tmp_path):
 
     expected, got = _twice(
         lambda: _run(["refilter"], env), reset,
-        lambda: (_kill_runs(["refilter"], env, rng, 1.0, SyncRun.Kind.RULES),
+        lambda: (_kill_runs(["refilter"], env, rng, 0.3, SyncRun.Kind.RULES),
                  _run(["refilter"], env)),
         rows)
     _runs_end_well(SyncRun.Kind.RULES)
