@@ -75,28 +75,30 @@ def _twice(reference: Callable[[], None], reset: Callable[[], None], killed: Cal
 
 def _push_world(fake: SonarrFake, count: int) -> None:
     server = factories.SonarrServerFactory(url=fake.url, api_key=SONARR_KEY, name="target")
-    factories.DiscoveryRuleFactory(server=server, root_folder="/tv", quality_profile="HD-1080p",
-                                   language_profile="English")
+    for name in ("b-second", "a-first"):  # both want every show: one adds, one follows
+        factories.DiscoveryRuleFactory(server=server, name=name, root_folder="/tv",
+                                       quality_profile="HD-1080p", language_profile="English")
     shows = [factories.ShowFactory(tvdb_id=tvdb, title=f"Series {tvdb}")
              for tvdb in fake.catalog_ids[:count]]
     decide_shows([s.pk for s in shows])
 
 
-def _decisions() -> dict[int, tuple]:
+def _decisions() -> dict[tuple[int, str], tuple]:
     """Each decision by TVDB id: status, reason, series id (as its TVDB id, since the two
     Sonarr servers number their series independently), attempts."""
-    return {tvdb: (status, reason, attempts) for tvdb, status, reason, attempts in
-            Decision.objects.values_list("show__tvdb_id", "status", "reason", "attempts")}
+    return {(tvdb, rule): (status, reason, attempts) for tvdb, rule, status, reason, attempts in
+            Decision.objects.values_list("show__tvdb_id", "rule__name", "status", "reason",
+                                         "attempts")}
 
 
 def _library_by_series(fake: SonarrFake) -> dict[int, int]:
     return {s["id"]: s["tvdbId"] for s in fake.library}
 
 
-def _series_of_decisions(fake: SonarrFake) -> dict[int, int | None]:
+def _series_of_decisions(fake: SonarrFake) -> dict[tuple[int, str], int | None]:
     ids = _library_by_series(fake)
-    return {tvdb: ids.get(series) for tvdb, series in
-            Decision.objects.values_list("show__tvdb_id", "sonarr_series_id")}
+    return {(tvdb, rule): ids.get(series) for tvdb, rule, series in
+            Decision.objects.values_list("show__tvdb_id", "rule__name", "sonarr_series_id")}
 
 
 def test_killed_pushes_add_every_series_once_and_end_with_the_uninterrupted_decisions(
@@ -111,7 +113,8 @@ def test_killed_pushes_add_every_series_once_and_end_with_the_uninterrupted_deci
         env = subprocess_env(tmp_path)
         _run(["sync", "sonarr"], env)
         expected, expected_series = _decisions(), _series_of_decisions(ref)
-        assert Counter(expected.values()) and len(ref.library) == 300
+        assert Counter(s for s, _, _ in expected.values()) == {"added": 300, "exists": 300}
+        assert len(ref.library) == 300
         server = SonarrServer.objects.get()
         server.url = fake.url
         server.save()

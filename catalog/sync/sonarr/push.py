@@ -133,12 +133,13 @@ def _push_items(run: SyncRun, client: SonarrClient, server: SonarrServer,
     excluded = client.exclusions(paged=is_v4)
     out = Outcomes(run, tally, now)
     rest: list[Item] = []
+    senders = _senders(items, valid)
     for item in items:
         if not item.tvdb_id:
             out.set(item, S.PENDING_TVDB, tally=S.PENDING_TVDB)
         elif item.tvdb_id in library and item.sending:  # our own add, its outcome unwritten
-            out.set(item, S.ADDED if _sender(item, items) else S.EXISTS,
-                    reason="added" if _sender(item, items) else "already in Sonarr",
+            sender = (item.show_id, item.rule_id) in senders
+            out.set(item, S.ADDED if sender else S.EXISTS, reason="added",
                     series_id=library[item.tvdb_id])
         elif item.tvdb_id in library:
             out.set(item, S.EXISTS, reason="already in Sonarr", series_id=library[item.tvdb_id])
@@ -165,13 +166,17 @@ def _push_items(run: SyncRun, client: SonarrClient, server: SonarrServer,
         log.warning("%s: stopped sending after a transient error: %s", server.name, exc)
 
 
-def _sender(item: Item, items: list[Item]) -> bool:
-    """Whether this decision was the one whose rule sent its series (the others, wanting the
-    same series, followed it and end ``exists``): the first by rule name, as ``_sends``."""
-    group = [i for i in items if i.tvdb_id == item.tvdb_id and i.sending]
-    names = dict(DiscoveryRule.objects.filter(pk__in={i.rule_id for i in group})
-                 .values_list("pk", "name"))
-    return min(group, key=lambda i: names.get(i.rule_id, "")) is item
+def _senders(items: list[Item], valid: dict[int, tuple[DiscoveryRule, Resolution]]
+             ) -> set[tuple[int, int]]:
+    """(show, rule) of the marked decisions whose rule sent the series: the first by rule
+    name, as ``_sends`` picks it; the others followed it and end ``exists``, as
+    ``send._settle`` has it."""
+    first: dict[int, Item] = {}
+    for item in (i for i in items if i.sending and i.tvdb_id):
+        held = first.get(item.tvdb_id)
+        if held is None or valid[item.rule_id][0].name < valid[held.rule_id][0].name:
+            first[item.tvdb_id] = item
+    return {(i.show_id, i.rule_id) for i in first.values()}
 
 
 def _sends(client: SonarrClient, server: SonarrServer,
