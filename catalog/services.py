@@ -21,9 +21,12 @@ class EnqueueFailed(Exception):
     """The job queue refused the task; the run was closed so the scope is free again."""
 
 
-def _enqueue(run: SyncRun) -> None:
+def run_enqueue(run: SyncRun, task: str = "catalog.tasks.execute_run",
+                name: str = "run") -> None:
+    """Hand a claimed run to the job queue; if the queue refuses it, close the run (freeing
+    its scope) and raise EnqueueFailed."""
     try:
-        async_task("catalog.tasks.execute_run", run.pk, task_name=f"run-{run.pk}")
+        async_task(task, run.pk, task_name=f"{name}-{run.pk}")
     except Exception as exc:
         log.exception("could not enqueue run %s", run.pk)
         run_finish(run, status=SyncRun.Status.FAILED,
@@ -40,9 +43,9 @@ def sync_enqueue(*, kind: str, options: dict[str, Any], triggered_by: str) -> Sy
     run = run_claim(kind=kind, scope=scope_for(kind, options), options=options,
                     triggered_by=triggered_by)
     if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(lambda: _enqueue(run), robust=True)
+        transaction.on_commit(lambda: run_enqueue(run), robust=True)
     else:
-        _enqueue(run)
+        run_enqueue(run)
     return run
 
 

@@ -20,7 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from catalog.models import Show, SyncRun
-from catalog.runs import RunInProgress, run_claim, run_finish, runs_reap
+from catalog.runs import RunInProgress, run_claim, runs_reap
 from catalog.sync.loading.state import (
     ACTIVE,
     FLAGS,
@@ -173,14 +173,11 @@ def _interrupted(part: str, parts: list[str], attempts: dict[str, int],
 
 
 def _enqueue(run: SyncRun) -> bool:
-    from django_q.tasks import async_task
+    from catalog.services import EnqueueFailed, run_enqueue
 
     try:
-        async_task("catalog.tasks.load_shows_task", run.pk, task_name=f"load-{run.pk}")
-    except Exception as exc:
-        log.exception("could not enqueue loader run %s", run.pk)
-        run_finish(run, status=SyncRun.Status.FAILED,
-                   error=f"could not enqueue the job ({type(exc).__name__})")
+        run_enqueue(run, "catalog.tasks.load_shows_task", "load")
+    except EnqueueFailed:
         return False
     return True
 

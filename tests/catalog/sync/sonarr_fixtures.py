@@ -6,6 +6,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
+
 from catalog.decide import decide_shows
 from catalog.jobs import job_execute
 from catalog.models import Decision, DiscoveryRule, Show, SonarrServer, SyncRun
@@ -70,3 +72,14 @@ def sonarr_fake(version: str, *, catalog_size: int) -> Iterator[SonarrFake]:
     with SonarrFake(version=SonarrFake.V3 if version == "v3" else SonarrFake.V4,
                     catalog_size=catalog_size) as server:
         yield server
+
+
+def fake_per_version(catalog_size: int) -> Any:
+    """A module's ``fake`` fixture: the Sonarr fake as v3 and as v4, each test run on both."""
+
+    @pytest.fixture(params=["v3", "v4"])
+    def fake(request: Any) -> Iterator[SonarrFake]:
+        with sonarr_fake(request.param, catalog_size=catalog_size) as server:
+            yield server
+
+    return fake

@@ -8,6 +8,7 @@ import pytest
 from catalog.models import Decision, SonarrServer, SyncRun
 from integrations.fakes.base import Fault
 from tests.catalog.sync.sonarr_fixtures import (
+    fake_per_version,
     push,
     rule_for,
     server_for,
@@ -20,10 +21,7 @@ S = Decision.Status
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(params=["v3", "v4"])
-def fake(request):
-    with sonarr_fake(request.param, catalog_size=50) as server:
-        yield server
+fake = fake_per_version(catalog_size=50)
 
 
 @pytest.mark.parametrize("path", ["/api/v3/series", "/api/v3/importlistexclusion"])

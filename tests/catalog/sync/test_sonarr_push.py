@@ -10,11 +10,11 @@ from integrations.fakes.base import Fault
 from integrations.fakes.sonarr import SonarrFake
 from tests.catalog.sync.sonarr_fixtures import (
     client_for,
+    fake_per_version,
     push,
     rule_for,
     server_for,
     shows_known_to,
-    sonarr_fake,
     statuses,
 )
 
@@ -22,10 +22,7 @@ S = Decision.Status
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(params=["v3", "v4"])
-def fake(request):
-    with sonarr_fake(request.param, catalog_size=400) as server:
-        yield server
+fake = fake_per_version(catalog_size=400)
 
 
 def test_it_adds_pending_shows_in_bulk_with_every_add_option(fake):

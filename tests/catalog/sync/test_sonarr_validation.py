@@ -15,11 +15,11 @@ from integrations.fakes.sonarr import SonarrFake
 from tests import factories
 from tests.catalog.sync.sonarr_fixtures import (
     client_for,
+    fake_per_version,
     push,
     rule_for,
     server_for,
     shows_known_to,
-    sonarr_fake,
     statuses,
 )
 
@@ -28,10 +28,7 @@ V = DiscoveryRule.Validation
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(params=["v3", "v4"])
-def fake(request):
-    with sonarr_fake(request.param, catalog_size=100) as server:
-        yield server
+fake = fake_per_version(catalog_size=100)
 
 
 @pytest.fixture
