@@ -26,7 +26,7 @@ FACT_FIELDS = ("id", "tvdb_id", "language", "country", "type", "status", "premie
                "network", "web_channel", "genres", "runtime", "rating")
 COLUMNS = ["show_id", "rule_id", "status", "reason"]
 UPDATE = ["status", "reason", "status_changed_at", "attempts", "next_attempt_at", "updated_at"]
-SETTLED = sorted(rules.FINAL)
+SETTLED = sorted(rules.UNTOUCHABLE)
 IN_LIMIT = 900  # ids per IN list: under every SQLite build's bound-parameter limit
 
 
@@ -111,12 +111,14 @@ def facts_by_ids(show_ids: Collection[int]) -> list[tuple]:
 
 
 def _current(views: list[RuleView], ids: list[int], contiguous: bool
-             ) -> dict[tuple[int, int], tuple[str, str, bool]]:
-    """Existing decisions of these shows for these rules, (status, reason, unapproved): by
+             ) -> dict[tuple[int, int], tuple[str, str, bool, int | None]]:
+    """Existing decisions of these shows for these rules, (status, reason, unapproved, the
+    TVDB id Sonarr refused): by
     id range when the shows are an id-ordered chunk (no 5,000-item IN list), else by id."""
     qn = connection.ops.quote_name
     rule_ids = [v.id for v in views]
-    head = (f"SELECT show_id, rule_id, status, reason, approved_at IS NULL "  # noqa: S608
+    head = (f"SELECT show_id, rule_id, status, reason, approved_at IS NULL, "  # noqa: S608
+            f"refused_tvdb_id "
             f"FROM {qn(Decision._meta.db_table)} "
             f"WHERE rule_id IN ({', '.join(['%s'] * len(rule_ids))}) AND ")
     if contiguous:
@@ -125,12 +127,12 @@ def _current(views: list[RuleView], ids: list[int], contiguous: bool
         parts = [ids[at:at + IN_LIMIT] for at in range(0, len(ids), IN_LIMIT)]
         queries = [(head + f"show_id IN ({', '.join(['%s'] * len(p))})", [*rule_ids, *p])
                    for p in parts]
-    found: dict[tuple[int, int], tuple[str, str, bool]] = {}
+    found: dict[tuple[int, int], tuple[str, str, bool, int | None]] = {}
     with connection.cursor() as cursor:
         for sql, params in queries:
             cursor.execute(sql, params)
-            found.update({(s, r): (status, reason, bool(flag))
-                          for s, r, status, reason, flag in cursor.fetchall()})
+            found.update({(s, r): (status, reason, bool(flag), refused)
+                          for s, r, status, reason, flag, refused in cursor.fetchall()})
     return found
 
 
@@ -149,11 +151,12 @@ def decide_rows(show_rows: Iterable[Sequence[Any]], views: list[RuleView], *, no
     for view in views:
         for sid, facts in shows:
             known = current.get((sid, view.id))
-            status, reason, unapproved = known or (None, "", True)
+            status, reason, unapproved, refused = known or (None, "", True, None)
             target = rules.decision_next(
                 current=status, current_reason=reason,
                 verdict=rules.evaluate(facts, view.filters), has_tvdb=bool(facts.tvdb_id),
-                requires_approval=view.requires_approval, approved=not unapproved)
+                requires_approval=view.requires_approval, approved=not unapproved,
+                tvdb_corrected=refused is not None and refused != facts.tvdb_id)
             if target is None:
                 continue
             if known is None:

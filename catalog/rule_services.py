@@ -41,8 +41,8 @@ def rule_server_moved(rule: DiscoveryRule, *, was_server_id: int | None) -> int:
         Q(status__in=[S.ADDED, S.EXISTS, S.FAILED]) | Q(status=S.SKIPPED, reason=rules.EXCLUDED)
         | (Q(status=S.PENDING_TVDB) & ~Q(reason="")))  # the old server's lookup knew nothing
     return bound.update(status=S.FILTERED, reason="re-evaluating", sonarr_series_id=None,
-                        attempts=0, next_attempt_at=None, status_changed_at=now,
-                        updated_at=now)
+                        attempts=0, next_attempt_at=None, refused_tvdb_id=None,
+                        status_changed_at=now, updated_at=now)
 
 
 def rule_refilter_if_changed(rule: DiscoveryRule, *, triggered_by: str,
@@ -76,6 +76,15 @@ def rules_refilter_stale(*, triggered_by: str = "startup") -> list[SyncRun]:
     return runs
 
 
+BEING_SENT = "being sent to Sonarr right now: act again once the push has settled it"
+
+
+def decisions_being_sent(decisions: QuerySet[Decision]) -> int:
+    """How many of these a push holds (``sending``): an action meets its claim and changes
+    nothing, and the operator is told so rather than shown a change the push would ignore."""
+    return decisions.filter(status=S.SENDING).count()
+
+
 def decisions_approve(decisions: QuerySet[Decision], *, by: str) -> int:
     """awaiting_approval -> pending, remembered so that a re-evaluation never asks again."""
     now = timezone.now()
@@ -93,9 +102,10 @@ def decisions_decline(decisions: QuerySet[Decision], *, by: str) -> int:
 
 
 def decisions_skip(decisions: QuerySet[Decision], *, by: str) -> int:
-    """Skip what is not in Sonarr yet (an operator's choice, kept until un-skipped)."""
+    """Skip what is not in Sonarr yet (an operator's choice, kept until un-skipped); a
+    decision being sent is the push's until it settles."""
     now = timezone.now()
-    return decisions.exclude(status__in=[S.ADDED, S.EXISTS, S.SKIPPED]).update(
+    return decisions.exclude(status__in=[S.ADDED, S.EXISTS, S.SKIPPED, S.SENDING]).update(
         status=S.SKIPPED, reason=f"skipped by {by}"[:500], status_changed_at=now,
         next_attempt_at=None, updated_at=now)
 

@@ -34,6 +34,8 @@ PENDING, AWAITING, FILTERED, PENDING_TVDB = "pending", "awaiting_approval", "fil
 FAILED, NO_TVDB = "failed", "no_tvdb"
 EXCLUDED = "sonarr_exclusion"  # skipped: the Sonarr server excludes the series
 FINAL = frozenset({"added", "exists", "skipped", "declined"})
+SENDING = "sending"  # claimed by a push: only that push writes it until it settles
+UNTOUCHABLE = FINAL | {SENDING}  # what a re-evaluation never moves
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,20 +252,23 @@ def _runtime(runtime: int | None, c: Criteria) -> str | None:
 
 
 def decision_next(*, current: str | None, current_reason: str, verdict: str | None,
-                  has_tvdb: bool, requires_approval: bool, approved: bool
-                  ) -> tuple[str, str] | None:
+                  has_tvdb: bool, requires_approval: bool, approved: bool,
+                  tvdb_corrected: bool = False) -> tuple[str, str] | None:
     """(status, reason) a decision moves to after an evaluation, or None to leave it as it is.
 
     ``added``, ``exists``, ``skipped`` and ``declined`` are never touched. A failed add stays
     failed while the show still passes (its retry clock runs), except one given up for want
     of a TVDB id, which is retried once the id is there. A ``pending_tvdb`` with a reason is
     one Sonarr's lookup did not know: it waits for its retry time (SONARR_RETRY_DELAY) and
-    keeps counting towards SONARR_ABANDON_AFTER whatever TVMaze changes meanwhile. An
+    keeps counting towards SONARR_ABANDON_AFTER whatever TVMaze changes meanwhile, unless the
+    show's TVDB id is no longer the one Sonarr refused (``tvdb_corrected``): then it is tried
+    at once. A decision a push has claimed (``sending``) is the push's to settle. An
     approval is remembered, so a re-evaluation never asks again.
     """
-    if current in FINAL:
+    if current in UNTOUCHABLE:
         return None
-    if current == PENDING_TVDB and current_reason and has_tvdb and verdict is None:
+    if (current == PENDING_TVDB and current_reason and has_tvdb and verdict is None
+            and not tvdb_corrected):
         return None  # Sonarr's lookup did not know the id: its retry clock decides, not edits
     if verdict is not None:
         target = (FILTERED, verdict)

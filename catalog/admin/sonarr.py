@@ -120,8 +120,13 @@ class DiscoveryRuleAdmin(RoleAdmin):
                               level)
 
 
-def _report(modeladmin: admin.ModelAdmin, request: HttpRequest, what: str, count: int) -> None:
+def _report(modeladmin: admin.ModelAdmin, request: HttpRequest, what: str, count: int,
+            chosen: QuerySet | None = None) -> None:
     modeladmin.message_user(request, f"{what}: {count} decision(s).", messages.SUCCESS)
+    held = rule_services.decisions_being_sent(chosen) if chosen is not None else 0
+    if held:
+        modeladmin.message_user(request, f"{held} decision(s) {rule_services.BEING_SENT}.",
+                                messages.WARNING)
 
 
 class DecisionActions:
@@ -129,18 +134,21 @@ class DecisionActions:
 
     @admin.action(description="Approve", permissions=["operate"])
     def approve(self, request: HttpRequest, queryset: QuerySet) -> None:
+        chosen = self._decisions(queryset)
         _report(self, request, "Approved", rule_services.decisions_approve(
-            self._decisions(queryset), by=request.user.get_username()))
+            chosen, by=request.user.get_username()), chosen)
 
     @admin.action(description="Decline", permissions=["operate"])
     def decline(self, request: HttpRequest, queryset: QuerySet) -> None:
+        chosen = self._decisions(queryset)
         _report(self, request, "Declined", rule_services.decisions_decline(
-            self._decisions(queryset), by=request.user.get_username()))
+            chosen, by=request.user.get_username()), chosen)
 
     @admin.action(description="Skip", permissions=["operate"])
     def skip(self, request: HttpRequest, queryset: QuerySet) -> None:
+        chosen = self._decisions(queryset)
         _report(self, request, "Skipped", rule_services.decisions_skip(
-            self._decisions(queryset), by=request.user.get_username()))
+            chosen, by=request.user.get_username()), chosen)
 
     @admin.action(description="Un-skip", permissions=["operate"])
     def unskip(self, request: HttpRequest, queryset: QuerySet) -> None:

@@ -216,6 +216,17 @@ class DecisionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class DecisionConflict(DecisionSerializer):
+    """A 409: the decision as it is, and why the action changed nothing (already settled,
+    or being sent to Sonarr by a push right now)."""
+
+    detail = serializers.CharField(read_only=True)
+
+    class Meta(DecisionSerializer.Meta):
+        fields = [*DecisionSerializer.Meta.fields, "detail"]
+        read_only_fields = fields
+
+
 class DecisionIdsRequest(serializers.Serializer):
     ids = serializers.ListField(child=StrictIntegerField(min_value=1, max_value=MAX_ID),
                                 min_length=1, max_length=10_000)
@@ -228,3 +239,6 @@ class SonarrSyncRequest(serializers.Serializer):
 
 class BulkResult(serializers.Serializer):
     changed = serializers.IntegerField()
+    being_sent = serializers.IntegerField(
+        help_text="Chosen decisions a push holds right now: unchanged, act again later.")
+    detail = serializers.CharField(required=False)

@@ -20,6 +20,7 @@ from catalog import rule_services
 from catalog.api import filters
 from catalog.api.rule_serializers import (
     BulkResult,
+    DecisionConflict,
     DecisionIdsRequest,
     DecisionSerializer,
     DiscoveryRuleSerializer,
@@ -99,9 +100,17 @@ class DiscoveryRuleViewSet(viewsets.ModelViewSet):
 
 
 def _bulk(request: Request, queryset: QuerySet[Decision], apply) -> Response:
+    """200 with what changed and how many a push holds; 409 when only held ones were met."""
     body = DecisionIdsRequest(data=request.data)
     body.is_valid(raise_exception=True)
-    return Response({"changed": apply(queryset.filter(pk__in=body.validated_data["ids"]))})
+    chosen = queryset.filter(pk__in=body.validated_data["ids"])
+    changed = apply(chosen)
+    held = rule_services.decisions_being_sent(chosen)
+    answer: dict = {"changed": changed, "being_sent": held}
+    if held and not changed:
+        answer["detail"] = rule_services.BEING_SENT
+        return Response(answer, status=status.HTTP_409_CONFLICT)
+    return Response(answer)
 
 
 class DecisionViewSet(viewsets.ReadOnlyModelViewSet):
@@ -114,71 +123,76 @@ class DecisionViewSet(viewsets.ReadOnlyModelViewSet):
          "skip_many", "unskip_many", "reevaluate_many"), Role.OPERATOR)
 
     def _one(self, apply) -> Response:
+        """200 with the decision changed; 409 with it as it is and why nothing changed."""
         decision = self.get_object()
         changed = apply(Decision.objects.filter(pk=decision.pk))
         decision.refresh_from_db()
-        code = status.HTTP_200_OK if changed else status.HTTP_409_CONFLICT
-        return Response(DecisionSerializer(decision).data, status=code)
+        if changed:
+            return Response(DecisionSerializer(decision).data)
+        detail = (rule_services.BEING_SENT if decision.status == Decision.Status.SENDING
+                  else f"nothing to change: the decision is {decision.status}")
+        return Response({**DecisionSerializer(decision).data, "detail": detail},
+                        status=status.HTTP_409_CONFLICT)
 
     def _by(self) -> str:
         return self.request.user.get_username()
 
-    @extend_schema(request=None, responses={200: DecisionSerializer, 409: DecisionSerializer})
+    @extend_schema(request=None, responses={200: DecisionSerializer, 409: DecisionConflict})
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str | None = None) -> Response:
         """awaiting_approval -> pending (pushed by the next run); 409 from any other status."""
         return self._one(lambda qs: rule_services.decisions_approve(qs, by=self._by()))
 
-    @extend_schema(request=None, responses={200: DecisionSerializer, 409: DecisionSerializer})
+    @extend_schema(request=None, responses={200: DecisionSerializer, 409: DecisionConflict})
     @action(detail=True, methods=["post"])
     def decline(self, request: Request, pk: str | None = None) -> Response:
         """Never add this show for this rule; 409 when it is already settled."""
         return self._one(lambda qs: rule_services.decisions_decline(qs, by=self._by()))
 
-    @extend_schema(request=None, responses={200: DecisionSerializer, 409: DecisionSerializer})
+    @extend_schema(request=None, responses={200: DecisionSerializer, 409: DecisionConflict})
     @action(detail=True, methods=["post"])
     def skip(self, request: Request, pk: str | None = None) -> Response:
         return self._one(lambda qs: rule_services.decisions_skip(qs, by=self._by()))
 
-    @extend_schema(request=None, responses={200: DecisionSerializer, 409: DecisionSerializer})
+    @extend_schema(request=None, responses={200: DecisionSerializer, 409: DecisionConflict})
     @action(detail=True, methods=["post"])
     def unskip(self, request: Request, pk: str | None = None) -> Response:
         return self._one(rule_services.decisions_unskip)
 
-    @extend_schema(request=None, responses={200: DecisionSerializer, 409: DecisionSerializer})
+    @extend_schema(request=None, responses={200: DecisionSerializer, 409: DecisionConflict})
     @action(detail=True, methods=["post"])
     def reevaluate(self, request: Request, pk: str | None = None) -> Response:
         """Decide again from the show's facts now (a failed add is tried again)."""
         return self._one(rule_services.decisions_reevaluate)
 
-    @extend_schema(request=DecisionIdsRequest, responses={200: BulkResult},
+    @extend_schema(request=DecisionIdsRequest, responses={200: BulkResult, 409: BulkResult},
                    operation_id="decisions_reevaluate_many")
     @action(detail=False, methods=["post"], url_path="reevaluate")
     def reevaluate_many(self, request: Request) -> Response:
         return _bulk(request, self.get_queryset(), rule_services.decisions_reevaluate)
 
-    @extend_schema(request=DecisionIdsRequest, responses={200: BulkResult},
+    @extend_schema(request=DecisionIdsRequest, responses={200: BulkResult, 409: BulkResult},
                    operation_id="decisions_approve_many")
     @action(detail=False, methods=["post"], url_path="approve")
     def approve_many(self, request: Request) -> Response:
         return _bulk(request, self.get_queryset(),
                      lambda qs: rule_services.decisions_approve(qs, by=self._by()))
 
-    @extend_schema(request=DecisionIdsRequest, responses={200: BulkResult},
+    @extend_schema(request=DecisionIdsRequest, responses={200: BulkResult, 409: BulkResult},
                    operation_id="decisions_decline_many")
     @action(detail=False, methods=["post"], url_path="decline")
     def decline_many(self, request: Request) -> Response:
         return _bulk(request, self.get_queryset(),
                      lambda qs: rule_services.decisions_decline(qs, by=self._by()))
 
-    @extend_schema(request=DecisionIdsRequest, responses={200: BulkResult},
+    @extend_schema(request=DecisionIdsRequest, responses={200: BulkResult, 409: BulkResult},
                    operation_id="decisions_skip_many")
     @action(detail=False, methods=["post"], url_path="skip")
     def skip_many(self, request: Request) -> Response:
         return _bulk(request, self.get_queryset(),
                      lambda qs: rule_services.decisions_skip(qs, by=self._by()))
 
-    @extend_schema(request=DecisionIdsRequest, responses={200: BulkResult},
+    @extend_schema(request=DecisionIdsRequest, responses={200: BulkResult, 409: BulkResult},
                    operation_id="decisions_unskip_many")
     @action(detail=False, methods=["post"], url_path="unskip")
     def unskip_many(self, request: Request) -> Response:

@@ -39,6 +39,7 @@ class Decision(models.Model):
         FAILED = "failed", "Failed"
         SKIPPED = "skipped", "Skipped"
         DECLINED = "declined", "Declined"
+        SENDING = "sending", "Being sent to Sonarr"
 
     show = models.ForeignKey(Show, on_delete=models.CASCADE, related_name="decisions")
     rule = models.ForeignKey("catalog.DiscoveryRule", on_delete=models.CASCADE,
@@ -51,6 +52,13 @@ class Decision(models.Model):
     approved_at = models.DateTimeField(null=True, blank=True)
     approved_by = models.CharField(max_length=150, blank=True, default="")
     status_changed_at = models.DateTimeField(null=True, blank=True)
+    # The push run that claimed it (status ``sending``): only that run writes its outcome; a
+    # claim whose run is no longer active is taken over by the server's next push.
+    claim_run = models.ForeignKey("catalog.SyncRun", null=True, blank=True, editable=False,
+                                  on_delete=models.SET_NULL, related_name="+")
+    # The TVDB id Sonarr's lookup did not know (``pending_tvdb`` with a reason): a show whose
+    # id is corrected since is retried at once instead of waiting for its retry time.
+    refused_tvdb_id = models.PositiveIntegerField(null=True, blank=True, editable=False)
     decided_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -12,7 +12,9 @@ from typing import Any
 
 from catalog.models import Decision, Show, SyncRun
 from catalog.rule_services import (
+    BEING_SENT,
     decisions_approve,
+    decisions_being_sent,
     decisions_decline,
     decisions_skip,
     sonarr_servers_select,
@@ -73,13 +75,25 @@ def sonarr_push_options(*, show_id: int | None = None) -> list[dict[str, Any]]:
 REVIEW = {"approve": decisions_approve, "decline": decisions_decline, "skip": decisions_skip}
 
 
-def decisions_review(*, ids: list[int], verdict: str, by: str) -> int:
+def decisions_review(*, ids: list[int], verdict: str, by: str) -> tuple[int, int]:
     """Approve, decline or skip with the rules' own services (``catalog.rule_services``):
     conditional updates, so a decision that moved on meanwhile (added by a push, reviewed by
-    someone else) is left alone and two operators clicking at once change it once."""
+    someone else) is left alone and two operators clicking at once change it once.
+    Returns (changed, being sent: held by a push, so unchanged)."""
     if verdict not in REVIEW:
         raise ValueError(f"unknown verdict {verdict!r}")
-    return REVIEW[verdict](Decision.objects.filter(pk__in=ids), by=by)
+    chosen = Decision.objects.filter(pk__in=ids)
+    return REVIEW[verdict](chosen, by=by), decisions_being_sent(chosen)
+
+
+def review_message(verdict: str, changed: int, held: int, chosen: int) -> str:
+    """What the page says after a review: never a change the push is about to ignore."""
+    text = f"{verdict.capitalize()}: {changed} of {chosen} decision(s) changed"
+    if held:
+        text += f"; {held} {'is' if held == 1 else 'are'} {BEING_SENT}"
+    elif changed != chosen:
+        text += " (the others had moved on or cannot be changed)"
+    return text + "."
 
 
 def load_missing(show: Show) -> tuple[bool, str]:

@@ -14,7 +14,7 @@ import socket
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any, Literal, Self
@@ -110,6 +110,14 @@ class Fault:
 
 
 @dataclass
+class _Hook:
+    callback: Callable[[FakeRequest], None]
+    method: str | None
+    path_prefix: str | None
+    remaining: int
+
+
+@dataclass
 class _Armed:
     fault: Fault
     remaining: int
@@ -129,6 +137,8 @@ class FakeServer:
         self.connections_opened = 0  # TCP connections accepted: shows keep-alive at work
         self._lock = threading.Lock()
         self._faults: list[_Armed] = []
+        self._hooks: list[_Hook] = []
+        self.hook_errors: list[BaseException] = []  # a failing callback, for the test to see
         self._limit: tuple[int, float] | None = None
         self._window: deque[float] = deque()
         self._httpd: Server | None = None
@@ -206,6 +216,16 @@ class FakeServer:
     def clear_faults(self) -> None:
         with self._lock:
             self._faults.clear()
+            self._hooks.clear()
+
+    def on_request(self, callback: Callable[[FakeRequest], None], *,
+                   method: str | None = None, path_prefix: str | None = None,
+                   times: int = 1) -> None:
+        """Call ``callback(request)`` when the next ``times`` matching requests arrive,
+        before they are answered: a test acts at that exact instant of a client's run (the
+        client waits for its answer meanwhile)."""
+        with self._lock:
+            self._hooks.append(_Hook(callback, method, path_prefix, times))
 
     def enforce_rate_limit(self, calls: int, period: float) -> None:
         """Answer 429 to any request beyond ``calls`` in the last ``period`` s (all clients)."""
@@ -226,6 +246,12 @@ class FakeServer:
             self.counts[self.endpoint_name(request)] += 1
             limited = self._over_limit()
             fault = None if limited else self._take_fault(request.path)
+            hook = self._take_hook(request)
+        if hook is not None:
+            try:
+                hook(request)
+            except Exception as exc:  # the request is still answered; the test reads this
+                self.hook_errors.append(exc)
         if limited:
             _send(handler, json_response({"message": "Too Many Requests"}, status=429))
             return
@@ -261,6 +287,16 @@ class FakeServer:
             return True
         self._window.append(now)
         return False
+
+    def _take_hook(self, request: FakeRequest) -> Callable[[FakeRequest], None] | None:
+        for hook in self._hooks:
+            if ((hook.method is None or hook.method == request.method)
+                    and (hook.path_prefix is None or request.path.startswith(hook.path_prefix))):
+                hook.remaining -= 1
+                if hook.remaining <= 0:
+                    self._hooks.remove(hook)
+                return hook.callback
+        return None
 
     def _take_fault(self, path: str) -> Fault | None:
         for armed in self._faults:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from integrations.errors import InvalidError, Scrubber, TransientError, UnsupportedError
@@ -25,13 +25,14 @@ EXCLUSION_READS = 4  # whole reads of a multi-page list before giving up on agre
 @dataclass(frozen=True, slots=True)
 class ImportAnswer:
     """A 2xx: ``added`` maps tvdb id -> new series id. A 400: ``outcome`` and ``message``
-    classify the failures, ``failed_tvdb`` names the series they blame when they say."""
+    classify the failures together, ``failures`` each series they blame by TVDB id with its
+    own classification."""
 
     added: Mapping[int, int]
     rejected: bool = False
     outcome: AddOutcome | None = None
     message: str = ""
-    failed_tvdb: frozenset[int] = frozenset()
+    failures: Mapping[int, tuple[AddOutcome, str]] = field(default_factory=dict)
     in_use: bool = False  # a path or title slug already taken: maybe by this very series
 
 
@@ -74,7 +75,7 @@ def import_batch(http: HttpClient, headers: Mapping[str, str],
         scrub = http.scrubber.merged(Scrubber.for_config(http.config.secret_names,
                                                          headers=headers)).text
         outcome, message = wire.classify_rejection(response.text, scrub)
-        return ImportAnswer({}, True, outcome, message, _blamed(response.text),
+        return ImportAnswer({}, True, outcome, message, _blamed(response.text, scrub),
                             _in_use(response.text))
     try:
         data = decode_json(response)
@@ -87,16 +88,20 @@ def import_batch(http: HttpClient, headers: Mapping[str, str],
     return ImportAnswer(wire.library_ids(data))
 
 
-def _blamed(raw: str) -> frozenset[int]:
-    """TVDB ids a 400's failures name as their attempted value (the TvdbId validators)."""
+def _blamed(raw: str, scrub: wire.Scrub) -> dict[int, tuple[AddOutcome, str]]:
+    """Each series a 400's failures name as their attempted value (the TvdbId validators),
+    with its own failures classified."""
     try:
         body = json.loads(raw)
     except ValueError:
-        return frozenset()
-    failures = body if isinstance(body, list) else []
-    return frozenset(int(f["attemptedValue"]) for f in failures
-                     if isinstance(f, dict) and f.get("propertyName") == "TvdbId"
-                     and isinstance(f.get("attemptedValue"), int))
+        return {}
+    failures: dict[int, list[dict]] = {}
+    for failure in body if isinstance(body, list) else []:
+        if (isinstance(failure, dict) and failure.get("propertyName") == "TvdbId"
+                and type(failure.get("attemptedValue")) is int):
+            failures.setdefault(failure["attemptedValue"], []).append(failure)
+    return {tvdb: wire.classify_rejection(json.dumps(own), scrub)
+            for tvdb, own in failures.items()}
 
 
 def _in_use(raw: str) -> bool:

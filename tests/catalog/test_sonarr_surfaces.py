@@ -194,9 +194,9 @@ def test_it_approves_and_declines_in_bulk(operator, api_as):
     ids = list(Decision.objects.filter(rule=rule).values_list("id", flat=True))
     client = api_as(operator)
     assert client.post("/api/decisions/approve/", {"ids": ids[:3]},
-                       format="json").json() == {"changed": 3}
+                       format="json").json() == {"changed": 3, "being_sent": 0}
     assert client.post("/api/decisions/decline/", {"ids": ids},
-                       format="json").json() == {"changed": 4}
+                       format="json").json() == {"changed": 4, "being_sent": 0}
     assert client.post("/api/decisions/approve/", {"ids": []}, format="json").status_code == 400
     assert client.post("/api/decisions/approve/", {"ids": ["x"]},
                        format="json").status_code == 400
@@ -313,7 +313,7 @@ def test_it_tries_a_failed_add_again_on_re_evaluation(operator, api_as):
     Decision.objects.filter(pk=decision.pk).update(status=S.ADDED)
     again = api_as(operator).post("/api/decisions/reevaluate/", {"ids": [decision.pk]},
                                   format="json")
-    assert again.json() == {"changed": 0}
+    assert again.json() == {"changed": 0, "being_sent": 0}
     assert Decision.objects.get(pk=decision.pk).status == S.ADDED
 
 

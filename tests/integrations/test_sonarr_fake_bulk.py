@@ -45,7 +45,7 @@ def test_it_rejects_the_whole_batch_when_one_series_is_unknown(fake):
     ids = fake.catalog_ids[:3]
     answer = _client(fake).import_batch([_body(fake, t) for t in ids] + [_body(fake, 9_999_999)])
     assert answer.rejected and answer.outcome is AddOutcome.NOT_FOUND
-    assert answer.failed_tvdb == {9_999_999}
+    assert set(answer.failures) == {9_999_999}
     assert fake.library == []
 
 

@@ -13,7 +13,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from catalog import rules
@@ -21,7 +20,8 @@ from catalog.models import Decision, DiscoveryRule, SonarrServer, SyncRun
 from catalog.notify import notify_push
 from catalog.runs import run_progress
 from catalog.sync.sonarr import send as sending
-from catalog.sync.sonarr.outcomes import SENDING, Item, Outcomes, Tally
+from catalog.sync.sonarr.claim import candidates, claim
+from catalog.sync.sonarr.outcomes import Item, Outcomes, Tally
 from catalog.sync.sonarr.validate import (
     Resolution,
     rule_record,
@@ -37,6 +37,7 @@ from integrations.values.sonarr import AddOptions
 
 log = logging.getLogger(__name__)
 S = Decision.Status
+SETTLE_CHUNK = 500  # decisions settled without a POST per claim and transaction
 
 
 def sonarr_push(run: SyncRun, *, server_id: int, rule_id: int | None = None,
@@ -54,7 +55,7 @@ def sonarr_push(run: SyncRun, *, server_id: int, rule_id: int | None = None,
     client = client or sonarr_client(server)
     valid = _validate(server, client, rules)
     _abandon(list(valid), now)
-    items = _candidates(list(valid), now)
+    items = candidates(list(valid), now, run)
     with transaction.atomic():
         run_progress(run, total=len(items))
     if items:
@@ -110,60 +111,136 @@ def _abandon(rule_ids: list[int], now: datetime) -> int:
         updated_at=now)
 
 
-def _candidates(rule_ids: list[int], now: datetime) -> list[Item]:
-    """Pending decisions (whatever their clock: the library check is free) and pending_tvdb
-    ones whose show has a TVDB id now and whose retry time has come."""
-    due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
-    rows = Decision.objects.filter(rule_id__in=rule_ids).filter(
-        Q(status=S.PENDING) | (Q(status=S.PENDING_TVDB, show__tvdb_id__isnull=False) & due)
-    ).order_by("show_id", "rule_id").values_list(
-        "show_id", "rule_id", "status", "attempts", "status_changed_at", "show__tvdb_id",
-        "show__title", "next_attempt_at", "reason")
-    return [Item(show_id, rule_id, status, attempts, changed, tvdb, title,
-                 next_at is None or next_at <= now, reason == SENDING)
-            for show_id, rule_id, status, attempts, changed, tvdb, title, next_at, reason
-            in rows]
-
-
 def _push_items(run: SyncRun, client: SonarrClient, server: SonarrServer,
                 valid: dict[int, tuple[DiscoveryRule, Resolution]], items: list[Item],
                 tally: Tally, now: datetime) -> None:
+    """Read Sonarr's library and exclusions once; settle what needs no POST (each claimed
+    and written in one transaction); then claim and send the rest batch by batch."""
     is_v4 = bool(next(iter(valid.values()))[1].resolved.get("is_v4"))
     library = {s.tvdb_id: s.id for s in client.series()}
     excluded = client.exclusions(paged=is_v4)
-    out = Outcomes(run, tally, now)
-    rest: list[Item] = []
+    out = Outcomes(run, tally, now, server.pk)
     senders = _senders(items, valid)
+    now_items, send_items = [], []
     for item in items:
-        if not item.tvdb_id:
-            out.set(item, S.PENDING_TVDB, tally=S.PENDING_TVDB)
-        elif item.tvdb_id in library and item.sending:  # our own add, its outcome unwritten
-            sender = (item.show_id, item.rule_id) in senders
-            out.set(item, S.ADDED if sender else S.EXISTS, reason="added",
-                    series_id=library[item.tvdb_id])
-        elif item.tvdb_id in library:
-            out.set(item, S.EXISTS, reason="already in Sonarr", series_id=library[item.tvdb_id])
-        elif item.tvdb_id in excluded:
-            out.set(item, S.SKIPPED, reason=rules.EXCLUDED)
+        if _settled_without_post(item, library, excluded, valid) is not None:
+            now_items.append(item)
         elif item.due:
-            rest.append(item)
-    out.flush(processed=len(items) - len(rest))
-    sends = _sends(client, server, valid, rest, out, is_v4=is_v4)
-    out.flush(processed=len(rest) - sum(1 + len(s.followers) for s in sends))
-    if not sends:
-        return
-    flush = lambda o, n: o.flush(processed=n)  # noqa: E731
-    try:
+            send_items.append(item)
+    idle = len(items) - len(now_items) - len(send_items)  # retries not due, not in Sonarr
+    for start in range(0, len(now_items), SETTLE_CHUNK):
+        chunk = now_items[start:start + SETTLE_CHUNK]
+        with transaction.atomic():
+            for item in claim(run, server.pk, chunk, now):
+                _settle_without_post(out, item, library, excluded, valid, senders)
+            out.flush(processed=len(chunk))
+    out.flush(processed=idle)
+    _send_all(run, client, server, valid, send_items, out, is_v4=is_v4)
+
+
+def _settled_without_post(item: Item, library: dict[int, int], excluded: frozenset[int],
+                          valid: dict[int, tuple[DiscoveryRule, Resolution]]) -> str | None:
+    """Which outcome needs no POST: no TVDB id, already in Sonarr, excluded, a dry run."""
+    if not item.tvdb_id:
+        return S.PENDING_TVDB
+    if item.tvdb_id in library:
+        return S.EXISTS
+    if item.tvdb_id in excluded:
+        return S.SKIPPED
+    if valid[item.rule_id][0].dry_run and item.due:
+        return "dry_run"
+    return None
+
+
+def _settle_without_post(out: Outcomes, item: Item, library: dict[int, int],
+                         excluded: frozenset[int],
+                         valid: dict[int, tuple[DiscoveryRule, Resolution]],
+                         senders: set[tuple[int, int]]) -> None:
+    """The claimed item's outcome, judged again from what it was at the claim."""
+    verdict = _settled_without_post(item, library, excluded, valid)
+    if verdict == S.PENDING_TVDB:
+        out.set(item, S.PENDING_TVDB, tally=S.PENDING_TVDB)
+    elif verdict == S.EXISTS and item.sending:  # our own add, its outcome unwritten
+        sender = (item.show_id, item.rule_id) in senders
+        out.set(item, S.ADDED if sender else S.EXISTS, reason="added",
+                series_id=library[item.tvdb_id or 0])
+    elif verdict == S.EXISTS:
+        out.set(item, S.EXISTS, reason="already in Sonarr", series_id=library[item.tvdb_id or 0])
+    elif verdict == S.SKIPPED:
+        out.set(item, S.SKIPPED, reason=rules.EXCLUDED)
+    elif verdict == "dry_run":
+        out.release(item, reason="dry_run: would add", tally="would_add")
+    else:  # not due after all (its clock moved since it was read)
+        out.release(item)
+
+
+def _send_all(run: SyncRun, client: SonarrClient, server: SonarrServer,
+              valid: dict[int, tuple[DiscoveryRule, Resolution]], items: list[Item],
+              out: Outcomes, *, is_v4: bool) -> None:
+    """Claim a batch (by series: a series' decisions go together), send exactly what was
+    claimed, write its outcomes; the next batch is claimed only once this one is written.
+    A server without ``series/import`` gets one claim and one add per series."""
+    groups = _by_tvdb(items)
+    tags = _Tags(client, valid, items)
+    one_by_one, at = False, 0
+    while at < len(groups):
+        batch = groups[at:at + (1 if one_by_one else sending.BATCH)]
+        planned = [i for group in batch for i in group]
+        sends = _claimed_sends(run, server, valid, planned, out, tags, is_v4=is_v4)
         try:
-            sending.import_all(client, sends, flush, out)
+            if one_by_one:
+                sending.add_each(client, sends, is_v4=is_v4, out=out)
+            else:
+                sending.import_sends(client, sends, out)
         except UnsupportedError:
             log.info("%s has no series/import; adding one at a time", server.name)
-            done = {(r[0], r[1]) for r in out.rows}
-            left = [s for s in sends if (s.item.show_id, s.item.rule_id) not in done]
-            sending.add_one_by_one(client, left, is_v4=is_v4, flush=flush, out=out)
-    except sending.Stop as exc:
-        tally.counts["stopped"] += 1
-        log.warning("%s: stopped sending after a transient error: %s", server.name, exc)
+            _hand_back(out, sends)  # claimed again one series at a time
+            one_by_one = True
+            continue
+        except AuthError:  # refused, so nothing of it was added: the claims are handed back
+            _hand_back(out, sends)
+            raise
+        except sending.Stop as exc:
+            out.flush(processed=len(planned))
+            out.tally.counts["stopped"] += 1
+            log.warning("%s: stopped sending after a transient error: %s", server.name, exc)
+            return
+        out.flush(processed=len(planned))
+        at += len(batch)
+
+
+def _hand_back(out: Outcomes, sends: list[sending.Send]) -> None:
+    """Release what was claimed and not settled (nothing of it reached Sonarr)."""
+    held = out.held()
+    for send in sends:
+        for item in (send.item, *send.followers):
+            if item.id not in held:
+                out.release(item)
+    out.flush(processed=0)
+
+
+def _claimed_sends(run: SyncRun, server: SonarrServer,
+                   valid: dict[int, tuple[DiscoveryRule, Resolution]], planned: list[Item],
+                   out: Outcomes, tags: _Tags, *, is_v4: bool) -> list[sending.Send]:
+    """Claim ``planned``; what was claimed but can no longer be sent (its TVDB id removed,
+    its retry clock moved) gets its outcome now, the rest becomes the sends."""
+    ready = []
+    for item in claim(run, server.pk, planned, out.now):
+        if not item.tvdb_id:
+            out.set(item, S.PENDING_TVDB, tally=S.PENDING_TVDB)
+        elif not item.due:
+            out.release(item)
+        else:
+            ready.append(item)
+    return _sends(valid, ready, tags.ids() if ready else {}, is_v4=is_v4)
+
+
+def _by_tvdb(items: list[Item]) -> list[list[Item]]:
+    """Items grouped by series, in the order they came."""
+    groups: dict[int, list[Item]] = defaultdict(list)
+    for item in items:
+        groups[item.tvdb_id or 0].append(item)
+    return list(groups.values())
 
 
 def _senders(items: list[Item], valid: dict[int, tuple[DiscoveryRule, Resolution]]
@@ -179,30 +256,35 @@ def _senders(items: list[Item], valid: dict[int, tuple[DiscoveryRule, Resolution
     return {(i.show_id, i.rule_id) for i in first.values()}
 
 
-def _sends(client: SonarrClient, server: SonarrServer,
-           valid: dict[int, tuple[DiscoveryRule, Resolution]], items: list[Item],
-           out: Outcomes, *, is_v4: bool) -> list[sending.Send]:
-    """One Send per TVDB id (the first rule by name adds it; the others follow); dry-run
-    rules get their "would add" note instead."""
+def _sends(valid: dict[int, tuple[DiscoveryRule, Resolution]], items: list[Item],
+           tag_ids: dict[int, list[int]], *, is_v4: bool) -> list[sending.Send]:
+    """One Send per TVDB id: the first rule by name adds it, the others follow."""
     by_tvdb: dict[int, list[Item]] = defaultdict(list)
     for item in items:
         by_tvdb[item.tvdb_id or 0].append(item)
-    tag_ids = _ensure_tags(client, valid, items)
     sends: list[sending.Send] = []
     for tvdb_id, group in by_tvdb.items():
-        live = sorted((i for i in group if not valid[i.rule_id][0].dry_run),
-                      key=lambda i: valid[i.rule_id][0].name)
-        for item in group:
-            if valid[item.rule_id][0].dry_run:
-                out.note(item, "dry_run: would add", "would_add")
-        if not live:
-            continue
+        live = sorted(group, key=lambda i: valid[i.rule_id][0].name)
         rule, resolution = valid[live[0].rule_id]
         options = _options(rule, resolution, tag_ids.get(rule.pk, []))
         body = import_body(tvdb_id, live[0].title, options, is_v4=is_v4,
                            monitor_new_items=rule.monitor_new_items)
         sends.append(sending.Send(live[0], live[1:], body, options))
     return sends
+
+
+class _Tags:
+    """Tag ids per live rule, created in Sonarr the first time something is sent."""
+
+    def __init__(self, client: SonarrClient,
+                 valid: dict[int, tuple[DiscoveryRule, Resolution]], items: list[Item]) -> None:
+        self._args = (client, valid, items)
+        self._ids: dict[int, list[int]] | None = None
+
+    def ids(self) -> dict[int, list[int]]:
+        if self._ids is None:
+            self._ids = _ensure_tags(*self._args)
+        return self._ids
 
 
 def _ensure_tags(client: SonarrClient, valid: dict[int, tuple[DiscoveryRule, Resolution]],

@@ -3,7 +3,7 @@ series at fault), or lookup + ``POST /series`` one at a time when the server lac
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,75 +56,88 @@ def _retry(out: Outcomes, sends: list[Send], message: str) -> None:
             out.retry(item, message)
 
 
-def import_all(client: SonarrClient, sends: list[Send],
-               flush: Callable[[Outcomes, int], None], out: Outcomes) -> None:
-    """Batches of ``BATCH``, each written with its progress. Raises UnsupportedError (the
-    caller falls back), AuthError, or Stop after recording a transient batch."""
-    for start in range(0, len(sends), BATCH):
-        batch = sends[start:start + BATCH]
-        out.mark_sending([i for s in batch for i in (s.item, *s.followers)])
-        try:
-            _import(client, batch, out)
-        except (TransientError, RateLimitedError) as exc:
-            done = {(r[0], r[1]) for r in out.rows}
-            _retry(out, [s for s in batch if (s.item.show_id, s.item.rule_id) not in done],
-                   str(exc))
-            flush(out, _items(batch))
-            raise Stop(str(exc)) from None
-        flush(out, _items(batch))
+def import_sends(client: SonarrClient, sends: list[Send], out: Outcomes) -> None:
+    """One claimed batch through ``series/import``. Raises UnsupportedError (before anything
+    is sent: the caller falls back), AuthError, or Stop after recording a transient batch."""
+    if not sends:
+        return
+    try:
+        _import(client, sends, out, _Library(client))
+    except (TransientError, RateLimitedError) as exc:
+        held = out.held()
+        _retry(out, [s for s in sends if s.item.id not in held], str(exc))
+        raise Stop(str(exc)) from None
 
 
-def _items(sends: list[Send]) -> int:
-    return sum(1 + len(s.followers) for s in sends)
-
-
-def _import(client: SonarrClient, sends: list[Send], out: Outcomes) -> None:
+def _import(client: SonarrClient, sends: list[Send], out: Outcomes, library: _Library) -> None:
+    """POST the batch; a 400 settles the series it blames (each by its own error, or as
+    existing when someone else added it), then sends the rest again, or halves a batch
+    whose fault it cannot place."""
     answer = client.import_batch([s.body for s in sends])
+    whole = len(sends)
     if not answer.rejected:
-        for send in sends:
-            series_id = answer.added.get(send.item.tvdb_id or 0)
-            if series_id:
-                _settle(out, send, S.ADDED, reason="added", series_id=series_id)
-            else:  # skipped silently: the next run's library read tells what happened
-                _retry(out, [send], "not in Sonarr's import answer; checked again next run")
+        _accepted(sends, answer.added, out, library)
         return
-    if len(sends) == 1:
-        series_id = (client.series_id_for(sends[0].item.tvdb_id or 0)
-                     if answer.in_use else None)
-        if series_id:  # added by someone else since the library was read
-            _settle(out, sends[0], S.EXISTS, reason="already in Sonarr", series_id=series_id)
-        else:
-            _rejected(out, sends[0], answer.outcome, answer.message)
+    if answer.in_use or any(o is AddOutcome.EXISTS for o, _ in answer.failures.values()):
+        # Someone else added some of them since the library was read: one read tells which.
+        found = [s for s in sends if library.id_of(s.item.tvdb_id) is not None]
+        for send in found:
+            _settle(out, send, S.EXISTS, reason="already in Sonarr",
+                    series_id=library.id_of(send.item.tvdb_id))
+        sends = [s for s in sends if s not in found]
+    named = [s for s in sends if (s.item.tvdb_id or 0) in answer.failures]
+    for send in named:  # each series settled by its own error
+        outcome, message = answer.failures[send.item.tvdb_id or 0]
+        _rejected(out, send, outcome, message)
+    rest = [s for s in sends if s not in named]
+    if not rest:
         return
-    blamed = [s for s in sends if s.item.tvdb_id in answer.failed_tvdb]
-    if blamed and len(blamed) < len(sends):
-        for send in blamed:
-            _rejected(out, send, answer.outcome, answer.message)
-        _import(client, [s for s in sends if s not in blamed], out)
-        return
-    middle = len(sends) // 2
-    _import(client, sends[:middle], out)
-    _import(client, sends[middle:], out)
+    if len(rest) < whole:
+        _import(client, rest, out, library)
+    elif len(rest) == 1:
+        _rejected(out, rest[0], answer.outcome, answer.message)
+    else:
+        middle = len(rest) // 2
+        _import(client, rest[:middle], out, library)
+        _import(client, rest[middle:], out, library)
 
 
-def add_one_by_one(client: SonarrClient, sends: list[Send], *, is_v4: bool,
-                   flush: Callable[[Outcomes, int], None], out: Outcomes) -> None:
-    """The fallback: lookup then POST /series for each; a transient failure stops."""
-    waiting: list[Send] = []
+def _accepted(sends: list[Send], added: Mapping[int, int], out: Outcomes,
+              library: _Library) -> None:
+    """A 2xx: what it names is added; what it skipped silently is looked up in one read."""
     for send in sends:
-        waiting.append(send)
-        out.mark_sending([send.item, *send.followers])
+        series_id = added.get(send.item.tvdb_id or 0)
+        if series_id:
+            _settle(out, send, S.ADDED, reason="added", series_id=series_id)
+            continue
+        series_id = library.id_of(send.item.tvdb_id)
+        if series_id is not None:  # added by someone else since the library was read
+            _settle(out, send, S.EXISTS, reason="already in Sonarr", series_id=series_id)
+        else:
+            _retry(out, [send], "not in Sonarr's import answer; checked again next run")
+
+
+class _Library:
+    """Sonarr's library read again at most once per batch, when an answer asks for it."""
+
+    def __init__(self, client: SonarrClient) -> None:
+        self._client = client
+        self._ids: dict[int, int] | None = None
+
+    def id_of(self, tvdb_id: int | None) -> int | None:
+        if self._ids is None:
+            self._ids = {s.tvdb_id: s.id for s in self._client.series()}
+        return self._ids.get(tvdb_id or 0)
+
+
+def add_each(client: SonarrClient, sends: list[Send], *, is_v4: bool, out: Outcomes) -> None:
+    """The fallback: lookup then POST /series for each; a transient failure stops."""
+    for send in sends:
         try:
             _add_one(client, send, is_v4=is_v4, out=out)
         except (TransientError, RateLimitedError) as exc:
             _retry(out, [send], str(exc))
-            flush(out, _items(waiting))
             raise Stop(str(exc)) from None
-        if len(waiting) == 20:
-            flush(out, _items(waiting))
-            waiting = []
-    if waiting:
-        flush(out, _items(waiting))
 
 
 def _add_one(client: SonarrClient, send: Send, *, is_v4: bool, out: Outcomes) -> None:

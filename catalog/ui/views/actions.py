@@ -87,11 +87,9 @@ def review(request: HttpRequest) -> HttpResponse:
     if verdict not in actions.VERDICTS or not ids:
         _say(request, False, "Choose decisions and approve, decline or skip.")
     else:
-        changed = actions.decisions_review(ids=ids, verdict=verdict,
-                                           by=request.user.get_username())
-        _say(request, bool(changed), f"{verdict.capitalize()}: {changed} of {len(ids)} "
-             "decision(s) changed" + ("" if changed == len(ids) else
-                                      " (the others had moved on or cannot be changed)") + ".")
+        changed, held = actions.decisions_review(ids=ids, verdict=verdict,
+                                                 by=request.user.get_username())
+        _say(request, bool(changed), actions.review_message(verdict, changed, held, len(ids)))
     return _back(request, "/")
 
 

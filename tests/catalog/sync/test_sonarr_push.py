@@ -239,45 +239,42 @@ def test_it_pushes_an_approved_decision_but_never_one_awaiting_approval(fake):
     assert statuses(rule) == {S.ADDED: 1, S.AWAITING_APPROVAL: 2}
 
 
-def test_it_leaves_alone_what_an_operator_settles_or_deletes_while_it_sends(fake, monkeypatch):
+def test_it_leaves_alone_what_an_operator_settles_or_deletes_before_the_claim(
+        fake, monkeypatch):
     from catalog.models import DiscoveryRule
     from catalog.rule_services import decisions_skip
-    from catalog.sync.sonarr import send
+    from catalog.sync.sonarr import push as pushing
 
     server = server_for(fake)
     kept, doomed = rule_for(server, name="a kept"), rule_for(server, name="b doomed")
     shows = shows_known_to(fake, 3)
-    original = send.import_all
+    original, calls = pushing.claim, []
 
     def meanwhile(*args, **kwargs):
-        decisions_skip(Decision.objects.filter(rule=kept, show=shows[0]), by="otto")
-        DiscoveryRule.objects.filter(pk=doomed.pk).delete()
+        if not calls:
+            decisions_skip(Decision.objects.filter(rule=kept, show=shows[0]), by="otto")
+            DiscoveryRule.objects.filter(pk=doomed.pk).delete()
+        calls.append(1)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(send, "import_all", meanwhile)
+    monkeypatch.setattr(pushing, "claim", meanwhile)
     run = push(fake, server)
     assert run.status == SyncRun.Status.SUCCEEDED, run.error
     by_show = {d.show_id: d.status for d in Decision.objects.filter(rule=kept)}
-    assert by_show[shows[0].pk] == S.SKIPPED  # the skip wins over the add that followed
+    assert by_show == {shows[0].pk: S.SKIPPED, shows[1].pk: S.ADDED, shows[2].pk: S.ADDED}
     assert not Decision.objects.filter(rule_id=doomed.pk).exists()
-    assert len(fake.library) == 3
+    assert sorted(s["tvdbId"] for s in fake.library) == sorted(
+        [shows[1].tvdb_id, shows[2].tvdb_id])  # the skipped show never left the house
 
 
-def test_it_records_exists_for_a_series_added_elsewhere_after_the_library_was_read(
-        fake, monkeypatch):
-    from catalog.sync.sonarr import send
-
+def test_it_records_exists_for_a_series_added_elsewhere_after_the_library_was_read(fake):
     server = server_for(fake)
     rule = rule_for(server)
     shows = shows_known_to(fake, 4)
-    original = send.import_all
     taken: list[int] = []
-
-    def someone_else_adds_one(*args, **kwargs):
-        taken.append(fake.seed_library(shows[2].tvdb_id))
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(send, "import_all", someone_else_adds_one)
+    fake.on_request(lambda _: taken.append(fake.seed_library(shows[2].tvdb_id)),
+                    method="POST", path_prefix="/api/v3/series/import")
+    fake.reset_counts()
     run = push(fake, server)
     assert run.status == SyncRun.Status.SUCCEEDED, run.error
     by_show = {d.show_id: d for d in Decision.objects.filter(rule=rule)}
@@ -285,6 +282,7 @@ def test_it_records_exists_for_a_series_added_elsewhere_after_the_library_was_re
     assert by_show[shows[2].pk].sonarr_series_id == taken[0]
     assert [by_show[s.pk].status for s in shows].count(S.ADDED) == 3
     assert len(fake.library) == 4
+    assert fake.counts["GET /api/v3/series"] == 2  # the first read, and one for the batch
 
 
 def test_it_stops_on_403_mid_push_and_keeps_what_was_settled(fake):
