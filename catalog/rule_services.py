@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -43,6 +44,34 @@ def rule_server_moved(rule: DiscoveryRule, *, was_server_id: int | None) -> int:
     return bound.update(status=S.FILTERED, reason="re-evaluating", sonarr_series_id=None,
                         attempts=0, next_attempt_at=None, refused_tvdb_id=None,
                         status_changed_at=now, updated_at=now)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleWas:
+    """What a rule was before an edit, as far as deciding again depends on it."""
+
+    enabled: bool
+    requires_approval: bool
+    server_id: int | None
+
+    @classmethod
+    def of(cls, rule: DiscoveryRule) -> RuleWas:
+        return cls(rule.enabled, rule.requires_approval, rule.server_id)
+
+
+def rule_saved(rule_id: int, *, was: RuleWas | None, triggered_by: str) -> SyncRun | None:
+    """After any save of a rule (API create/update, admin form with its selection inlines):
+    read it back as stored, with fresh selections (a caller's prefetched copy is stale once
+    the selections were replaced), move what its old server held, and queue the refilter
+    when the filters' hash moved or the edit needs one. Call it inside the save's
+    transaction, so that the refilter is queued with the edit or not at all."""
+    rule = DiscoveryRule.objects.prefetch_related("selections").get(pk=rule_id)
+    force = False
+    if was is not None:
+        moved = rule_server_moved(rule, was_server_id=was.server_id)
+        force = bool(moved) or rule_needs_refilter(rule, was_enabled=was.enabled,
+                                                   was_gated=was.requires_approval)
+    return rule_refilter_if_changed(rule, triggered_by=triggered_by, force=force)
 
 
 def rule_refilter_if_changed(rule: DiscoveryRule, *, triggered_by: str,

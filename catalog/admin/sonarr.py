@@ -83,14 +83,12 @@ class DiscoveryRuleAdmin(RoleAdmin):
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
         """Selections are saved here, after the rule: only now is the new hash known."""
         super().save_related(request, form, formsets, change)
-        rule = form.instance
-        moved = change and rule_services.rule_server_moved(
-            rule, was_server_id=form.initial.get("server"))
-        force = bool(moved) or (change and rule_services.rule_needs_refilter(
-            rule, was_enabled=bool(form.initial.get("enabled")),
-            was_gated=bool(form.initial.get("requires_approval"))))
-        run = rule_services.rule_refilter_if_changed(
-            rule, triggered_by=request.user.get_username(), force=force)
+        was = rule_services.RuleWas(
+            enabled=bool(form.initial.get("enabled")),
+            requires_approval=bool(form.initial.get("requires_approval")),
+            server_id=form.initial.get("server")) if change else None
+        run = rule_services.rule_saved(form.instance.pk, was=was,
+                                       triggered_by=request.user.get_username())
         if run is not None:
             self.message_user(request, f"Re-deciding every show for this rule (run {run.pk}).",
                               messages.INFO)

@@ -120,7 +120,9 @@ class ExcludesSerializer(serializers.Serializer):
 
 class DiscoveryRuleSerializer(serializers.ModelSerializer):
     selections = SelectionSerializer(many=True, required=False, max_length=MAX_SELECTIONS)
-    excludes = ExcludesSerializer(source="*", required=False)
+    excludes = ExcludesSerializer(
+        source="*", required=False,
+        help_text="Replaced whole, like selections: in a PATCH, a list left out is emptied.")
     tags = serializers.ListField(
         child=StrictCharField(max_length=100, validators=[validate_tag]), max_length=50,
         required=False)
@@ -171,6 +173,9 @@ class DiscoveryRuleSerializer(serializers.ModelSerializer):
     @transaction.atomic
     def update(self, rule: DiscoveryRule, validated: dict[str, Any]) -> DiscoveryRule:
         selections = validated.pop("selections", None)
+        if isinstance(self.initial_data, dict) and "excludes" in self.initial_data:
+            for name in rules.EXCLUDES:  # the object is replaced whole, as selections are
+                validated.setdefault(name, [])
         self._excludes(validated)
         for key, value in validated.items():
             setattr(rule, key, value)

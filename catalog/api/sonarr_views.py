@@ -58,18 +58,15 @@ class DiscoveryRuleViewSet(viewsets.ModelViewSet):
     action_roles = {"refilter": Role.OPERATOR, "validate": Role.OPERATOR}
 
     def perform_create(self, serializer: DiscoveryRuleSerializer) -> None:
-        rule = serializer.save()
-        rule_services.rule_refilter_if_changed(rule, triggered_by=self._who())
-
-    def perform_update(self, serializer: DiscoveryRuleSerializer) -> None:
-        was = serializer.instance
-        before = (was.enabled, was.requires_approval, was.server_id)
         with transaction.atomic():
             rule = serializer.save()
-            moved = rule_services.rule_server_moved(rule, was_server_id=before[2])
-        rule_services.rule_refilter_if_changed(
-            rule, triggered_by=self._who(), force=bool(moved) or rule_services.rule_needs_refilter(
-                rule, was_enabled=before[0], was_gated=before[1]))
+            rule_services.rule_saved(rule.pk, was=None, triggered_by=self._who())
+
+    def perform_update(self, serializer: DiscoveryRuleSerializer) -> None:
+        was = rule_services.RuleWas.of(serializer.instance)
+        with transaction.atomic():
+            rule = serializer.save()
+            rule_services.rule_saved(rule.pk, was=was, triggered_by=self._who())
 
     def _who(self) -> str:
         return self.request.user.get_username()

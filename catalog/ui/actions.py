@@ -24,6 +24,10 @@ from catalog.services import EnqueueFailed, sync_enqueue
 from catalog.sync.dispatch import WORK
 
 VERDICTS = ("approve", "decline", "skip")
+# What an operator starts from /sync/<kind>/: refilters start from a rule's own page, and a
+# load only through the loader slots (so LOADER_CONCURRENCY, and 0 = paused, hold).
+TRIGGERS = (SyncRun.Kind.TVMAZE, SyncRun.Kind.PLEX, SyncRun.Kind.TMDB, SyncRun.Kind.SONARR,
+            SyncRun.Kind.LOAD)
 
 
 def available() -> dict[str, bool]:
@@ -94,6 +98,20 @@ def review_message(verdict: str, changed: int, held: int, chosen: int) -> str:
     elif changed != chosen:
         text += " (the others had moved on or cannot be changed)"
     return text + "."
+
+
+def loaders_start() -> tuple[bool, str]:
+    """Wake loaders through their slots: never more than LOADER_CONCURRENCY, none when 0."""
+    from django.conf import settings
+
+    from catalog.sync.loading.queue import loaders_kick
+
+    if settings.LOADER_CONCURRENCY <= 0:
+        return False, "Loading is paused (LOADER_CONCURRENCY is 0)."
+    started = loaders_kick()
+    if not started:
+        return False, "No loader started: nothing is due, or every loader slot is busy."
+    return True, f"Started {len(started)} loader(s): runs {', '.join(f'#{i}' for i in started)}."
 
 
 def load_missing(show: Show) -> tuple[bool, str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -30,7 +30,14 @@ def _say(request: HttpRequest, ok: bool, message: str) -> None:
 @require_POST
 @ui_view(Role.OPERATOR)
 def sync(request: HttpRequest, kind: str) -> HttpResponse:
-    """Sync TVMaze now, scan a library, push to Sonarr, force a TMDB batch."""
+    """Sync TVMaze now, scan a library, push to Sonarr, force a TMDB batch, wake loaders."""
+    if kind not in actions.TRIGGERS:
+        return HttpResponseBadRequest(
+            f"'{kind[:40]}' cannot be started here; choose one of "
+            f"{', '.join(actions.TRIGGERS)}.", content_type="text/plain; charset=utf-8")
+    if kind == SyncRun.Kind.LOAD:
+        _say(request, *actions.loaders_start())
+        return _back(request, "/runs/")
     options: dict = {}
     if kind == SyncRun.Kind.TVMAZE:
         options = {"full": request.POST.get("full") == "1"}
