@@ -133,15 +133,18 @@ class Outcomes:
         whose rule moved away."""
         if not self.rows:
             return [], {}
-        held = dict(Decision.objects.select_for_update(of=("self", "rule")).filter(
+        # Rules first, then decisions: the order a claim and a rule move lock them in.
+        servers = dict(DiscoveryRule.objects.select_for_update().filter(
+            pk__in={r[1] for r in self.rows}).values_list("pk", "server_id"))
+        held = set(Decision.objects.select_for_update().filter(
             pk__in=list(self._ids.values()), status=S.SENDING, claim_run_id=self.run.pk
-        ).values_list("pk", "rule__server_id"))
+        ).values_list("pk", flat=True))
         rows, moved = [], {}
         for row in self.rows:
             decision_id = self._ids[(row[0], row[1])]
             if decision_id not in held:
                 continue
-            if held[decision_id] == self.server_id:
+            if servers.get(row[1]) == self.server_id:
                 rows.append(row)
             else:
                 moved.setdefault(row[1], []).append(row[0])
