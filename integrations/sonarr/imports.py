@@ -97,7 +97,8 @@ def _blamed(raw: str, scrub: wire.Scrub) -> dict[int, tuple[AddOutcome, str]]:
         return {}
     failures: dict[int, list[dict]] = {}
     for failure in body if isinstance(body, list) else []:
-        if (isinstance(failure, dict) and failure.get("propertyName") == "TvdbId"
+        if (isinstance(failure, dict)
+                and str(failure.get("propertyName")).rsplit(".", 1)[-1] == "TvdbId"
                 and type(failure.get("attemptedValue")) is int):
             failures.setdefault(failure["attemptedValue"], []).append(failure)
     return {tvdb: wire.classify_rejection(json.dumps(own), scrub)

@@ -3,7 +3,7 @@
 ``series/import`` follows AddSeriesService.AddSeries(list) as API_NOTES describes it: every
 series is validated first (SkyHook must know the TVDB id; quality and, on v3, language
 profiles must exist; the path must be valid; its path and title slug must be free), and one
-failure rejects the whole batch with a 400 listing it. A series already in the library fails
+failure rejects the whole batch with a 400 listing every series' failures. A series already in the library fails
 there on its own slug and path. Duplicates inside the batch are skipped silently, and the
 answer lists only the series actually added. Exclusions: the unpaged list (deprecated on v4,
 ``Deprecation: true``) and v4's paged endpoint ``{page, pageSize, sortKey, sortDirection,
@@ -34,11 +34,11 @@ def series_import(fake: SonarrFake, request: FakeRequest, route: str) -> FakeRes
         from integrations.fakes.sonarr.server import SKYHOOK_DOWN
 
         return fake._json(SKYHOOK_DOWN, 503)
+    failures = [f for body in bodies for f in _failures(fake, body)]
+    if failures:  # every series is validated first; the 400 lists each one's failures
+        return fake._json(failures, 400)
     accepted: list[tuple[dict[str, Any], data.Entry]] = []
     for body in bodies:
-        failures = _failures(fake, body)
-        if failures:
-            return fake._json(failures, 400)
         entry = fake._catalog[rules.as_int(body.get("tvdbId"))]
         if all(e.tvdb_id != entry.tvdb_id and e.slug != entry.slug for _, e in accepted):
             accepted.append((body, entry))
