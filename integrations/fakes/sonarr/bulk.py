@@ -2,12 +2,12 @@
 
 ``series/import`` follows AddSeriesService.AddSeries(list) as API_NOTES describes it: every
 series is validated first (SkyHook must know the TVDB id; quality and, on v3, language
-profiles must exist; the path must be valid; its path and title slug must be free), and one
-failure rejects the whole batch with a 400 listing every series' failures. A series already in the library fails
-there on its own slug and path. Duplicates inside the batch are skipped silently, and the
-answer lists only the series actually added. Exclusions: the unpaged list (deprecated on v4,
-``Deprecation: true``) and v4's paged endpoint ``{page, pageSize, sortKey, sortDirection,
-totalRecords, records}``.
+profiles must exist; the path must be valid; its path and title slug must be free), and any
+failure rejects the whole batch with a 400 listing every series' failures. A series already
+in the library fails there on its own slug and path. Duplicates inside the batch are skipped
+silently, and the answer lists only the series actually added. Exclusions: the unpaged list
+(deprecated on v4, ``Deprecation: true``) and v4's paged endpoint ``{page, pageSize, sortKey,
+sortDirection, totalRecords, records}``.
 """
 
 from __future__ import annotations
