@@ -11,7 +11,13 @@ from catalog.decide import decide_shows
 from catalog.models import Decision, Show, SyncRun
 from catalog.rule_services import BEING_SENT
 from tests import factories
-from tests.catalog.sync.sonarr_fixtures import push, rule_for, server_for, shows_known_to, sonarr_fake
+from tests.catalog.sync.sonarr_fixtures import (
+    push,
+    rule_for,
+    server_for,
+    shows_known_to,
+    sonarr_fake,
+)
 
 S = Decision.Status
 pytestmark = pytest.mark.django_db
