@@ -35,9 +35,8 @@ HELD = (MediaItem.State.ACTIVE, MediaItem.State.REMOTE_ONLY)
 FACET_TTL = 300
 MAX_EMPTY_SLOTS = 1_000  # per season: expected episodes drawn one by one up to here
 MAX_DRAWN_SLOTS = 5_000  # per show: TMDB may list thousands of seasons
-# Every status a decision can hold once rules and approval exist (issue 10's set).
-DECISION_STATUSES = ("pending", "awaiting_approval", "filtered", "pending_tvdb", "added",
-                     "exists", "failed", "skipped", "declined")
+# Every status a decision can hold, in the order an operator reads them.
+DECISION_STATUSES = tuple(Decision.Status.values)
 SHOW_FIELDS = ("id", "title", "status", "network", "web_channel", "country", "language",
                "genres", "premiered", "poster_path", "tmdb_episodes", "loading_status",
                "tvmaze_id", "tmdb_status", "tmdb_season_episodes")
