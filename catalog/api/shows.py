@@ -118,8 +118,10 @@ class LibraryShowFilterSet(ShowFilterSet):
 
 TmdbProblemSchema = inline_serializer("TmdbProblem", {
     "detail": serializers.CharField(),
-    "kind": serializers.CharField(help_text="not_found, ambiguous, conflict, or the upstream "
-                                            "error's kind (auth, transient, ...)")})
+    "kind": serializers.CharField(
+        required=False, help_text="Set on every TMDB outcome: not_found, ambiguous, conflict, "
+                                  "or the upstream error's kind (auth, transient, ...). An "
+                                  "unknown show id is DRF's plain 404.")})
 
 
 class ShowSyncRequest(serializers.Serializer):
