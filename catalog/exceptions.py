@@ -12,4 +12,19 @@ class ShowNotFoundInLibrary(Exception):
 
 
 class ShowNotOnTmdb(Exception):
-    """The show carries no TMDB id and ``/find`` matches none (or one another show holds)."""
+    """The show carries no TMDB id and ``/find`` gives it none. ``kind`` says why, for the
+    surfaces: TMDB matches nothing."""
+
+    kind = "not_found"
+
+
+class TmdbMatchAmbiguous(ShowNotOnTmdb):
+    """``/find`` matches several TMDB shows and the policy settles none: nobody guesses."""
+
+    kind = "ambiguous"
+
+
+class TmdbIdTaken(ShowNotOnTmdb):
+    """``/find`` matches one TMDB show, but another catalog show already carries its id."""
+
+    kind = "conflict"

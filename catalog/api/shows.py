@@ -116,6 +116,14 @@ class LibraryShowFilterSet(ShowFilterSet):
         return queryset.filter(library_q()) if value else queryset.exclude(library_q())
 
 
+TmdbProblemSchema = inline_serializer("TmdbProblem", {
+    "detail": serializers.CharField(),
+    "kind": serializers.CharField(
+        required=False, help_text="Set on every TMDB outcome: not_found, ambiguous, conflict, "
+                                  "or the upstream error's kind (auth, transient, ...). An "
+                                  "unknown show id is DRF's plain 404.")})
+
+
 class ShowSyncRequest(serializers.Serializer):
     force = StrictBooleanField(default=False,
                                      help_text="Refresh even when the TMDB facts are fresh.")
@@ -135,23 +143,39 @@ class ShowViewSet(loading_views.ShowLoadingActions, viewsets.ReadOnlyModelViewSe
             LibraryShowSerializer
 
     @extend_schema(request=ShowSyncRequest, responses={
-        200: ShowDetailSerializer, 404: OpenApiTypes.OBJECT, 502: OpenApiTypes.OBJECT})
+        200: ShowDetailSerializer, 404: TmdbProblemSchema, 409: TmdbProblemSchema,
+        502: TmdbProblemSchema})
     @action(detail=True, methods=["post"])
     def sync(self, request: Request, pk: str | None = None) -> Response:
-        """Refresh this show from TMDB now (operator): 200 with the show, 404 when TMDB has
-        no such show (``kind: not_found`` when it no longer knows the stored id), 502 when
-        TMDB fails. Fresh facts are kept unless ``force``."""
+        """Refresh this show from TMDB now (operator): 200 with the show; 404
+        ``kind: not_found`` when TMDB has no such show, whether ``/find`` never matched it or
+        TMDB no longer knows its stored id; 409 ``kind: ambiguous`` when ``/find`` matches
+        several TMDB shows and none is settled, ``kind: conflict`` when the match belongs to
+        another show; 502 when TMDB fails. Fresh facts are kept unless ``force``."""
         show = self.get_object()
         body = ShowSyncRequest(data=request.data)
         body.is_valid(raise_exception=True)
         try:
             show_refresh(show, force=body.validated_data["force"])
-        except (ShowNotFoundInLibrary, ShowNotOnTmdb) as exc:
-            return Response({"detail": str(exc)}, status=status.HTTP_404_NOT_FOUND)
+        except ShowNotOnTmdb as exc:
+            return _tmdb_problem(str(exc), exc.kind)
+        except ShowNotFoundInLibrary as exc:  # re-keyed meanwhile: nobody carries the id
+            return _tmdb_problem(str(exc), NOT_FOUND)
         except UpstreamError as exc:
-            gone = exc.kind is ErrorKind.NOT_FOUND  # TMDB no longer knows the stored id
-            return Response({"detail": str(exc), "kind": exc.kind.value},
-                            status=status.HTTP_404_NOT_FOUND if gone
-                            else status.HTTP_502_BAD_GATEWAY)
+            if exc.kind is ErrorKind.NOT_FOUND:  # TMDB no longer knows the stored id
+                return _tmdb_problem(f"not on TMDB (TMDB no longer knows id {show.tmdb_id})",
+                                     NOT_FOUND)
+            return _tmdb_problem(str(exc), exc.kind.value)
         fresh = self.get_queryset().get(pk=show.pk)
         return Response(self.get_serializer(fresh).data)
+
+
+NOT_FOUND = ErrorKind.NOT_FOUND.value
+TMDB_PROBLEM_STATUS = {NOT_FOUND: status.HTTP_404_NOT_FOUND, "ambiguous": status.HTTP_409_CONFLICT,
+                       "conflict": status.HTTP_409_CONFLICT}
+
+
+def _tmdb_problem(detail: str, kind: str) -> Response:
+    """One body shape for every way a show's TMDB refresh fails: ``{"detail", "kind"}``."""
+    return Response({"detail": detail, "kind": kind},
+                    status=TMDB_PROBLEM_STATUS.get(kind, status.HTTP_502_BAD_GATEWAY))

@@ -13,6 +13,7 @@ class Show(models.Model):
         FRESH = "fresh", "Fresh"
         NOT_FOUND = "not_found", "Not on TMDB"
         ERROR = "error", "Error"
+        AMBIGUOUS = "ambiguous", "Ambiguous on TMDB"  # several /find hits, none decided
 
     class LoadingStatus(models.TextChoices):
         """``idle`` (never asked) -> ``pending`` -> ``loading_<part>`` -> an outcome."""

@@ -115,6 +115,63 @@ def test_it_answers_404_when_tmdb_no_longer_knows_the_stored_id(operator, api_as
 
 
 @pytest.mark.django_db
+@responses.activate
+def test_it_answers_never_matched_and_no_longer_known_with_one_404_shape(operator, api_as,
+                                                                        tmdb_settings):
+    client = api_as(operator)
+    never = factories.ShowFactory(tmdb_id=None, tvdb_id=5555, imdb_id=None)
+    responses.get(f"{BASE}/find/5555", json={"tv_results": [], "movie_results": []})
+    gone = _got()
+    responses.get(f"{BASE}/tv/1399", status=404, json={
+        "status_code": 34, "status_message": "The resource you requested could not be found.",
+        "success": False})
+    answers = [client.post(f"/api/shows/{s.pk}/sync/", {}, format="json") for s in (never, gone)]
+    assert [a.status_code for a in answers] == [404, 404]
+    bodies = [a.json() for a in answers]
+    assert [sorted(b) for b in bodies] == [["detail", "kind"]] * 2
+    assert [b["kind"] for b in bodies] == ["not_found", "not_found"]
+    assert all(b["detail"].startswith("not on TMDB") for b in bodies)
+    remembered = client.post(f"/api/shows/{never.pk}/sync/", {}, format="json")
+    assert (remembered.status_code, sorted(remembered.json())) == (404, ["detail", "kind"])
+    assert remembered.json()["kind"] == "not_found"
+
+
+@pytest.mark.django_db
+@responses.activate
+def test_it_answers_409_ambiguous_and_records_it_without_guessing(operator, api_as,
+                                                                 tmdb_settings):
+    show = factories.ShowFactory(tmdb_id=None, tvdb_id=5555, imdb_id=None,
+                                 premiered="2008-01-20")
+    responses.get(f"{BASE}/find/5555", json={"tv_results": [
+        {"id": 11, "name": "A", "first_air_date": "2008-01-20"},
+        {"id": 12, "name": "B", "first_air_date": "2008-06-01"}]})
+    client = api_as(operator)
+    response = client.post(f"/api/shows/{show.pk}/sync/", {}, format="json")
+    assert response.status_code == 409 and response.json()["kind"] == "ambiguous"
+    assert "[11, 12]" in response.json()["detail"]
+    row = Show.objects.get(pk=show.pk)
+    assert (row.tmdb_id, row.tmdb_status) == (None, "ambiguous")
+    again = client.post(f"/api/shows/{show.pk}/sync/", {}, format="json")
+    assert (again.status_code, again.json()["kind"]) == (409, "ambiguous")
+    assert len(responses.calls) == 1  # remembered for the TTL
+    listed = client.get("/api/shows/?tmdb_status=ambiguous").json()["results"]
+    assert [s["id"] for s in listed] == [show.pk]
+
+
+@pytest.mark.django_db
+@responses.activate
+def test_it_answers_409_conflict_when_the_match_belongs_to_another_show(operator, api_as,
+                                                                       tmdb_settings):
+    holder = _got()
+    show = factories.ShowFactory(tmdb_id=None, tvdb_id=5555, imdb_id=None)
+    responses.get(f"{BASE}/find/5555", json={"tv_results": [{"id": 1399, "name": "GoT"}]})
+    response = api_as(operator).post(f"/api/shows/{show.pk}/sync/", {}, format="json")
+    assert response.status_code == 409 and response.json()["kind"] == "conflict"
+    assert f"show {holder.pk}" in response.json()["detail"]
+    assert Show.objects.get(pk=show.pk).tmdb_status == "error"
+
+
+@pytest.mark.django_db
 def test_it_answers_502_when_no_tmdb_key_is_configured(operator, api_as, settings):
     settings.TMDB_API_KEY = ""
     response = api_as(operator).post(f"/api/shows/{_got().pk}/sync/", {}, format="json")

@@ -109,6 +109,18 @@ def test_it_shows_the_slot_map_on_the_admin_page(viewer, client):
 
 
 @pytest.mark.django_db
+def test_it_shows_an_ambiguous_tmdb_match_in_the_admin_and_the_ui(viewer, client):
+    show = factories.ShowFactory(tmdb_id=None, tmdb_status="ambiguous",
+                                 tmdb_fetched_at=timezone.now())
+    factories.ShowFactory(tmdb_id=None, tmdb_status="not_found")
+    client.force_login(viewer)
+    admin_list = client.get("/admin/catalog/show/?tmdb_status__exact=ambiguous")
+    assert [s.pk for s in admin_list.context["cl"].result_list] == [show.pk]
+    assert "Ambiguous on TMDB" in admin_list.content.decode()
+    assert "Ambiguous on TMDB" in client.get(f"/shows/{show.pk}/").content.decode()
+
+
+@pytest.mark.django_db
 def test_it_counts_only_library_shows_as_placeholders(viewer, client):
     factories.ShowFactory.create_batch(3)  # TVMaze-only: not placeholders
     factories.PlexShowFactory(show__tvmaze_id=None)  # a Plex placeholder

@@ -12,12 +12,11 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from catalog.bulk import upsert
-from catalog.exceptions import ShowNotFoundInLibrary
+from catalog.exceptions import ShowNotFoundInLibrary, ShowNotOnTmdb
 from catalog.models import Decision, Episode, PlexShow, Show
 from catalog.sync.shows_write import shows_write_page
 from integrations.tmdb import TmdbClient
 from integrations.tvmaze import TvmazeClient
-from integrations.values import Authority, ExternalId
 from integrations.values.tvmaze import TvmazeEpisode, TvmazeShow
 
 MERGED = ("tvdb_id", "imdb_id", "tmdb_id", "added_at", "added_by")  # ids first
@@ -125,36 +124,22 @@ def write_episodes(show: Show, episodes: tuple[TvmazeEpisode, ...]) -> None:
 
 
 # metadata ---------------------------------------------------------------------------------
-def _find_tmdb_id(show: Show, client: TmdbClient) -> int:
-    """The TMDB id by TVDB, else IMDb id; among several matches the one premiering the same
-    year, else the first."""
-    for authority, value in ((Authority.TVDB, show.tvdb_id), (Authority.IMDB, show.imdb_id)):
-        if not value:
-            continue
-        results = client.find(ExternalId(authority, str(value)))
-        if results:
-            year = show.premiered.year if show.premiered else None
-            same = [r for r in results if r.first_air_date and r.first_air_date.year == year]
-            return (same or list(results))[0].id
-    if not (show.tvdb_id or show.imdb_id):
-        raise PartFailed("no TMDB, TVDB or IMDb id to find the show by (facts)")
-    raise PartFailed("not on TMDB")
-
-
 def fetch_metadata(show: Show, clients: Clients, *, force: bool) -> None:
-    """Find the TMDB id if needed, then ``sync_show`` (TTL-gated unless ``force``)."""
+    """Find the TMDB id if needed (``tmdb_id_settle``, which also records a show TMDB does not
+    have or cannot tell apart), then ``sync_show`` (TTL-gated unless ``force``)."""
     from catalog.sync.tmdb import sync_show
+    from catalog.sync.tmdb.policy import ttl_days
+    from catalog.sync.tmdb.show import tmdb_id_settle
 
     client = _tmdb(clients)
     show.refresh_from_db(fields=["tmdb_id", "tvdb_id", "imdb_id", "premiered"])
     if not show.tmdb_id:
-        tmdb_id = _find_tmdb_id(show, client)
-        holder = Show.objects.filter(tmdb_id=tmdb_id).values_list("id", flat=True).first()
-        if holder is not None and holder != show.pk:
-            raise PartFailed(f"TMDB show {tmdb_id} is already in the catalog as show {holder}")
-        Show.objects.filter(pk=show.pk, tmdb_id__isnull=True).update(
-            tmdb_id=tmdb_id, updated_at=timezone.now())
-        show.tmdb_id = tmdb_id
+        if not (show.tvdb_id or show.imdb_id):
+            raise PartFailed("no TMDB, TVDB or IMDb id to find the show by (facts)")
+        try:  # the batch's own policy, so both give a show the same id (or none)
+            tmdb_id_settle(show, client, now=timezone.now(), ttl=ttl_days())
+        except ShowNotOnTmdb as exc:
+            raise PartFailed(str(exc)) from None
     try:
         sync_show(show.tmdb_id, force=force, client=client)
     except ShowNotFoundInLibrary as exc:

@@ -2,7 +2,8 @@
 
 Due are placeholders, stale rows (TTL minus jitter), rows never fetched, and library shows
 the TV changes feed lists since the last batch. Fresh rows cost nothing. Shows without a
-TMDB id get one through ``/find`` first; "not on TMDB" is stored and remembered for the TTL.
+TMDB id get one through ``/find`` first (``find``: the one policy); "not on TMDB" and
+"ambiguous" are stored and remembered for the TTL.
 Pages of ``PAGE_SIZE`` shows: fetch, then one transaction with the page's bulk write and the
 run's progress. A crashed batch resumes by itself: what it refreshed is fresh now.
 """
@@ -52,6 +53,7 @@ class Outcome:
     plex_absent: int = 0
     found: int = 0
     not_on_tmdb: int = 0
+    ambiguous: int = 0
     feed: dict[str, Any] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
@@ -62,6 +64,7 @@ class Outcome:
         self.refreshed += len(page.refreshed)
         self.found += page.found
         self.not_on_tmdb += len(page.absent)
+        self.ambiguous += len(page.ambiguous)
         self.errors.extend(page.errors)
         self.conflicts.extend([*page.conflicts, *conflicts])
         self.notes.extend(page.notes)
@@ -70,7 +73,8 @@ class Outcome:
         return {"mode": self.mode, "force": self.force, "candidates": self.candidates,
                 "due": self.due, "pages": self.pages, "refreshed": self.refreshed,
                 "plex_absent": self.plex_absent,
-                "found": self.found, "not_on_tmdb": self.not_on_tmdb, **self.feed,
+                "found": self.found, "not_on_tmdb": self.not_on_tmdb,
+                "ambiguous": self.ambiguous, **self.feed,
                 "error_list": self.errors[:MAX_REPORTED],
                 "conflicts": self.conflicts[:MAX_REPORTED], "notes": self.notes[:MAX_REPORTED]}
 
@@ -124,7 +128,7 @@ def _page(run: SyncRun, client: TmdbClient, pks: tuple[int, ...], due: dict[int,
     page = page_fetch(client, [rows[pk] for pk in pks if pk in rows], due, now=now, ttl=ttl)
     with transaction.atomic():
         written = shows_write(refreshed=page.refreshed, absent=page.absent, failed=page.failed,
-                              now=now, ttl=ttl)
+                              ambiguous=page.ambiguous, now=now, ttl=ttl)
         run_progress(run, processed=page.handled + (len(pks) - len(rows)),
                      changed=len(written.changed),
                      skipped=page.skipped + (len(pks) - len(rows)), errors=len(page.errors),

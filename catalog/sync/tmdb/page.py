@@ -1,8 +1,9 @@
 """Fetching one page of due shows from TMDB: ``/find`` the missing ids, then ``/tv/{id}``.
 
 Nothing is written here; the batch stores the result in the page's transaction. A show TMDB
-does not have (no match, or a 404) is "absent"; a found id another show already holds is a
-conflict ("failed"). An auth error, or several transient errors in a row, stop the batch
+does not have (no match, or a 404) is "absent"; one ``/find`` cannot decide between several
+TMDB shows is "ambiguous" (see ``find``); a found id another show already holds is a conflict
+("failed"). An auth error, or several transient errors in a row, stop the batch
 after the page's work so far is stored.
 """
 
@@ -34,6 +35,7 @@ class PageFetch:
     refreshed: list[tuple[Show, TmdbShow]] = field(default_factory=list)
     absent: list[Show] = field(default_factory=list)
     failed: list[Show] = field(default_factory=list)
+    ambiguous: list[Show] = field(default_factory=list)
     skipped: int = 0
     found: int = 0
     errors: list[str] = field(default_factory=list)
@@ -44,8 +46,8 @@ class PageFetch:
 
     @property
     def handled(self) -> int:
-        return (len(self.refreshed) + len(self.absent) + len(self.failed) + self.skipped
-                + len(self.errors))
+        return (len(self.refreshed) + len(self.absent) + len(self.failed)
+                + len(self.ambiguous) + self.skipped + len(self.errors))
 
     def error(self, show: Show, exc: UpstreamError) -> None:
         """Count a failed show; stop on bad credentials or an upstream that keeps failing."""
@@ -73,7 +75,9 @@ def _resolve(client: TmdbClient, shows: Sequence[Show], out: PageFetch) -> list[
         out.in_a_row = 0
         if result.note:
             out.notes.append(f"show {show.pk}: {result.note}")
-        if result.tmdb_id is None:
+        if result.ambiguous:
+            out.ambiguous.append(show)
+        elif result.tmdb_id is None:
             out.absent.append(show)
         elif result.tmdb_id in found:
             out.failed.append(show)

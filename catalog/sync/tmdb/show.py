@@ -19,7 +19,12 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from catalog.exceptions import ShowNotFoundInLibrary, ShowNotOnTmdb
+from catalog.exceptions import (
+    ShowNotFoundInLibrary,
+    ShowNotOnTmdb,
+    TmdbIdTaken,
+    TmdbMatchAmbiguous,
+)
 from catalog.models import PlexShow, Show
 from catalog.slots import ABSENT_WARNING, slot_map
 from catalog.sync.tmdb.find import tmdb_id_find
@@ -83,33 +88,60 @@ def sync_show(tmdb_id: int, *, force: bool = False, now: datetime | None = None,
     return row
 
 
+UNMATCHED = {"not_found": "absent", "ambiguous": "ambiguous", "conflict": "failed"}
+
+
+def unmatched_write(show: Show, why: ShowNotOnTmdb, *, now: datetime, ttl: int) -> None:
+    """Remember for the TTL why a show without a TMDB id has none (``not_found``,
+    ``ambiguous``, ``error``), unless it got an id meanwhile."""
+    with transaction.atomic():
+        row = Show.objects.select_for_update().filter(pk=show.pk, tmdb_id=None).first()
+        if row is not None:
+            shows_write(**{UNMATCHED[why.kind]: [row]}, now=now, ttl=ttl)
+            show.tmdb_status = row.tmdb_status
+
+
+def tmdb_id_settle(show: Show, client: TmdbClient, *, now: datetime, ttl: int) -> int:
+    """Give a show without a TMDB id the one ``find`` chooses and return it; when there is
+    none to take, record why and raise it: ``ShowNotOnTmdb``, ``TmdbMatchAmbiguous`` (several
+    hits, none settled) or ``TmdbIdTaken`` (another show carries it)."""
+    found = tmdb_id_find(client, show)
+    if found.ambiguous:
+        why: ShowNotOnTmdb = TmdbMatchAmbiguous(found.note)
+    elif found.tmdb_id is None:
+        why = ShowNotOnTmdb("not on TMDB")
+    else:
+        holder = (Show.objects.filter(tmdb_id=found.tmdb_id).exclude(pk=show.pk)
+                  .values_list("pk", flat=True).first())
+        if holder is None:
+            Show.objects.filter(pk=show.pk, tmdb_id=None).update(
+                tmdb_id=found.tmdb_id, updated_at=timezone.now())
+            show.tmdb_id = found.tmdb_id
+            return found.tmdb_id
+        why = TmdbIdTaken(f"TMDB show {found.tmdb_id} is already in the catalog as show {holder}")
+    unmatched_write(show, why, now=now, ttl=ttl)
+    raise why
+
+
+REMEMBERED = {Show.TmdbStatus.AMBIGUOUS: (TmdbMatchAmbiguous, "matches several TMDB shows"),
+              Show.TmdbStatus.ERROR: (TmdbIdTaken, "matches a TMDB show another show carries")}
+
+
 def show_refresh(show: Show, *, force: bool = False, now: datetime | None = None,
                  client: TmdbClient | None = None) -> Show:
     """Refresh one catalog show (an operator's request), finding its TMDB id first if it
-    has none. ``ShowNotOnTmdb`` when TMDB has no match (remembered for the TTL)."""
+    has none (``tmdb_id_settle``; what it raises is remembered for the TTL)."""
     now = now or timezone.now()
     if show.tmdb_id is not None:
         return sync_show(show.tmdb_id, force=force, now=now, client=client)
     ttl = ttl_days()
     if not force and not show_due(show, now=now, ttl=ttl):
         checked = f"{show.tmdb_fetched_at:%Y-%m-%d}" if show.tmdb_fetched_at else "before"
-        raise ShowNotOnTmdb(f"{show.title} is not on TMDB (checked {checked})")
+        kind, what = REMEMBERED.get(show.tmdb_status, (ShowNotOnTmdb, "not on TMDB"))
+        raise kind(f"{what} (checked {checked})")
     if client is None:
         from catalog.upstreams import tmdb_client
 
         client = tmdb_client()
-    found = tmdb_id_find(client, show)
-    holder = (Show.objects.filter(tmdb_id=found.tmdb_id).exclude(pk=show.pk)
-              .values_list("pk", flat=True).first() if found.tmdb_id else None)
-    if found.tmdb_id is None or holder is not None:
-        with transaction.atomic():
-            row = Show.objects.select_for_update().filter(pk=show.pk, tmdb_id=None).first()
-            if row is not None:
-                shows_write(absent=[row] if holder is None else [],
-                            failed=[row] if holder is not None else [], now=now, ttl=ttl)
-        if holder is not None:
-            raise ShowNotOnTmdb(f"TMDB {found.tmdb_id} matches {show.title} but belongs to "
-                                f"show {holder}")
-        raise ShowNotOnTmdb(f"{show.title} is not on TMDB")
-    Show.objects.filter(pk=show.pk, tmdb_id=None).update(tmdb_id=found.tmdb_id)
-    return sync_show(found.tmdb_id, force=True, now=now, client=client)
+    tmdb_id = tmdb_id_settle(show, client, now=now, ttl=ttl)
+    return sync_show(tmdb_id, force=True, now=now, client=client)

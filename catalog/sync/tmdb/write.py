@@ -124,10 +124,12 @@ def _update_rows(rows: Sequence[Show], names: Sequence[str]) -> None:
 
 
 def shows_write(*, refreshed: Sequence[tuple[Show, TmdbShow]] = (), absent: Sequence[Show] = (),
-                failed: Sequence[Show] = (), now: datetime, ttl: int) -> Written:
-    """Store a page: refreshed shows, shows TMDB does not have (``not_found``), and shows
-    whose id could not be resolved (``error``). The last two are remembered for the TTL so
-    that TMDB is not asked again before then. Runs the shows-changed hooks."""
+                failed: Sequence[Show] = (), ambiguous: Sequence[Show] = (), now: datetime,
+                ttl: int) -> Written:
+    """Store a page: refreshed shows, shows TMDB does not have (``not_found``), shows whose
+    id could not be resolved (``error``) and shows ``/find`` could not decide between several
+    TMDB shows (``ambiguous``). The last three are remembered for the TTL so that TMDB is not
+    asked again before then. Runs the shows-changed hooks."""
     out = Written()
     by_tvdb, by_imdb = _held([tv for _, tv in refreshed])
     rows: list[Show] = []
@@ -141,7 +143,8 @@ def shows_write(*, refreshed: Sequence[tuple[Show, TmdbShow]] = (), absent: Sequ
             out.unchanged += 1
         rows.append(show)
     for show, status in [*((s, Show.TmdbStatus.NOT_FOUND) for s in absent),
-                         *((s, Show.TmdbStatus.ERROR) for s in failed)]:
+                         *((s, Show.TmdbStatus.ERROR) for s in failed),
+                         *((s, Show.TmdbStatus.AMBIGUOUS) for s in ambiguous)]:
         if show.tmdb_status != status:
             out.changed.append(show.pk)
             show.tmdb_status = status
