@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalog', '0016_upstream_counters'),
+        ('catalog', '0017_decision_claims'),
     ]
 
     operations = [
