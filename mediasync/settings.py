@@ -277,6 +277,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_PERMISSIONS": ["catalog.api.permissions.RolePermission"],
+    # Several models have a ``status`` with choices of their own: each set gets its name.
+    "ENUM_NAME_OVERRIDES": {"DecisionStatusEnum": "catalog.models.sonarr.Decision.Status"},
 }
 
 LANGUAGE_CODE = "en-us"

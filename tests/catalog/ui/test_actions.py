@@ -40,9 +40,13 @@ def test_it_scans_one_library_and_names_a_bad_one(operator, client):
 
 
 @pytest.mark.django_db
-def test_it_refuses_work_this_installation_lacks(operator, client):
+def test_it_refuses_work_this_installation_lacks(operator, client, monkeypatch):
     client.force_login(operator)
-    response = client.post("/sync/nonsense/", follow=True)
+    response = client.post("/sync/nonsense/")
+    assert response.status_code == 400
+    assert "'nonsense' cannot be started here" in response.content.decode()
+    monkeypatch.delitem(WORK, SyncRun.Kind.TMDB)
+    response = client.post("/sync/tmdb/", follow=True)
     assert "not available on this installation" in " ".join(_messages(response))
     assert not SyncRun.objects.exists()
 
