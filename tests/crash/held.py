@@ -26,7 +26,10 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # Django is set up in main(), before the models can be imported
+    from catalog.models import SyncRun
 
 # Long enough for any test to kill the process first; a process a failed test left behind
 # still goes away by itself.
@@ -34,7 +37,7 @@ HOLD_SECONDS = 300
 EXIT_UNKILLED = 86
 
 # Where a run's n-th report holds: its marker, and whether inside the transaction.
-Plan = Callable[[Any, int], tuple[Path, bool] | None]
+Plan = Callable[["SyncRun", int], tuple[Path, bool] | None]
 
 
 def _write(path: Path, text: str) -> None:
@@ -73,7 +76,7 @@ def _gated(gate: Path) -> Plan:
     the test writes it before the run is queued)."""
     asked: dict[int, tuple[int, bool] | None] = {}
 
-    def plan(run: Any, n: int) -> tuple[Path, bool] | None:
+    def plan(run: SyncRun, n: int) -> tuple[Path, bool] | None:
         if run.pk not in asked:
             request = gate / str(run.pk)
             at, where = request.read_text().split() if request.exists() else ("0", "after")
@@ -109,7 +112,7 @@ def main(argv: list[str]) -> None:
             else _one_run(options.marker, options.at, options.inside))
     reports: dict[int, int] = {}  # by run id
 
-    def run_progress(run: Any, *args: Any, **kwargs: Any) -> None:
+    def run_progress(run: SyncRun, *args: Any, **kwargs: Any) -> None:
         original(run, *args, **kwargs)
         if kwargs.get("final"):
             return
