@@ -1,27 +1,28 @@
-"""SIGKILL a real Sonarr push, TMDB batch and rule refilter at random instants, re-run each at
-once: the re-run starts without waiting and ends with the rows of an uninterrupted run (for
-the push: every series added exactly once, never a duplicate)."""
+"""SIGKILL a real Sonarr push, TMDB batch and rule refilter mid-run, re-run each at once: the
+re-run starts without waiting and ends with the rows of an uninterrupted run (for the push:
+every series added exactly once, never a duplicate).
+
+Each kill lands where the run is held (``tests.crash.held``): at a page report drawn from a
+seeded rng, inside the page's transaction or once it committed. Each test bounds the draw by
+the pages its workload has, so every kill is mid-run however fast the machine is.
+"""
 
 from __future__ import annotations
 
 import random
-import signal
-import time
 from collections import Counter
-from collections.abc import Callable
+from pathlib import Path
 
 import pytest
-from django.utils import timezone
 
 from catalog.decide import decide_shows
 from catalog.models import Decision, PlexShow, Show, SonarrServer, SyncCursor, SyncRun
-from integrations.fakes.base import Fault
 from integrations.fakes.sonarr import DEFAULT_API_KEY as SONARR_KEY
 from integrations.fakes.sonarr import SonarrFake
 from integrations.fakes.tmdb import DEFAULT_API_KEY as TMDB_KEY
 from integrations.fakes.tmdb import TmdbFake
 from tests import factories
-from tests.crash.procs import manage, subprocess_env, wait_for
+from tests.crash.procs import held, kill_held, pages, subprocess_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
 KILLS = 3
@@ -31,44 +32,28 @@ TMDB_FIELDS = [f.attname for f in Show._meta.concrete_fields
                                     "tmdb_jitter_days"}]
 
 
-def _run(args: list[str], env: dict[str, str]) -> None:
-    proc = manage(args, env)
-    _out, err = proc.communicate(timeout=120)
-    assert proc.returncode == 0, err[-2000:]
+def _kill_runs(args: list[str], env: dict[str, str], marker: Path, rng: random.Random,
+               most: int) -> list[str]:
+    """Start ``args`` KILLS times, each held at a page report in 1..``most`` (inside or after
+    its transaction) and SIGKILLed there; returns where each was held."""
+    return [kill_held(held(args, env, marker, at=rng.randint(1, most),
+                           inside=rng.random() < 0.5), marker) for _ in range(KILLS)]
 
 
-def _kill_runs(args: list[str], env: dict[str, str], rng: random.Random, window: float,
-               kind: str) -> None:
-    """Start ``args`` KILLS times, each SIGKILLed at a random instant once its run is live."""
-    for _ in range(KILLS):
-        launched = timezone.now()
-        proc = manage(args, env)
-        started = wait_for(lambda since=launched: SyncRun.objects.filter(
-            kind=kind, started_at__gte=since).exists(), 15)
-        assert started, proc.stderr.read() if proc.poll() is not None else "not started"
-        time.sleep(rng.uniform(0.0, window))
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGKILL)
-        proc.communicate(timeout=30)
-
-
-def _runs_end_well(kind: str, *, killed: int = 1) -> None:
-    """The last run succeeded; the others were killed mid-run (at least ``killed`` of them)
-    and found abandoned by their successor, or had finished before their kill."""
+def _runs_end_well(kind: str) -> None:
+    """Every killed run was found abandoned by its successor; the last one succeeded."""
     runs = list(SyncRun.objects.filter(kind=kind).order_by("id").values_list("status", "error"))
-    assert sum(s == SyncRun.Status.FAILED for s, _ in runs) >= killed, runs
-    assert runs[-1][0] == SyncRun.Status.SUCCEEDED, runs
-    assert all(s == SyncRun.Status.SUCCEEDED or (s == SyncRun.Status.FAILED
-               and e.startswith("abandoned: its")) for s, e in runs), runs
+    assert len(runs) == KILLS + 1, runs
+    assert all(s == SyncRun.Status.FAILED and e.startswith("abandoned: its")
+               for s, e in runs[:-1]), runs
+    assert runs[-1] == (SyncRun.Status.SUCCEEDED, ""), runs
 
 
-def _twice(reference: Callable[[], None], reset: Callable[[], None], killed: Callable[[], None],
-           rows: Callable[[], object]) -> tuple[object, object]:
-    reference()
-    expected = rows()
-    reset()
-    killed()
-    return expected, rows()
+def _reachable(reports: int, most: int, spent: int) -> None:
+    """Every kill is held mid-run: ``reports`` is what an uninterrupted run makes, and a run
+    held at report ``most`` or before leaves its successor at most ``spent`` fewer, so the
+    last killed run still makes more than ``most``."""
+    assert reports - spent * (KILLS - 1) > most, (reports, most, spent)
 
 
 # ---- the Sonarr push -----------------------------------------------------------------------
@@ -103,18 +88,19 @@ def _series_of_decisions(fake: SonarrFake) -> dict[tuple[int, str], int | None]:
 
 def test_killed_pushes_add_every_series_once_and_end_with_the_uninterrupted_decisions(
         tmp_path):
-    rng = random.Random(10)
-    with SonarrFake(version=SonarrFake.V4, catalog_size=400) as ref, \
-            SonarrFake(version=SonarrFake.V4, catalog_size=400) as fake:
-        _push_world(ref, 300)
-        for target in (ref, fake):  # each batch of 100 takes a while: kills land mid-push
-            target.inject(Fault("slow", delay=0.6), times=10**6,
-                          path_prefix="/api/v3/series/import")
+    rng, marker, most = random.Random(10), tmp_path / "held", 5
+    with SonarrFake(version=SonarrFake.V4, catalog_size=500) as ref, \
+            SonarrFake(version=SonarrFake.V4, catalog_size=500) as fake:
+        _push_world(ref, 400)
         env = subprocess_env(tmp_path)
-        _run(["sync", "sonarr"], env)
+        # The total, two flushes, then per batch of 100 its sending mark and its outcomes.
+        reports = pages(["sync", "sonarr"], env, marker)
+        # Held at report 4 at the latest is before a POST, at 5 around the first one: a kill
+        # settles one batch at most (two reports), which its successor no longer sends.
+        _reachable(reports, most, spent=2)
         expected, expected_series = _decisions(), _series_of_decisions(ref)
-        assert Counter(s for s, _, _ in expected.values()) == {"added": 300, "exists": 300}
-        assert len(ref.library) == 300
+        assert Counter(s for s, _, _ in expected.values()) == {"added": 400, "exists": 400}
+        assert len(ref.library) == 400
         server = SonarrServer.objects.get()
         server.url = fake.url
         server.save()
@@ -122,14 +108,14 @@ def test_killed_pushes_add_every_series_once_and_end_with_the_uninterrupted_deci
         SyncRun.objects.all().delete()
         decide_shows(list(Show.objects.values_list("pk", flat=True)))
 
-        _kill_runs(["sync", "sonarr"], env, rng, 2.0, SyncRun.Kind.SONARR)
-        _run(["sync", "sonarr"], env)
+        held_at = _kill_runs(["sync", "sonarr"], env, marker, rng, most)
+        pages(["sync", "sonarr"], env, marker)
         _runs_end_well(SyncRun.Kind.SONARR)
         sent = Counter(body["tvdbId"] for body in fake.added)
-        assert [t for t, n in sent.items() if n > 1] == []
-        assert len(fake.library) == 300
+        assert [t for t, n in sent.items() if n > 1] == [], held_at
+        assert len(fake.library) == 400
         got = _decisions()
-        assert {t: v for t, v in got.items() if v != expected[t]} == {}
+        assert {t: v for t, v in got.items() if v != expected[t]} == {}, held_at
         assert _series_of_decisions(fake) == expected_series
 
 
@@ -159,35 +145,38 @@ def _tmdb_reset(before: list[Show]) -> None:
 
 
 def test_killed_tmdb_batches_end_with_the_uninterrupted_show_rows(tmp_path):
-    rng = random.Random(11)
+    rng, marker, most = random.Random(11), tmp_path / "held", 3
     with TmdbFake(count=300, seed=4) as fake:
-        fake.inject(Fault("slow", delay=0.01), times=10**6, path_prefix="/tv/")
         _tmdb_world(fake)
         before = list(Show.objects.all())
         env = subprocess_env(tmp_path, TMDB_BASE_URL=fake.url, TMDB_API_KEY=TMDB_KEY)
-        expected, got = _twice(
-            lambda: _run(["sync", "tmdb"], env), lambda: _tmdb_reset(before),
-            lambda: (_kill_runs(["sync", "tmdb"], env, rng, 2.0, SyncRun.Kind.TMDB),
-                     _run(["sync", "tmdb"], env)),
-            _tmdb_rows)
+        reports = pages(["sync", "tmdb"], env, marker)
+        # The plan, a report per page of 50 shows, the cursor: a run held at report 3 has
+        # written two pages at most, which its successor finds fresh.
+        _reachable(reports, most, spent=2)
+        expected = _tmdb_rows()
+        _tmdb_reset(before)
+        held_at = _kill_runs(["sync", "tmdb"], env, marker, rng, most)
+        pages(["sync", "tmdb"], env, marker)
+        got = _tmdb_rows()
         _runs_end_well(SyncRun.Kind.TMDB)
         assert Show.objects.filter(tvdb_id__isnull=False, imdb_id__isnull=False,
                                    tmdb_id__isnull=False).count() > 250  # /find and ids ran
         assert not Show.objects.filter(tmdb_status=Show.TmdbStatus.UNKNOWN).exists()
         differing = {TMDB_FIELDS[i] for k in expected for i, (a, b) in
                      enumerate(zip(expected[k], got[k], strict=True)) if a != b}
-        assert differing == set()
+        assert differing == set(), held_at
 
 
 # ---- the rule refilter ---------------------------------------------------------------------
 
 def test_killed_refilters_end_with_the_uninterrupted_decisions(tmp_path):
-    rng = random.Random(12)
+    rng, marker, most = random.Random(12), tmp_path / "held", 4
     rule = factories.DiscoveryRuleFactory(name="dramas")
     genres = [["Drama"], ["Comedy"], ["Reality", "Drama"]]
     Show.objects.bulk_create([Show(tvmaze_id=n + 1, tvdb_id=n + 1, title=f"S{n}",
                                    language="English", genres=genres[n % 3])
-                              for n in range(15_000)])  # three chunks: kills land between
+                              for n in range(15_000)])  # three chunks of 5,000
     decide_shows(list(Show.objects.values_list("pk", flat=True)))
     rule.selections.all().delete()
     rule.selections.create(position=0, genres_any=["Drama"])
@@ -202,11 +191,14 @@ def test_killed_refilters_end_with_the_uninterrupted_decisions(tmp_path):
         type(rule).objects.filter(pk=rule.pk).update(applied_hash="")
         SyncRun.objects.all().delete()
 
-    expected, got = _twice(
-        lambda: _run(["refilter"], env), reset,
-        lambda: (_kill_runs(["refilter"], env, rng, 0.3, SyncRun.Kind.RULES),
-                 _run(["refilter"], env)),
-        rows)
+    reports = pages(["refilter"], env, marker)
+    # The total, a report per chunk, the rule's hash: a killed refilter leaves the hash
+    # unwritten, so its successor re-decides every chunk and makes every report again.
+    _reachable(reports, most, spent=0)
+    expected = rows()
+    reset()
+    held_at = _kill_runs(["refilter"], env, marker, rng, most)
+    pages(["refilter"], env, marker)
     _runs_end_well(SyncRun.Kind.RULES)
     assert Counter(s for s, _ in expected.values())[Decision.Status.FILTERED] > 0
-    assert got == expected
+    assert rows() == expected, held_at
