@@ -84,7 +84,8 @@ class OrderingFilter(filters.OrderingFilter):
         enum = [value for name in choices for value in (name, f"-{name}")]
         return [{
             "name": self.ordering_param, "required": False, "in": "query",
-            "description": "Sort by these fields, comma separated; prefix - for descending.",
+            "description": "Sort by these fields, comma separated; prefix - for descending. "
+                           "Rows that tie come by id, in the last field's direction.",
             "style": "form", "explode": False,
             "schema": {"type": "array", "items": {"type": "string", "enum": enum},
                        "minItems": 1, "maxItems": len(choices)},

@@ -20,7 +20,7 @@ from rest_framework.exceptions import ValidationError
 
 CURSOR_PATTERN = r"^[ab][0-9]{1,18}$"
 _CURSOR = re.compile(CURSOR_PATTERN.replace("$", r"\Z"))
-ORDERINGS = {None: "pk", "id": "pk", "pk": "pk", "-id": "-pk", "-pk": "-pk"}
+ORDERINGS = {None: "pk", "id": "pk", "-id": "-pk"}
 
 
 @dataclass(frozen=True)
