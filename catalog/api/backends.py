@@ -3,10 +3,15 @@
 DRF's own backends skip an unknown ``ordering`` field silently and pass any ``search``
 text through; here an unknown field, an over-long or NUL-bearing term is a 400 naming the
 parameter, and the schema lists the accepted orderings and the term's length.
+
+Every list ends its ordering in the primary key: PostgreSQL returns rows that tie on the
+sort keys in whatever order each plan yields, so two ``OFFSET`` pages would otherwise skip
+some tied rows and repeat others.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import QuerySet
@@ -36,7 +41,23 @@ class SearchFilter(filters.SearchFilter):
         return params
 
 
+def unique_ordering(terms: Sequence[Any]) -> list[Any]:
+    """``terms`` ending in the primary key, in the direction of the last term, so that no two
+    rows tie; unchanged when a term already is the key (what follows it never decides)."""
+    names = [term.removeprefix("-") if isinstance(term, str) else None for term in terms]
+    if "pk" in names or "id" in names:
+        return list(terms)
+    last = terms[-1] if terms else ""
+    return [*terms, "-pk" if isinstance(last, str) and last.startswith("-") else "pk"]
+
+
 class OrderingFilter(filters.OrderingFilter):
+    def filter_queryset(self, request: Request, queryset: QuerySet, view: Any) -> QuerySet:
+        """The client's ordering, else the view's or the model's, ending in the primary key."""
+        ordering = (self.get_ordering(request, queryset, view) or queryset.query.order_by
+                    or queryset.model._meta.ordering)
+        return queryset.order_by(*unique_ordering(ordering))
+
     def _choices(self, view: Any) -> list[str]:
         fields = getattr(view, "ordering_fields", None)
         if isinstance(fields, (list, tuple)):
@@ -63,7 +84,8 @@ class OrderingFilter(filters.OrderingFilter):
         enum = [value for name in choices for value in (name, f"-{name}")]
         return [{
             "name": self.ordering_param, "required": False, "in": "query",
-            "description": "Sort by these fields, comma separated; prefix - for descending.",
+            "description": "Sort by these fields, comma separated; prefix - for descending. "
+                           "Rows that tie come by id, in the last field's direction.",
             "style": "form", "explode": False,
             "schema": {"type": "array", "items": {"type": "string", "enum": enum},
                        "minItems": 1, "maxItems": len(choices)},

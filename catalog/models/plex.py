@@ -76,7 +76,7 @@ class PlexShow(models.Model):
     last_seen_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["library_id", "title"]
+        ordering = ["library_id", "title", "id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["library", "rating_key"], name="plexshow_library_rating_key_unique"

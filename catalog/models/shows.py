@@ -127,7 +127,7 @@ class Episode(models.Model):
     tmdb_id = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
-        ordering = ["show_id", "season", "number"]
+        ordering = ["show_id", "season", "number", "id"]
         indexes = [models.Index(fields=["show", "season", "number"], name="episode_show_se")]
 
     def __str__(self) -> str:

@@ -63,7 +63,7 @@ class Decision(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["-updated_at"]
+        ordering = ["-updated_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["show", "rule"], name="decision_show_rule_unique")
         ]

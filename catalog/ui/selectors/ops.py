@@ -87,7 +87,7 @@ def attention(now: datetime | None = None) -> Attention:
               and (run.finished_at or run.created_at) >= now - FAILED_WINDOW]
     stale = list(PlexLibrary.objects.filter(enabled=True, server__enabled=True).filter(
         Q(last_complete_scan_at__isnull=True) | Q(last_complete_scan_at__lt=now - STALE_SCAN))
-        .select_related("server").order_by("server__name", "title"))
+        .select_related("server").order_by("server__name", "title", "id"))
     return Attention(
         failed_runs=sorted(failed, key=lambda r: -r.pk),
         invalid_rules=rules_invalid(),
@@ -134,7 +134,7 @@ def libraries_overview(server_id: int | None = None) -> list[ServerRow]:
     if server_id is not None:
         servers = servers.filter(pk=server_id)
     rows = {server.pk: ServerRow(server) for server in servers}
-    libraries = list(PlexLibrary.objects.filter(server_id__in=rows).order_by("title"))
+    libraries = list(PlexLibrary.objects.filter(server_id__in=rows).order_by("title", "id"))
     counts: dict[int, dict[str, int]] = defaultdict(dict)
     for library_id, state, n in MediaItem.objects.filter(library_id__in=[x.pk for x in libraries]
                                                          ).order_by().values_list(
@@ -151,7 +151,7 @@ def libraries_overview(server_id: int | None = None) -> list[ServerRow]:
 def libraries_scannable() -> list[PlexLibrary]:
     """Enabled libraries of enabled servers, for the dashboard's scan button (1 query)."""
     return list(PlexLibrary.objects.filter(enabled=True, server__enabled=True)
-                .select_related("server").order_by("server__name", "title"))
+                .select_related("server").order_by("server__name", "title", "id"))
 
 
 @dataclass
@@ -236,7 +236,7 @@ def shows_loading_active(limit: int = 20) -> list[dict[str, Any]]:
     """Shows queued or loading in the background, oldest change first (1 query)."""
     from catalog.sync.loading.state import ACTIVE, loading_state
 
-    shows = Show.objects.filter(loading_status__in=ACTIVE).order_by("loading_changed_at")
+    shows = Show.objects.filter(loading_status__in=ACTIVE).order_by("loading_changed_at", "id")
     return [loading_state(show) for show in shows[:limit]]
 
 

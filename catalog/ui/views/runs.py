@@ -13,6 +13,7 @@ from catalog.ui.filters import MAX_PAGE
 from catalog.ui.ids import is_digits
 
 KINDS = dict(SyncRun.Kind.choices)
+PER_PAGE = 25
 
 
 def _page_number(request: HttpRequest) -> int:
@@ -24,7 +25,8 @@ def _page_number(request: HttpRequest) -> int:
 def runs(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
     kind = kind if kind in KINDS else ""
-    history = selectors.runs_history(kind=kind or None, number=_page_number(request))
+    history = selectors.runs_history(kind=kind or None, number=_page_number(request),
+                                      per_page=PER_PAGE)
     chart = [(KINDS.get(k, k), charts.runs_chart(rows, title=f"Last {len(rows)} {k} runs"))
              for k, rows in selectors.runs_chart().items()]
     return render(request, "ui/runs.html", {
