@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalog', '0016_upstream_counters'),
+        ('catalog', '0018_tmdb_ambiguous'),
     ]
 
     operations = [
