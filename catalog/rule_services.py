@@ -7,6 +7,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -71,6 +72,9 @@ def rule_saved(rule_id: int, *, was: RuleWas | None, triggered_by: str) -> SyncR
         moved = rule_server_moved(rule, was_server_id=was.server_id)
         force = bool(moved) or rule_needs_refilter(rule, was_enabled=was.enabled,
                                                    was_gated=was.requires_approval)
+    if force:  # stale until a refilter passes over it (startup and the hourly push check)
+        DiscoveryRule.objects.filter(pk=rule.pk).update(applied_hash="")
+        rule.applied_hash = ""
     return rule_refilter_if_changed(rule, triggered_by=triggered_by, force=force)
 
 
@@ -103,6 +107,26 @@ def rules_refilter_stale(*, triggered_by: str = "startup") -> list[SyncRun]:
             if run is not None:
                 runs.append(run)
     return runs
+
+
+def rules_delete(rules: QuerySet[DiscoveryRule]) -> int:
+    """Delete rules (their decisions go with them). The rules are locked first: a delete
+    cascades to decisions before the rule, while a push claims the rule before its
+    decisions; taking the rule first keeps one order, so the two wait instead of deadlocking.
+    """
+    with transaction.atomic():
+        ids = list(rules.select_for_update().values_list("pk", flat=True))
+        return DiscoveryRule.objects.filter(pk__in=ids).delete()[0]
+
+
+def servers_delete(servers: QuerySet[SonarrServer]) -> int:
+    """Delete Sonarr servers with their rules and decisions, rules locked first (see
+    ``rules_delete``)."""
+    with transaction.atomic():
+        ids = list(servers.values_list("pk", flat=True))
+        list(DiscoveryRule.objects.select_for_update().filter(server_id__in=ids)
+             .values_list("pk", flat=True))
+        return SonarrServer.objects.filter(pk__in=ids).delete()[0]
 
 
 BEING_SENT = "being sent to Sonarr right now: act again once the push has settled it"

@@ -31,6 +31,12 @@ class SonarrServerAdmin(SecretAdmin):
     readonly_fields = ["version", "state", "state_message", "checked_at", "created_at"]
     actions = ["push_now"]
 
+    def delete_model(self, request: HttpRequest, obj: SonarrServer) -> None:
+        rule_services.servers_delete(SonarrServer.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        rule_services.servers_delete(queryset)
+
     @admin.action(description="Push to Sonarr now", permissions=["operate"])
     def push_now(self, request: HttpRequest, queryset: QuerySet) -> None:
         enqueue_each(self, request, SyncRun.Kind.SONARR, lambda s: {"server_id": s.pk},
@@ -75,6 +81,12 @@ class DiscoveryRuleAdmin(RoleAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).prefetch_related("selections")
+
+    def delete_model(self, request: HttpRequest, obj: DiscoveryRule) -> None:
+        rule_services.rules_delete(DiscoveryRule.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        rule_services.rules_delete(queryset)
 
     @admin.display(boolean=True, description="refilter pending")
     def refilter_pending(self, rule: DiscoveryRule) -> bool:
@@ -150,13 +162,13 @@ class DecisionActions:
 
     @admin.action(description="Un-skip", permissions=["operate"])
     def unskip(self, request: HttpRequest, queryset: QuerySet) -> None:
-        _report(self, request, "Re-decided", rule_services.decisions_unskip(
-            self._decisions(queryset)))
+        chosen = self._decisions(queryset)
+        _report(self, request, "Re-decided", rule_services.decisions_unskip(chosen), chosen)
 
     @admin.action(description="Re-evaluate", permissions=["operate"])
     def reevaluate(self, request: HttpRequest, queryset: QuerySet) -> None:
-        _report(self, request, "Changed", rule_services.decisions_reevaluate(
-            self._decisions(queryset)))
+        chosen = self._decisions(queryset)
+        _report(self, request, "Changed", rule_services.decisions_reevaluate(chosen), chosen)
 
     @admin.action(description="Push to Sonarr now", permissions=["operate"])
     def push_now(self, request: HttpRequest, queryset: QuerySet) -> None:

@@ -48,6 +48,9 @@ class SonarrServerViewSet(viewsets.ModelViewSet):
     search_fields = ["name"]
     ordering_fields = ["id", "name"]
 
+    def perform_destroy(self, instance: SonarrServer) -> None:
+        rule_services.servers_delete(SonarrServer.objects.filter(pk=instance.pk))
+
 
 class DiscoveryRuleViewSet(viewsets.ModelViewSet):
     queryset = DiscoveryRule.objects.prefetch_related("selections")
@@ -67,6 +70,9 @@ class DiscoveryRuleViewSet(viewsets.ModelViewSet):
         with transaction.atomic():
             rule = serializer.save()
             rule_services.rule_saved(rule.pk, was=was, triggered_by=self._who())
+
+    def perform_destroy(self, instance: DiscoveryRule) -> None:
+        rule_services.rules_delete(DiscoveryRule.objects.filter(pk=instance.pk))
 
     def _who(self) -> str:
         return self.request.user.get_username()

@@ -2,7 +2,8 @@
 
 Chunk by chunk, each in one transaction with the run's progress; the rule's ``applied_hash``
 is written with the last chunk, so a refilter cut short is noticed and done again. When the
-rule changes again while this runs, the pass is repeated with the new filters.
+rule is saved again while this runs (its filters, its server, its approval), the pass is
+repeated with the rule as it is then.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ def rule_refilter(run: SyncRun, *, rule_id: int, chunk: int = CHUNK) -> dict[str
         rule = DiscoveryRule.objects.filter(pk=rule_id).first()
         if rule is None:
             return {"rule": rule_id, "missing": True}
-        view = rule_view(rule)
+        view, saved_at = rule_view(rule), rule.updated_at
         passes += 1
         with transaction.atomic():
             run_progress(run, total=(run.total or 0)
@@ -43,9 +44,11 @@ def rule_refilter(run: SyncRun, *, rule_id: int, chunk: int = CHUNK) -> dict[str
                              changed=changed)
             after = rows[-1][0]
         with transaction.atomic():
-            DiscoveryRule.objects.filter(pk=rule_id).update(applied_hash=view.hash)
+            # Only a rule not saved since this pass read it is decided: any save meanwhile
+            # (filters, a move, approval switched) leaves it stale for another pass.
+            current = DiscoveryRule.objects.filter(pk=rule_id, updated_at=saved_at).update(
+                applied_hash=view.hash)
             run_progress(run, processed=run.total - run.processed)
-        latest = DiscoveryRule.objects.filter(pk=rule_id).first()
-        if latest is None or rule_view(latest).hash == view.hash:
+        if current or not DiscoveryRule.objects.filter(pk=rule_id).exists():
             break
     return {"rule": rule_id, "hash": view.hash, "passes": passes}

@@ -10,13 +10,13 @@ their action meets ``sending`` and is told the decision is being sent.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from django.db import transaction
 from django.db.models import Q
 
-from catalog.models import Decision, DiscoveryRule, SonarrServer, SyncRun
+from catalog.models import Decision, DiscoveryRule, SyncRun
 from catalog.runs import run_progress
 from catalog.sync.sonarr.outcomes import Item
 
@@ -25,13 +25,16 @@ FIELDS = ("pk", "show_id", "rule_id", "status", "attempts", "status_changed_at",
           "show__tvdb_id", "show__title", "reason", "next_attempt_at")
 
 
-def claimable(now: datetime, active_runs: Sequence[int]) -> Q:
+def claimable(now: datetime, active_runs: Sequence[int] | None) -> Q:
     """Pending (whatever its retry clock: the library check is free), a due pending_tvdb,
-    or claimed by a push that is no longer active (it died before writing the outcome)."""
+    or claimed by a push that is no longer active (it died before writing the outcome);
+    ``active_runs`` None leaves claimed decisions out altogether."""
     due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    fresh = Q(status=S.PENDING) | (Q(status=S.PENDING_TVDB) & due)
+    if active_runs is None:
+        return fresh
     orphan = Q(claim_run__isnull=True) | ~Q(claim_run_id__in=list(active_runs))
-    return (Q(status=S.PENDING) | (Q(status=S.PENDING_TVDB) & due)
-            | (Q(status=S.SENDING) & orphan))
+    return fresh | (Q(status=S.SENDING) & orphan)
 
 
 def candidates(rule_ids: Sequence[int], now: datetime, run: SyncRun) -> list[Item]:
@@ -44,24 +47,39 @@ def candidates(rule_ids: Sequence[int], now: datetime, run: SyncRun) -> list[Ite
     return [_item(row, now) for row in rows]
 
 
-def claim(run: SyncRun, server_id: int, items: Sequence[Item], now: datetime) -> list[Item]:
+def claim(run: SyncRun, server_id: int, items: Sequence[Item], now: datetime,
+          rules_seen: Mapping[int, datetime]) -> list[Item]:
     """Claim these decisions for ``run`` in one transaction; returns exactly those claimed,
     as they were at that instant (a decision that moved on is absent)."""
     if not items:
         return []
     with transaction.atomic():
         run_progress(run)  # a run taken over or cancelled claims nothing
-        if not SonarrServer.objects.filter(pk=server_id, enabled=True).exists():
-            return []
-        # Locking the rules makes a move, a disable or a delete wait for this claim.
-        rules = list(DiscoveryRule.objects.select_for_update().filter(
-            pk__in={i.rule_id for i in items}, server_id=server_id, enabled=True
-        ).values_list("pk", flat=True))
-        rows = list(Decision.objects.select_for_update(of=("self",)).filter(
-            pk__in=[i.id for i in items], rule_id__in=rules
-        ).filter(claimable(now, _active_pushes(run))).values_list(*FIELDS))
-        Decision.objects.filter(pk__in=[row[0] for row in rows]).update(
-            status=S.SENDING, claim_run=run, updated_at=now)
+        return claim_owned(run, server_id, items, now, rules_seen)
+
+
+def claim_owned(run: SyncRun, server_id: int, items: Sequence[Item], now: datetime,
+                rules_seen: Mapping[int, datetime]) -> list[Item]:
+    """``claim`` inside a transaction that has just checked the run is ours.
+
+    Only decisions of rules still enabled, still on this server and unchanged since the push
+    validated them (``rules_seen``: id -> ``updated_at``) are taken: a rule edited meanwhile
+    (its add options, dry run, filters) waits for the next push to validate it afresh."""
+    if not items:
+        return []
+    # Rules, then decisions: the order every writer locks them in (a rule move, and a
+    # delete through ``rule_services.rules_delete``), so an edit landing now waits for this claim.
+    rules = [pk for pk, stamp in DiscoveryRule.objects.select_for_update(of=("self",)).filter(
+        pk__in={i.rule_id for i in items}, server_id=server_id, enabled=True,
+        server__enabled=True).values_list("pk", "updated_at") if rules_seen.get(pk) == stamp]
+    if not rules:
+        return []
+    orphans = any(i.status == S.SENDING for i in items)
+    rows = list(Decision.objects.select_for_update(of=("self",)).filter(
+        pk__in=[i.id for i in items], rule_id__in=rules
+    ).filter(claimable(now, _active_pushes(run) if orphans else None)).values_list(*FIELDS))
+    Decision.objects.filter(pk__in=[row[0] for row in rows]).update(
+        status=S.SENDING, claim_run=run, updated_at=now)
     return [_item(row, now) for row in rows]
 
 

@@ -4,8 +4,10 @@ progress, only where the run still holds the claim (rule 11)."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from django.conf import settings
 from django.db import transaction
@@ -25,7 +27,8 @@ SETTLED = sorted({S.ADDED, S.EXISTS, S.SKIPPED, S.DECLINED})
 RETRY_BASE = timedelta(minutes=5)
 RETRY_CAP = timedelta(hours=24)
 FIRST_TITLES = 10
-MOVED = "re-evaluating"  # the rule moved to another server while the push held it
+MOVED = "re-evaluating"
+T = TypeVar("T")  # the rule moved to another server while the push held it
 
 
 @dataclass(slots=True)
@@ -103,10 +106,11 @@ class Outcomes:
     def held(self) -> set[int]:
         return set(self._titles)
 
-    def flush(self, *, processed: int) -> None:
+    def flush(self, *, processed: int, then: Callable[[], T] | None = None) -> T | None:
         """One transaction: the rows this run still holds, then its progress (which checks
-        the run is ours). A row whose rule moved to another server meanwhile is decided
-        afresh for that server instead of taking this server's outcome."""
+        the run is ours), then ``then()`` (the next batch's claim) whose result it returns.
+        A row whose rule moved to another server meanwhile is decided afresh for that server
+        instead of taking this server's outcome."""
         with transaction.atomic():
             rows, moved = self._still_held()
             upsert(Decision, COLUMNS, rows, conflict=["show_id", "rule_id"], update=UPDATE,
@@ -125,7 +129,8 @@ class Outcomes:
             changed = sum(1 for r in rows if r[2] in (S.ADDED, S.EXISTS, S.SKIPPED))
             run_progress(self.run, processed=min(processed, self._room()), changed=changed,
                          errors=errors)
-        self.rows, self._titles, self._ids = [], {}, {}
+            self.rows, self._titles, self._ids = [], {}, {}
+            return then() if then is not None else None
 
     def _still_held(self) -> tuple[list[tuple], dict[int, list[int]]]:
         """Lock this run's claims among the rows (and their rules, so that a move waits for
@@ -162,6 +167,8 @@ def _prior(item: Item) -> str:
 
 def _redecide(moved: dict[int, list[int]], now: datetime) -> None:
     """Decide the shows of moved rules for their new server, in the same transaction."""
+    if not moved:
+        return
     rules = DiscoveryRule.objects.filter(pk__in=list(moved)).prefetch_related("selections")
     for rule in rules:
         decide_rows(facts_by_ids(moved[rule.pk]), [rule_view(rule)], now=now)

@@ -20,7 +20,7 @@ from catalog.models import Decision, DiscoveryRule, SonarrServer, SyncRun
 from catalog.notify import notify_push
 from catalog.runs import run_progress
 from catalog.sync.sonarr import send as sending
-from catalog.sync.sonarr.claim import candidates, claim
+from catalog.sync.sonarr.claim import candidates, claim, claim_owned
 from catalog.sync.sonarr.outcomes import Item, Outcomes, Tally
 from catalog.sync.sonarr.validate import (
     Resolution,
@@ -131,7 +131,7 @@ def _push_items(run: SyncRun, client: SonarrClient, server: SonarrServer,
     for start in range(0, len(now_items), SETTLE_CHUNK):
         chunk = now_items[start:start + SETTLE_CHUNK]
         with transaction.atomic():
-            for item in claim(run, server.pk, chunk, now):
+            for item in claim(run, server.pk, chunk, now, _rules_seen(valid)):
                 _settle_without_post(out, item, library, excluded, valid, senders)
             out.flush(processed=len(chunk))
     out.flush(processed=idle)
@@ -178,54 +178,64 @@ def _send_all(run: SyncRun, client: SonarrClient, server: SonarrServer,
               valid: dict[int, tuple[DiscoveryRule, Resolution]], items: list[Item],
               out: Outcomes, *, is_v4: bool) -> None:
     """Claim a batch (by series: a series' decisions go together), send exactly what was
-    claimed, write its outcomes; the next batch is claimed only once this one is written.
-    A server without ``series/import`` gets one claim and one add per series."""
+    claimed, write its outcomes and claim the next batch in that same transaction. A server
+    without ``series/import`` gets one claim and one add per series. Sonarr refusing (or
+    not answering) before anything was added hands the unsettled claims back."""
     groups = _by_tvdb(items)
     tags = _Tags(client, valid, items)
+    seen = _rules_seen(valid)
     one_by_one, at = False, 0
+    claimed: list[Item] | None = None
     while at < len(groups):
-        batch = groups[at:at + (1 if one_by_one else sending.BATCH)]
-        planned = [i for group in batch for i in group]
-        sends = _claimed_sends(run, server, valid, planned, out, tags, is_v4=is_v4)
+        size = 1 if one_by_one else sending.BATCH
+        planned = [i for group in groups[at:at + size] for i in group]
+        if claimed is None:
+            claimed = claim(run, server.pk, planned, out.now, seen)
         try:
+            sends = _ready_sends(claimed, valid, out, tags, is_v4=is_v4)
             if one_by_one:
                 sending.add_each(client, sends, is_v4=is_v4, out=out)
             else:
                 sending.import_sends(client, sends, out)
         except UnsupportedError:
             log.info("%s has no series/import; adding one at a time", server.name)
-            _hand_back(out, sends)  # claimed again one series at a time
-            one_by_one = True
+            _hand_back(out, claimed)  # claimed again one series at a time
+            one_by_one, claimed = True, None
             continue
-        except AuthError:  # refused, so nothing of it was added: the claims are handed back
-            _hand_back(out, sends)
-            raise
         except sending.Stop as exc:
             out.flush(processed=len(planned))
             out.tally.counts["stopped"] += 1
             log.warning("%s: stopped sending after a transient error: %s", server.name, exc)
             return
-        out.flush(processed=len(planned))
-        at += len(batch)
+        except UpstreamError:  # refused or unanswered: what is not settled was not added
+            _hand_back(out, claimed)
+            raise
+        at += len(groups[at:at + size])
+        following = [i for group in groups[at:at + size] for i in group]
+        claimed = out.flush(processed=len(planned), then=lambda f=following: claim_owned(
+            run, server.pk, f, out.now, seen))
 
 
-def _hand_back(out: Outcomes, sends: list[sending.Send]) -> None:
+def _rules_seen(valid: dict[int, tuple[DiscoveryRule, Resolution]]) -> dict[int, datetime]:
+    """Each rule as validated (its last save): a claim takes only rules still so."""
+    return {rule_id: rule.updated_at for rule_id, (rule, _) in valid.items()}
+
+
+def _hand_back(out: Outcomes, claimed: list[Item]) -> None:
     """Release what was claimed and not settled (nothing of it reached Sonarr)."""
     held = out.held()
-    for send in sends:
-        for item in (send.item, *send.followers):
-            if item.id not in held:
-                out.release(item)
+    for item in claimed:
+        if item.id not in held:
+            out.release(item)
     out.flush(processed=0)
 
 
-def _claimed_sends(run: SyncRun, server: SonarrServer,
-                   valid: dict[int, tuple[DiscoveryRule, Resolution]], planned: list[Item],
-                   out: Outcomes, tags: _Tags, *, is_v4: bool) -> list[sending.Send]:
-    """Claim ``planned``; what was claimed but can no longer be sent (its TVDB id removed,
-    its retry clock moved) gets its outcome now, the rest becomes the sends."""
+def _ready_sends(claimed: list[Item], valid: dict[int, tuple[DiscoveryRule, Resolution]],
+                 out: Outcomes, tags: _Tags, *, is_v4: bool) -> list[sending.Send]:
+    """What was claimed but can no longer be sent (its TVDB id removed, its retry clock
+    moved) gets its outcome now; the rest becomes the sends."""
     ready = []
-    for item in claim(run, server.pk, planned, out.now):
+    for item in claimed:
         if not item.tvdb_id:
             out.set(item, S.PENDING_TVDB, tally=S.PENDING_TVDB)
         elif not item.due:

@@ -51,19 +51,19 @@ def test_a_delete_landing_inside_the_claim_waits_for_it(monkeypatch, admin_user,
             finally:
                 connections.close_all()
 
-        original = claim_module._active_pushes
+        original = claim_module.claimable
         started: list[threading.Thread] = []
 
-        def inside_the_claim(run):
+        def inside_the_claim(now, active):
             # Called by claim() after it locked the rules, before it locks the decisions.
             if connection.in_atomic_block and not started:
                 worker = threading.Thread(target=delete)
                 started.append(worker)
                 worker.start()
                 worker.join(timeout=1.0)  # the delete now waits on the rule's lock
-            return original(run)
+            return original(now, active)
 
-        monkeypatch.setattr(claim_module, "_active_pushes", inside_the_claim)
+        monkeypatch.setattr(claim_module, "claimable", inside_the_claim)
         run = push(fake, server)
         started[0].join(timeout=30)
         assert errors == [], errors
