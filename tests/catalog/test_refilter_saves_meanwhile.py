@@ -1,4 +1,4 @@
-"""Adversarial: a save that must re-decide while a refilter of the same rule is already
+"""A save that must re-decide while a refilter of the same rule is already
 running (issue 16, "every save re-decides")."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Adversarial: what the operator changes while a push runs, and what a push that fails
+"""What the operator changes while a push runs, and what a push that fails
 after its claim leaves behind (issue 16, DESIGN rule 11)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Adversarial (PostgreSQL): a rule or server deleted at the instant a push claims a batch.
+"""PostgreSQL: a rule or server deleted at the instant a push claims a batch.
 
 The claim locks the push's rules, then its decisions ("a move, a disable or a delete waits
 for this claim"). Deleting a rule deletes its decisions first, then the rule: the opposite

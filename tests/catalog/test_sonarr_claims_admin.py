@@ -1,4 +1,4 @@
-"""Adversarial: every surface says a claimed decision is being sent (issue 16, point 2)."""
+"""The admin says a claimed decision is being sent, whatever the action."""
 
 from __future__ import annotations
 
