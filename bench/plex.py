@@ -18,9 +18,9 @@ from django.db import connection
 
 from bench.fakeproc import FakeProcess
 from bench.harness import Row, measure, peak_rss_mb
-from catalog.jobs import job_execute
 from catalog.models import PlexLibrary, PlexServer, SyncRun
 from catalog.runs import run_claim
+from catalog.runs.execute import job_execute
 from catalog.sync.plex import plex_library_sync
 from catalog.sync.plex.verify import PAGE as VERIFY_PAGE
 from integrations.fakes.plex import BASE_NOW, LibrarySpec, PlexFake

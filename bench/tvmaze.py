@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 from bench.fakeproc import FakeProcess
 from bench.harness import Row, measure
-from catalog.jobs import job_execute
 from catalog.models import SyncRun
 from catalog.runs import run_claim
+from catalog.runs.execute import job_execute
 from catalog.sync.tvmaze import tvmaze_sync
 from integrations.fakes.tvmaze import TvmazeFake
 from integrations.tvmaze import TvmazeClient

@@ -1,5 +1,6 @@
-"""The catalog app: models, syncs, surfaces; connects the login-throttle signals, the rules
-hook of the show writer, the worker start-up checks, the loading hooks and the receivers that
+"""The catalog app: models, syncs, surfaces; registers each run kind's work (importing
+``catalog.sync.dispatch``), connects the login-throttle signals, the rules hook of the show
+writer, the worker start-up checks, the loading hooks and the receivers that
 keep Plex library schedules in step with the libraries and artwork with the shows."""
 
 from typing import Any
@@ -20,6 +21,7 @@ class CatalogConfig(AppConfig):
         from catalog.auth import throttle  # noqa: F401  (connects the failed-login receivers)
         from catalog.decide import decide_shows
         from catalog.schedules import connect_schedule_signals
+        from catalog.sync import dispatch  # noqa: F401  (registers each kind's work with runs)
         from catalog.sync.loading.queue import shows_queue_new, shows_refresh_episodes
         from catalog.ui.selectors.preview import facts_version_renew
 

@@ -15,7 +15,7 @@ from catalog import rules
 from catalog.decide import decide_rows, facts_by_ids, rule_view
 from catalog.models import Decision, DiscoveryRule, SonarrServer, SyncRun
 from catalog.runs import RunInProgress
-from catalog.services import EnqueueFailed, sync_enqueue
+from catalog.runs.enqueue import EnqueueFailed, sync_enqueue
 
 log = logging.getLogger(__name__)
 S = Decision.Status

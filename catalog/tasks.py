@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from catalog.jobs import job_run
 from catalog.models import PlexLibrary, SyncRun
 from catalog.runs import RunInProgress, runs_reap
-from catalog.services import sync_run_now
+from catalog.runs.execute import job_run, sync_run_now
 
 log = logging.getLogger(__name__)
 

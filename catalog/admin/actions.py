@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
 from catalog.runs import RunInProgress
-from catalog.services import EnqueueFailed, sync_enqueue
+from catalog.runs.enqueue import EnqueueFailed, sync_enqueue
 
 
 def enqueue_each(modeladmin: admin.ModelAdmin, request: HttpRequest, kind: str,

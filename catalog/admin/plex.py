@@ -13,7 +13,7 @@ from catalog.admin.site import ReadOnlyAdmin, RoleAdmin, site
 from catalog.models import MediaItem, PathMapping, PlexLibrary, PlexServer, PlexShow, SyncRun
 from catalog.prefixes import normalize_local_prefix, normalize_plex_prefix
 from catalog.servers import plex_server_check
-from catalog.services import items_mark_deleted, items_purge_deleted
+from catalog.sync.plex.finalize import items_mark_deleted, items_purge_deleted
 
 
 class PathMappingForm(forms.ModelForm):

@@ -32,7 +32,7 @@ from catalog.api.sync_views import enqueue_response
 from catalog.models import Decision, DiscoveryRule, SonarrServer, SyncRun
 from catalog.roles import Role
 from catalog.runs import RunInProgress
-from catalog.services import EnqueueFailed, sync_enqueue
+from catalog.runs.enqueue import EnqueueFailed, sync_enqueue
 from catalog.sync.sonarr.validate import rule_record, rule_resolve, server_facts
 from catalog.upstreams import sonarr_client
 from integrations.errors import UpstreamError

@@ -10,10 +10,12 @@ from rest_framework.views import APIView
 
 from catalog.api.fields import StrictBooleanField, StrictIntegerField
 from catalog.api.serializers import SyncRunSerializer
+from catalog.exceptions import ShowNotFoundInLibrary
 from catalog.models import SyncRun
 from catalog.roles import Role
 from catalog.runs import RunInProgress
-from catalog.services import EnqueueFailed, sync_enqueue
+from catalog.runs.enqueue import EnqueueFailed, sync_enqueue
+from catalog.sync.tmdb.show import tmdb_ids_check
 
 
 class TvmazeSyncRequest(serializers.Serializer):
@@ -56,9 +58,6 @@ class TmdbSyncRequest(serializers.Serializer):
         help_text="Only these shows (any catalog show); default: every library show.")
 
     def validate_tmdb_ids(self, value: list[int]) -> list[int]:
-        from catalog.exceptions import ShowNotFoundInLibrary
-        from catalog.services import tmdb_ids_check
-
         ids = sorted(set(value))
         try:
             tmdb_ids_check(ids)

@@ -8,6 +8,7 @@ from django.db.models import Case, CharField, Count, F, Max, Sum, Value, When
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from catalog.models import Decision, MediaItem, Show, SyncRun, UpstreamCounter
+from catalog.runs.work import upstream_of
 
 UPSTREAMS = ("tvmaze", "plex", "tmdb", "sonarr")
 _UPSTREAM_EVENTS = {
@@ -93,11 +94,9 @@ def _runs() -> Iterator[Metric]:
 def _run_requests() -> dict[str, int]:
     """Run requests per upstream: a run counts what it sent to its kind's upstream, so loader
     runs add to TVMaze's, and kinds that call none (rules) add nothing."""
-    from catalog.sync.dispatch import WORK  # builds clients: imported only when scraped
-
     sent: dict[str, int] = {}
     for row in SyncRun.objects.order_by().values("kind").annotate(n=Sum("requests")):
-        upstream = WORK[row["kind"]][1] if row["kind"] in WORK else None
+        upstream = upstream_of(row["kind"])
         if upstream in UPSTREAMS:
             sent[upstream] = sent.get(upstream, 0) + (row["n"] or 0)
     return sent

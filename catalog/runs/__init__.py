@@ -1,4 +1,6 @@
-"""Runs: the lock, the lease and the progress of one job run (see ``lifecycle``)."""
+"""Runs: the lock, the lease and the progress of one job run (see ``lifecycle``); executing a
+claimed run here (``execute``) or handing it to a worker (``enqueue``), with the work each
+kind registered (``work``, filled by ``catalog.sync.dispatch``). Nothing here imports a sync."""
 
 from catalog.runs.heartbeat import Heartbeat
 from catalog.runs.lifecycle import (

@@ -1,16 +1,19 @@
-"""Which orchestrator runs a SyncRun of each kind, and how a run's scope is named."""
+"""Which orchestrator runs a SyncRun of each kind, and how a run's scope is named.
+
+Importing this module registers each kind's row with ``catalog.runs.work`` (the app's
+``ready()`` does), so the run machinery executes and enqueues work without importing syncs.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from catalog.models import SyncRun
+from catalog.runs.work import Work, register_work
 from catalog.upstreams import tvmaze_client
-
-Work = Callable[[SyncRun], dict[str, Any]]
 
 
 def _tvmaze(run: SyncRun) -> dict[str, Any]:
@@ -110,3 +113,11 @@ def scope_for(kind: str, options: dict[str, Any]) -> str:
     if kind == SyncRun.Kind.RULES:
         return f"rule:{options['rule_id']}"
     return "catalog"
+
+
+def _register() -> None:
+    for kind, (work, upstream) in WORK.items():
+        register_work(kind, work, upstream=upstream, scope=partial(scope_for, kind))
+
+
+_register()

@@ -20,7 +20,7 @@ from catalog.rule_services import (
     sonarr_servers_select,
 )
 from catalog.runs import RunInProgress
-from catalog.services import EnqueueFailed, sync_enqueue
+from catalog.runs.enqueue import EnqueueFailed, sync_enqueue
 from catalog.sync.dispatch import WORK
 
 VERDICTS = ("approve", "decline", "skip")

@@ -11,9 +11,9 @@ from django.core.management import CommandError, call_command
 
 from catalog import decide
 from catalog.apps import _refilter_stale_rules
-from catalog.jobs import job_execute
 from catalog.models import Decision, DiscoveryRule, RuleSelection, Show, SyncRun
 from catalog.runs import run_claim
+from catalog.runs.execute import job_execute
 from catalog.sync import refilter
 from catalog.sync.refilter import rule_refilter
 from catalog.sync.tvmaze import tvmaze_sync

@@ -12,11 +12,10 @@ from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 from rest_framework.authtoken.models import Token
 
-from catalog.jobs import job_execute
 from catalog.metrics import counters, upstream_counters_flush
 from catalog.models import SyncRun, UpstreamCounter
 from catalog.runs import run_claim
-from catalog.services import sync_run_now
+from catalog.runs.execute import job_execute, sync_run_now
 from integrations import metrics
 from integrations.fakes.tvmaze import TvmazeFake
 from tests import factories

@@ -242,7 +242,7 @@ def test_it_answers_503_and_frees_the_scope_when_the_queue_is_down(
     def broker_down(*args, **kwargs):
         raise ConnectionError("broker unreachable")
 
-    monkeypatch.setattr("catalog.services.async_task", broker_down)
+    monkeypatch.setattr("catalog.runs.enqueue.async_task", broker_down)
     library = factories.PlexLibraryFactory()
     response = api_as(operator).post(f"/api/plex/libraries/{library.pk}/sync/", {},
                                      format="json")

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from catalog.decide import decide_shows
-from catalog.jobs import job_execute
 from catalog.models import Decision, SyncRun
 from catalog.runs import run_claim
+from catalog.runs.execute import job_execute
 from catalog.sync import refilter
 from tests import factories
 

@@ -15,7 +15,6 @@ from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
 
-from catalog.jobs import Interrupted, job_execute
 from catalog.models import Show, SyncRun
 from catalog.runs import (
     RunCancelled,
@@ -27,6 +26,7 @@ from catalog.runs import (
     run_start,
     runs_reap,
 )
+from catalog.runs.execute import Interrupted, job_execute
 from catalog.runs.owner import host_identity, process_started
 
 

@@ -7,7 +7,6 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from catalog.jobs import job_execute
 from catalog.models import SyncRun
 from catalog.runs import (
     MAX_EVENTS,
@@ -17,6 +16,7 @@ from catalog.runs import (
     run_progress,
     run_start,
 )
+from catalog.runs.execute import job_execute
 
 
 @pytest.mark.django_db

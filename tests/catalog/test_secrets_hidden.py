@@ -15,7 +15,7 @@ from django.test import override_settings
 
 from catalog.apps import _teach_log_scrubber
 from catalog.models import Decision, PlexServer, SonarrServer, SyncRun
-from catalog.services import sync_run_now
+from catalog.runs.execute import sync_run_now
 from integrations.fakes.base import Fault
 from integrations.fakes.plex import LibrarySpec, PlexFake
 from integrations.fakes.sonarr import SonarrFake
@@ -272,7 +272,7 @@ def test_it_keeps_upstream_keys_out_of_crash_logs(console_log):
     try:
         raise RuntimeError(f"upstream said {TMDB_SECRET} and {TVMAZE_SECRET}")
     except RuntimeError:
-        logging.getLogger("catalog.jobs").exception("run 1 crashed")
+        logging.getLogger("catalog.runs.execute").exception("run 1 crashed")
     logs = console_log.getvalue()
     assert "run 1 crashed" in logs and "RuntimeError" in logs
     assert_no_secret(logs, "crash log")

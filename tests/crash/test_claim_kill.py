@@ -16,7 +16,7 @@ from tests.crash.procs import ROOT, subprocess_env
 CLAIM_THEN_DIE = """
 import os, signal, django
 django.setup()
-from catalog import services
+from catalog.runs import execute as services
 services.job_run = lambda run: os.kill(os.getpid(), signal.SIGKILL)
 services.sync_run_now(kind="tvmaze", options={"full": True}, triggered_by="command")
 """

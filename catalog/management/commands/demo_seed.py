@@ -24,7 +24,7 @@ from catalog.models import (
     SonarrServer,
     SyncRun,
 )
-from catalog.services import sync_enqueue
+from catalog.runs.enqueue import sync_enqueue
 from mediasync.env import envstr
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - printed by `make demo`, loopback only

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from catalog.models import DiscoveryRule, SyncRun
 from catalog.runs import RunInProgress, run_counts
-from catalog.services import sync_run_now
+from catalog.runs.execute import sync_run_now
 
 
 class Command(BaseCommand):

@@ -15,7 +15,9 @@ from catalog.exceptions import ShowNotFoundInLibrary
 from catalog.models import SyncRun
 from catalog.rule_services import sonarr_servers_select
 from catalog.runs import RunInProgress, run_counts
-from catalog.services import plex_libraries_select, sync_run_now, tmdb_ids_check
+from catalog.runs.execute import sync_run_now
+from catalog.sync.plex.library import plex_libraries_select
+from catalog.sync.tmdb.show import tmdb_ids_check
 
 MAX_ID = 2**31 - 1
 

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from catalog.models import Show, SyncRun
 from catalog.runs import RunInProgress, run_claim, runs_reap
+from catalog.runs.enqueue import EnqueueFailed, run_enqueue
 from catalog.sync.loading.state import (
     ACTIVE,
     FLAGS,
@@ -173,8 +174,6 @@ def _interrupted(part: str, parts: list[str], attempts: dict[str, int],
 
 
 def _enqueue(run: SyncRun) -> bool:
-    from catalog.services import EnqueueFailed, run_enqueue
-
     try:
         run_enqueue(run, "catalog.tasks.load_shows_task", "load")
     except EnqueueFailed:

@@ -5,7 +5,8 @@ never becomes a deletion). Shows the scan could not account for (an unreadable r
 that never agreed) keep their items exactly as they were, and are expanded again next time.
 DELETED additionally needs every scan of the library that started
 within the retention window to have completed: a library whose scans kept failing keeps its
-items MISSING, however long.
+items MISSING, however long. An operator may also mark missing items deleted, or purge the
+deleted, by hand (``items_mark_deleted``, ``items_purge_deleted``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from catalog.cursors import cursor_set
 from catalog.iterables import batched
@@ -77,3 +78,13 @@ def _partial_ids(scan: Scan) -> list[int]:
 
 def verify_cursor_key(library_id: int) -> str:
     return f"plex:library:{library_id}:verify"
+
+
+def items_mark_deleted(items: QuerySet[MediaItem]) -> int:
+    """Missing items become deleted now, without waiting for the retention."""
+    return items.filter(state=State.MISSING).update(state=State.DELETED)
+
+
+def items_purge_deleted(items: QuerySet[MediaItem]) -> int:
+    """Remove deleted items from the database for good; returns how many."""
+    return items.filter(state=State.DELETED).delete()[0]

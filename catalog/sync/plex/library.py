@@ -32,6 +32,17 @@ from catalog.upstreams import plex_client
 from integrations.plex import PlexClient
 
 
+def plex_libraries_select(*, server: str | None = None, key: str | None = None
+                          ) -> list[PlexLibrary]:
+    """Enabled libraries of enabled servers, optionally one server (by name) or section key."""
+    libraries = PlexLibrary.objects.filter(enabled=True, server__enabled=True)
+    if server:
+        libraries = libraries.filter(server__name=server)
+    if key:
+        libraries = libraries.filter(key=key)
+    return list(libraries.select_related("server").order_by("server__name", "key"))
+
+
 def mappings_fingerprint(pairs: list[tuple[str, str]]) -> str:
     """Changes whenever the server's path mappings do (states depend on them)."""
     text = "\n".join(f"{plex}\t{local}" for plex, local in sorted(pairs))

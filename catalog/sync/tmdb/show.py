@@ -46,6 +46,15 @@ def plex_unlinked(tmdb_id: int) -> list[PlexShow]:
             .only("pk", "title", "guid") if _carries(p.guid, tmdb_id)]
 
 
+def tmdb_ids_check(tmdb_ids: list[int]) -> None:
+    """Raise ShowNotFoundInLibrary for the first id neither the catalog nor Plex carries
+    (read only: the run links Plex-only shows when it gets to them)."""
+    known = set(Show.objects.filter(tmdb_id__in=tmdb_ids).values_list("tmdb_id", flat=True))
+    for tmdb_id in (i for i in tmdb_ids if i not in known):  # the rare ids Plex alone holds
+        if not plex_unlinked(tmdb_id):
+            raise ShowNotFoundInLibrary(tmdb_id)
+
+
 def show_for_tmdb_id(tmdb_id: int) -> Show:
     """The catalog show with this TMDB id; else the show Plex holds under it, linked now as a
     placeholder; else ``ShowNotFoundInLibrary``."""

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from catalog.jobs import job_execute
 from catalog.models import Show, SyncRun
 from catalog.runs import run_claim
+from catalog.runs.execute import job_execute
 from catalog.sync.loading import loader_work
 from catalog.sync.loading.parts import Clients
 from integrations.fakes.tmdb import DEFAULT_API_KEY, TmdbFake

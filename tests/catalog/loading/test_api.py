@@ -197,7 +197,7 @@ def test_it_still_answers_202_when_the_queue_is_down(operator, api_as, monkeypat
     def broken(*args, **kwargs):
         raise ConnectionError("broker down")
 
-    monkeypatch.setattr("catalog.services.async_task", broken)  # every run is enqueued there
+    monkeypatch.setattr("catalog.runs.enqueue.async_task", broken)  # every run is enqueued there
     settings.LOADER_CONCURRENCY = 2
     with django_capture_on_commit_callbacks(execute=True):
         response = api_as(operator).post("/api/shows/", {"tvdb_id": 77}, format="json")

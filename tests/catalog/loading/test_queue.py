@@ -202,8 +202,8 @@ def test_it_loads_fifty_shows_added_in_a_burst_each_exactly_once(fakes, settings
 
 @pytest.mark.django_db(transaction=True)
 def test_it_resumes_a_load_cancelled_mid_part_without_its_half_write(fakes, clients, settings):
-    from catalog.jobs import job_execute
     from catalog.runs import run_cancel
+    from catalog.runs.execute import job_execute
     from catalog.sync.loading import loader_work
 
     settings.LOADER_CONCURRENCY = 0  # this test runs the loaders itself

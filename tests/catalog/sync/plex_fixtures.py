@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from hashlib import blake2b
 
-from catalog.jobs import job_execute
 from catalog.models import MediaItem, PathMapping, PlexLibrary, PlexServer, SyncRun
 from catalog.runs import run_claim
+from catalog.runs.execute import job_execute
 from catalog.sync.plex import plex_library_sync
 from integrations.fakes.plex import BASE_NOW, PlexFake
 from integrations.fakes.plex.model import Leaf

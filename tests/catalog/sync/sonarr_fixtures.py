@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from catalog.decide import decide_shows
-from catalog.jobs import job_execute
 from catalog.models import Decision, DiscoveryRule, Show, SonarrServer, SyncRun
 from catalog.runs import run_claim
+from catalog.runs.execute import job_execute
 from catalog.sync.sonarr import sonarr_push
 from integrations.fakes.sonarr import DEFAULT_API_KEY, SonarrFake
 from integrations.sonarr import SonarrClient

@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from catalog.jobs import job_execute
 from catalog.models import MediaItem, PathMapping, SyncRun
 from catalog.runs import run_claim
+from catalog.runs.execute import job_execute
 from catalog.sync.dispatch import WORK, scope_for
 from integrations.fakes.base import FakeRequest, FakeResponse
 from integrations.fakes.plex import LibrarySpec, PlexFake

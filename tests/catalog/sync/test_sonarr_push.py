@@ -301,8 +301,8 @@ def test_it_ends_quietly_when_the_server_was_deleted_after_queueing(fake):
     server = server_for(fake)
     server_id = server.pk
     server.delete()
-    from catalog.jobs import job_execute
     from catalog.runs import run_claim
+    from catalog.runs.execute import job_execute
     from catalog.sync.sonarr import sonarr_push
 
     run = run_claim(kind=SyncRun.Kind.SONARR, scope=f"server:{server_id}")

@@ -8,9 +8,9 @@ import pytest
 
 from catalog import hooks
 from catalog.cursors import cursor_get
-from catalog.jobs import job_execute
 from catalog.models import Show, SyncRun
 from catalog.runs import run_finish
+from catalog.runs.execute import job_execute
 from catalog.sync import tvmaze as tvmaze_sync_module
 from catalog.sync.tvmaze import choose_window, tvmaze_sync
 from integrations.fakes.base import Fault

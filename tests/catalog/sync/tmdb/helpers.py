@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from catalog.cursors import cursor_set
-from catalog.jobs import job_execute
 from catalog.models import PlexShow, Show, SyncRun
+from catalog.runs.execute import job_execute
 from catalog.sync.tmdb import tmdb_batch
 from integrations.fakes.tmdb import DEFAULT_API_KEY, TmdbFake
 from integrations.tmdb import TmdbClient

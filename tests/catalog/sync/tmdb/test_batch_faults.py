@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import pytest
 
-from catalog.jobs import job_execute
 from catalog.models import Show, SyncRun
 from catalog.runs import run_cancel
+from catalog.runs.execute import job_execute
 from catalog.sync.tmdb import tmdb_batch
 from integrations.fakes.base import Fault
 from integrations.tmdb import TmdbClient

@@ -1,4 +1,5 @@
-"""Runs one claimed SyncRun to its end: start, work, finish — whatever the work raises."""
+"""Runs one claimed SyncRun to its end, in this process: start, work, finish — whatever the
+work raises. The work of each kind comes from the registry (``catalog.runs.work``)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import contextlib
 import logging
 import signal
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
@@ -15,13 +16,13 @@ from django_q.exceptions import TimeoutException
 
 from catalog.metrics.counters import upstream_counters_flush_quietly
 from catalog.models import SyncRun
-from catalog.runs import Heartbeat, RunCancelled, RunLost, run_finish, run_start
+from catalog.runs.heartbeat import Heartbeat
+from catalog.runs.lifecycle import RunCancelled, RunLost, run_claim, run_finish, run_start
+from catalog.runs.work import Work, work_for
 from integrations import metrics
 from integrations.errors import UpstreamError
 
 log = logging.getLogger(__name__)
-
-Work = Callable[[SyncRun], dict[str, Any]]
 
 
 class Interrupted(BaseException):
@@ -116,8 +117,13 @@ def _cancel_note(run: SyncRun) -> str:
 
 
 def job_run(run: SyncRun) -> SyncRun:
-    """Execute a claimed run with the orchestrator its kind names."""
-    from catalog.sync.dispatch import WORK  # dispatch builds clients; keep jobs import-light
+    """Execute a claimed run with the work its kind registered."""
+    row = work_for(run.kind)
+    return job_execute(run, row.work, upstream=row.upstream)
 
-    work, upstream = WORK[run.kind]
-    return job_execute(run, work, upstream=upstream)
+
+def sync_run_now(*, kind: str, options: dict[str, Any], triggered_by: str) -> SyncRun:
+    """Claim a run and execute it in this process (commands, schedules); RunInProgress if
+    one is active."""
+    return job_run(run_claim(kind=kind, scope=work_for(kind).scope(options), options=options,
+                             triggered_by=triggered_by, starting_here=True))
