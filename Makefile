@@ -24,6 +24,7 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 schema: $(STAMP)
 	DATA_DIR=$${DATA_DIR:-$$(mktemp -d)} $(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
