@@ -94,7 +94,7 @@ class Pagination(PageNumberPagination):
         cursor = cursor_parse(request.query_params.get(self.cursor_query_param),
                               self.cursor_query_param)
         order = walk_order(request.query_params.get(api_settings.ORDERING_PARAM),
-                           api_settings.ORDERING_PARAM)
+                           api_settings.ORDERING_PARAM, cursor)
         size = self.get_page_size(request)
         self.count = queryset.count()
         self.keyset = keyset_page(queryset, cursor, order, size)

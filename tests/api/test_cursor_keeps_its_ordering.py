@@ -1,4 +1,4 @@
-"""Adversarial (issue 17): a cursor belongs to the walk that gave it out.
+"""A cursor belongs to the walk that gave it out.
 
 README: "A cursor together with ... another ordering ... is a 400"; clients treat cursors as
 opaque. A cursor given out by a newest-first walk (``ordering=-id``) and sent back under the

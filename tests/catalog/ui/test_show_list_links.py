@@ -1,4 +1,4 @@
-"""Adversarial (issue 17): the show list's own next/previous links keep every filter.
+"""The show list's own next/previous links keep every filter.
 
 An operator filtering shows by the first rule (id 1, the rule every install has) and pressing
 "next" must stay inside that rule's shows: following the page's links has to serve the same

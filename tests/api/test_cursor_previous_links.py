@@ -1,4 +1,4 @@
-"""Adversarial (issue 17): a ``previous`` link never strands a walk that still has rows.
+"""A ``previous`` link never strands a walk that still has rows.
 
 A client on page 2 of a cursor walk follows ``previous`` after the rows of page 1 were deleted
 (a rule deleted, items purged). The answer is an empty page: fair, nothing is left before. But
