@@ -127,6 +127,7 @@ class Pagination(PageNumberPagination):
                             "`ordering` may only be `id` (the default) or `-id`.",
              "schema": {"type": "string", "enum": list(PAGING), "default": "page"}},
             {"name": self.cursor_query_param, "required": False, "in": "query",
-             "description": "Where a cursor walk goes on: take it from `next` or `previous`.",
+             "description": "Where a cursor walk goes on: take it from `next` or `previous`, "
+                            "with the `ordering` it came with.",
              "schema": {"type": "string", "pattern": CURSOR_PATTERN}},
         ]
