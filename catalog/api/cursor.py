@@ -6,7 +6,9 @@ names the last id served instead and the next page starts after it; ids never ch
 rows take new ids, so every row that existed when the walk began comes exactly once.
 
 A cursor is ``a<id>`` (rows after that id in the walk's direction) or ``b<id>`` (rows before
-it); the ``next`` and ``previous`` links carry them, and clients treat them as opaque.
+it) on a walk by ascending id, ``y<id>``/``z<id>`` the same on a walk by descending id (so a
+cursor read under the other ordering is refused, never served from the wrong side); the
+``next`` and ``previous`` links carry them, and clients treat them as opaque.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any
 from django.db.models import QuerySet
 from rest_framework.exceptions import ValidationError
 
-CURSOR_PATTERN = r"^[ab][0-9]{1,18}$"
+CURSOR_PATTERN = r"^[abyz][0-9]{1,18}$"
 _CURSOR = re.compile(CURSOR_PATTERN.replace("$", r"\Z"))
 ORDERINGS = {None: "pk", "id": "pk", "-id": "-pk"}
 
@@ -27,9 +29,11 @@ ORDERINGS = {None: "pk", "id": "pk", "-id": "-pk"}
 class Cursor:
     after: bool  # rows after ``key`` in the walk's order, else rows before it
     key: int
+    descending: bool = False  # the walk's order: by -id
 
     def __str__(self) -> str:
-        return f"{'a' if self.after else 'b'}{self.key}"
+        letters = "yz" if self.descending else "ab"
+        return f"{letters[0] if self.after else letters[1]}{self.key}"
 
 
 def cursor_parse(raw: str | None, param: str) -> Cursor | None:
@@ -39,17 +43,22 @@ def cursor_parse(raw: str | None, param: str) -> Cursor | None:
     if not _CURSOR.match(raw):
         raise ValidationError({param: [
             "Not a cursor this API gave out; follow the next and previous links as given."]})
-    return Cursor(after=raw[0] == "a", key=int(raw[1:]))
+    return Cursor(after=raw[0] in "ay", key=int(raw[1:]), descending=raw[0] in "yz")
 
 
-def walk_order(raw: str | None, param: str) -> str:
-    """``pk`` or ``-pk``: a cursor walks by id, so no other ordering can be honoured."""
+def walk_order(raw: str | None, param: str, cursor: Cursor | None = None) -> str:
+    """``pk`` or ``-pk``: a cursor walks by id, so no other ordering can be honoured, and a
+    cursor given out for one direction is refused in the other."""
     if raw is not None:
         raw = raw.strip()
     if raw not in ORDERINGS:
         raise ValidationError({param: [
             "A cursor walks by id: order by id or -id, or leave ordering out."]})
-    return ORDERINGS[raw]
+    order = ORDERINGS[raw]
+    if cursor is not None and cursor.descending != order.startswith("-"):
+        raise ValidationError({param: [
+            "This cursor belongs to a walk in the other order: keep the ordering it came with."]})
+    return order
 
 
 @dataclass
@@ -62,7 +71,8 @@ class KeysetPage:
 def keyset_page(queryset: QuerySet, cursor: Cursor | None, order: str, size: int) -> KeysetPage:
     """Up to ``size`` rows from ``cursor`` on (one query), with the cursors around them.
 
-    An empty page (every row past the cursor has gone) has neither: a new walk starts over.
+    An empty page past the last rows has no links; an empty page before the cursor (the rows
+    there were deleted) leads on with a ``next`` to the rows from the cursor on.
     """
     descending = order.startswith("-")
     forward = cursor is None or cursor.after
@@ -75,8 +85,12 @@ def keyset_page(queryset: QuerySet, cursor: Cursor | None, order: str, size: int
     if not forward:
         rows.reverse()
     if not rows:
-        return KeysetPage([], None, None)
-    first, last = Cursor(False, rows[0].pk), Cursor(True, rows[-1].pk)
+        if forward or cursor is None:
+            return KeysetPage([], None, None)
+        back = cursor.key + 1 if descending else max(cursor.key - 1, 0)
+        return KeysetPage([], Cursor(True, back, descending), None)
+    first = Cursor(False, rows[0].pk, descending)
+    last = Cursor(True, rows[-1].pk, descending)
     if forward:
         return KeysetPage(rows, last if more else None, first if cursor else None)
     return KeysetPage(rows, last, first if more else None)

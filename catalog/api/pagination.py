@@ -94,7 +94,7 @@ class Pagination(PageNumberPagination):
         cursor = cursor_parse(request.query_params.get(self.cursor_query_param),
                               self.cursor_query_param)
         order = walk_order(request.query_params.get(api_settings.ORDERING_PARAM),
-                           api_settings.ORDERING_PARAM)
+                           api_settings.ORDERING_PARAM, cursor)
         size = self.get_page_size(request)
         self.count = queryset.count()
         self.keyset = keyset_page(queryset, cursor, order, size)
@@ -127,6 +127,7 @@ class Pagination(PageNumberPagination):
                             "`ordering` may only be `id` (the default) or `-id`.",
              "schema": {"type": "string", "enum": list(PAGING), "default": "page"}},
             {"name": self.cursor_query_param, "required": False, "in": "query",
-             "description": "Where a cursor walk goes on: take it from `next` or `previous`.",
+             "description": "Where a cursor walk goes on: take it from `next` or `previous`, "
+                            "with the `ordering` it came with.",
              "schema": {"type": "string", "pattern": CURSOR_PATTERN}},
         ]

@@ -49,6 +49,7 @@ def rule_refilter(run: SyncRun, *, rule_id: int, chunk: int = CHUNK) -> dict[str
             current = DiscoveryRule.objects.filter(pk=rule_id, updated_at=saved_at).update(
                 applied_hash=view.hash)
             run_progress(run, processed=run.total - run.processed)
-        if current or not DiscoveryRule.objects.filter(pk=rule_id).exists():
+        latest = DiscoveryRule.objects.filter(pk=rule_id).first()
+        if latest is None or (current and rule_view(latest).hash == view.hash):
             break
     return {"rule": rule_id, "hash": view.hash, "passes": passes}

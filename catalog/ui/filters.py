@@ -49,7 +49,8 @@ class ShowFilters:
                   "library": {True: "yes", False: "no", None: ""}[self.in_library],
                   "rule": self.rule or "", "order": "" if self.order == "title" else self.order,
                   "page": self.page, **override}
-        return urlencode({k: v for k, v in values.items() if v not in ("", None, 1)})
+        return urlencode({k: v for k, v in values.items()
+                          if v not in ("", None) and not (k == "page" and v == 1)})
 
     @property
     def active(self) -> bool:

@@ -135,7 +135,8 @@ def _order_ranges(body: dict) -> None:
 
 def _one_paging(query: dict) -> None:
     """A list pages by number or by cursor, not both, and a cursor walks by id alone: rules
-    between parameters that JSON Schema cannot state (the schema says them in words).
+    between parameters that JSON Schema cannot state (the schema says them in words), and a
+    cursor keeps the direction of the walk that gave it out.
     Positive cases keep the cursor's side; the 400s are pinned by
     tests/api/test_cursor_paging.py."""
     if query.get("paging") == "page":
@@ -145,6 +146,11 @@ def _one_paging(query: dict) -> None:
         ordering = query.get("ordering")
         if ordering is not None and ordering not in ("id", "-id", ["id"], ["-id"]):
             query.pop("ordering")
+        cursor = query.get("cursor")
+        if isinstance(cursor, str) and cursor[:1] in ("y", "z"):  # a walk by -id gave it out
+            query["ordering"] = "-id"
+        elif isinstance(cursor, str):
+            query.pop("ordering", None)
 
 
 def _summary(exc: BaseException) -> str:

@@ -77,7 +77,8 @@ def claim_owned(run: SyncRun, server_id: int, items: Sequence[Item], now: dateti
     orphans = any(i.status == S.SENDING for i in items)
     rows = list(Decision.objects.select_for_update(of=("self",)).filter(
         pk__in=[i.id for i in items], rule_id__in=rules
-    ).filter(claimable(now, _active_pushes(run) if orphans else None)).values_list(*FIELDS))
+    ).filter(claimable(now, _active_pushes(run) if orphans else None))
+        .order_by("show_id", "rule_id").values_list(*FIELDS))
     Decision.objects.filter(pk__in=[row[0] for row in rows]).update(
         status=S.SENDING, claim_run=run, updated_at=now)
     return [_item(row, now) for row in rows]
