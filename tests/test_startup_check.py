@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -135,3 +136,27 @@ def test_a_file_in_place_of_the_data_dir_is_named(place):
     result = _run(place, DATA_DIR=str(place / "not-a-dir"))
     assert result.returncode == 78
     assert f"DATA_DIR: {place}/not-a-dir is not a directory" in result.stderr
+
+
+def test_the_settings_name_the_same_fix_when_started_without_the_script(place):
+    """`docker compose exec web python manage.py …` skips bin/mediasync: the settings stop
+    with the same fix before anything writes to the data dir."""
+    data = place / "data"
+    data.chmod(0o755 if os.geteuid() == 0 else 0o555)
+    prefix: list[str] = []
+    if os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            pytest.skip("running as root without setpriv: cannot drop to another uid")
+        prefix = [setpriv, f"--reuid={OTHER_UID}", f"--regid={OTHER_UID}", "--clear-groups"]
+    result = subprocess.run(  # noqa: S603 (our interpreter, fixed arguments)
+        [*prefix, sys.executable, "-c", "import mediasync.settings"], cwd=ROOT,
+        capture_output=True, text=True, timeout=60,
+        env={"PATH": os.environ["PATH"], "DATA_DIR": str(data), "SECRET_KEY": "x" * 50},
+    )
+    uid = _uid(as_other=True)
+    gid = OTHER_UID if os.geteuid() == 0 else os.getegid()
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines()[-1].endswith(
+        f"DATA_DIR: cannot write {data} as uid {uid}: run `chown -R {uid}:{gid} {data}`")
+    assert list(data.iterdir()) == []
