@@ -32,4 +32,9 @@ class Migration(migrations.Migration):
             field=models.DateTimeField(
                 blank=True, help_text="When an operator added it to the library.", null=True),
         ),
+        migrations.AddIndex(
+            model_name="show",
+            index=models.Index(condition=models.Q(("added_at__isnull", False)),
+                               fields=["added_at"], name="show_operator_added"),
+        ),
     ]

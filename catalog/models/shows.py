@@ -101,6 +101,9 @@ class Show(models.Model):
         indexes = [
             models.Index(fields=["tmdb_status", "tmdb_fetched_at"], name="show_tmdb_refresh"),
             models.Index(fields=["loading_status", "loading_next_at"], name="show_loading_queue"),
+            # The operator's adds: the library's third part (catalog.library), a few rows.
+            models.Index(fields=["added_at"], name="show_operator_added",
+                         condition=models.Q(added_at__isnull=False)),
         ]
 
     def __str__(self) -> str:
