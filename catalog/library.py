@@ -26,7 +26,7 @@ def library_q() -> Q:
     return Q(in_plex) | Q(in_sonarr) | Q(added_at__isnull=False)
 
 
-def in_library() -> ExpressionWrapper:
+def library_flag() -> ExpressionWrapper:
     """:func:`library_q` as a value, to annotate each show with whether it is in the library."""
     return ExpressionWrapper(library_q(), output_field=BooleanField())
 

@@ -18,7 +18,7 @@ from catalog.api.filters import ShowFilterSet
 from catalog.api.filterset import BooleanFilter
 from catalog.api.serializers import ShowSerializer
 from catalog.exceptions import ShowNotFoundInLibrary, ShowNotOnTmdb
-from catalog.library import in_library, library_q, library_shows
+from catalog.library import library_flag, library_q, library_shows
 from catalog.models import Show
 from catalog.roles import Role
 from catalog.slots import SlotMap, slot_maps
@@ -31,7 +31,7 @@ EXTRA_FIELDS = ["in_library", "operator_added", "tmdb_series_status", "slots_hav
 
 def shows_annotated(shows: QuerySet[Show]) -> QuerySet[Show]:
     """Shows with ``in_library`` computed in the same query (``catalog.library``)."""
-    return shows.annotate(in_library_=in_library())
+    return shows.annotate(in_library_=library_flag())
 
 
 class ShowListSerializer(serializers.ListSerializer):

@@ -100,15 +100,15 @@ def _absorb_placeholders(changed: dict[int, TvmazeShow], known: _Known) -> None:
     after the fact) is that placeholder: the show absorbs it (``show_absorb``: Plex links, the
     ids nobody else holds, the operator's add). The tables then name the show as the holder of
     the ids it took, so a page show that claims one of them takes it from it as usual."""
-    pairs: dict[int, tuple[Show, Show]] = {}
+    pairs: dict[int, Show] = {}  # placeholder id -> the show absorbing it
     for sid, show in changed.items():
         if sid not in known.stamps:
             continue  # a show new to the catalog claims the placeholder row itself
         for kind, table in (("tvdb", known.by_tvdb), ("imdb", known.by_imdb)):
             holder = table.get(_incoming(show)[kind])
             if holder is not None and holder.tvmaze_id is None and holder.pk not in pairs:
-                pairs[holder.pk] = (holder, known.by_tvmaze[sid])
-    for pk, (_, target) in pairs.items():
+                pairs[holder.pk] = known.by_tvmaze[sid]
+    for pk, target in pairs.items():
         show_absorb(pk, target)
         for kind, table in (("tvdb", known.by_tvdb), ("imdb", known.by_imdb)):
             for value in [v for v, row in table.items() if row.pk == pk]:
