@@ -84,7 +84,7 @@ class Page:
 
     def text(self) -> str:
         """The page's text; read again when a polled fragment swaps a node mid-read."""
-        return self.wait(lambda d: d.find_element(By.TAG_NAME, "body").text)
+        return self.wait(lambda d: (d.find_element(By.TAG_NAME, "body").text,))[0]
 
     def shot(self, name: str) -> None:
         height = self.driver.execute_script("return document.body.scrollHeight")
