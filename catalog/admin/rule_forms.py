@@ -8,9 +8,9 @@ from typing import Any
 
 from django import forms
 
-from catalog import rules, vocab
 from catalog.models import DiscoveryRule, RuleSelection
-from catalog.vocab import VOCABULARIES
+from catalog.rules import engine, vocab
+from catalog.rules.vocab import VOCABULARIES
 
 _TAG = re.compile(r"^[a-z0-9-]+$")
 _VOCAB = {"genres_any": "genres", "genres_none": "genres", "types": "types",
@@ -72,7 +72,7 @@ class SelectionForm(forms.ModelForm):
 
     class Meta:
         model = RuleSelection
-        fields = ["position", "name", *rules.CRITERIA]
+        fields = ["position", "name", *engine.CRITERIA]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

@@ -14,10 +14,10 @@ from typing import Any
 from django.db import transaction
 from rest_framework import serializers
 
-from catalog import rules, vocab
 from catalog.api.fields import StrictCharField, StrictFloatField, StrictIntegerField
 from catalog.api.serializers import CheckedServerSerializer
 from catalog.models import Decision, DiscoveryRule, RuleSelection, SonarrServer
+from catalog.rules import engine, vocab
 from catalog.servers import sonarr_server_check
 from catalog.validators import (
     SPACE,
@@ -46,7 +46,7 @@ def validate_tag(value: str) -> None:
 
 
 validate_tag.openapi_pattern = rf"^[{SPACE}]*[A-Za-z0-9-]+[{SPACE}]*$"
-MAX_SELECTIONS = rules.MAX_SELECTIONS
+MAX_SELECTIONS = engine.MAX_SELECTIONS
 MAX_ID = 2 ** 63 - 1  # the largest primary key a database can hold
 MAX_FREE_SPACE_GB = 1_000_000  # a petabyte: bounded on every database
 
@@ -76,13 +76,13 @@ class SelectionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = RuleSelection
-        fields = ["name", *rules.CRITERIA]
+        fields = ["name", *engine.CRITERIA]
         extra_kwargs = {"premiered_before": {"help_text": "After premiered_from."}}
 
     def to_internal_value(self, data: Any) -> dict[str, Any]:
         values = super().to_internal_value(data)
         errors: dict[str, Any] = {}
-        for name in rules.LIST_CRITERIA:
+        for name in engine.LIST_CRITERIA:
             if name in values:
                 try:
                     values[name] = _vocab_list(name, values[name])
@@ -115,7 +115,7 @@ class ExcludesSerializer(serializers.Serializer):
         return values
 
     def to_representation(self, rule: DiscoveryRule) -> dict[str, Any]:
-        return {name: list(getattr(rule, f"exclude_{name}")) for name in rules.EXCLUDES}
+        return {name: list(getattr(rule, f"exclude_{name}")) for name in engine.EXCLUDES}
 
 
 class DiscoveryRuleSerializer(serializers.ModelSerializer):
@@ -145,7 +145,7 @@ class DiscoveryRuleSerializer(serializers.ModelSerializer):
         extra_kwargs = {"root_folder": {"validators": [validate_root_folder]}}
 
     def get_refilter_pending(self, rule: DiscoveryRule) -> bool:
-        from catalog.rule_services import rule_is_stale
+        from catalog.rules.services import rule_is_stale
 
         return rule_is_stale(rule)
 
@@ -158,7 +158,7 @@ class DiscoveryRuleSerializer(serializers.ModelSerializer):
         return value.strip()
 
     def _excludes(self, validated: dict[str, Any]) -> None:
-        for name in rules.EXCLUDES:
+        for name in engine.EXCLUDES:
             if name in validated:
                 validated[f"exclude_{name}"] = validated.pop(name)
 
@@ -174,7 +174,7 @@ class DiscoveryRuleSerializer(serializers.ModelSerializer):
     def update(self, rule: DiscoveryRule, validated: dict[str, Any]) -> DiscoveryRule:
         selections = validated.pop("selections", None)
         if isinstance(self.initial_data, dict) and "excludes" in self.initial_data:
-            for name in rules.EXCLUDES:  # the object is replaced whole, as selections are
+            for name in engine.EXCLUDES:  # the object is replaced whole, as selections are
                 validated.setdefault(name, [])
         self._excludes(validated)
         for key, value in validated.items():

@@ -89,7 +89,7 @@ def _bare_add(show: Show) -> bool:
 def _merge_into(show: Show, holder_id: int) -> None:
     """Drop the bare add; the holder takes the external ids it lacks and the operator's add,
     re-decides (a TVDB id may have arrived) and queues the parts it misses."""
-    from catalog.decide import decide_shows
+    from catalog.rules.decide import decide_shows
     from catalog.sync.loading.queue import show_request
 
     ids = Show.objects.filter(pk=show.pk).values(*MERGED).get()

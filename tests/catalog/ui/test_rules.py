@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from catalog import hooks
 from catalog.models import Decision, RuleSelection, Show, SyncRun
-from catalog.ui.selectors import preview
+from catalog.rules import preview
 from tests import factories
 
 

@@ -27,9 +27,9 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Count, Max
 
-from catalog import rules
-from catalog.decide import FACT_FIELDS, _Decoder, facts_of
 from catalog.models import DiscoveryRule, Show
+from catalog.rules import engine
+from catalog.rules.decide import FACT_FIELDS, _Decoder, facts_of, rule_spec
 
 MAX_SPEC_CHARS = 20_000
 SAMPLE = 12
@@ -82,20 +82,20 @@ def spec_parse(text: str) -> dict[str, Any]:
         raise PreviewError('"selections" must be a list of objects.')
     if not isinstance(excludes, dict):
         raise PreviewError('"excludes" must be an object.')
-    for where, names, allowed in [(f"selection {i + 1}", set(s), rules.CRITERIA)
+    for where, names, allowed in [(f"selection {i + 1}", set(s), engine.CRITERIA)
                                   for i, s in enumerate(selections)] + [
-            ("excludes", set(excludes), rules.EXCLUDES)]:
+            ("excludes", set(excludes), engine.EXCLUDES)]:
         unknown = sorted(names - set(allowed))
         if unknown:
             raise PreviewError(f"Unknown name in {where}: {', '.join(unknown)[:200]}.")
     for where, values in [*(("selection", s) for s in selections), ("excludes", excludes)]:
         for name, value in values.items():
-            listed = name in rules.LIST_CRITERIA or where == "excludes"
+            listed = name in engine.LIST_CRITERIA or where == "excludes"
             if listed and value is not None and not (
                     isinstance(value, list) and all(isinstance(v, str) for v in value)):
                 raise PreviewError(f'"{name}" must be a list of names.')
     try:
-        rules.spec_canonical(spec)
+        engine.spec_canonical(spec)
     except (ValueError, TypeError, OverflowError) as exc:
         raise PreviewError(f"A value is out of shape: {str(exc)[:200]}.") from None
     return spec
@@ -112,7 +112,7 @@ EXCLUDE_READS = {"genres": ("genres",), "types": ("type",), "countries": ("count
                  "networks": ("network", "web_channel")}
 
 
-def _read_by(*filters: rules.RuleFilters) -> list[str]:
+def _read_by(*filters: engine.RuleFilters) -> list[str]:
     """The fact columns these filters look at, in FACT_FIELDS order."""
     used: set[str] = set()
     for f in filters:
@@ -150,7 +150,7 @@ def _facts_version() -> str:
     return version
 
 
-def _fact_groups(*filters: rules.RuleFilters) -> list[Group]:
+def _fact_groups(*filters: engine.RuleFilters) -> list[Group]:
     """The groupings of ``_grouped``, memoised per process (see the module's docstring)."""
     used = _read_by(*filters)
     counted = Show.objects.filter(tvmaze_id__isnull=False).aggregate(
@@ -194,14 +194,14 @@ def rule_preview(rule: DiscoveryRule, text: str) -> Preview:
     """Count what the changed filters admit over every stored show, with a sample of the
     admitted (newly admitted first), a sample of those it would no longer admit and why,
     and the most common reasons the others fail."""
-    changed = rules.filters_from_spec(spec_parse(text))
-    stored = rules.filters_from_spec(rule.filters_spec())
+    changed = engine.filters_from_spec(spec_parse(text))
+    stored = engine.filters_from_spec(rule_spec(rule))
     out, reasons = Preview(), Counter()
     added: list[int] = []
     kept: list[int] = []
     lost: dict[int, str] = {}
     same = changed == stored
-    evaluate, decoder = rules.evaluate, _Decoder()
+    evaluate, decoder = engine.evaluate, _Decoder()
     for row, n, first in _fact_groups(changed, stored):
         facts = facts_of(row, decoder)
         reason = evaluate(facts, changed)
