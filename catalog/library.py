@@ -1,13 +1,17 @@
 """Which shows are the operator's library: the ones TMDB enrichment keeps fresh.
 
 A show is in the library when a Plex show links to it, when a discovery rule added it to
-Sonarr (or found it there already), or when an operator added it by hand. A show known only
-from the TVMaze mirror is not: it is enriched only when someone asks for it.
+Sonarr (or found it there already), or when an operator added it (``Show.added_at``: the API,
+the admin's Add show page or its "Add to the library" action). A show known only from the
+TVMaze mirror is not: it is enriched only when someone asks for it.
+
+This is the one definition: the API's ``in_library``, the loader's sweep, the TMDB batch and
+the UI's list filter all read it from here.
 """
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 
 from catalog.models import Decision, PlexShow, Show
 
@@ -19,7 +23,12 @@ def library_q() -> Q:
     in_plex = Exists(PlexShow.objects.filter(show_id=OuterRef("pk")))
     in_sonarr = Exists(Decision.objects.filter(show_id=OuterRef("pk"),
                                                status__in=LIBRARY_DECISIONS))
-    return Q(in_plex) | Q(in_sonarr) | Q(operator_added=True)
+    return Q(in_plex) | Q(in_sonarr) | Q(added_at__isnull=False)
+
+
+def library_flag() -> ExpressionWrapper:
+    """:func:`library_q` as a value, to annotate each show with whether it is in the library."""
+    return ExpressionWrapper(library_q(), output_field=BooleanField())
 
 
 def library_shows(shows: QuerySet[Show] | None = None) -> QuerySet[Show]:
@@ -40,7 +49,7 @@ def _library_ids(**show_filter: object) -> QuerySet:
     return (PlexShow.objects.order_by().filter(show__isnull=False, **related).values("show_id")
             .union(Decision.objects.order_by()
                    .filter(status__in=LIBRARY_DECISIONS, **related).values("show_id"),
-                   Show.objects.order_by().filter(operator_added=True, **show_filter)
+                   Show.objects.order_by().filter(added_at__isnull=False, **show_filter)
                    .values("id")))
 
 

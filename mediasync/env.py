@@ -23,10 +23,20 @@ def _raw(name: str, env: Mapping[str, str]) -> str | None:
             with open(file_name, encoding="utf-8") as fh:
                 return fh.read().strip()
         except OSError as exc:
-            reason = exc.strerror
-            raise SettingsError(f"{name}_FILE: cannot read {file_name!r} ({reason})") from None
+            raise SettingsError(f"{name}_FILE: {_unreadable(file_name, exc)}") from None
     value = env.get(name)
     return value if value not in (None, "") else None
+
+
+def _unreadable(path: str, exc: OSError) -> str:
+    """Why a secret file cannot be read, with the fix (bin/mediasync checks the same at start)."""
+    if isinstance(exc, PermissionError):
+        uid = os.getuid()
+        return (f"cannot read {path!r} as uid {uid}: run `chown {uid} {path}` or "
+                f"`chmod 644 {path}`")
+    if isinstance(exc, IsADirectoryError):
+        return f"{path!r} is a directory, not a file: write the secret into a file there"
+    return f"cannot read {path!r} ({exc.strerror})"
 
 
 def envstr(

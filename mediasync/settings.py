@@ -31,6 +31,9 @@ try:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
 except OSError as exc:
     raise SettingsError(f"DATA_DIR: cannot create {DATA_DIR} ({exc.strerror})") from None
+if not os.access(DATA_DIR, os.W_OK):
+    raise SettingsError(f"DATA_DIR: cannot write {DATA_DIR} as uid {os.getuid()}: run "
+                        f"`chown -R {os.getuid()}:{os.getgid()} {DATA_DIR}`")
 
 
 def _secret_key() -> str:
@@ -319,8 +322,5 @@ LOGGING = {
         "urllib3": {"level": "WARNING"},
     },
 }
-
-if not os.access(DATA_DIR, os.W_OK):
-    raise SettingsError(f"DATA_DIR: {DATA_DIR} is not writable")
 
 AUTHENTICATION_BACKENDS = ["catalog.auth.throttle.ThrottledModelBackend"]

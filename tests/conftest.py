@@ -10,6 +10,11 @@ from django.test import override_settings
 from rest_framework.test import APIClient
 
 from integrations import metrics
+from tests.upstream_guard import (  # noqa: F401 (no test reaches a real upstream)
+    _no_real_upstreams,
+    pytest_runtest_makereport,
+    upstream_guard,
+)
 
 PASSWORD = "correct horse battery staple"
 

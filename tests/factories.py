@@ -18,6 +18,10 @@ from catalog.models import (
     SonarrServer,
     SyncRun,
 )
+from tests.upstream_guard import CLOSED_URL
+
+# Servers point at a closed loopback port, never where a real Plex (32400) or Sonarr (8989)
+# may listen on a developer's machine: a test that needs one starts a fake and passes its url.
 
 
 class ShowFactory(factory.django.DjangoModelFactory):
@@ -48,7 +52,7 @@ class PlexServerFactory(factory.django.DjangoModelFactory):
         model = PlexServer
 
     name = factory.Sequence(lambda n: f"plex{n}")
-    url = "http://127.0.0.1:32400"
+    url = CLOSED_URL
     token = "plex-token-SECRET-value"
 
 
@@ -103,7 +107,7 @@ class SonarrServerFactory(factory.django.DjangoModelFactory):
         model = SonarrServer
 
     name = factory.Sequence(lambda n: f"sonarr{n}")
-    url = "http://127.0.0.1:8989"
+    url = CLOSED_URL
     api_key = "sonarr-apikey-SECRET-value"
 
 

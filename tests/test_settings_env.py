@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
@@ -49,6 +50,22 @@ def test_it_reads_secrets_from_file_variants(tmp_path):
 def test_it_reports_an_unreadable_secret_file(tmp_path):
     with pytest.raises(SettingsError, match="TMDB_API_KEY_FILE"):
         envstr("TMDB_API_KEY", env={"TMDB_API_KEY_FILE": str(tmp_path / "missing")})
+
+
+def test_a_secret_file_it_may_not_read_names_the_uid_and_the_fix(tmp_path):
+    secret = tmp_path / "key"
+    secret.write_text("s3cret\n")
+    with mock.patch("builtins.open", side_effect=PermissionError(13, "Permission denied")), \
+            pytest.raises(SettingsError) as excinfo:
+        envstr("TMDB_API_KEY", env={"TMDB_API_KEY_FILE": str(secret)})
+    uid = os.getuid()
+    assert str(excinfo.value) == (f"TMDB_API_KEY_FILE: cannot read {str(secret)!r} as uid {uid}: "
+                                  f"run `chown {uid} {secret}` or `chmod 644 {secret}`")
+
+
+def test_a_directory_in_place_of_a_secret_file_is_named(tmp_path):
+    with pytest.raises(SettingsError, match="is a directory, not a file"):
+        envstr("TMDB_API_KEY", env={"TMDB_API_KEY_FILE": str(tmp_path)})
 
 
 def _manage_check(extra: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess:

@@ -8,6 +8,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
+from django.utils import timezone
 
 from catalog.admin import show_loading
 from catalog.admin.actions import enqueue_one
@@ -26,7 +27,8 @@ MAX_SELECTED = 1000
 class ShowAdmin(DecisionActions, ReadOnlyAdmin):
     list_display = ["title", "tvmaze_id", "tvdb_id", "imdb_id", "tmdb_id", "language", "country",
                     "status", "premiered", "tmdb_status", "loading_status"]
-    list_filter = ["status", "tmdb_status", "operator_added", "loading_status", "type", "language"]
+    list_filter = ["status", "tmdb_status", ("added_at", admin.EmptyFieldListFilter),
+                   "loading_status", "type", "language"]
     search_fields = ["title", "=tvmaze_id", "=tvdb_id", "=imdb_id", "=tmdb_id"]
     ordering = ["id"]
     actions = ["refresh_from_tvmaze", "force_tmdb_sync", "add_to_library",
@@ -66,13 +68,15 @@ class ShowAdmin(DecisionActions, ReadOnlyAdmin):
     @admin.action(description="Add to the library (kept fresh from TMDB)",
                   permissions=["operate"])
     def add_to_library(self, request: HttpRequest, queryset: QuerySet) -> None:
-        count = queryset.update(operator_added=True)
+        queryset.filter(added_at__isnull=True).update(
+            added_at=timezone.now(), added_by=request.user.get_username()[:150])
+        count = queryset.count()
         self.message_user(request, f"{count} show(s) added to the library.", messages.SUCCESS)
 
     @admin.action(description="Remove from the library (operator-added only)",
                   permissions=["operate"])
     def remove_from_library(self, request: HttpRequest, queryset: QuerySet) -> None:
-        count = queryset.update(operator_added=False)
+        count = queryset.update(added_at=None, added_by="")
         self.message_user(request, f"{count} show(s) no longer added by hand (shows in Plex "
                           "or added to Sonarr stay in the library).", messages.SUCCESS)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status, viewsets
@@ -18,8 +18,8 @@ from catalog.api.filters import ShowFilterSet
 from catalog.api.filterset import BooleanFilter
 from catalog.api.serializers import ShowSerializer
 from catalog.exceptions import ShowNotFoundInLibrary, ShowNotOnTmdb
-from catalog.library import LIBRARY_DECISIONS
-from catalog.models import Decision, PlexShow, Show
+from catalog.library import library_flag, library_q, library_shows
+from catalog.models import Show
 from catalog.roles import Role
 from catalog.slots import SlotMap, slot_maps
 from catalog.sync.tmdb import show_refresh
@@ -30,12 +30,8 @@ EXTRA_FIELDS = ["in_library", "operator_added", "tmdb_series_status", "slots_hav
 
 
 def shows_annotated(shows: QuerySet[Show]) -> QuerySet[Show]:
-    """Shows with ``in_library`` computed in the same query (two EXISTS per row)."""
-    return shows.annotate(
-        in_plex_=Exists(PlexShow.objects.filter(show_id=OuterRef("pk"))),
-        in_sonarr_=Exists(Decision.objects.filter(show_id=OuterRef("pk"),
-                                                  status__in=LIBRARY_DECISIONS)),
-    )
+    """Shows with ``in_library`` computed in the same query (``catalog.library``)."""
+    return shows.annotate(in_library_=library_flag())
 
 
 class ShowListSerializer(serializers.ListSerializer):
@@ -49,6 +45,8 @@ class ShowListSerializer(serializers.ListSerializer):
 
 class LibraryShowSerializer(ShowSerializer):
     in_library = serializers.SerializerMethodField()
+    operator_added = serializers.BooleanField(
+        read_only=True, help_text="Added by an operator (``added_at`` is set).")
     slots_have = serializers.SerializerMethodField()
     slots_expected = serializers.SerializerMethodField()
 
@@ -65,8 +63,9 @@ class LibraryShowSerializer(ShowSerializer):
 
     @extend_schema_field(OpenApiTypes.BOOL)
     def get_in_library(self, show: Show) -> bool:
-        return bool(getattr(show, "in_plex_", False) or getattr(show, "in_sonarr_", False)
-                    or show.operator_added)
+        if hasattr(show, "in_library_"):
+            return bool(show.in_library_)
+        return library_shows(Show.objects.filter(pk=show.pk)).exists()
 
     @extend_schema_field(OpenApiTypes.INT)
     def get_slots_have(self, show: Show) -> int:
@@ -109,8 +108,6 @@ class LibraryShowFilterSet(ShowFilterSet):
         pass
 
     def filter_in_library(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
-        from catalog.library import library_q
-
         if value is None:
             return queryset
         return queryset.filter(library_q()) if value else queryset.exclude(library_q())

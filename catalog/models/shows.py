@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils import timezone
 
 
 class Show(models.Model):
@@ -63,8 +64,6 @@ class Show(models.Model):
                                           help_text="TMDB's own status, e.g. Returning Series.")
     # [[season_number, episode_count], ...] from TMDB, specials apart: the episode slots.
     tmdb_season_episodes = models.JSONField(default=list, blank=True)
-    operator_added = models.BooleanField(
-        default=False, help_text="Added to the library by an operator (enriched from TMDB).")
 
     loading_status = models.CharField(
         max_length=16, choices=LoadingStatus.choices, default=LoadingStatus.IDLE
@@ -85,7 +84,10 @@ class Show(models.Model):
     loading_next_at = models.DateTimeField(null=True, blank=True)
     loading_owner = models.CharField(max_length=32, blank=True, default="")
     loading_changed_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    added_at = models.DateTimeField(null=True, blank=True)
+    # "An operator added it" (by the API, the admin's Add show page or its "Add to the
+    # library" action): set, it puts the show in the library (``catalog.library``).
+    added_at = models.DateTimeField(
+        null=True, blank=True, help_text="When an operator added it to the library.")
     added_by = models.CharField(max_length=150, blank=True, default="")
     logo_path = models.CharField(max_length=200, blank=True, default="")
     # kind -> the TMDB path whose file sits in DATA_DIR/artwork (downloaded once per path).
@@ -99,10 +101,25 @@ class Show(models.Model):
         indexes = [
             models.Index(fields=["tmdb_status", "tmdb_fetched_at"], name="show_tmdb_refresh"),
             models.Index(fields=["loading_status", "loading_next_at"], name="show_loading_queue"),
+            # The operator's adds: the library's third part (catalog.library), a few rows.
+            models.Index(fields=["added_at"], name="show_operator_added",
+                         condition=models.Q(added_at__isnull=False)),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def operator_added(self) -> bool:
+        """Whether an operator added it to the library: ``added_at`` is the one fact."""
+        return self.added_at is not None
+
+    @operator_added.setter
+    def operator_added(self, added: bool) -> None:
+        if not added:
+            self.added_at, self.added_by = None, ""
+        elif self.added_at is None:
+            self.added_at = timezone.now()
 
     @property
     def is_placeholder(self) -> bool:

@@ -16,7 +16,8 @@ from django.utils import timezone
 
 from catalog import hooks
 from catalog.bulk import upsert
-from catalog.models import PlexShow, Show
+from catalog.models import Show
+from catalog.sync.identity import show_absorb
 from integrations.values.tvmaze import TvmazeShow
 
 UPDATE_FIELDS = [
@@ -94,37 +95,27 @@ def _claim_placeholders(changed: dict[int, TvmazeShow], known: _Known) -> None:
         Show.objects.bulk_update(list(claims.values()), ["tvmaze_id"])
 
 
-def _absorb_placeholders(changed: dict[int, TvmazeShow], known: _Known) -> list[tuple[Show, Show]]:
+def _absorb_placeholders(changed: dict[int, TvmazeShow], known: _Known) -> None:
     """A show we already mirror that now claims a placeholder's id (TVMaze often adds a TVDB id
-    after the fact) is that placeholder: its Plex links move to the show and the placeholder
-    goes, freeing its ids. Returns (placeholder, show) pairs for ``_carry_ids``."""
-    pairs: dict[int, tuple[Show, Show]] = {}
+    after the fact) is that placeholder: the show absorbs it (``show_absorb``: Plex links, the
+    ids nobody else holds, the operator's add). The tables then name the show as the holder of
+    the ids it took, so a page show that claims one of them takes it from it as usual."""
+    pairs: dict[int, Show] = {}  # placeholder id -> the show absorbing it
     for sid, show in changed.items():
         if sid not in known.stamps:
             continue  # a show new to the catalog claims the placeholder row itself
         for kind, table in (("tvdb", known.by_tvdb), ("imdb", known.by_imdb)):
             holder = table.get(_incoming(show)[kind])
             if holder is not None and holder.tvmaze_id is None and holder.pk not in pairs:
-                pairs[holder.pk] = (holder, known.by_tvmaze[sid])
-    if not pairs:
-        return []
-    for pk, (_, target) in pairs.items():
-        PlexShow.objects.filter(show_id=pk).update(show_id=target.pk)
-    Show.objects.filter(pk__in=list(pairs)).delete()
-    for table in (known.by_tvdb, known.by_imdb):
-        for value in [v for v, row in table.items() if row.pk in pairs]:
-            del table[value]
-    return list(pairs.values())
-
-
-def _carry_ids(pairs: list[tuple[Show, Show]]) -> None:
-    """Give an absorbing show the placeholder's ids it lacks and nobody else holds."""
-    for holder, target in pairs:
-        for name in ("tvdb_id", "imdb_id", "tmdb_id"):
-            value = getattr(holder, name)
-            if value is not None and not Show.objects.filter(**{name: value}).exists():
-                Show.objects.filter(pk=target.pk, **{f"{name}__isnull": True}).update(
-                    **{name: value})
+                pairs[holder.pk] = known.by_tvmaze[sid]
+    for pk, target in pairs.items():
+        show_absorb(pk, target)
+        for kind, table in (("tvdb", known.by_tvdb), ("imdb", known.by_imdb)):
+            for value in [v for v, row in table.items() if row.pk == pk]:
+                del table[value]
+            value = getattr(target, f"{kind}_id")
+            if value is not None:
+                table[value] = target
 
 
 def _resolve_external_ids(
@@ -196,7 +187,7 @@ def shows_write_page(shows: Sequence[TvmazeShow], *, force: bool = False) -> Pag
     result.unchanged = len(incoming) - len(changed)
     if not changed:
         return result
-    absorbed = _absorb_placeholders(changed, known)
+    _absorb_placeholders(changed, known)
     external = _resolve_external_ids(changed, known, result)
     # In TVMaze id order, whatever the page's: two writers of the same shows (a walk and a
     # refresh) then lock their rows in one order and cannot deadlock on PostgreSQL.
@@ -205,7 +196,6 @@ def shows_write_page(shows: Sequence[TvmazeShow], *, force: bool = False) -> Pag
     upsert(Show, INSERT_COLUMNS, rows, conflict=["tvmaze_id"],
            update=[*UPDATE_FIELDS, "updated_at"],
            constants={"created_at": now, "updated_at": now})
-    _carry_ids(absorbed)
     result.created = sum(1 for sid in changed if sid not in known.stamps)
     result.updated = len(changed) - result.created
     if hooks.has_shows_changed_hooks():

@@ -302,7 +302,7 @@ def test_it_leaves_a_server_untouched_by_a_refused_patch(change, admin_user, api
     assert response.status_code == 400
     server.refresh_from_db()
     assert (server.name, server.url, server.enabled, server.token) == (
-        "living room", "http://127.0.0.1:32400", True, "plex-token-SECRET-value")
+        "living room", factories.CLOSED_URL, True, "plex-token-SECRET-value")
     assert "plex-token-SECRET-value" not in response.content.decode()
 
 

@@ -83,7 +83,8 @@ class Page:
         self.wait(lambda d: d.find_element(By.CSS_SELECTOR, css).click() or True)
 
     def text(self) -> str:
-        return self.driver.find_element(By.TAG_NAME, "body").text
+        """The page's text; read again when a polled fragment swaps a node mid-read."""
+        return self.wait(lambda d: (d.find_element(By.TAG_NAME, "body").text,))[0]
 
     def shot(self, name: str) -> None:
         height = self.driver.execute_script("return document.body.scrollHeight")

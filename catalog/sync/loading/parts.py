@@ -14,12 +14,12 @@ from django.utils import timezone
 from catalog.bulk import upsert
 from catalog.exceptions import ShowNotFoundInLibrary, ShowNotOnTmdb
 from catalog.models import Decision, Episode, PlexShow, Show
+from catalog.sync.identity import show_absorb
 from catalog.sync.shows_write import shows_write_page
 from integrations.tmdb import TmdbClient
 from integrations.tvmaze import TvmazeClient
 from integrations.values.tvmaze import TvmazeEpisode, TvmazeShow
 
-MERGED = ("tvdb_id", "imdb_id", "tmdb_id", "added_at", "added_by")  # ids first
 EPISODE_COLUMNS = ["tvmaze_id", "show_id", "season", "number", "title", "airdate", "runtime"]
 
 
@@ -87,22 +87,9 @@ def _bare_add(show: Show) -> bool:
 
 
 def _merge_into(show: Show, holder_id: int) -> None:
-    """Drop the bare add; the holder takes the external ids it lacks and the operator's add,
-    re-decides (a TVDB id may have arrived) and queues the parts it misses."""
-    from catalog.rules.decide import decide_shows
-    from catalog.sync.loading.queue import show_request
-
-    ids = Show.objects.filter(pk=show.pk).values(*MERGED).get()
-    Show.objects.filter(pk=show.pk).delete()
-    holder = Show.objects.select_for_update().get(pk=holder_id)
-    taken = [name for name in MERGED[:3] if ids[name] and getattr(holder, name) is None]
-    if ids["added_at"] and holder.added_at is None:  # an operator's add makes it library
-        taken += ["added_at", "added_by"]
-    for name in taken:
-        setattr(holder, name, ids[name])
-    holder.save(update_fields=[*taken, "updated_at"])
-    decide_shows([holder.pk])  # only the ids changed: no TVMaze refresh to react to
-    show_request(holder)
+    """The holder absorbs the bare add: the external ids it lacks (that no other show holds)
+    and the operator's add; it is decided again and its missing parts are queued."""
+    show_absorb(show.pk, holder_id)
 
 
 # episodes ---------------------------------------------------------------------------------

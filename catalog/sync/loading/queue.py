@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from catalog.library import library_q
 from catalog.models import Show, SyncRun
 from catalog.runs import RunInProgress, run_claim, runs_reap
 from catalog.runs.enqueue import EnqueueFailed, run_enqueue
@@ -86,17 +87,11 @@ def shows_queue_new(show_ids: Collection[int]) -> int:
 
 
 def shows_queue_library() -> int:
-    """Library shows never loaded (linked to Plex, or ``added``/``exists`` in Sonarr) join the
-    queue: the sweep behind the hooks, so a writer that forgot to call them is caught within
-    a minute. Two semi-joins over the (small) Plex-show and decision tables."""
-    from catalog.models import Decision, PlexShow
-
-    in_plex = PlexShow.objects.filter(show__isnull=False).values("show_id")
-    in_sonarr = Decision.objects.filter(
-        status__in=[Decision.Status.ADDED, Decision.Status.EXISTS]).values("show_id")
+    """Library shows never loaded (``catalog.library``: linked to Plex, ``added``/``exists``
+    in Sonarr, or added by an operator) join the queue: the sweep behind the hooks, so a
+    writer that forgot to call them is caught within a minute."""
     now = timezone.now()
-    queued = Show.objects.filter(loading_status=Status.IDLE).filter(
-        Q(pk__in=in_plex) | Q(pk__in=in_sonarr)).update(
+    queued = Show.objects.filter(loading_status=Status.IDLE).filter(library_q()).update(
         loading_status=Status.PENDING, loading_parts=list(PARTS), loading_next_at=now,
         loading_changed_at=now)
     if queued:

@@ -17,6 +17,7 @@ from django.db.models.functions import Cast, Concat
 from django.shortcuts import get_object_or_404
 
 from catalog import slots
+from catalog.library import library_q, library_shows
 from catalog.models import (
     Decision,
     DiscoveryRule,
@@ -67,8 +68,7 @@ def _shows_queryset(filters: ShowFilters) -> Any:
         shows = shows.alias(genres_text=Cast("genres", TextField())).filter(
             genres_text__contains=f'"{filters.genre}"')
     if filters.in_library is not None:
-        linked = Exists(PlexShow.objects.filter(show_id=OuterRef("pk")))
-        shows = shows.filter(linked if filters.in_library else ~linked)
+        shows = shows.filter(library_q()) if filters.in_library else shows.exclude(library_q())
     if filters.rule:
         decided = Decision.objects.filter(show_id=OuterRef("pk"), rule_id=filters.rule)
         if filters.decision:
@@ -85,9 +85,10 @@ class ShowRow:
     show: Show
     have: int = 0
     expected: int | None = None
-    in_library: bool = False
+    in_library: bool = False  # catalog.library: in Plex, in Sonarr or added by an operator
     decisions: list[tuple[str, str]] = field(default_factory=list)  # (rule name, status)
     summary: str = ""  # "S01 8/10, S02 0/8"
+    in_plex: bool = False
 
 
 def shows_page(filters: ShowFilters, *, number: int, per_page: int = 50) -> Page:
@@ -108,8 +109,9 @@ def shows_page(filters: ShowFilters, *, number: int, per_page: int = 50) -> Page
                            Cast("episode_number", TextField()), output_field=TextField()),
                     distinct=True))
     ) if unknown else {}
-    linked = set(PlexShow.objects.filter(show_id__in=[show.pk for show in page.rows])
-                 .values_list("show_id", flat=True))
+    library = dict(library_shows(Show.objects.filter(pk__in=[show.pk for show in page.rows]))
+                   .annotate(in_plex=Exists(PlexShow.objects.filter(show_id=OuterRef("pk"))))
+                   .values_list("id", "in_plex"))
     decisions: dict[int, list[tuple[str, str]]] = defaultdict(list)
     for show_id, rule, status in Decision.objects.filter(
             show_id__in=[show.pk for show in page.rows]).order_by(
@@ -120,8 +122,8 @@ def shows_page(filters: ShowFilters, *, number: int, per_page: int = 50) -> Page
         slot_map = maps[show.pk]
         have, expected = ((slot_map.have, slot_map.expected) if slot_map.seasons
                           else (held.get(show.pk, 0), None))
-        rows.append(ShowRow(show, have, expected, show.pk in linked, decisions[show.pk],
-                            slot_map.summary))
+        rows.append(ShowRow(show, have, expected, show.pk in library, decisions[show.pk],
+                            slot_map.summary, library.get(show.pk, False)))
     page.rows = rows
     return page
 

@@ -1,0 +1,79 @@
+"""Two catalog rows that turn out to be one show: one absorbs the other.
+
+Both ways the catalog finds that out call :func:`show_absorb`: the TVMaze page writer (a show
+it mirrors gains the id of a Plex placeholder) and the loader (a show added by one id is a
+show the catalog already holds). Call inside the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from catalog.models import PlexShow, Show
+
+IDS = ("tvdb_id", "imdb_id", "tmdb_id")
+
+
+@dataclass(frozen=True, slots=True)
+class Absorbed:
+    """What moved: ``carried`` ids went to the target; ``left`` ids did not, because the
+    target has its own or another show holds them (they go with the absorbed row)."""
+
+    target_id: int
+    carried: dict[str, int | str]
+    left: dict[str, int | str]
+    added: bool  # the operator's add moved over
+
+
+def show_absorb(source: Show | int, target: Show | int) -> Absorbed:
+    """Absorb ``source`` into ``target``, then delete ``source``.
+
+    The target takes the source's Plex links, the external ids it lacks that no other show
+    holds, and the operator's add (``added_at``/``added_by``) when it has none; then it is
+    decided again (an id may have arrived) and, when it is in the library, its missing parts
+    are queued. A ``Show`` passed as ``target`` is refreshed with the ids it took.
+    """
+    from catalog.library import library_shows
+    from catalog.rules.decide import decide_shows
+    from catalog.sync.loading.queue import show_request
+
+    source_id, target_id = _pk(source), _pk(target)
+    row = Show.objects.filter(pk=source_id).values(*IDS, "added_at", "added_by").get()
+    PlexShow.objects.filter(show_id=source_id).update(show_id=target_id)
+    Show.objects.filter(pk=source_id).delete()  # frees its ids
+    holder = Show.objects.select_for_update().get(pk=target_id)
+    carried, left = _carry(holder, row)
+    added = row["added_at"] is not None and holder.added_at is None
+    if added:
+        holder.added_at, holder.added_by = row["added_at"], row["added_by"]
+    fields = [*carried, *(("added_at", "added_by") if added else ())]
+    if fields:
+        holder.save(update_fields=[*fields, "updated_at"])
+    if isinstance(target, Show):
+        for name in IDS:
+            setattr(target, name, getattr(holder, name))
+    decide_shows([target_id])
+    if library_shows(Show.objects.filter(pk=target_id)).exists():
+        show_request(holder)
+    return Absorbed(target_id, carried, left, added)
+
+
+def _pk(show: Show | int) -> int:
+    return show.pk if isinstance(show, Show) else show
+
+
+def _carry(holder: Show, row: dict) -> tuple[dict, dict]:
+    """Set on ``holder`` the ids of ``row`` it lacks and no other show holds."""
+    carried: dict[str, int | str] = {}
+    left: dict[str, int | str] = {}
+    for name in IDS:
+        value = row[name]
+        if value is None or getattr(holder, name) == value:
+            continue
+        if getattr(holder, name) is None and not Show.objects.filter(
+                **{name: value}).exclude(pk=holder.pk).exists():
+            setattr(holder, name, value)
+            carried[name] = value
+        else:
+            left[name] = value
+    return carried, left

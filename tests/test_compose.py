@@ -1,0 +1,328 @@
+"""docker-compose.yml is valid Compose and keeps the promises its header makes.
+
+No Docker engine runs in CI, so the file is checked by reading it: against the Compose
+Specification's JSON schema (vendored in tests/data/, see its README for the source and
+licence), and against the rules a self-hoster's first `docker compose up` depends on:
+
+- no option newer than Docker Engine 20.10 / Compose v2 as distributions ship it
+  (``healthcheck.start_interval`` needs Engine 25 and stops `up` outright on older ones);
+- every app healthcheck follows the container's ``$PORT`` (``$$PORT`` in the file), asks the
+  TCP server on 127.0.0.1, and the published port's container side follows ``PORT`` too;
+- every ``*_FILE`` variable names a secret declared under top-level ``secrets:``, mounted in
+  that service, kept in ``./secrets/NAME`` (the layout bin/mediasync's hints assume);
+- every ``docker compose up`` instruction says ``--build``.
+
+Each rule is a function returning its problems, so that ``test_a_one_line_mutation_*`` can
+show that breaking one line of the real file makes the rule report it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from jsonschema import Draft202012Validator
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPOSE = ROOT / "docker-compose.yml"
+SCHEMA = ROOT / "tests" / "data" / "compose-spec.json"
+SCHEMA_README = ROOT / "tests" / "data" / "README.md"
+DOCS = [COMPOSE, ROOT / "README.md", ROOT / ".env.example", ROOT / "Dockerfile"]
+
+# Options that Docker Engine 20.10 or a distribution's Compose v2 (2.x before 2.20) refuse or
+# ignore: the healthcheck's start_interval (Engine 25), include, develop, models, provider,
+# lifecycle hooks, label_file, use_api_socket, and depends_on's required / restart.
+NEWER_KEYS = {"start_interval", "develop", "post_start", "pre_stop", "label_file",
+              "use_api_socket", "models", "provider"}
+NEWER_TOP_LEVEL = {"include", "models"}
+NEWER_DEPENDS_ON = {"required", "restart"}
+
+_VARIABLE = re.compile(
+    r"\$\$|\$\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?-)(?P<default>[^}]*))?\}"
+    r"|\$(?P<plain>[A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _load(text: str) -> dict[str, Any]:
+    return yaml.safe_load(text)  # resolves the `<<: *mediasync` merges as compose does
+
+
+def _interpolate(node: Any, env: dict[str, str]) -> Any:
+    """Compose's ${VAR}, ${VAR:-default}, ${VAR-default} and $$ (a literal $)."""
+    if isinstance(node, dict):
+        return {key: _interpolate(value, env) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_interpolate(value, env) for value in node]
+    if not isinstance(node, str):
+        return node
+
+    def substitute(match: re.Match[str]) -> str:
+        if match.group(0) == "$$":
+            return "$"
+        name = match.group("braced") or match.group("plain")
+        value = env.get(name)
+        if match.group("op") == ":-" and not value:
+            return match.group("default")
+        if match.group("op") == "-" and value is None:
+            return match.group("default")
+        return value or ""
+
+    return _VARIABLE.sub(substitute, node)
+
+
+def _env_file(path: Path) -> dict[str, str]:
+    pairs = (line.split("=", 1) for line in path.read_text().splitlines()
+             if line.strip() and not line.lstrip().startswith("#"))
+    return {key.strip(): value.strip() for key, value in pairs}
+
+
+def _environment(service: dict[str, Any]) -> dict[str, str]:
+    env = service.get("environment") or {}
+    if isinstance(env, list):
+        env = dict(item.split("=", 1) if "=" in item else (item, "") for item in env)
+    return {key: "" if value is None else str(value) for key, value in env.items()}
+
+
+def _healthcheck_text(service: dict[str, Any]) -> str | None:
+    check = service.get("healthcheck") or {}
+    if check.get("disable") or "test" not in check:
+        return None
+    test = check["test"]
+    return test if isinstance(test, str) else " ".join(str(part) for part in test[1:])
+
+
+def _walk_keys(node: Any, path: str = ""):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield f"{path}.{key}".lstrip("."), key
+            yield from _walk_keys(value, f"{path}.{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _walk_keys(value, f"{path}[{index}]")
+
+
+# --- the rules ---------------------------------------------------------------------------------
+
+def schema_problems(text: str, env: dict[str, str] | None = None) -> list[str]:
+    schema = json.loads(SCHEMA.read_text())
+    document = _interpolate(_load(text), env or {})
+    return [f"{'.'.join(str(p) for p in error.absolute_path) or '(top)'}: {error.message}"
+            for error in Draft202012Validator(schema).iter_errors(document)]
+
+
+def newer_option_problems(text: str) -> list[str]:
+    document = _load(text)
+    problems = [f"{path}: newer than Engine 20.10 / Compose v2"
+                for path, key in _walk_keys(document) if key in NEWER_KEYS]
+    problems += [f"{key}: newer than Compose v2 as distributions ship it"
+                 for key in document if key in NEWER_TOP_LEVEL]
+    for name, service in document.get("services", {}).items():
+        depends_on = service.get("depends_on") or {}
+        if isinstance(depends_on, dict):
+            for other, spec in depends_on.items():
+                for key in NEWER_DEPENDS_ON & set(spec or {}):
+                    problems.append(f"{name}.depends_on.{other}.{key}: newer than Compose v2.20")
+    if "start_interval" in text or "start-interval" in (ROOT / "Dockerfile").read_text():
+        problems.append("start_interval is named in the file (or --start-interval in Dockerfile)")
+    return problems
+
+
+def port_problems(text: str) -> list[str]:
+    """App services (built here) check and publish the port the container listens on."""
+    problems = []
+    for name, service in _load(text)["services"].items():
+        check = _healthcheck_text(service)
+        if check is not None and "127.0.0.1" not in check:
+            problems.append(f"{name}: healthcheck does not ask the TCP server on 127.0.0.1")
+        if name == "postgres" and check is not None \
+                and not re.search(r"pg_isready\b.*(-h|--host[= ])\s*127\.0\.0\.1", check):
+            problems.append("postgres: pg_isready without -h 127.0.0.1 passes for the "
+                            "first-start server on the Unix socket")
+        if "build" not in service and "PORT" not in _environment(service):
+            continue  # not ours: postgres and redis listen where their images say
+        if not re.fullmatch(r"\$\{PORT:-\d+\}", _environment(service).get("PORT", "")):
+            problems.append(f"{name}: PORT does not come from .env (${{PORT:-8000}})")
+        if service.get("healthcheck", {}).get("disable"):
+            continue
+        if check is None:
+            problems.append(f"{name}: serves PORT but has no healthcheck test of its own")
+            continue
+        if not re.search(r"\$\$\{?PORT\b", check):
+            problems.append(f"{name}: healthcheck does not follow the container's $PORT "
+                            f"($$PORT in compose): {check!r}")
+        if re.search(r"(?:127\.0\.0\.1|localhost|\[::1\]):\d", check) \
+                or re.search(r"(?<![\d.])8000(?!\d)", check):
+            problems.append(f"{name}: healthcheck hard-codes a port: {check!r}")
+        for mapping in service.get("ports", []):
+            target = str(mapping.get("target") if isinstance(mapping, dict) else mapping)
+            if not re.search(r"\$\{PORT(?::?-[^}]*)?\}(/\w+)?$", target):
+                problems.append(f"{name}: published port {mapping!r} does not lead to $PORT")
+    return problems
+
+
+def secret_problems(text: str) -> list[str]:
+    document = _load(text)
+    declared = document.get("secrets") or {}
+    problems = []
+    for secret, spec in declared.items():
+        if (spec or {}).get("file") != f"./secrets/{secret}":
+            problems.append(f"secrets.{secret}: file is not ./secrets/{secret}")
+    for name, service in document["services"].items():
+        mounted: dict[str, str] = {}  # path in the container -> secret
+        for entry in service.get("secrets") or []:
+            if isinstance(entry, str):
+                mounted[f"/run/secrets/{entry}"] = entry
+            else:
+                target = entry.get("target", entry["source"])
+                path = target if target.startswith("/") else f"/run/secrets/{target}"
+                mounted[path] = entry["source"]
+        for variable, value in _environment(service).items():
+            if not variable.endswith("_FILE"):
+                continue
+            secret = mounted.get(value)
+            if secret is None:
+                problems.append(f"{name}.{variable}: {value} is no secret mounted in {name}")
+            elif secret not in declared:
+                problems.append(f"{name}.{variable}: secret {secret} is not declared "
+                                "under top-level secrets:")
+        for secret in mounted.values():
+            if secret not in declared:
+                problems.append(f"{name}: mounts undeclared secret {secret}")
+    return problems
+
+
+def build_instruction_problems(texts: dict[str, str]) -> list[str]:
+    problems = []
+    for where, text in texts.items():
+        for number, line in enumerate(text.splitlines(), 1):
+            for match in re.finditer(r"docker[ -]compose\s+up\b[^`\n]*", line):
+                if "--build" not in match.group(0):
+                    problems.append(f"{where}:{number}: {line.strip()}")
+    return problems
+
+
+# --- the real files keep them ------------------------------------------------------------------
+
+def test_the_vendored_schema_is_the_one_its_readme_names():
+    digest = hashlib.sha256(SCHEMA.read_bytes()).hexdigest()
+    assert digest in SCHEMA_README.read_text()
+    assert json.loads(SCHEMA.read_text())["title"] == "Compose Specification"
+    assert (SCHEMA.parent / "LICENSE.compose-spec").read_text().count("Apache License") >= 1
+
+
+def test_the_compose_file_is_valid_against_the_compose_specification():
+    assert schema_problems(COMPOSE.read_text()) == []
+
+
+def test_it_stays_valid_with_the_settings_of_env_example():
+    env = _env_file(ROOT / ".env.example")
+    assert {"PUBLISH", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS", "PORT",
+            "MEDIASYNC_UID", "MEDIASYNC_GID"} <= set(env)
+    assert schema_problems(COMPOSE.read_text(), env) == []
+
+
+def test_env_example_settings_reach_the_app_with_the_defaults_its_header_explains():
+    text = COMPOSE.read_text()
+    web = _interpolate(_load(text), {})["services"]["web"]
+    assert web["environment"]["ALLOWED_HOSTS"] == "localhost,127.0.0.1"
+    assert web["environment"]["PORT"] == "8000"
+    assert web["ports"] == ["8000:8000"]
+    custom = _interpolate(_load(text), {"PORT": "9000", "PUBLISH": "127.0.0.1:80",
+                                        "ALLOWED_HOSTS": "media.lan"})["services"]
+    assert custom["web"]["ports"] == ["127.0.0.1:80:9000"]
+    assert custom["worker"]["environment"]["ALLOWED_HOSTS"] == "media.lan"
+    assert custom["web"]["environment"]["PORT"] == "9000"
+    header = "\n".join(line for line in text.splitlines() if line.startswith("#"))
+    for name in ("PUBLISH", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS", "PORT", "MEDIASYNC_UID",
+                 "400 Bad Request", "chown -R 10001:10001 data secrets", "first created"):
+        assert name in header
+
+
+def test_it_uses_no_option_newer_than_engine_20_10():
+    assert newer_option_problems(COMPOSE.read_text()) == []
+
+
+def test_every_healthcheck_follows_the_configured_port_over_tcp():
+    assert port_problems(COMPOSE.read_text()) == []
+
+
+def test_the_image_healthcheck_follows_port_too():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    check = dockerfile[dockerfile.index("HEALTHCHECK"):dockerfile.index("ENTRYPOINT")]
+    assert 'os.environ.get(\\"PORT\\"' in check
+    assert "127.0.0.1:8000" not in check
+
+
+def test_every_file_variable_names_a_declared_and_mounted_secret():
+    assert secret_problems(COMPOSE.read_text()) == []
+
+
+def test_every_compose_up_instruction_rebuilds():
+    texts = {path.name: path.read_text() for path in DOCS}
+    assert sum(len(re.findall(r"docker compose up", text)) for text in texts.values()) >= 3
+    assert build_instruction_problems(texts) == []
+
+
+def test_the_runtime_user_has_a_fixed_id_and_cannot_write_the_code():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "ARG MEDIASYNC_UID=10001" in dockerfile
+    assert "ARG MEDIASYNC_GID=10001" in dockerfile
+    assert re.search(r"^USER mediasync", dockerfile, re.MULTILINE)
+    copies = re.findall(r"^COPY .*$", dockerfile, re.MULTILINE)
+    assert copies and not any("--chown" in line for line in copies)  # code stays root's
+    app = _load(COMPOSE.read_text())["x-mediasync"]
+    assert app["build"]["args"] == {"MEDIASYNC_UID": "${MEDIASYNC_UID:-10001}",
+                                    "MEDIASYNC_GID": "${MEDIASYNC_GID:-10001}"}
+
+
+def test_the_app_services_keep_their_data_in_the_documented_bind_mount():
+    services = _load(COMPOSE.read_text())["services"]
+    for name in ("web", "worker"):
+        assert "./data:/data" in services[name]["volumes"]
+    assert "DATA_DIR=/data" in (ROOT / "Dockerfile").read_text()
+
+
+# --- a one-line mutation of each rule is caught ------------------------------------------------
+
+def _mutate(old: str, new: str) -> str:
+    text = COMPOSE.read_text()
+    assert text.count(old) == 1, f"mutation anchor {old!r} is not one line of the file"
+    return text.replace(old, new)
+
+
+@pytest.mark.parametrize(("rule", "old", "new"), [
+    (newer_option_problems, "      start_period: 60s\n",
+     "      start_period: 60s\n      start_interval: 3s\n"),
+    (newer_option_problems, "      web:\n        condition: service_healthy",
+     "      web:\n        condition: service_healthy\n        required: true"),
+    (port_problems, "http://127.0.0.1:$$PORT/health", "http://127.0.0.1:8000/health"),
+    (port_problems, "http://127.0.0.1:$$PORT/health", "http://127.0.0.1:${PORT:-8000}/health"),
+    (port_problems, '"${PUBLISH:-8000}:${PORT:-8000}"', '"${PUBLISH:-8000}:8000"'),
+    (port_problems, "pg_isready -h 127.0.0.1 -p 5432", "pg_isready -p 5432"),
+    (port_problems, "    PORT: ${PORT:-8000}\n", "    PORT: 8000\n"),
+    (secret_problems, "TMDB_API_KEY_FILE: /run/secrets/tmdb_api_key",
+     "TMDB_API_KEY_FILE: /run/secrets/tmdb_key"),
+    (secret_problems, "secrets: [secret_key, db_password, tmdb_api_key, admin_password]",
+     "secrets: [secret_key, db_password, tmdb_api_key]"),
+    (secret_problems, "    file: ./secrets/admin_password", "    file: ./admin_password"),
+    (schema_problems, "      retries: 3\n", "      retry: 3\n"),
+], ids=["start_interval", "depends_on-required", "hard-coded-port", "compose-time-port",
+        "published-port", "pg_isready-socket", "fixed-PORT", "undeclared-secret",
+        "unmounted-secret", "secret-outside-secrets-dir", "schema"])
+def test_a_one_line_mutation_of_each_rule_is_caught(rule, old, new):
+    assert rule(COMPOSE.read_text()) == []
+    assert rule(_mutate(old, new)) != []
+
+
+def test_a_compose_up_without_build_is_caught():
+    assert build_instruction_problems({"README.md": "run `docker compose up -d` now"}) != []
+    assert build_instruction_problems({"x": "docker-compose up -d --build"}) == []
+
+
+def test_the_vendored_schema_itself_rejects_what_compose_rejects():
+    assert schema_problems(_mutate("    restart: unless-stopped\n    command: [\"redis-server\"",
+                                   "    restart: unless-stopped\n    comand: [\"redis-server\""))
