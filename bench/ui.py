@@ -33,7 +33,7 @@ from catalog.models import (
     SonarrServer,
     SyncRun,
 )
-from catalog.ui.selectors import preview
+from catalog.rules import preview
 
 REPEAT = 15
 BATCH = 5000

@@ -19,11 +19,11 @@ class CatalogConfig(AppConfig):
         from catalog import hooks, tasks
         from catalog.api.fields import use_strict_json_fields
         from catalog.auth import throttle  # noqa: F401  (connects the failed-login receivers)
-        from catalog.decide import decide_shows
+        from catalog.rules.decide import decide_shows
+        from catalog.rules.preview import facts_version_renew
         from catalog.schedules import connect_schedule_signals
         from catalog.sync import dispatch  # noqa: F401  (registers each kind's work with runs)
         from catalog.sync.loading.queue import shows_queue_new, shows_refresh_episodes
-        from catalog.ui.selectors.preview import facts_version_renew
 
         for hook in (decide_shows, shows_refresh_episodes, facts_version_renew):
             if hook not in hooks._shows_changed:
@@ -77,7 +77,7 @@ def _refilter_stale_rules(sender: Any = None, **kwargs: Any) -> None:
     per rule is claimed, however many workers start together."""
     import logging
 
-    from catalog.rule_services import rules_refilter_stale
+    from catalog.rules.services import rules_refilter_stale
 
     try:
         rules_refilter_stale(triggered_by="startup")

@@ -47,7 +47,7 @@ def plex_library_sync_task(library_id: int, deep: bool = False) -> str:
 def sonarr_sync_task() -> str:
     """The scheduled push: one run per Sonarr server with an enabled rule (a busy server is
     skipped); rules whose filters changed unnoticed are refiltered first."""
-    from catalog.rule_services import rules_refilter_stale, sonarr_servers_select
+    from catalog.rules.services import rules_refilter_stale, sonarr_servers_select
 
     rules_refilter_stale(triggered_by="schedule")
     results = [_scheduled(SyncRun.Kind.SONARR, {"server_id": server.pk})

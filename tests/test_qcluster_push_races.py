@@ -19,7 +19,7 @@ from django_q.tasks import async_task
 from rest_framework.test import APIClient
 
 from catalog.models import Decision, SyncRun
-from catalog.rule_services import BEING_SENT
+from catalog.rules.services import BEING_SENT
 from catalog.runs import run_claim
 from integrations.fakes.sonarr import SonarrFake
 from tests.catalog.sync.sonarr_fixtures import rule_for, server_for, shows_known_to

@@ -8,13 +8,12 @@ from typing import Any
 
 from django import forms
 
-from catalog import rules, vocab
 from catalog.models import DiscoveryRule, RuleSelection
-from catalog.vocab import VOCABULARIES
+from catalog.rules import criteria, vocab
+from catalog.rules.criteria import Shape
+from catalog.rules.vocab import VOCABULARIES
 
 _TAG = re.compile(r"^[a-z0-9-]+$")
-_VOCAB = {"genres_any": "genres", "genres_none": "genres", "types": "types",
-          "countries": "countries", "languages": "languages", "statuses": "statuses"}
 
 
 def choices_field(vocab: str, label: str, help_text: str = "") -> forms.MultipleChoiceField:
@@ -48,39 +47,45 @@ class CommaListField(forms.CharField):
 def _networks(field: str, values: list[str]) -> list[str]:
     good, bad = vocab.canonical_values("networks", values)
     if bad:
-        raise forms.ValidationError({field: f"invalid name(s): {', '.join(bad)}"})
+        raise forms.ValidationError({field: vocab.unknown_value(bad)})
     return good
 
 
+def _criterion_field(c: criteria.Criterion) -> forms.Field:
+    """The admin field of one row of the criteria table."""
+    if c.shape is Shape.LIST:
+        return (CommaListField(label=c.title) if c.vocabulary is None
+                else choices_field(c.vocabulary, c.title))
+    kwargs: dict[str, Any] = {"required": False, "label": c.title}
+    if c.bounds is not None:
+        kwargs["min_value"], kwargs["max_value"] = c.bounds
+    number = {Shape.INT: forms.IntegerField, Shape.FLOAT: forms.FloatField}
+    return number.get(c.shape, forms.DateField)(**kwargs)
+
+
+def _with_criteria(form: type[forms.ModelForm]) -> type[forms.ModelForm]:
+    """The form with a field per row of the criteria table, declared (so that the admin's
+    inline formsets, which subclass it, keep them)."""
+    declared = {"__module__": form.__module__, "__qualname__": form.__qualname__,
+                "__doc__": form.__doc__,
+                **{c.name: _criterion_field(c) for c in criteria.CRITERIA}}
+    return type(form)(form.__name__, (form,), declared)
+
+
+@_with_criteria
 class SelectionForm(forms.ModelForm):
-    genres_any = choices_field("genres", "Genres (any of)")
-    genres_none = choices_field("genres", "Genres (none of)")
-    types = choices_field("types", "Types")
-    countries = choices_field("countries", "Countries")
-    languages = choices_field("languages", "Languages")
-    statuses = choices_field("statuses", "Statuses")
-    networks_any = CommaListField(label="Networks or web channels (any of)")
-    networks_none = CommaListField(label="Networks or web channels (none of)")
-    premiered_from = forms.DateField(required=False, label="Premiered on or after")
-    premiered_before = forms.DateField(required=False, label="Premiered before")
-    runtime_min = forms.IntegerField(required=False, min_value=0, max_value=10_000,
-                                     label="Runtime at least (minutes)")
-    runtime_max = forms.IntegerField(required=False, min_value=0, max_value=10_000,
-                                     label="Runtime at most (minutes)")
-    rating_min = forms.FloatField(required=False, min_value=0, max_value=10,
-                                  label="TVMaze rating at least")
+    """One selection: a field per row of the criteria table (``catalog.rules.criteria``)."""
 
     class Meta:
         model = RuleSelection
-        fields = ["position", "name", *rules.CRITERIA]
+        fields = ["position", "name", *criteria.NAMES]
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        for name in ("networks_any", "networks_none"):
-            cleaned[name] = _networks(name, cleaned.get(name) or [])
-        for field, message in vocab.range_errors(cleaned).items():
+        values, errors = vocab.selection_check(super().clean())
+        self.cleaned_data.update(values)  # names in TVMaze's spelling
+        for field, message in errors.items():
             self.add_error(field, message)
-        return cleaned
+        return self.cleaned_data
 
 
 class RuleForm(forms.ModelForm):

@@ -16,7 +16,7 @@ from catalog.admin.site import ReadOnlyAdmin, site
 from catalog.admin.sonarr import DecisionActions
 from catalog.models import Decision, Episode, Show, SyncRun
 from catalog.roles import Role, has_role
-from catalog.rule_services import shows_reevaluate
+from catalog.rules.services import shows_reevaluate
 from catalog.slots import slot_map
 from catalog.sync.loading.state import message
 

@@ -7,13 +7,13 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from catalog import rule_services
 from catalog.admin.actions import enqueue_each
 from catalog.admin.rule_forms import RuleForm, SelectionForm
 from catalog.admin.secrets import SecretAdmin, secret_form
 from catalog.admin.site import ReadOnlyAdmin, RoleAdmin, site
 from catalog.models import Decision, DiscoveryRule, RuleSelection, SonarrServer, SyncRun
-from catalog.rules import MAX_SELECTIONS
+from catalog.rules import services as rule_services
+from catalog.rules.engine import MAX_SELECTIONS
 from catalog.servers import sonarr_server_check
 from catalog.sync.sonarr.validate import rule_record, rule_resolve, server_facts
 from catalog.upstreams import sonarr_client

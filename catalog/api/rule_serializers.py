@@ -14,10 +14,11 @@ from typing import Any
 from django.db import transaction
 from rest_framework import serializers
 
-from catalog import rules, vocab
 from catalog.api.fields import StrictCharField, StrictFloatField, StrictIntegerField
 from catalog.api.serializers import CheckedServerSerializer
 from catalog.models import Decision, DiscoveryRule, RuleSelection, SonarrServer
+from catalog.rules import criteria, engine, vocab
+from catalog.rules.criteria import Shape
 from catalog.servers import sonarr_server_check
 from catalog.validators import (
     SPACE,
@@ -46,76 +47,59 @@ def validate_tag(value: str) -> None:
 
 
 validate_tag.openapi_pattern = rf"^[{SPACE}]*[A-Za-z0-9-]+[{SPACE}]*$"
-MAX_SELECTIONS = rules.MAX_SELECTIONS
+MAX_SELECTIONS = engine.MAX_SELECTIONS
 MAX_ID = 2 ** 63 - 1  # the largest primary key a database can hold
 MAX_FREE_SPACE_GB = 1_000_000  # a petabyte: bounded on every database
 
 
-def _vocab_list(name: str, value: list[str]) -> list[str]:
-    good, bad = vocab.canonical_values(name, value)
-    if bad:
-        raise serializers.ValidationError(f"unknown value(s): {', '.join(bad)}")
-    return good
+def _criterion_field(c: criteria.Criterion) -> serializers.Field:
+    """The API field of one row of the criteria table."""
+    if c.shape is Shape.LIST:
+        return _values(c.name)
+    kwargs: dict[str, Any] = {"required": False, "allow_null": True}
+    if c.help:
+        kwargs["help_text"] = c.help
+    if c.bounds is not None:
+        kwargs["min_value"], kwargs["max_value"] = c.bounds
+    number = {Shape.INT: StrictIntegerField, Shape.FLOAT: StrictFloatField}
+    return number.get(c.shape, serializers.DateField)(**kwargs)
 
 
+def _raise_if(errors: dict[str, Any]) -> None:
+    if errors:
+        raise serializers.ValidationError(errors)
+
+
+# One selection: a field per row of the criteria table (catalog.rules.criteria). A comment,
+# not a docstring: a serializer's docstring is the schema's description.
 class SelectionSerializer(serializers.ModelSerializer):
-    genres_any = _values("genres_any")
-    genres_none = _values("genres_none")
-    types = _values("types")
-    countries = _values("countries")
-    languages = _values("languages")
-    statuses = _values("statuses")
-    networks_any = _values("networks_any")
-    networks_none = _values("networks_none")
-    rating_min = StrictFloatField(required=False, allow_null=True, min_value=0,
-                                        max_value=10)
-    runtime_min = StrictIntegerField(required=False, allow_null=True, min_value=0,
-                                           max_value=10_000)
-    runtime_max = StrictIntegerField(required=False, allow_null=True, min_value=0,
-                                     max_value=10_000, help_text="At least runtime_min.")
-
     class Meta:
         model = RuleSelection
-        fields = ["name", *rules.CRITERIA]
-        extra_kwargs = {"premiered_before": {"help_text": "After premiered_from."}}
+        fields = ["name", *criteria.NAMES]
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        fields.update({c.name: _criterion_field(c) for c in criteria.CRITERIA})
+        return fields
 
     def to_internal_value(self, data: Any) -> dict[str, Any]:
-        values = super().to_internal_value(data)
-        errors: dict[str, Any] = {}
-        for name in rules.LIST_CRITERIA:
-            if name in values:
-                try:
-                    values[name] = _vocab_list(name, values[name])
-                except serializers.ValidationError as exc:
-                    errors[name] = exc.detail
-        errors.update(vocab.range_errors(values))
-        if errors:
-            raise serializers.ValidationError(errors)
+        values, errors = vocab.selection_check(super().to_internal_value(data))
+        _raise_if(errors)
         return values
 
 
+# The global excludes: a field per exclude of the criteria table.
 class ExcludesSerializer(serializers.Serializer):
-    genres = _values("genres")
-    types = _values("types")
-    countries = _values("countries")
-    languages = _values("languages")
-    statuses = _values("statuses")
-    networks = _values("networks")
+    def get_fields(self) -> dict[str, serializers.Field]:
+        return {e.name: _values(e.name) for e in criteria.EXCLUDES}
 
     def to_internal_value(self, data: Any) -> dict[str, Any]:
-        values = super().to_internal_value(data)
-        errors: dict[str, Any] = {}
-        for name, value in values.items():
-            try:
-                values[name] = _vocab_list(name, value)
-            except serializers.ValidationError as exc:
-                errors[name] = exc.detail
-        if errors:
-            raise serializers.ValidationError(errors)
+        values, errors = vocab.excludes_check(super().to_internal_value(data))
+        _raise_if(errors)
         return values
 
     def to_representation(self, rule: DiscoveryRule) -> dict[str, Any]:
-        return {name: list(getattr(rule, f"exclude_{name}")) for name in rules.EXCLUDES}
+        return {name: list(getattr(rule, f"exclude_{name}")) for name in criteria.EXCLUDE_NAMES}
 
 
 class DiscoveryRuleSerializer(serializers.ModelSerializer):
@@ -145,7 +129,7 @@ class DiscoveryRuleSerializer(serializers.ModelSerializer):
         extra_kwargs = {"root_folder": {"validators": [validate_root_folder]}}
 
     def get_refilter_pending(self, rule: DiscoveryRule) -> bool:
-        from catalog.rule_services import rule_is_stale
+        from catalog.rules.services import rule_is_stale
 
         return rule_is_stale(rule)
 
@@ -158,7 +142,7 @@ class DiscoveryRuleSerializer(serializers.ModelSerializer):
         return value.strip()
 
     def _excludes(self, validated: dict[str, Any]) -> None:
-        for name in rules.EXCLUDES:
+        for name in criteria.EXCLUDE_NAMES:
             if name in validated:
                 validated[f"exclude_{name}"] = validated.pop(name)
 
@@ -174,7 +158,7 @@ class DiscoveryRuleSerializer(serializers.ModelSerializer):
     def update(self, rule: DiscoveryRule, validated: dict[str, Any]) -> DiscoveryRule:
         selections = validated.pop("selections", None)
         if isinstance(self.initial_data, dict) and "excludes" in self.initial_data:
-            for name in rules.EXCLUDES:  # the object is replaced whole, as selections are
+            for name in criteria.EXCLUDE_NAMES:  # the object is replaced whole, as selections are
                 validated.setdefault(name, [])
         self._excludes(validated)
         for key, value in validated.items():

@@ -16,7 +16,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from catalog import rule_services
 from catalog.api import filters
 from catalog.api.rule_serializers import (
     BulkResult,
@@ -31,6 +30,7 @@ from catalog.api.serializers import SyncRunSerializer
 from catalog.api.sync_views import enqueue_response
 from catalog.models import Decision, DiscoveryRule, SonarrServer, SyncRun
 from catalog.roles import Role
+from catalog.rules import services as rule_services
 from catalog.runs import RunInProgress
 from catalog.runs.enqueue import EnqueueFailed, sync_enqueue
 from catalog.sync.sonarr.validate import rule_record, rule_resolve, server_facts

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import models
 
 from catalog.models.sonarr import SonarrServer
@@ -85,15 +83,6 @@ class DiscoveryRule(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    def filters_spec(self) -> dict[str, Any]:
-        """The filters as plain data for ``catalog.rules`` (uses prefetched selections)."""
-        from catalog.rules import CRITERIA, EXCLUDES
-
-        rows = sorted(self.selections.all(), key=lambda s: (s.position, s.pk or 0))
-        selections = [{name: getattr(s, name) for name in CRITERIA} for s in rows]
-        excludes = {name: list(getattr(self, f"exclude_{name}")) for name in EXCLUDES}
-        return {"selections": selections, "excludes": excludes}
 
 
 class RuleSelection(models.Model):

@@ -66,7 +66,7 @@ def _sonarr(run: SyncRun) -> dict[str, Any]:
 
 
 def _refilter(run: SyncRun) -> dict[str, Any]:
-    from catalog.sync.refilter import rule_refilter
+    from catalog.rules.refilter import rule_refilter
 
     return rule_refilter(run, rule_id=int(run.options["rule_id"]))
 

@@ -33,8 +33,8 @@ def show_absorb(source: Show | int, target: Show | int) -> Absorbed:
     decided again (an id may have arrived) and, when it is in the library, its missing parts
     are queued. A ``Show`` passed as ``target`` is refreshed with the ids it took.
     """
-    from catalog.decide import decide_shows
     from catalog.library import library_shows
+    from catalog.rules.decide import decide_shows
     from catalog.sync.loading.queue import show_request
 
     source_id, target_id = _pk(source), _pk(target)

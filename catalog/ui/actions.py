@@ -3,7 +3,7 @@
 A button appears only when its work is installed (a kind registered in
 ``catalog.sync.dispatch.WORK``), so "Force TMDB sync" and "Push to Sonarr" show up by
 themselves once those orchestrators are installed. Approve / decline / skip are the rules'
-own services in ``catalog.rule_services``.
+own services in ``catalog.rules.services``.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from catalog.models import Decision, Show, SyncRun
-from catalog.rule_services import (
+from catalog.rules.services import (
     BEING_SENT,
     decisions_approve,
     decisions_being_sent,
@@ -80,7 +80,7 @@ REVIEW = {"approve": decisions_approve, "decline": decisions_decline, "skip": de
 
 
 def decisions_review(*, ids: list[int], verdict: str, by: str) -> tuple[int, int]:
-    """Approve, decline or skip with the rules' own services (``catalog.rule_services``):
+    """Approve, decline or skip with the rules' own services (``catalog.rules.services``):
     conditional updates, so a decision that moved on meanwhile (added by a push, reviewed by
     someone else) is left alone and two operators clicking at once change it once.
     Returns (changed, being sent: held by a push, so unchanged)."""

@@ -16,7 +16,7 @@ from django_q.conf import Conf
 from rest_framework.relations import PrimaryKeyRelatedField
 from schemathesis.pytest.lazy import get_all_tests
 
-from catalog import vocab
+from catalog.rules import vocab
 from integrations.fakes.tmdb import DEFAULT_API_KEY, TmdbFake
 from tests import factories
 

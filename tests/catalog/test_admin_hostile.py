@@ -56,7 +56,7 @@ def test_it_refuses_a_nul_in_a_rule_network_list(field, admin_user, client):
 def test_it_holds_a_rule_to_the_api_s_limit_of_selections(admin_user, client):
     """A rule the admin saves can be sent back through the API unchanged (PUT)."""
     from catalog.models import DiscoveryRule
-    from catalog.rules import MAX_SELECTIONS
+    from catalog.rules.engine import MAX_SELECTIONS
 
     server = factories.SonarrServerFactory()
     client.force_login(admin_user)

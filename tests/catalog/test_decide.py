@@ -9,13 +9,12 @@ import pytest
 import responses
 from django.core.management import CommandError, call_command
 
-from catalog import decide
 from catalog.apps import _refilter_stale_rules
 from catalog.models import Decision, DiscoveryRule, RuleSelection, Show, SyncRun
+from catalog.rules import decide, refilter
+from catalog.rules.refilter import rule_refilter
 from catalog.runs import run_claim
 from catalog.runs.execute import job_execute
-from catalog.sync import refilter
-from catalog.sync.refilter import rule_refilter
 from catalog.sync.tvmaze import tvmaze_sync
 from integrations import metrics
 from integrations.fakes.tvmaze import TvmazeFake
@@ -210,7 +209,7 @@ def test_it_refilters_from_the_command(capsys):
 
 
 def test_it_re_evaluates_thousands_of_shows_by_hand_in_bounded_statements():
-    from catalog.rule_services import shows_reevaluate
+    from catalog.rules.services import shows_reevaluate
 
     _shows(2_500)
     rule = factories.DiscoveryRuleFactory()

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from catalog.decide import decide_shows
 from catalog.models import Decision, SyncRun
+from catalog.rules import refilter
+from catalog.rules.decide import decide_shows
 from catalog.runs import run_claim
 from catalog.runs.execute import job_execute
-from catalog.sync import refilter
 from tests import factories
 
 S = Decision.Status

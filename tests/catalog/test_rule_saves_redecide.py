@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from catalog.decide import decide_shows
 from catalog.models import Decision, DiscoveryRule, RuleSelection, SyncRun
+from catalog.rules.decide import decide_shows
 from tests import factories
 
 S = Decision.Status

@@ -7,8 +7,9 @@ from datetime import date
 
 import pytest
 
-from catalog import rules, vocab
-from catalog.rules import ShowFacts, decision_next, evaluate, filters_from_spec, filters_hash
+from catalog.rules import engine as rules
+from catalog.rules import vocab
+from catalog.rules.engine import ShowFacts, decision_next, evaluate, filters_from_spec, filters_hash
 
 DRAMA = ShowFacts(tvdb_id=1, language="English", country="US", type="Scripted",
                   status="Running", premiered=date(2015, 5, 1), network="CBS", web_channel="",

@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 from django.test import override_settings
 
-from catalog.decide import decide_shows
 from catalog.models import Decision, Show, SyncRun
-from catalog.rule_services import BEING_SENT
+from catalog.rules.decide import decide_shows
+from catalog.rules.services import BEING_SENT
 from tests import factories
 from tests.catalog.sync.sonarr_fixtures import (
     push,
@@ -91,7 +91,7 @@ def test_a_refilter_never_moves_a_claimed_decision(held):
     sending, _ = held
     rule = sending.rule
     rule.selections.create(position=0, genres_any=["Reality"])  # the show no longer passes
-    from catalog.sync.refilter import rule_refilter
+    from catalog.rules.refilter import rule_refilter
 
     run = factories.SyncRunFactory(kind=SyncRun.Kind.RULES, status=SyncRun.Status.RUNNING)
     rule_refilter(run, rule_id=rule.pk)

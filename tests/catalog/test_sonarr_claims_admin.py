@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from catalog.models import Decision, SyncRun
-from catalog.rule_services import BEING_SENT
+from catalog.rules.services import BEING_SENT
 from tests import factories
 
 S = Decision.Status

@@ -7,8 +7,8 @@ import pytest
 from django.utils import timezone
 
 from catalog import health
-from catalog.decide import decide_shows
 from catalog.models import Decision, DiscoveryRule, RuleSelection, SyncRun
+from catalog.rules.decide import decide_shows
 from catalog.runs import run_claim
 from tests import factories
 

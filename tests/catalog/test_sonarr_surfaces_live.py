@@ -139,7 +139,7 @@ def test_it_lets_operators_approve_from_the_admin(role, changed, users, client):
 def test_it_runs_decision_actions_on_the_selected_shows(action, operator, client):
     rule = factories.DiscoveryRuleFactory()
     show = factories.ShowFactory()
-    from catalog.decide import decide_shows
+    from catalog.rules.decide import decide_shows
 
     decide_shows([show.pk])
     client.force_login(operator)

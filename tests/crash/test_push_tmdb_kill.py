@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from catalog.decide import decide_shows
 from catalog.models import Decision, PlexShow, Show, SonarrServer, SyncCursor, SyncRun
+from catalog.rules.decide import decide_shows
 from integrations.fakes.sonarr import DEFAULT_API_KEY as SONARR_KEY
 from integrations.fakes.sonarr import SonarrFake
 from integrations.fakes.tmdb import DEFAULT_API_KEY as TMDB_KEY

@@ -13,8 +13,8 @@ from django.conf import settings
 from django.db import transaction
 
 from catalog.bulk import upsert
-from catalog.decide import decide_rows, facts_by_ids, rule_view
 from catalog.models import Decision, DiscoveryRule, SyncRun
+from catalog.rules.decide import decide_rows, facts_by_ids, rule_view
 from catalog.runs import run_progress
 
 S = Decision.Status

@@ -15,9 +15,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from catalog import rules
 from catalog.models import Decision, DiscoveryRule, SonarrServer, SyncRun
 from catalog.notify import notify_push
+from catalog.rules import engine
 from catalog.runs import run_progress
 from catalog.sync.sonarr import send as sending
 from catalog.sync.sonarr.claim import candidates, claim, claim_owned
@@ -167,7 +167,7 @@ def _settle_without_post(out: Outcomes, item: Item, library: dict[int, int],
     elif verdict == S.EXISTS:
         out.set(item, S.EXISTS, reason="already in Sonarr", series_id=library[item.tvdb_id or 0])
     elif verdict == S.SKIPPED:
-        out.set(item, S.SKIPPED, reason=rules.EXCLUDED)
+        out.set(item, S.SKIPPED, reason=engine.EXCLUDED)
     elif verdict == "dry_run":
         out.release(item, reason="dry_run: would add", tally="would_add")
     else:  # not due after all (its clock moved since it was read)

@@ -5,6 +5,7 @@ Functions marked ``WIRE:`` in their docstring (the show's loading parts and artw
 the flags stored today and return the documented shape.
 """
 
+from catalog.rules.preview import Preview, PreviewError, rule_preview
 from catalog.ui.selectors.ops import (
     attention,
     dashboard_counts,
@@ -21,7 +22,6 @@ from catalog.ui.selectors.ops import (
     shows_loading_active,
 )
 from catalog.ui.selectors.paging import Page, page_of
-from catalog.ui.selectors.preview import Preview, PreviewError, rule_preview
 from catalog.ui.selectors.shows import (
     DECISION_STATUSES,
     rules_choices,

@@ -1,6 +1,6 @@
 """Dashboard, libraries, rules and runs reads: one function per page section, fixed queries.
 
-Rule previews live in ``catalog.ui.selectors.preview``.
+Rule previews live in ``catalog.rules.preview``.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from django.db.models.functions import RowNumber
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from catalog import rules as rules_engine
 from catalog.health import cluster_alive
 from catalog.library import library_count, placeholder_count
 from catalog.models import (
@@ -28,6 +27,8 @@ from catalog.models import (
     Show,
     SyncRun,
 )
+from catalog.rules import engine
+from catalog.rules.decide import rule_spec
 from catalog.ui.selectors.paging import Page, page_of
 
 STALE_SCAN = timedelta(days=1)
@@ -228,7 +229,7 @@ def rule_validation(rule: DiscoveryRule) -> dict[str, Any] | None:
 
 def rule_spec_text(rule: DiscoveryRule) -> str:
     """The rule's filters as the preview form's starting text (uses prefetched selections)."""
-    return json.dumps(rules_engine.spec_canonical(rule.filters_spec()), indent=1)
+    return json.dumps(engine.spec_canonical(rule_spec(rule)), indent=1)
 
 
 # --- runs -----------------------------------------------------------------------------------------

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from catalog.decide import decide_shows
 from catalog.models import Decision, DiscoveryRule, Show, SonarrServer, SyncRun
+from catalog.rules.decide import decide_shows
 from catalog.runs import run_claim
 from catalog.runs.execute import job_execute
 from catalog.sync.sonarr import sonarr_push

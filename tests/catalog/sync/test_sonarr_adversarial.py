@@ -91,7 +91,7 @@ def test_a_show_sonarr_cannot_find_keeps_its_retry_clock_when_tvmaze_updates_it(
     """The hook re-decides every show TVMaze changed; one Sonarr's lookup did not know
     (it has a TVDB id all along) must wait SONARR_RETRY_DELAY and count towards
     SONARR_ABANDON_AFTER, not start again with each new episode."""
-    from catalog.decide import decide_shows
+    from catalog.rules.decide import decide_shows
     from tests import factories
 
     settings.SONARR_RETRY_DELAY = 7
@@ -115,8 +115,8 @@ def test_a_show_sonarr_cannot_find_keeps_its_retry_clock_when_tvmaze_updates_it(
 
 
 def test_a_rule_moved_to_another_server_asks_the_new_one_about_an_unknown_tvdb_id():
-    from catalog.decide import decide_shows
-    from catalog.rule_services import rule_server_moved
+    from catalog.rules.decide import decide_shows
+    from catalog.rules.services import rule_server_moved
     from tests import factories
 
     rule = factories.DiscoveryRuleFactory()

@@ -114,7 +114,7 @@ def test_it_isolates_the_series_that_fails_a_batch_and_adds_the_others(fake):
 
 
 def shows_known_to_ids(tvdb_ids):
-    from catalog.decide import decide_shows
+    from catalog.rules.decide import decide_shows
     from tests import factories
 
     shows = [factories.ShowFactory(tvdb_id=t, title=f"Series {t}") for t in tvdb_ids]
@@ -226,7 +226,7 @@ def test_it_sends_one_series_wanted_by_two_rules_once(fake):
 
 
 def test_it_pushes_an_approved_decision_but_never_one_awaiting_approval(fake):
-    from catalog.rule_services import decisions_approve
+    from catalog.rules.services import decisions_approve
 
     server = server_for(fake)
     rule = rule_for(server, requires_approval=True)
@@ -242,7 +242,7 @@ def test_it_pushes_an_approved_decision_but_never_one_awaiting_approval(fake):
 def test_it_leaves_alone_what_an_operator_settles_or_deletes_before_the_claim(
         fake, monkeypatch):
     from catalog.models import DiscoveryRule
-    from catalog.rule_services import decisions_skip
+    from catalog.rules.services import decisions_skip
     from catalog.sync.sonarr import push as pushing
 
     server = server_for(fake)

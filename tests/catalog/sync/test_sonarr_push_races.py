@@ -18,7 +18,7 @@ from django.db import connections
 from rest_framework.test import APIClient
 
 from catalog.models import Decision, DiscoveryRule, Show, SonarrServer, SyncRun
-from catalog.rule_services import BEING_SENT
+from catalog.rules.services import BEING_SENT
 from catalog.sync.sonarr import send
 from integrations.fakes.sonarr import SonarrFake
 from tests.catalog.sync.sonarr_fixtures import push, rule_for, server_for, shows_known_to

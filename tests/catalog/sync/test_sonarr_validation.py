@@ -109,7 +109,7 @@ def test_it_retries_pending_tvdb_after_the_delay_and_gives_up_after_the_abandon_
     server = server_for(fake)
     rule = rule_for(server)
     show = factories.ShowFactory(tvdb_id=6_666_666, title="Unknown to SkyHook")
-    from catalog.decide import decide_shows
+    from catalog.rules.decide import decide_shows
 
     decide_shows([show.pk])
     push(fake, server)
@@ -132,7 +132,7 @@ def test_it_retries_pending_tvdb_after_the_delay_and_gives_up_after_the_abandon_
 
 
 def test_it_re_evaluates_a_show_when_its_tvdb_id_arrives_from_tvmaze(fake):
-    from catalog.decide import decide_shows
+    from catalog.rules.decide import decide_shows
 
     server = server_for(fake)
     rule = rule_for(server)

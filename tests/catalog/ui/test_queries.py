@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from catalog.ui.selectors import preview
+from catalog.rules import preview
 from tests.catalog.ui.conftest import build_world, pages, preview_url
 
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from catalog import hooks
 from catalog.models import Decision, RuleSelection, Show, SyncRun
-from catalog.ui.selectors import preview
+from catalog.rules import preview
 from tests import factories
 
 
@@ -149,7 +149,8 @@ def test_it_previews_no_selection_as_admitting_everything(operator, client):
     ('{"selections": [{"premiered_from": "2020-13-45"}]}', "out of shape"),
     ('{"selections": [{"runtime_min": "abc"}]}', "out of shape"),
     ('{"selections": [{"runtime_min": {"a": 1}}]}', "out of shape"),
-    ('{"selections": [{"rating_min": 1e999999}]}', None),  # inf: a bound nothing meets
+    ('{"selections": [{"rating_min": 1e999999}]}',  # inf: refused as a save refuses it
+     "Selection 1, rating_min: must be between 0 and 10"),
     ("x" * 20_001, "longer than"),
     ('{"selections": ' + "[" * 19_000, "nested too deeply"),  # RecursionError in json
     ('{"selections": [{"runtime_min": ' + "9" * 5_000 + "}]}",  # past int's digit limit

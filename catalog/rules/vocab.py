@@ -3,7 +3,8 @@
 Genres, show types and statuses are TVMaze's closed lists. Languages are the names TVMaze
 uses (its ``language`` field); countries are ISO 3166-1 alpha-2 codes as TVMaze gives them in
 ``network.country.code``. Networks and web channels are an open set and are not checked.
-The checks shared by the API and the admin forms live here too.
+The checks a save (the API serializer, the admin form) and a preview share live here too,
+driven by the criteria table: a typo or an inverted range is the same error everywhere.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
+from catalog.rules import criteria as table
+from catalog.rules.criteria import Shape
 from catalog.validators import SPACE
 
 GENRES = (
@@ -53,9 +56,19 @@ VOCABULARIES: dict[str, tuple[str, ...]] = {
     "countries": COUNTRIES,
 }
 
-_VOCAB_OF = {"genres_any": "genres", "genres_none": "genres", "types": "types",
-             "countries": "countries", "languages": "languages", "statuses": "statuses"}
 MAX_NETWORK = 200
+
+
+def _vocabulary(name: str) -> tuple[str, ...] | None:
+    """The vocabulary of list criterion or exclude ``name`` (None: free text, networks)."""
+    row = table.BY_NAME.get(name) or table.EXCLUDE_BY_NAME[name]
+    return None if row.vocabulary is None else VOCABULARIES[row.vocabulary]
+
+
+def unknown_value(bad: list[str]) -> str:
+    """The one message for a name outside its vocabulary (the API's, the admin's, the
+    preview's)."""
+    return f"unknown value: {bad[0]}"
 
 
 def canonical_values(name: str, values: Iterable[Any]) -> tuple[list[str], list[str]]:
@@ -64,8 +77,7 @@ def canonical_values(name: str, values: Iterable[Any]) -> tuple[list[str], list[
     Vocabulary values are matched case-insensitively and returned in TVMaze's spelling;
     networks are free text, trimmed.
     """
-    vocab_name = _VOCAB_OF.get(name, name)
-    vocab = VOCABULARIES.get(vocab_name)
+    vocab = _vocabulary(name)
     good: list[str] = []
     bad: list[str] = []
     for raw in values:
@@ -87,12 +99,12 @@ def canonical_values(name: str, values: Iterable[Any]) -> tuple[list[str], list[
 def value_validator(name: str) -> Callable[[str], None]:
     """A field validator for one value of criterion or exclude ``name``, whose
     ``openapi_pattern`` states the same rule (the vocabulary, any case, or a network name)."""
-    vocab = VOCABULARIES.get(_VOCAB_OF.get(name, name))
+    vocab = _vocabulary(name)
 
     def validate(value: str) -> None:
         _, bad = canonical_values(name, [value])
         if bad:
-            raise ValidationError(f"unknown value: {bad[0]}")
+            raise ValidationError(unknown_value(bad))
 
     if vocab is None:
         validate.openapi_pattern = rf"^[^\x00]*[^{SPACE}\x00][^\x00]*$"
@@ -104,15 +116,48 @@ def value_validator(name: str) -> Callable[[str], None]:
 
 
 def range_errors(values: Mapping[str, Any]) -> dict[str, str]:
-    """Field errors for inverted or impossible ranges in one selection."""
+    """Field errors for inverted ranges and values out of bounds in one selection."""
     errors: dict[str, str] = {}
-    start, end = values.get("premiered_from"), values.get("premiered_before")
-    if start is not None and end is not None and start >= end:
-        errors["premiered_before"] = "must be after premiered_from"
-    low, high = values.get("runtime_min"), values.get("runtime_max")
-    if low is not None and high is not None and low > high:
-        errors["runtime_max"] = "must be at least runtime_min"
-    rating = values.get("rating_min")
-    if rating is not None and not 0 <= float(rating) <= 10:
-        errors["rating_min"] = "must be between 0 and 10"
+    for c in table.CRITERIA:
+        value = values.get(c.name)
+        if value is None:
+            continue
+        start = None if c.after is None else values.get(c.after)
+        if c.shape is Shape.DATE and start is not None and start >= value:
+            errors[c.name] = f"must be after {c.after}"
+        elif c.shape is not Shape.DATE and start is not None and start > value:
+            errors[c.name] = f"must be at least {c.after}"
+        if c.bounds is not None and not _within(value, c.bounds):
+            low, high = c.bounds
+            errors[c.name] = f"must be between {low} and {high}"
     return errors
+
+
+def _within(value: Any, bounds: tuple[float, float]) -> bool:
+    try:
+        return bounds[0] <= float(value) <= bounds[1]
+    except (TypeError, ValueError):
+        return True  # not a number: the field's own check says so
+
+
+def selection_check(values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """(the selection with its names in TVMaze's spelling, field errors): what a save and a
+    preview both check beyond each field's shape (vocabularies, ranges, bounds)."""
+    out, errors = dict(values), {}
+    for name in table.LIST_NAMES:
+        if out.get(name) is not None:
+            out[name], bad = canonical_values(name, out[name])
+            if bad:
+                errors[name] = unknown_value(bad)
+    return out, {**errors, **range_errors(out)}
+
+
+def excludes_check(values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """(the excludes with their names in TVMaze's spelling, field errors)."""
+    out, errors = dict(values), {}
+    for name in table.EXCLUDE_NAMES:
+        if out.get(name) is not None:
+            out[name], bad = canonical_values(name, out[name])
+            if bad:
+                errors[name] = unknown_value(bad)
+    return out, errors

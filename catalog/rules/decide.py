@@ -18,15 +18,15 @@ from django.db import connection
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from catalog import rules
 from catalog.bulk import upsert
 from catalog.models import Decision, DiscoveryRule, RuleSelection, Show
+from catalog.rules import engine
 
 FACT_FIELDS = ("id", "tvdb_id", "language", "country", "type", "status", "premiered",
                "network", "web_channel", "genres", "runtime", "rating")
 COLUMNS = ["show_id", "rule_id", "status", "reason"]
 UPDATE = ["status", "reason", "status_changed_at", "attempts", "next_attempt_at", "updated_at"]
-SETTLED = sorted(rules.UNTOUCHABLE)
+SETTLED = sorted(engine.UNTOUCHABLE)
 IN_LIMIT = 900  # ids per IN list: under every SQLite build's bound-parameter limit
 
 
@@ -35,15 +35,23 @@ class RuleView:
     """What evaluation needs of a rule, read once."""
 
     id: int
-    filters: rules.RuleFilters
+    filters: engine.RuleFilters
     requires_approval: bool
     hash: str
 
 
+def rule_spec(rule: DiscoveryRule) -> dict[str, Any]:
+    """The rule's filters as plain data for the engine (uses prefetched selections)."""
+    rows = sorted(rule.selections.all(), key=lambda s: (s.position, s.pk or 0))
+    selections = [{name: getattr(s, name) for name in engine.CRITERIA} for s in rows]
+    excludes = {name: list(getattr(rule, f"exclude_{name}")) for name in engine.EXCLUDES}
+    return {"selections": selections, "excludes": excludes}
+
+
 def rule_view(rule: DiscoveryRule) -> RuleView:
-    spec = rule.filters_spec()
-    return RuleView(rule.pk, rules.filters_from_spec(spec), rule.requires_approval,
-                    rules.filters_hash(spec))
+    spec = rule_spec(rule)
+    return RuleView(rule.pk, engine.filters_from_spec(spec), rule.requires_approval,
+                    engine.filters_hash(spec))
 
 
 def enabled_rule_views() -> list[RuleView]:
@@ -79,11 +87,11 @@ class _Decoder:
         return found
 
 
-def facts_of(row: Sequence[Any], decoder: _Decoder | None = None) -> rules.ShowFacts:
+def facts_of(row: Sequence[Any], decoder: _Decoder | None = None) -> engine.ShowFacts:
     decoder = decoder or _Decoder()
     (_, tvdb_id, language, country, type_, status, premiered, network, web, genres, runtime,
      rating) = row
-    return rules.ShowFacts(tvdb_id, language or "", country or "", type_ or "", status or "",
+    return engine.ShowFacts(tvdb_id, language or "", country or "", type_ or "", status or "",
                            decoder.date(premiered), network or "", web or "",
                            decoder.genres(genres), runtime, rating)
 
@@ -152,9 +160,9 @@ def decide_rows(show_rows: Iterable[Sequence[Any]], views: list[RuleView], *, no
         for sid, facts in shows:
             known = current.get((sid, view.id))
             status, reason, unapproved, refused = known or (None, "", True, None)
-            target = rules.decision_next(
+            target = engine.decision_next(
                 current=status, current_reason=reason,
-                verdict=rules.evaluate(facts, view.filters), has_tvdb=bool(facts.tvdb_id),
+                verdict=engine.evaluate(facts, view.filters), has_tvdb=bool(facts.tvdb_id),
                 requires_approval=view.requires_approval, approved=not unapproved,
                 tvdb_corrected=refused is not None and refused != facts.tvdb_id)
             if target is None:

@@ -11,9 +11,9 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from catalog import rules
-from catalog.decide import decide_rows, facts_by_ids, rule_view
 from catalog.models import Decision, DiscoveryRule, SonarrServer, SyncRun
+from catalog.rules import engine
+from catalog.rules.decide import decide_rows, facts_by_ids, rule_view
 from catalog.runs import RunInProgress
 from catalog.runs.enqueue import EnqueueFailed, sync_enqueue
 
@@ -40,7 +40,7 @@ def rule_server_moved(rule: DiscoveryRule, *, was_server_id: int | None) -> int:
         return 0
     now = timezone.now()
     bound = Decision.objects.filter(rule=rule).filter(
-        Q(status__in=[S.ADDED, S.EXISTS, S.FAILED]) | Q(status=S.SKIPPED, reason=rules.EXCLUDED)
+        Q(status__in=[S.ADDED, S.EXISTS, S.FAILED]) | Q(status=S.SKIPPED, reason=engine.EXCLUDED)
         | (Q(status=S.PENDING_TVDB) & ~Q(reason="")))  # the old server's lookup knew nothing
     return bound.update(status=S.FILTERED, reason="re-evaluating", sonarr_series_id=None,
                         attempts=0, next_attempt_at=None, refused_tvdb_id=None,
@@ -200,7 +200,7 @@ def decisions_reevaluate_pairs(pairs: Iterable[tuple[int, int]]) -> int:
 
 def shows_reevaluate(show_ids: list[int]) -> int:
     """Re-decide these shows against every enabled rule (the hook, by hand)."""
-    from catalog.decide import decide_shows
+    from catalog.rules.decide import decide_shows
 
     return decide_shows(show_ids)
 

@@ -1,6 +1,6 @@
 """"What would this rule admit?": the rule engine over the stored show facts, before saving.
 
-Pure evaluation (``catalog.rules``) of every show TVMaze describes, the way a refilter
+Pure evaluation (``catalog.rules.engine``) of every show TVMaze describes, the way a refilter
 decides them: zero upstream requests, one grouped query plus one for the samples' titles.
 Shows sharing every fact the filters read are evaluated once, weighted by their number.
 The stored filters are evaluated in the same pass, so the operator sees what a change adds
@@ -18,8 +18,8 @@ import json
 import logging
 import time
 import uuid
-from collections import Counter, OrderedDict
-from collections.abc import Iterator
+from collections import Counter, OrderedDict, defaultdict
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,9 +27,9 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Count, Max
 
-from catalog import rules
-from catalog.decide import FACT_FIELDS, _Decoder, facts_of
 from catalog.models import DiscoveryRule, Show
+from catalog.rules import criteria, engine, vocab
+from catalog.rules.decide import FACT_FIELDS, _Decoder, facts_of, rule_spec
 
 MAX_SPEC_CHARS = 20_000
 SAMPLE = 12
@@ -59,9 +59,14 @@ class Preview:
     reasons: list[tuple[str, int]] = field(default_factory=list)
 
 
-def spec_parse(text: str) -> dict[str, Any]:
-    """The form's JSON into a spec ``catalog.rules`` accepts, refusing unknown names so that
-    a typo cannot preview as "admits everything"."""
+def spec_parse(text: str, held: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The form's JSON into a spec the engine accepts, checked as a save checks it: unknown
+    names, names outside a vocabulary, inverted ranges and bounds are refused with the
+    API's own message, so a typo cannot preview as "admits nothing" (or everything).
+
+    ``held`` is the stored spec: a name the rule already holds is previewed as it is even
+    when today's vocabulary lacks it (TVMaze renamed a genre; a row written before the
+    check), so that a rule's own filters can always be previewed against a change."""
     if len(text) > MAX_SPEC_CHARS:
         raise PreviewError(f"The filters are longer than {MAX_SPEC_CHARS} characters.")
     try:
@@ -82,37 +87,65 @@ def spec_parse(text: str) -> dict[str, Any]:
         raise PreviewError('"selections" must be a list of objects.')
     if not isinstance(excludes, dict):
         raise PreviewError('"excludes" must be an object.')
-    for where, names, allowed in [(f"selection {i + 1}", set(s), rules.CRITERIA)
+    for where, names, allowed in [(f"selection {i + 1}", set(s), criteria.NAMES)
                                   for i, s in enumerate(selections)] + [
-            ("excludes", set(excludes), rules.EXCLUDES)]:
+            ("excludes", set(excludes), criteria.EXCLUDE_NAMES)]:
         unknown = sorted(names - set(allowed))
         if unknown:
             raise PreviewError(f"Unknown name in {where}: {', '.join(unknown)[:200]}.")
     for where, values in [*(("selection", s) for s in selections), ("excludes", excludes)]:
         for name, value in values.items():
-            listed = name in rules.LIST_CRITERIA or where == "excludes"
+            listed = name in criteria.LIST_NAMES or where == "excludes"
             if listed and value is not None and not (
                     isinstance(value, list) and all(isinstance(v, str) for v in value)):
                 raise PreviewError(f'"{name}" must be a list of names.')
     try:
-        rules.spec_canonical(spec)
+        filters = engine.filters_from_spec(spec)
     except (ValueError, TypeError, OverflowError) as exc:
         raise PreviewError(f"A value is out of shape: {str(exc)[:200]}.") from None
-    return spec
+    kept = _held(held or {})
+    return {"selections": [_checked(f"Selection {i + 1}", raw, parsed, kept)
+                           for i, (raw, parsed)
+                           in enumerate(zip(selections, filters.selections, strict=True))],
+            "excludes": _checked("Excludes", excludes, None, kept)}
+
+
+def _held(spec: Mapping[str, Any]) -> dict[tuple[bool, str], set[str]]:
+    """The names each list criterion (any selection) and exclude of the stored spec holds."""
+    out: dict[tuple[bool, str], set[str]] = defaultdict(set)
+    for selection in spec.get("selections") or ():
+        for name in criteria.LIST_NAMES:
+            out[(True, name)].update(selection.get(name) or ())
+    for name, values in (spec.get("excludes") or {}).items():
+        out[(False, name)].update(values or ())
+    return out
+
+
+def _checked(where: str, raw: dict[str, Any], parsed: engine.Criteria | None,
+             held: Mapping[tuple[bool, str], set[str]]) -> dict[str, Any]:
+    """A selection (``parsed``) or the excludes (None) checked as a save checks them
+    (``vocab.selection_check``, ``vocab.excludes_check``): ranges compared as the values
+    they are (dates as dates), names the rule holds kept as they are."""
+    selection = parsed is not None
+    typed = {name: getattr(parsed, name) if name in criteria.RANGE_NAMES else value
+             for name, value in raw.items()}
+    stored = {name: [v for v in typed[name] if v in held.get((selection, name), ())]
+              for name in typed if isinstance(typed[name], list)}
+    for name, names in stored.items():
+        typed[name] = [v for v in typed[name] if v not in names]
+    values, errors = (vocab.selection_check if selection else vocab.excludes_check)(typed)
+    if errors:
+        name, message = next(iter(errors.items()))
+        raise PreviewError(f"{where}, {name}: {message}.")
+    return {**values, **{name: [*values[name], *names] for name, names in stored.items()}}
 
 
 # Which stored facts each criterion and exclude reads (networks read both channels).
-READS = {"genres_any": ("genres",), "genres_none": ("genres",), "types": ("type",),
-         "countries": ("country",), "languages": ("language",), "statuses": ("status",),
-         "networks_any": ("network", "web_channel"), "networks_none": ("network", "web_channel"),
-         "premiered_from": ("premiered",), "premiered_before": ("premiered",),
-         "runtime_min": ("runtime",), "runtime_max": ("runtime",), "rating_min": ("rating",)}
-EXCLUDE_READS = {"genres": ("genres",), "types": ("type",), "countries": ("country",),
-                 "languages": ("language",), "statuses": ("status",),
-                 "networks": ("network", "web_channel")}
+READS = {c.name: c.reads for c in criteria.CRITERIA}
+EXCLUDE_READS = {e.name: e.reads for e in criteria.EXCLUDES}
 
 
-def _read_by(*filters: rules.RuleFilters) -> list[str]:
+def _read_by(*filters: engine.RuleFilters) -> list[str]:
     """The fact columns these filters look at, in FACT_FIELDS order."""
     used: set[str] = set()
     for f in filters:
@@ -150,7 +183,7 @@ def _facts_version() -> str:
     return version
 
 
-def _fact_groups(*filters: rules.RuleFilters) -> list[Group]:
+def _fact_groups(*filters: engine.RuleFilters) -> list[Group]:
     """The groupings of ``_grouped``, memoised per process (see the module's docstring)."""
     used = _read_by(*filters)
     counted = Show.objects.filter(tvmaze_id__isnull=False).aggregate(
@@ -194,14 +227,15 @@ def rule_preview(rule: DiscoveryRule, text: str) -> Preview:
     """Count what the changed filters admit over every stored show, with a sample of the
     admitted (newly admitted first), a sample of those it would no longer admit and why,
     and the most common reasons the others fail."""
-    changed = rules.filters_from_spec(spec_parse(text))
-    stored = rules.filters_from_spec(rule.filters_spec())
+    held = rule_spec(rule)
+    changed = engine.filters_from_spec(spec_parse(text, held))
+    stored = engine.filters_from_spec(held)
     out, reasons = Preview(), Counter()
     added: list[int] = []
     kept: list[int] = []
     lost: dict[int, str] = {}
     same = changed == stored
-    evaluate, decoder = rules.evaluate, _Decoder()
+    evaluate, decoder = engine.evaluate, _Decoder()
     for row, n, first in _fact_groups(changed, stored):
         facts = facts_of(row, decoder)
         reason = evaluate(facts, changed)

@@ -13,8 +13,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from catalog.decide import decide_rows, rule_view, show_chunk
 from catalog.models import DiscoveryRule, Show, SyncRun
+from catalog.rules.decide import decide_rows, rule_view, show_chunk
 from catalog.runs import run_progress
 
 CHUNK = 5_000

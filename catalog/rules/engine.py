@@ -4,8 +4,9 @@ A rule's filters are **selections** plus **global excludes**: a show passes when
 exclude and every criterion of at least one selection; no selection admits everything. A
 failure is reported as the first failing reason, machine-readable (``genre:Reality``,
 ``language:Japanese``, ``runtime<20``, ``ended``, ``premiered<2010-01-01``,
-``exclude:network:CBS``). Nothing here touches the database or the network, so re-deciding a
-whole catalog costs only the reads of the stored facts.
+``exclude:network:CBS``). Every criterion, how it is parsed and how it is tested come from
+the one table in ``catalog.rules.criteria``. Nothing here touches the database or the
+network, so re-deciding a whole catalog costs only the reads of the stored facts.
 """
 
 from __future__ import annotations
@@ -13,20 +14,19 @@ from __future__ import annotations
 import hashlib
 import json
 import unicodedata
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, make_dataclass
 from datetime import date
 from typing import Any
 
-LIST_CRITERIA = ("genres_any", "genres_none", "types", "countries", "languages", "statuses",
-                 "networks_any", "networks_none")
-RANGE_CRITERIA = ("premiered_from", "premiered_before", "runtime_min", "runtime_max",
-                  "rating_min")
-CRITERIA = LIST_CRITERIA + RANGE_CRITERIA
-EXCLUDES = ("genres", "types", "countries", "languages", "statuses", "networks")
+from catalog.rules import criteria as table
+from catalog.rules.criteria import Criterion, Exclude, Shape, Test
+
+LIST_CRITERIA = table.LIST_NAMES
+RANGE_CRITERIA = table.RANGE_NAMES
+CRITERIA = table.NAMES
+EXCLUDES = table.EXCLUDE_NAMES
 MAX_SELECTIONS = 20  # per rule, in the API and the admin alike
-_EXCLUDE_REASON = {"genres": "genre", "types": "type", "countries": "country",
-                   "languages": "language", "statuses": "status", "networks": "network"}
 
 # Decision statuses, as strings so that this module stays free of models.
 PENDING, AWAITING, FILTERED, PENDING_TVDB = "pending", "awaiting_approval", "filtered", \
@@ -55,39 +55,42 @@ class ShowFacts:
     rating: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Criteria:
-    """One selection; an empty criterion admits everything."""
-
-    genres_any: frozenset[str] = frozenset()
-    genres_none: frozenset[str] = frozenset()
-    types: frozenset[str] = frozenset()
-    countries: frozenset[str] = frozenset()
-    languages: frozenset[str] = frozenset()
-    statuses: frozenset[str] = frozenset()
-    networks_any: frozenset[str] = frozenset()  # folded (see fold)
-    networks_none: frozenset[str] = frozenset()  # folded
-    premiered_from: date | None = None
-    premiered_before: date | None = None
-    runtime_min: int | None = None
-    runtime_max: int | None = None
-    rating_min: float | None = None
+_VALUE_TYPES = {Shape.LIST: frozenset, Shape.DATE: date, Shape.INT: int, Shape.FLOAT: float}
 
 
-@dataclass(frozen=True, slots=True)
-class Excludes:
-    genres: frozenset[str] = frozenset()
-    types: frozenset[str] = frozenset()
-    countries: frozenset[str] = frozenset()
-    languages: frozenset[str] = frozenset()
-    statuses: frozenset[str] = frozenset()
-    networks: frozenset[str] = frozenset()  # folded
+def _activator(rows: Mapping[str, Any]) -> Callable[[Any], None]:
+    """A ``__post_init__`` keeping the set fields with their row and test (None for an
+    exclude), so that evaluation skips the empty ones."""
+    def post_init(self: Any) -> None:
+        checks = tuple((_TESTS.get(getattr(row, "test", None)), row, value)
+                       for name, row in rows.items()
+                       if (value := getattr(self, name)) not in (None, frozenset()))
+        object.__setattr__(self, "checks", checks)
+    return post_init
+
+
+def _record(name: str, rows: Mapping[str, Any], doc: str) -> type:
+    """A frozen value with one field per row of the table (an empty one admits everything)."""
+    fields = [(row.name, _VALUE_TYPES[getattr(row, "shape", Shape.LIST)],
+               field(default=frozenset() if getattr(row, "shape", Shape.LIST) is Shape.LIST
+                     else None))
+              for row in rows.values()]
+    fields.append(("checks", tuple, field(default=(), init=False, repr=False, compare=False)))
+    return make_dataclass(name, fields, frozen=True, slots=True, namespace={
+        "__doc__": doc, "__module__": __name__, "__post_init__": _activator(rows)})
+
+
+Criteria = _record("Criteria", table.BY_NAME,
+                   "One selection, a field per criterion; network names are folded.")
+Excludes = _record("Excludes", table.EXCLUDE_BY_NAME,
+                   "The global excludes, a field per exclude; network names are folded.")
+_NO_EXCLUDES = Excludes()
 
 
 @dataclass(frozen=True, slots=True)
 class RuleFilters:
     selections: tuple[Criteria, ...] = ()
-    excludes: Excludes = Excludes()
+    excludes: Excludes = _NO_EXCLUDES
 
 
 # ---- building and hashing ------------------------------------------------------------------
@@ -96,20 +99,13 @@ def filters_from_spec(spec: Mapping[str, Any]) -> RuleFilters:
     """``{"selections": [{criterion: value}], "excludes": {name: [values]}}`` -> RuleFilters."""
     selections = tuple(_criteria(s) for s in spec.get("selections") or ())
     raw = spec.get("excludes") or {}
-    excludes = Excludes(**{name: _set(raw.get(name), lower=name == "networks")
-                           for name in EXCLUDES})
+    excludes = Excludes(**{e.name: _set(raw.get(e.name), lower=e.folded)
+                           for e in table.EXCLUDES})
     return RuleFilters(selections, excludes)
 
 
 def _criteria(raw: Mapping[str, Any]) -> Criteria:
-    values: dict[str, Any] = {name: _set(raw.get(name), lower=name.startswith("networks"))
-                              for name in LIST_CRITERIA}
-    for name in ("premiered_from", "premiered_before"):
-        values[name] = _date(raw.get(name))
-    for name in ("runtime_min", "runtime_max"):
-        values[name] = None if raw.get(name) is None else int(raw[name])
-    values["rating_min"] = None if raw.get("rating_min") is None else float(raw["rating_min"])
-    return Criteria(**values)
+    return Criteria(**{c.name: _PARSE[c.shape](raw.get(c.name), c) for c in table.CRITERIA})
 
 
 def _set(values: Iterable[str] | None, *, lower: bool = False) -> frozenset[str]:
@@ -126,6 +122,14 @@ def _date(value: Any) -> date | None:
     if value is None or isinstance(value, date):
         return value
     return date.fromisoformat(str(value))
+
+
+_PARSE: dict[Shape, Callable[[Any, Criterion], Any]] = {
+    Shape.LIST: lambda value, c: _set(value, lower=c.folded),
+    Shape.DATE: lambda value, c: _date(value),
+    Shape.INT: lambda value, c: None if value is None else int(value),
+    Shape.FLOAT: lambda value, c: None if value is None else float(value),
+}
 
 
 def spec_canonical(spec: Mapping[str, Any]) -> dict[str, Any]:
@@ -153,9 +157,6 @@ def filters_hash(spec: Mapping[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-_NO_EXCLUDES = Excludes()
-
-
 # ---- evaluating ----------------------------------------------------------------------------
 
 def evaluate(facts: ShowFacts, filters: RuleFilters) -> str | None:
@@ -173,82 +174,75 @@ def evaluate(facts: ShowFacts, filters: RuleFilters) -> str | None:
 
 
 def _excluded(facts: ShowFacts, ex: Excludes) -> str | None:
-    if ex == _NO_EXCLUDES:
-        return None
-    if ex.genres:
-        hit = next((g for g in facts.genres if g in ex.genres), None)
+    for _, row, value in ex.checks:
+        hit = _hit(_names(facts, row), value, row.folded)
         if hit:
-            return f"exclude:genre:{hit}"
-    for name, value in (("types", facts.type), ("countries", facts.country),
-                        ("languages", facts.language), ("statuses", facts.status)):
-        if value and value in getattr(ex, name):
-            return f"exclude:{_EXCLUDE_REASON[name]}:{value}"
-    if ex.networks:
-        hit = next((n for n in (facts.network, facts.web_channel)
-                    if n and fold(n) in ex.networks), None)
-        if hit:
-            return f"exclude:network:{hit}"
+            return f"exclude:{row.label}:{hit}"
     return None
 
 
 def _first_failure(facts: ShowFacts, c: Criteria) -> str | None:
-    if c.genres_any and not c.genres_any.intersection(facts.genres):
-        return f"genre:{facts.genres[0] if facts.genres else 'none'}"
-    if c.genres_none:
-        hit = next((g for g in facts.genres if g in c.genres_none), None)
-        if hit:
-            return f"genre:{hit}"
-    if c.types and facts.type not in c.types:
-        return f"type:{facts.type or 'none'}"
-    if c.countries and facts.country not in c.countries:
-        return f"country:{facts.country or 'none'}"
-    if c.languages and facts.language not in c.languages:
-        return f"language:{facts.language or 'none'}"
-    if c.statuses and facts.status not in c.statuses:
-        return _status_reason(facts.status)
-    reason = _dates(facts.premiered, c) or _runtime(facts.runtime, c)
-    if reason:
-        return reason
-    networks = {fold(n) for n in (facts.network, facts.web_channel) if n}
-    if c.networks_any and not networks & c.networks_any:
-        return f"network:{facts.network or facts.web_channel or 'none'}"
-    if c.networks_none:
-        hit = next((n for n in (facts.network, facts.web_channel)
-                    if n and fold(n) in c.networks_none), None)
-        if hit:
-            return f"network:{hit}"
-    if c.rating_min is not None and (facts.rating is None or facts.rating < c.rating_min):
-        return "rating:none" if facts.rating is None else f"rating<{c.rating_min:g}"
+    for test, row, value in c.checks:
+        reason = test(facts, row, value)
+        if reason is not None:
+            return reason
     return None
 
 
-def _status_reason(status: str) -> str:
-    """``ended``, ``running``, ``to_be_determined``…; ``status:none`` when unknown."""
-    return status.lower().replace(" ", "_") if status else "status:none"
+# ---- one test per kind of criterion (criteria.Test) -----------------------------------------
+
+def _names(facts: ShowFacts, row: Criterion | Exclude) -> list[str]:
+    """The show's non-empty names among the facts the row reads (genres, both channels)."""
+    out: list[str] = []
+    for name in row.reads:
+        value = getattr(facts, name)
+        out.extend(value if isinstance(value, tuple) else (value,))
+    return [v for v in out if v]
 
 
-def _dates(premiered: date | None, c: Criteria) -> str | None:
-    if c.premiered_from is None and c.premiered_before is None:
+def _hit(names: list[str], values: frozenset[str], folded: bool) -> str | None:
+    return next((n for n in names if (fold(n) if folded else n) in values), None)
+
+
+def _any(facts: ShowFacts, c: Criterion, values: frozenset[str]) -> str | None:
+    names = _names(facts, c)
+    if _hit(names, values, c.folded) is None:
+        return f"{c.label}:{names[0] if names else 'none'}"
+    return None
+
+
+def _none(facts: ShowFacts, c: Criterion, values: frozenset[str]) -> str | None:
+    hit = _hit(_names(facts, c), values, c.folded)
+    return None if hit is None else f"{c.label}:{hit}"
+
+
+def _in(facts: ShowFacts, c: Criterion, values: frozenset[str]) -> str | None:
+    value = getattr(facts, c.reads[0])
+    if value in values:
         return None
-    if premiered is None:
-        return "premiered:none"
-    if c.premiered_from is not None and premiered < c.premiered_from:
-        return f"premiered<{c.premiered_from.isoformat()}"
-    if c.premiered_before is not None and premiered >= c.premiered_before:
-        return f"premiered>={c.premiered_before.isoformat()}"
-    return None
+    if c.bare and value:  # ``ended``, ``running``, ``to_be_determined``…
+        return value.lower().replace(" ", "_")
+    return f"{c.label}:{value or 'none'}"
 
 
-def _runtime(runtime: int | None, c: Criteria) -> str | None:
-    if c.runtime_min is None and c.runtime_max is None:
-        return None
-    if runtime is None:
-        return "runtime:none"
-    if c.runtime_min is not None and runtime < c.runtime_min:
-        return f"runtime<{c.runtime_min}"
-    if c.runtime_max is not None and runtime > c.runtime_max:
-        return f"runtime>{c.runtime_max}"
-    return None
+def _bound(test: Callable[[Any, Any], bool], sign: str) -> Callable[..., str | None]:
+    def check(facts: ShowFacts, c: Criterion, bound: Any) -> str | None:
+        value = getattr(facts, c.reads[0])
+        if value is None:
+            return f"{c.label}:none"
+        if test(value, bound):
+            return None
+        shown = bound.isoformat() if isinstance(bound, date) else \
+            f"{bound:g}" if isinstance(bound, float) else str(bound)
+        return f"{c.label}{sign}{shown}"
+    return check
+
+
+_TESTS: dict[Test, Callable[..., str | None]] = {
+    Test.ANY: _any, Test.NONE: _none, Test.IN: _in,
+    Test.FROM: _bound(lambda v, b: v >= b, "<"), Test.BEFORE: _bound(lambda v, b: v < b, ">="),
+    Test.MIN: _bound(lambda v, b: v >= b, "<"), Test.MAX: _bound(lambda v, b: v <= b, ">"),
+}
 
 
 def decision_next(*, current: str | None, current_reason: str, verdict: str | None,
