@@ -33,6 +33,30 @@ def test_it_lets_only_one_loader_claim_a_show(db):
 
 
 @pytest.mark.django_db
+def test_two_loaders_interleaved_at_the_claim_take_different_shows(db, monkeypatch):
+    """Both read the same candidates; the second claims the first show between the first
+    loader's read and its conditional update, which must then find it taken and move on."""
+    from catalog.sync.loading import queue
+
+    now = timezone.now()
+    first, second = [ShowFactory(loading_status="pending", loading_parts=list(PARTS),
+                                 loading_next_at=now - timedelta(seconds=n)) for n in (2, 1)]
+    original, taken, started = queue.loading_status_for, [], []
+
+    def between_read_and_update(part: str) -> str:
+        if not started:  # once: the other loader runs whole at this instant
+            started.append(True)
+            taken.append(show_claim_next(token="b" * 32))
+        return original(part)
+
+    monkeypatch.setattr(queue, "loading_status_for", between_read_and_update)
+    assert show_claim_next(token="a" * 32) == second.pk
+    assert taken == [first.pk]
+    assert reload(first).loading_owner == "b" * 32
+    assert reload(second).loading_owner == "a" * 32
+
+
+@pytest.mark.django_db
 def test_it_claims_nothing_before_a_retry_is_due(db):
     ShowFactory(loading_status="pending", loading_parts=["episodes"],
                 loading_next_at=timezone.now() + timedelta(seconds=30))
