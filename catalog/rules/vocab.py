@@ -143,19 +143,20 @@ def _within(value: Any, bounds: tuple[float, float]) -> bool:
 def selection_check(values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     """(the selection with its names in TVMaze's spelling, field errors): what a save and a
     preview both check beyond each field's shape (vocabularies, ranges, bounds)."""
-    out, errors = dict(values), {}
-    for name in table.LIST_NAMES:
-        if out.get(name) is not None:
-            out[name], bad = canonical_values(name, out[name])
-            if bad:
-                errors[name] = unknown_value(bad)
+    out, errors = _spelled(values, table.LIST_NAMES)
     return out, {**errors, **range_errors(out)}
 
 
 def excludes_check(values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     """(the excludes with their names in TVMaze's spelling, field errors)."""
+    return _spelled(values, table.EXCLUDE_NAMES)
+
+
+def _spelled(values: Mapping[str, Any], names: Iterable[str]
+             ) -> tuple[dict[str, Any], dict[str, str]]:
+    """Each list among ``names`` in TVMaze's spelling, and the names no vocabulary knows."""
     out, errors = dict(values), {}
-    for name in table.EXCLUDE_NAMES:
+    for name in names:
         if out.get(name) is not None:
             out[name], bad = canonical_values(name, out[name])
             if bad:
