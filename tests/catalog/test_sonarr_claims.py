@@ -75,16 +75,21 @@ def test_the_ui_says_a_claimed_decision_is_being_sent(held, operator, client):
     assert f"Decline: 1 of 2 decision(s) changed; 1 is {BEING_SENT}." == said
 
 
-def test_the_admin_action_warns_that_a_claimed_decision_is_being_sent(held, admin_user,
-                                                                      client):
+@pytest.mark.parametrize(("action", "did"), [
+    ("approve", "Approved"), ("decline", "Declined"), ("skip", "Skipped"),
+    ("unskip", "Re-decided"), ("reevaluate", "Changed")])
+@pytest.mark.parametrize("role", ["operator", "admin"])
+def test_every_admin_action_warns_that_a_claimed_decision_is_being_sent(
+        held, users, client, role, action, did):
     sending, pending = held
-    client.force_login(admin_user)
+    client.force_login(users[role])
     response = client.post("/admin/catalog/decision/", {
-        "action": "decline", "index": "0", "_selected_action": [sending.pk, pending.pk]},
+        "action": action, "index": "0", "_selected_action": [sending.pk, pending.pk]},
         follow=True)
     said = [str(m) for m in response.context["messages"]]
-    assert "Declined: 1 decision(s)." in said
+    assert any(m.startswith(f"{did}: ") for m in said), said
     assert f"1 decision(s) {BEING_SENT}." in said
+    assert Decision.objects.get(pk=sending.pk).status == S.SENDING
 
 
 def test_a_refilter_never_moves_a_claimed_decision(held):

@@ -3,82 +3,37 @@ after its claim leaves behind (issue 16, DESIGN rule 11)."""
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 
 import pytest
-from django.db import connections
-from rest_framework.test import APIClient
 
-from catalog.models import Decision, DiscoveryRule, Show, SonarrServer, SyncRun
-from catalog.sync.sonarr import send
+from catalog.models import Decision, DiscoveryRule, SyncRun
 from integrations.fakes.base import Fault
-from integrations.fakes.sonarr import SonarrFake
-from tests.catalog.sync.sonarr_fixtures import push, rule_for, server_for, shows_known_to
+from tests.catalog.sync.sonarr_fixtures import push
+from tests.catalog.sync.sonarr_races import World, held_world, hold
 
 S = Decision.Status
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@dataclass
-class World:
-    a: SonarrFake
-    server_a: SonarrServer
-    rule: DiscoveryRule
-    shows: list[Show]
-    admin: APIClient
-    operator: APIClient
-
-    def decision(self, index: int) -> Decision:
-        return Decision.objects.get(rule=self.rule, show=self.shows[index])
-
-    def received(self) -> Counter:
-        index = {s.tvdb_id: n for n, s in enumerate(self.shows)}
-        return Counter(index[body["tvdbId"]] for body in self.a.added)
-
-
 @pytest.fixture
 def world(monkeypatch, admin_user, operator) -> Iterator[World]:
-    monkeypatch.setattr(send, "BATCH", 3)
-    with SonarrFake(version=SonarrFake.V4, catalog_size=40) as a:
-        server_a = server_for(a, name="a")
-        rule = rule_for(server_a, name="dramas")
-        shows = shows_known_to(a, 6)
-        admin, op = APIClient(), APIClient()
-        admin.force_authenticate(admin_user)
-        op.force_authenticate(operator)
-        yield World(a, server_a, rule, shows, admin, op)
-
-
-def at_first_import_post(fake: SonarrFake, act: Callable[[], None]) -> list[bool]:
-    """Run ``act`` when the first series/import POST arrives (batch 1, shows 0-2, claimed;
-    batch 2, shows 3-5, not yet)."""
-    done: list[bool] = []
-
-    def at(_request) -> None:
-        try:
-            act()
-            done.append(True)
-        finally:
-            connections.close_all()
-
-    fake.on_request(at, method="POST", path_prefix="/api/v3/series/import")
-    return done
+    with held_world(monkeypatch, admin_user, operator) as made:
+        yield made
 
 
 def test_a_rule_switched_to_dry_run_mid_push_adds_nothing_more(world):
     """The operator switches the rule to dry run while the first batch is in flight: the
     API says 200, the rule is a dry run from then on, and no later batch may reach Sonarr."""
     answers = []
-    done = at_first_import_post(world.a, lambda: answers.append(world.admin.patch(
+    done = hold(world.a, "post-1", lambda: answers.append(world.admin.patch(
         f"/api/rules/{world.rule.pk}/", {"dry_run": True}, format="json")))
     run = push(world.a, world.server_a)
     assert done == [True] and world.a.hook_errors == []
     assert answers[0].status_code == 200, answers[0].content
     assert run.status == SyncRun.Status.SUCCEEDED, run.error
     # Shows 0-2 were claimed and posted before the switch; 3-5 were not claimed yet.
-    assert world.received() == {0: 1, 1: 1, 2: 1}, (
+    assert world.received(world.a) == {0: 1, 1: 1, 2: 1}, (
         "a dry-run rule had series added to Sonarr after the switch")
     assert {world.decision(n).status for n in (3, 4, 5)} == {S.PENDING}
 
@@ -89,7 +44,7 @@ def test_a_root_folder_changed_mid_push_is_never_sent_with_the_old_folder(world)
     folder the operator just left (sent with the new one, or held back, but not the old)."""
     world.a.set_root_folder("/tv2")
     answers = []
-    done = at_first_import_post(world.a, lambda: answers.append(world.admin.patch(
+    done = hold(world.a, "post-1", lambda: answers.append(world.admin.patch(
         f"/api/rules/{world.rule.pk}/", {"root_folder": "/tv2"}, format="json")))
     run = push(world.a, world.server_a)
     assert done == [True] and world.a.hook_errors == []
@@ -123,7 +78,7 @@ def test_a_push_that_fails_creating_a_tag_leaves_nothing_being_sent(world):
     assert (stuck, answer.status_code) == ([], 200), answer.content
     world.a.clear_faults()
     assert push(world.a, world.server_a).status == SyncRun.Status.SUCCEEDED
-    assert world.received() == {1: 1, 2: 1, 3: 1, 4: 1, 5: 1}
+    assert world.received(world.a) == {1: 1, 2: 1, 3: 1, 4: 1, 5: 1}
     assert world.decision(0).status == S.DECLINED
 
 
