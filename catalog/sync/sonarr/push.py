@@ -130,8 +130,9 @@ def _push_items(run: SyncRun, client: SonarrClient, server: SonarrServer,
     idle = len(items) - len(now_items) - len(send_items)  # retries not due, not in Sonarr
     for start in range(0, len(now_items), SETTLE_CHUNK):
         chunk = now_items[start:start + SETTLE_CHUNK]
-        with transaction.atomic():
-            for item in claim(run, server.pk, chunk, now, _rules_seen(valid)):
+        with transaction.atomic():  # claim, outcome and progress (which checks the run is
+            # ours before anything commits) in one transaction: nothing leaves the house here
+            for item in claim_owned(run, server.pk, chunk, now, _rules_seen(valid)):
                 _settle_without_post(out, item, library, excluded, valid, senders)
             out.flush(processed=len(chunk))
     out.flush(processed=idle)
