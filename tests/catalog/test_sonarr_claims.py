@@ -92,6 +92,25 @@ def test_every_admin_action_warns_that_a_claimed_decision_is_being_sent(
     assert Decision.objects.get(pk=sending.pk).status == S.SENDING
 
 
+@pytest.mark.parametrize(("other", "taken"), [
+    (SyncRun.Status.RUNNING, False), (SyncRun.Status.QUEUED, False),
+    (SyncRun.Status.FAILED, True), (SyncRun.Status.SUCCEEDED, True), (None, True)])
+def test_a_push_takes_over_only_claims_whose_run_is_no_longer_active(other, taken):
+    """Another server's push still sending (its rule moved here meanwhile) keeps its claim;
+    one that died, or whose run row is gone, hands it to this push."""
+    from django.utils import timezone
+
+    from catalog.sync.sonarr.claim import candidates
+
+    rule = factories.DiscoveryRuleFactory()
+    holder = (factories.SyncRunFactory(kind=SyncRun.Kind.SONARR, status=other)
+              if other else None)
+    claimed = factories.DecisionFactory(rule=rule, status=S.SENDING, claim_run=holder)
+    mine = factories.SyncRunFactory(kind=SyncRun.Kind.SONARR, status=SyncRun.Status.RUNNING)
+    found = [i.id for i in candidates([rule.pk], timezone.now(), mine)]
+    assert found == ([claimed.pk] if taken else [])
+
+
 def test_a_refilter_never_moves_a_claimed_decision(held):
     sending, _ = held
     rule = sending.rule
