@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ from catalog.models import Show, SyncRun
 from catalog.runs import run_claim
 from integrations import metrics
 from integrations.fakes.tvmaze import TvmazeFake
+from tests.crash.procs import stop
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -77,8 +77,4 @@ def test_it_runs_a_queued_sync_in_a_real_cluster(tmp_path, client, admin_user):
                 in scraped
             assert f'mediasync_sync_run_requests{{upstream="tvmaze"}} {float(sent)}' in scraped
         finally:
-            cluster.send_signal(signal.SIGTERM)
-            try:
-                cluster.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                cluster.kill()
+            stop(cluster)

@@ -5,10 +5,6 @@ decision is told it is being sent."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 from collections import Counter
 
 import pytest
@@ -23,7 +19,8 @@ from catalog.rules.services import BEING_SENT
 from catalog.runs import run_claim
 from integrations.fakes.sonarr import SonarrFake
 from tests.catalog.sync.sonarr_fixtures import rule_for, server_for, shows_known_to
-from tests.test_qcluster import ROOT, _database_url, _shared_cache, _wait
+from tests.crash.procs import manage, stop, subprocess_env, wait_for
+from tests.test_qcluster import _shared_cache
 
 S = Decision.Status
 
@@ -55,23 +52,16 @@ def test_declines_during_a_worker_s_push_win_until_the_claim(tmp_path, operator)
 
         fake.on_request(decline(50), method="GET", path_prefix="/api/v3/series")
         fake.on_request(decline(10, 120), method="POST", path_prefix="/api/v3/series/import")
-        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "mediasync.settings",
-               "DATA_DIR": str(tmp_path), "DATABASE_URL": _database_url(), "Q_WORKERS": "1",
-               "LOG_LEVEL": "warning"}
-        cluster = subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=ROOT,
-                                   env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        env = subprocess_env(tmp_path, Q_WORKERS="1")
+        cluster = manage(["qcluster"], env)
         try:
             run = run_claim(kind=SyncRun.Kind.SONARR, scope=f"server:{server.pk}",
                             options={"server_id": server.pk})
             async_task("catalog.tasks.execute_run", run.pk, sync=False)
-            assert _wait(lambda: SyncRun.objects.get(pk=run.pk).status in
+            assert wait_for(lambda: SyncRun.objects.get(pk=run.pk).status in
                          ("succeeded", "failed"), 90), SyncRun.objects.get(pk=run.pk).status
         finally:
-            cluster.send_signal(signal.SIGTERM)
-            try:
-                cluster.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                cluster.kill()
+            stop(cluster)
         done = SyncRun.objects.get(pk=run.pk)
         assert done.status == SyncRun.Status.SUCCEEDED, done.error
         assert fake.hook_errors == []

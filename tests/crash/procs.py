@@ -102,3 +102,12 @@ def kill_held(proc: subprocess.Popen, marker: Path, seconds: float = 60) -> str:
         f"never held (exit {proc.returncode}): {err[-2000:]}")
     assert proc.returncode == -signal.SIGKILL
     return marker.read_text().split(" ", 1)[1]
+
+
+def stop(proc: subprocess.Popen, seconds: float = 30) -> None:
+    """SIGTERM (a cluster finishes its tasks and exits), SIGKILL if it lingers."""
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        proc.kill()

@@ -13,7 +13,6 @@ import itertools
 import os
 import random
 import signal
-import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -29,7 +28,7 @@ from integrations.fakes.base import Fault
 from integrations.fakes.plex import PlexFake
 from integrations.fakes.plex.model import LibrarySpec
 from integrations.fakes.tvmaze import TvmazeFake
-from tests.crash.procs import gated, hold_run, holder, subprocess_env, wait_for
+from tests.crash.procs import gated, hold_run, holder, stop, subprocess_env, wait_for
 
 KILLS = 5  # triggers 6, 12, 18, 24 and 30
 TERMINAL = {SyncRun.Status.SUCCEEDED, SyncRun.Status.FAILED, SyncRun.Status.CANCELLED}
@@ -135,11 +134,7 @@ def test_overlapping_triggers_and_dead_workers_never_double_or_lose_a_run(tmp_pa
                          .values_list("pk", "kind", "scope", "status"))
             assert done, stuck
         finally:
-            cluster.send_signal(signal.SIGTERM)
-            try:
-                cluster.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                cluster.kill()
+            stop(cluster)
 
     runs = list(SyncRun.objects.filter(pk__in=claimed).order_by("started_at"))
     assert len(runs) == len(claimed) and len(claimed) + refused == 30
