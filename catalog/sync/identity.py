@@ -25,13 +25,15 @@ class Absorbed:
     added: bool  # the operator's add moved over
 
 
-def show_absorb(source: Show | int, target: Show | int) -> Absorbed:
+def show_absorb(source: Show | int, target: Show | int, *, decide: bool = True) -> Absorbed:
     """Absorb ``source`` into ``target``, then delete ``source``.
 
     The target takes the source's Plex links, the external ids it lacks that no other show
     holds, and the operator's add (``added_at``/``added_by``) when it has none; then it is
     decided again (an id may have arrived) and, when it is in the library, its missing parts
     are queued. A ``Show`` passed as ``target`` is refreshed with the ids it took.
+    ``decide=False`` leaves the deciding to a caller that decides the target anyway (the
+    page writer's hook, in the same transaction).
     """
     from catalog.library import library_shows
     from catalog.rules.decide import decide_shows
@@ -52,7 +54,8 @@ def show_absorb(source: Show | int, target: Show | int) -> Absorbed:
     if isinstance(target, Show):
         for name in IDS:
             setattr(target, name, getattr(holder, name))
-    decide_shows([target_id])
+    if decide:
+        decide_shows([target_id])
     if library_shows(Show.objects.filter(pk=target_id)).exists():
         show_request(holder)
     return Absorbed(target_id, carried, left, added)

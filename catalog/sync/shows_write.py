@@ -109,7 +109,7 @@ def _absorb_placeholders(changed: dict[int, TvmazeShow], known: _Known) -> None:
             if holder is not None and holder.tvmaze_id is None and holder.pk not in pairs:
                 pairs[holder.pk] = known.by_tvmaze[sid]
     for pk, target in pairs.items():
-        show_absorb(pk, target)
+        show_absorb(pk, target, decide=False)  # the page's hook decides every show it writes
         for kind, table in (("tvdb", known.by_tvdb), ("imdb", known.by_imdb)):
             for value in [v for v, row in table.items() if row.pk == pk]:
                 del table[value]
