@@ -11,13 +11,13 @@ import pytest
 from django.db import transaction
 
 from catalog.library import library_shows
-from catalog.models import Show
+from catalog.models import Decision, Show
 from catalog.sync.identity import show_absorb
 from catalog.sync.loading import show_add
 from catalog.sync.loading.parts import write_facts
 from catalog.sync.shows_write import shows_write_page
 from tests.catalog.sync.test_shows_write_ids import T2, _show
-from tests.factories import PlexShowFactory
+from tests.factories import DiscoveryRuleFactory, PlexShowFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -37,6 +37,19 @@ def test_the_writer_keeps_the_operators_add_of_the_placeholder_it_absorbs():
     assert (show.tvdb_id, show.added_at, show.added_by) == (100, added.added_at, "otto")
     assert show.operator_added and list(library_shows()) == [show]
     assert show.plex_shows.count() == 1
+
+
+def test_the_writer_decides_the_show_that_absorbed_a_placeholder_with_its_new_id():
+    """The absorb leaves deciding to the page's hook: the show, now with the placeholder's
+    TVDB id, goes from waiting for an id to pending, in the write's own transaction."""
+    rule = DiscoveryRuleFactory()
+    _write(_show(1))
+    assert Decision.objects.get(rule=rule).status == Decision.Status.PENDING_TVDB
+    placeholder = Show.objects.create(title="from plex", tvdb_id=100)
+    PlexShowFactory(show=placeholder)
+    _write(_show(1, tvdb=100, updated=T2))
+    decision = Decision.objects.get(rule=rule)
+    assert (decision.show.tvmaze_id, decision.status) == (1, Decision.Status.PENDING)
 
 
 def test_the_writer_moves_no_id_another_show_of_the_page_takes():
