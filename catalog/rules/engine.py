@@ -191,17 +191,27 @@ def _first_failure(facts: ShowFacts, c: Criteria) -> str | None:
 
 # ---- one test per kind of criterion (criteria.Test) -----------------------------------------
 
-def _names(facts: ShowFacts, row: Criterion | Exclude) -> list[str]:
-    """The show's non-empty names among the facts the row reads (genres, both channels)."""
+def _names(facts: ShowFacts, row: Criterion | Exclude) -> tuple[str, ...]:
+    """The show's non-empty names among the facts the row reads (genres, both channels).
+    Called for every show and every row of a refilter: the one-fact case stays cheap."""
+    reads = row.reads
+    if len(reads) == 1:
+        value = getattr(facts, reads[0])
+        if type(value) is tuple:
+            return value if all(value) else tuple(filter(None, value))
+        return (value,) if value else ()
     out: list[str] = []
-    for name in row.reads:
+    for name in reads:
         value = getattr(facts, name)
-        out.extend(value if isinstance(value, tuple) else (value,))
-    return [v for v in out if v]
+        out.extend(value if type(value) is tuple else (value,))
+    return tuple(filter(None, out))
 
 
-def _hit(names: list[str], values: frozenset[str], folded: bool) -> str | None:
-    return next((n for n in names if (fold(n) if folded else n) in values), None)
+def _hit(names: tuple[str, ...], values: frozenset[str], folded: bool) -> str | None:
+    for name in names:
+        if (fold(name) if folded else name) in values:
+            return name
+    return None
 
 
 def _any(facts: ShowFacts, c: Criterion, values: frozenset[str]) -> str | None:
