@@ -9,14 +9,14 @@ from datetime import date
 
 from bench.fakeproc import FakeProcess
 from bench.harness import Row, measure
-from catalog.bulk import upsert
+from catalog.db.bulk import upsert
 from catalog.models import Decision, DiscoveryRule, RuleSelection, Show, SonarrServer, SyncRun
 from catalog.rules.decide import decide_shows
 from catalog.rules.refilter import rule_refilter
 from catalog.runs import run_claim
 from catalog.runs.execute import job_execute
-from catalog.servers import sonarr_server_check
 from catalog.sync.sonarr import sonarr_push
+from catalog.upstreams.checks import sonarr_server_check
 from integrations.fakes.sonarr import DEFAULT_API_KEY, SonarrFake
 from integrations.sonarr import SonarrClient
 from integrations.values.sonarr import AddOptions

@@ -12,12 +12,12 @@ from django.conf import settings
 
 from bench.fakeproc import FakeProcess
 from bench.harness import Row, measure
-from catalog.cursors import cursor_set
+from catalog.db.cursors import cursor_set
 from catalog.models import PlexLibrary, PlexServer, PlexShow, Show, SyncRun
 from catalog.runs import run_claim
 from catalog.runs.execute import job_execute
 from catalog.sync.tmdb import tmdb_batch
-from catalog.upstreams import tmdb_client
+from catalog.upstreams.clients import tmdb_client
 from integrations.fakes.tmdb import DEFAULT_API_KEY, TmdbFake
 
 START = 1_700_000_000

@@ -16,19 +16,21 @@ class CatalogConfig(AppConfig):
     def ready(self) -> None:
         from django_q.signals import post_spawn
 
-        from catalog import hooks, tasks
+        from catalog import tasks
         from catalog.api.fields import use_strict_json_fields
         from catalog.auth import throttle  # noqa: F401  (connects the failed-login receivers)
         from catalog.rules.decide import decide_shows
         from catalog.rules.preview import facts_version_renew
-        from catalog.schedules import connect_schedule_signals
-        from catalog.sync import dispatch  # noqa: F401  (registers each kind's work with runs)
+        from catalog.runs.schedules import connect_schedule_signals
+        from catalog.sync import (
+            dispatch,  # noqa: F401  (registers each kind's work with runs)
+            signals,
+        )
         from catalog.sync.loading.queue import shows_queue_new, shows_refresh_episodes
 
         for hook in (decide_shows, shows_refresh_episodes, facts_version_renew):
-            if hook not in hooks._shows_changed:
-                hooks.on_shows_changed(hook)
-        hooks.on_shows_entered_library(shows_queue_new)
+            signals.on_shows_changed(hook)
+        signals.on_shows_entered_library(shows_queue_new)
         post_spawn.connect(tasks.worker_spawned, dispatch_uid="catalog.worker_spawned")
         post_spawn.connect(_refilter_stale_rules, dispatch_uid="catalog.refilter_stale")
         connect_schedule_signals()
@@ -43,7 +45,7 @@ def _save_upstream_counters_after_work() -> None:
     from django.core.signals import request_finished
     from django_q.signals import post_execute_in_worker
 
-    from catalog.metrics.counters import upstream_counters_flush_quietly
+    from catalog.runs.counters import upstream_counters_flush_quietly
 
     request_finished.connect(upstream_counters_flush_quietly,
                              dispatch_uid="catalog.upstream_counters.request")

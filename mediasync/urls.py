@@ -4,10 +4,11 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from catalog import health, metrics
+from catalog import metrics
 from catalog.admin import site
 from catalog.admin.django_q import register_django_q
 from catalog.auth.forms import LoginForm
+from catalog.metrics import health
 
 admin.autodiscover()
 register_django_q(site)

@@ -11,9 +11,9 @@ from catalog.admin.actions import confirm, enqueue_each
 from catalog.admin.secrets import SecretAdmin, secret_form
 from catalog.admin.site import ReadOnlyAdmin, RoleAdmin, site
 from catalog.models import MediaItem, PathMapping, PlexLibrary, PlexServer, PlexShow, SyncRun
-from catalog.prefixes import normalize_local_prefix, normalize_plex_prefix
-from catalog.servers import plex_server_check
+from catalog.paths.prefixes import normalize_local_prefix, normalize_plex_prefix
 from catalog.sync.plex.finalize import items_mark_deleted, items_purge_deleted
+from catalog.upstreams.checks import plex_server_check
 
 
 class PathMappingForm(forms.ModelForm):

@@ -17,8 +17,8 @@ from django.db.models.constants import LOOKUP_SEP
 from django.http import HttpRequest
 
 from catalog.admin.site import RoleAdmin
-from catalog.servers import ServerCheckError, server_needs_check
-from catalog.validators import validate_credential, validate_server_url
+from catalog.models.validators import validate_credential, validate_server_url
+from catalog.upstreams.checks import ServerCheckError, server_needs_check
 
 Check = Callable[[str, str], dict[str, Any]]
 

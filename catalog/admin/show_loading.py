@@ -11,7 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from catalog.api.loading_views import ShowAddRequest
-from catalog.roles import Role, has_role
+from catalog.auth.roles import Role, has_role
 from catalog.sync.loading import PARTS, show_add, shows_request
 from catalog.sync.loading.add import ID_FIELDS, LABELS
 

@@ -14,11 +14,11 @@ from catalog.admin import show_loading
 from catalog.admin.actions import enqueue_one
 from catalog.admin.site import ReadOnlyAdmin, site
 from catalog.admin.sonarr import DecisionActions
+from catalog.auth.roles import Role, has_role
 from catalog.models import Decision, Episode, Show, SyncRun
-from catalog.roles import Role, has_role
 from catalog.rules.services import shows_reevaluate
-from catalog.slots import slot_map
 from catalog.sync.loading.state import message
+from catalog.sync.tmdb.slots import slot_map
 
 MAX_SELECTED = 1000
 

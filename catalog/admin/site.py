@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 
 from catalog.auth.forms import AdminLoginForm
-from catalog.roles import Role, has_role, user_role
+from catalog.auth.roles import Role, has_role, user_role
 from catalog.ui.access import no_role
 
 

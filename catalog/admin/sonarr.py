@@ -14,9 +14,9 @@ from catalog.admin.site import ReadOnlyAdmin, RoleAdmin, site
 from catalog.models import Decision, DiscoveryRule, RuleSelection, SonarrServer, SyncRun
 from catalog.rules import services as rule_services
 from catalog.rules.engine import MAX_SELECTIONS
-from catalog.servers import sonarr_server_check
 from catalog.sync.sonarr.validate import rule_record, rule_resolve, server_facts
-from catalog.upstreams import sonarr_client
+from catalog.upstreams.checks import sonarr_server_check
+from catalog.upstreams.clients import sonarr_client
 from integrations.errors import UpstreamError
 
 

@@ -24,8 +24,8 @@ from rest_framework.views import APIView
 
 from catalog.api.fields import StrictDateTimeField, StrictIntegerField
 from catalog.api.serializers import ShowSerializer
+from catalog.auth.roles import Role
 from catalog.models import Show, SyncRun
-from catalog.roles import Role
 from catalog.sync.loading import PARTS, loading_state, show_add, show_request
 from catalog.sync.loading.add import ID_FIELDS
 from catalog.sync.loading.artwork import artwork_file

@@ -1,4 +1,4 @@
-"""API permissions: the role matrix of catalog.roles, applied per view and per method."""
+"""API permissions: the role matrix of catalog.auth.roles, applied per view and per method."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 
-from catalog.roles import Role, has_role
+from catalog.auth.roles import Role, has_role
 
 
 class RolePermission(BasePermission):

@@ -17,15 +17,15 @@ from rest_framework import serializers
 from catalog.api.fields import StrictCharField, StrictFloatField, StrictIntegerField
 from catalog.api.serializers import CheckedServerSerializer
 from catalog.models import Decision, DiscoveryRule, RuleSelection, SonarrServer
-from catalog.rules import criteria, engine, vocab
-from catalog.rules.criteria import Shape
-from catalog.servers import sonarr_server_check
-from catalog.validators import (
+from catalog.models.validators import (
     SPACE,
     validate_credential,
     validate_root_folder,
     validate_server_url,
 )
+from catalog.rules import criteria, engine, vocab
+from catalog.rules.criteria import Shape
+from catalog.upstreams.checks import sonarr_server_check
 
 
 def _values(name: str) -> serializers.ListField:

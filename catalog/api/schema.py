@@ -19,7 +19,7 @@ from rest_framework.fields import CharField, ListField
 from rest_framework.permissions import AllowAny
 from rest_framework.serializers import ListSerializer
 
-from catalog.validators import SPACE
+from catalog.models.validators import SPACE
 
 ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",

@@ -16,13 +16,13 @@ from catalog.models import (
     Show,
     SyncRun,
 )
-from catalog.prefixes import normalize_local_prefix, normalize_plex_prefix
-from catalog.servers import (
+from catalog.models.validators import validate_credential
+from catalog.paths.prefixes import normalize_local_prefix, normalize_plex_prefix
+from catalog.upstreams.checks import (
     ServerCheckError,
     plex_server_check,
     server_needs_check,
 )
-from catalog.validators import validate_credential
 
 ARTWORK_KINDS = ("poster", "fanart", "logo")
 
@@ -166,7 +166,7 @@ class SyncRunSerializer(serializers.ModelSerializer):
         if run.status not in SyncRun.ACTIVE:
             return None
         if "cluster_alive" not in self.context:  # once per response, not per row
-            from catalog.health import cluster_alive
+            from catalog.metrics.health import cluster_alive
 
             self.context["cluster_alive"] = cluster_alive()
         return self.context["cluster_alive"]

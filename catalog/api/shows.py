@@ -17,12 +17,12 @@ from catalog.api.fields import StrictBooleanField
 from catalog.api.filters import ShowFilterSet
 from catalog.api.filterset import BooleanFilter
 from catalog.api.serializers import ShowSerializer
-from catalog.exceptions import ShowNotFoundInLibrary, ShowNotOnTmdb
-from catalog.library import library_flag, library_q, library_shows
+from catalog.auth.roles import Role
 from catalog.models import Show
-from catalog.roles import Role
-from catalog.slots import SlotMap, slot_maps
+from catalog.models.library import library_flag, library_q, library_shows
+from catalog.sync.exceptions import ShowNotFoundInLibrary, ShowNotOnTmdb
 from catalog.sync.tmdb import show_refresh
+from catalog.sync.tmdb.slots import SlotMap, slot_maps
 from integrations.errors import ErrorKind, UpstreamError
 
 EXTRA_FIELDS = ["in_library", "operator_added", "tmdb_series_status", "slots_have",
@@ -30,7 +30,7 @@ EXTRA_FIELDS = ["in_library", "operator_added", "tmdb_series_status", "slots_hav
 
 
 def shows_annotated(shows: QuerySet[Show]) -> QuerySet[Show]:
-    """Shows with ``in_library`` computed in the same query (``catalog.library``)."""
+    """Shows with ``in_library`` computed in the same query (``catalog.models.library``)."""
     return shows.annotate(in_library_=library_flag())
 
 

@@ -28,13 +28,13 @@ from catalog.api.rule_serializers import (
 )
 from catalog.api.serializers import SyncRunSerializer
 from catalog.api.sync_views import enqueue_response
+from catalog.auth.roles import Role
 from catalog.models import Decision, DiscoveryRule, SonarrServer, SyncRun
-from catalog.roles import Role
 from catalog.rules import services as rule_services
 from catalog.runs import RunInProgress
 from catalog.runs.enqueue import EnqueueFailed, sync_enqueue
 from catalog.sync.sonarr.validate import rule_record, rule_resolve, server_facts
-from catalog.upstreams import sonarr_client
+from catalog.upstreams.clients import sonarr_client
 from integrations.errors import UpstreamError
 
 ValidationAnswer = inline_serializer("RuleValidation", {

@@ -10,11 +10,11 @@ from rest_framework.views import APIView
 
 from catalog.api.fields import StrictBooleanField, StrictIntegerField
 from catalog.api.serializers import SyncRunSerializer
-from catalog.exceptions import ShowNotFoundInLibrary
+from catalog.auth.roles import Role
 from catalog.models import SyncRun
-from catalog.roles import Role
 from catalog.runs import RunInProgress
 from catalog.runs.enqueue import EnqueueFailed, sync_enqueue
+from catalog.sync.exceptions import ShowNotFoundInLibrary
 from catalog.sync.tmdb.show import tmdb_ids_check
 
 

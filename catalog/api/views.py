@@ -21,6 +21,7 @@ from catalog.api import filters, serializers
 from catalog.api.parsers import JSONParser
 from catalog.api.sync_views import LibrarySyncRequest, enqueue_response
 from catalog.auth.addresses import client_address
+from catalog.auth.roles import Role
 from catalog.auth.throttle import describe_wait, refused_for, request_lockout
 from catalog.models import (
     Episode,
@@ -30,8 +31,7 @@ from catalog.models import (
     PlexServer,
     SyncRun,
 )
-from catalog.paths import resolve_local_path
-from catalog.roles import Role
+from catalog.paths.resolve import resolve_local_path
 from catalog.runs import run_cancel
 
 

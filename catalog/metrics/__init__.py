@@ -1,6 +1,6 @@
-"""Prometheus metrics computed from the database, true whichever process did the work."""
+"""Prometheus metrics, liveness and readiness: what operators and orchestrators read about the
+running system, computed from the database so it is true whichever process did the work."""
 
-from catalog.metrics.counters import upstream_counters_flush
 from catalog.metrics.view import metrics_view
 
-__all__ = ["metrics_view", "upstream_counters_flush"]
+__all__ = ["metrics_view"]

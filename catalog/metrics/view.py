@@ -11,9 +11,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
+from catalog.auth.roles import Role, has_role
 from catalog.metrics.collector import DatabaseCollector
-from catalog.metrics.counters import upstream_counters_flush_quietly
-from catalog.roles import Role, has_role
+from catalog.runs.counters import upstream_counters_flush_quietly
 
 
 def _scrape_token_ok(request: HttpRequest) -> bool:

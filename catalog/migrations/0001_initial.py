@@ -3,7 +3,7 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-import catalog.validators
+import catalog.models.validators
 
 
 class Migration(migrations.Migration):
@@ -48,7 +48,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('name', models.CharField(max_length=100, unique=True)),
-                ('url', models.CharField(max_length=300, validators=[catalog.validators.validate_server_url])),
+                ('url', models.CharField(max_length=300, validators=[catalog.models.validators.validate_server_url])),
                 ('token', models.CharField(max_length=200)),
                 ('enabled', models.BooleanField(default=True)),
                 ('machine_identifier', models.CharField(blank=True, default='', max_length=100)),
@@ -64,7 +64,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('name', models.CharField(max_length=100, unique=True)),
-                ('url', models.CharField(max_length=300, validators=[catalog.validators.validate_server_url])),
+                ('url', models.CharField(max_length=300, validators=[catalog.models.validators.validate_server_url])),
                 ('api_key', models.CharField(max_length=200)),
                 ('enabled', models.BooleanField(default=True)),
                 ('version', models.CharField(blank=True, default='', max_length=64)),

@@ -3,7 +3,7 @@
 import django.core.validators
 from django.db import migrations, models
 
-import catalog.validators
+import catalog.models.validators
 
 
 class Migration(migrations.Migration):
@@ -16,12 +16,12 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='pathmapping',
             name='local_prefix',
-            field=models.CharField(max_length=500, validators=[catalog.validators.validate_local_prefix]),
+            field=models.CharField(max_length=500, validators=[catalog.models.validators.validate_local_prefix]),
         ),
         migrations.AlterField(
             model_name='pathmapping',
             name='plex_prefix',
-            field=models.CharField(max_length=500, validators=[catalog.validators.validate_plex_prefix]),
+            field=models.CharField(max_length=500, validators=[catalog.models.validators.validate_plex_prefix]),
         ),
         migrations.AlterField(
             model_name='plexlibrary',

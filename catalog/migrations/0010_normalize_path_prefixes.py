@@ -3,7 +3,7 @@
 Where two mappings of one server name the same place, only the one the resolver already
 used is kept (the first in the server's ordering, as ``PathResolver`` read them); the other
 never took effect. The spelling rules are copied here so that later edits to
-``catalog.prefixes`` cannot change what this migration did.
+``catalog.paths.prefixes`` cannot change what this migration did.
 """
 
 import re

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from catalog.validators import validate_server_url
+from catalog.models.validators import validate_server_url
 
 
 class UpstreamServer(models.Model):

@@ -8,7 +8,7 @@ from django.db import models
 class UpstreamCounter(models.Model):
     """A monotonic count of one upstream event (``requests``, ``errors:auth``...).
 
-    Each process adds what it counted since its last flush (catalog.metrics.counters), so
+    Each process adds what it counted since its last flush (catalog.runs.counters), so
     the row is the sum over every worker that ever ran, whatever container or pid it had.
     """
 

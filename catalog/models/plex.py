@@ -10,8 +10,8 @@ from django.db import models
 
 from catalog.models.base import UpstreamServer
 from catalog.models.shows import Show
-from catalog.prefixes import normalize_local_prefix, normalize_plex_prefix, plex_prefix_key
-from catalog.validators import validate_local_prefix, validate_plex_prefix
+from catalog.models.validators import validate_local_prefix, validate_plex_prefix
+from catalog.paths.prefixes import normalize_local_prefix, normalize_plex_prefix, plex_prefix_key
 
 
 class PlexServer(UpstreamServer):

@@ -85,7 +85,7 @@ class Show(models.Model):
     loading_owner = models.CharField(max_length=32, blank=True, default="")
     loading_changed_at = models.DateTimeField(null=True, blank=True, db_index=True)
     # "An operator added it" (by the API, the admin's Add show page or its "Add to the
-    # library" action): set, it puts the show in the library (``catalog.library``).
+    # library" action): set, it puts the show in the library (``catalog.models.library``).
     added_at = models.DateTimeField(
         null=True, blank=True, help_text="When an operator added it to the library.")
     added_by = models.CharField(max_length=150, blank=True, default="")
@@ -101,7 +101,7 @@ class Show(models.Model):
         indexes = [
             models.Index(fields=["tmdb_status", "tmdb_fetched_at"], name="show_tmdb_refresh"),
             models.Index(fields=["loading_status", "loading_next_at"], name="show_loading_queue"),
-            # The operator's adds: the library's third part (catalog.library), a few rows.
+            # The operator's adds: the library's third part (catalog.models.library), a few rows.
             models.Index(fields=["added_at"], name="show_operator_added",
                          condition=models.Q(added_at__isnull=False)),
         ]
@@ -126,7 +126,7 @@ class Show(models.Model):
         """No TMDB pass has touched it yet, so ``sync_show`` refreshes it whatever the TTL.
 
         Shows from the TVMaze mirror start this way too; only library shows in this state
-        count as placeholders awaiting TMDB (``catalog.library.placeholders``).
+        count as placeholders awaiting TMDB (``catalog.models.library.placeholders``).
         """
         return self.tmdb_status == self.TmdbStatus.UNKNOWN
 

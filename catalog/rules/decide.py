@@ -18,7 +18,7 @@ from django.db import connection
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from catalog.bulk import upsert
+from catalog.db.bulk import upsert
 from catalog.models import Decision, DiscoveryRule, RuleSelection, Show
 from catalog.rules import engine
 

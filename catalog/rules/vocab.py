@@ -14,9 +14,9 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
+from catalog.models.validators import SPACE
 from catalog.rules import criteria as table
 from catalog.rules.criteria import Shape
-from catalog.validators import SPACE
 
 GENRES = (
     "Action", "Adult", "Adventure", "Anime", "Children", "Comedy", "Crime", "DIY", "Drama",

@@ -14,8 +14,8 @@ from django.conf import settings
 from django.db import DatabaseError, connection
 from django_q.exceptions import TimeoutException
 
-from catalog.metrics.counters import upstream_counters_flush_quietly
 from catalog.models import SyncRun
+from catalog.runs.counters import upstream_counters_flush_quietly
 from catalog.runs.heartbeat import Heartbeat
 from catalog.runs.lifecycle import RunCancelled, RunLost, run_claim, run_finish, run_start
 from catalog.runs.work import Work, work_for

@@ -13,7 +13,7 @@ from typing import Any
 
 from catalog.models import SyncRun
 from catalog.runs.work import Work, register_work
-from catalog.upstreams import tvmaze_client
+from catalog.upstreams.clients import tvmaze_client
 
 
 def _tvmaze(run: SyncRun) -> dict[str, Any]:
@@ -39,7 +39,7 @@ def _plex(run: SyncRun) -> dict[str, Any]:
 def _plex_discover(server_id: int) -> dict[str, Any]:
     """List a server's sections into libraries, then give new libraries their schedule."""
     from catalog.models import PlexServer
-    from catalog.schedules import schedules_ensure
+    from catalog.runs.schedules import schedules_ensure
     from catalog.sync.plex import plex_discover
 
     libraries = plex_discover(PlexServer.objects.get(pk=server_id))
@@ -50,7 +50,7 @@ def _plex_discover(server_id: int) -> dict[str, Any]:
 
 def _tmdb(run: SyncRun) -> dict[str, Any]:
     from catalog.sync.tmdb import tmdb_batch
-    from catalog.upstreams import tmdb_client
+    from catalog.upstreams.clients import tmdb_client
 
     options = run.options
     return tmdb_batch(run, tmdb_client(), force=bool(options.get("force")),

@@ -35,7 +35,7 @@ def show_absorb(source: Show | int, target: Show | int, *, decide: bool = True) 
     ``decide=False`` leaves the deciding to a caller that decides the target anyway (the
     page writer's hook, in the same transaction).
     """
-    from catalog.library import library_shows
+    from catalog.models.library import library_shows
     from catalog.rules.decide import decide_shows
     from catalog.sync.loading.queue import show_request
 

@@ -14,9 +14,9 @@ from datetime import datetime
 from django.db.models import Q
 from django.utils import timezone
 
-from catalog import hooks
-from catalog.bulk import upsert
+from catalog.db.bulk import upsert
 from catalog.models import Show
+from catalog.sync import signals
 from catalog.sync.identity import show_absorb
 from integrations.values.tvmaze import TvmazeShow
 
@@ -175,7 +175,7 @@ def _row(show: TvmazeShow, tvdb_id: int | None, imdb_id: str | None) -> tuple:
 
 
 def shows_write_page(shows: Sequence[TvmazeShow], *, force: bool = False) -> PageWrite:
-    """Upsert the new and changed shows of one page with bulk statements; run the hooks.
+    """Upsert the new and changed shows of one page with bulk statements; run the signals.
 
     ``force`` writes every show of the page, even those whose upstream stamp is unchanged.
     """
@@ -198,8 +198,8 @@ def shows_write_page(shows: Sequence[TvmazeShow], *, force: bool = False) -> Pag
            constants={"created_at": now, "updated_at": now})
     result.created = sum(1 for sid in changed if sid not in known.stamps)
     result.updated = len(changed) - result.created
-    if hooks.has_shows_changed_hooks():
+    if signals.has_shows_changed_hooks():
         result.show_ids = list(Show.objects.filter(tvmaze_id__in=list(changed))
                                .values_list("id", flat=True))
-        hooks.shows_changed(result.show_ids)
+        signals.shows_changed(result.show_ids)
     return result

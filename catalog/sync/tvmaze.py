@@ -16,8 +16,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from catalog.cursors import cursor_get, cursor_set
-from catalog.iterables import batched
+from catalog.db.cursors import cursor_get, cursor_set
+from catalog.db.iterables import batched
 from catalog.models import Show, SyncRun
 from catalog.runs import run_progress
 from catalog.sync.shows_write import PageWrite, shows_write_page

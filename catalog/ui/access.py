@@ -15,7 +15,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render, resolve_url
 
-from catalog.roles import Role, user_role
+from catalog.auth.roles import Role, user_role
 
 View = Callable[..., HttpResponse]
 

@@ -22,7 +22,7 @@ from catalog.models import (
     SonarrServer,
     SyncRun,
 )
-from catalog.validators import validate_credential, validate_server_url
+from catalog.models.validators import validate_credential, validate_server_url
 from tests import factories
 
 HUGE = "9223372036854775808"  # 2**63: past every integer column

@@ -8,7 +8,7 @@ from hashlib import blake2b
 
 import pytest
 
-from catalog.digests import item_digest, show_digest
+from catalog.sync.plex.digests import item_digest, show_digest
 from integrations.values import Authority, ExternalId
 from integrations.values.plex import PlexItem, PlexMedia, PlexPart, PlexShow
 

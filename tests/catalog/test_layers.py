@@ -77,3 +77,12 @@ def test_every_kind_has_the_work_and_scope_dispatch_names():
         row, (work, upstream) = work_for(kind), WORK[kind]
         assert (row.work, row.upstream) == (work, upstream)
         assert row.scope(options) == scope_for(kind, options)
+
+
+def test_catalog_root_holds_only_the_app_and_its_task_paths() -> None:
+    """Every concept lives in a package named for it; the root keeps only what Django and the
+    stored task paths need (``apps``, ``tasks``: schedules and queued tasks name
+    ``catalog.tasks.*``), so a new module has to choose its home."""
+    root = Path(catalog.runs.__file__).parent.parent
+    loose = sorted(p.name for p in root.glob("*.py"))
+    assert loose == ["__init__.py", "apps.py", "tasks.py"]

@@ -7,8 +7,8 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from catalog.library import library_shows
 from catalog.models import Show
+from catalog.models.library import library_shows
 from catalog.sync.loading.queue import shows_queue_library
 from tests import factories
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from catalog.library import library_count, library_shows, placeholder_count, placeholders
 from catalog.models import Decision
+from catalog.models.library import library_count, library_shows, placeholder_count, placeholders
 from tests import factories
 
 

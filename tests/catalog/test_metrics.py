@@ -12,9 +12,9 @@ from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 from rest_framework.authtoken.models import Token
 
-from catalog.metrics import counters, upstream_counters_flush
 from catalog.models import SyncRun, UpstreamCounter
-from catalog.runs import run_claim
+from catalog.runs import counters, run_claim
+from catalog.runs.counters import upstream_counters_flush
 from catalog.runs.execute import job_execute, sync_run_now
 from integrations import metrics
 from integrations.fakes.tvmaze import TvmazeFake

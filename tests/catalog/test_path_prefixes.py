@@ -9,8 +9,8 @@ import pytest
 from django.apps import apps
 
 from catalog.models import PathMapping
-from catalog.paths import resolve_local_path
-from catalog.prefixes import normalize_plex_prefix, plex_prefix_key
+from catalog.paths.prefixes import normalize_plex_prefix, plex_prefix_key
+from catalog.paths.resolve import resolve_local_path
 from tests.factories import PlexServerFactory
 
 

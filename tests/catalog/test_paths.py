@@ -7,7 +7,7 @@ import unicodedata
 import pytest
 
 from catalog.models import PathMapping
-from catalog.paths import PathResolver, resolve_local_path
+from catalog.paths.resolve import PathResolver, resolve_local_path
 from tests.factories import PlexServerFactory
 
 

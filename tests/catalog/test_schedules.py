@@ -108,7 +108,7 @@ def test_two_processes_ensuring_schedules_at_once_create_each_only_once(monkeypa
 
     from django.db import connections
 
-    from catalog import schedules
+    from catalog.runs import schedules
 
     factories.PlexLibraryFactory()
     together = threading.Barrier(2)

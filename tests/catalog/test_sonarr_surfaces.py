@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from catalog import health
+from catalog.metrics import health
 from catalog.models import Decision, DiscoveryRule, RuleSelection, SyncRun
 from catalog.rules.decide import decide_shows
 from catalog.runs import run_claim

@@ -172,7 +172,7 @@ def test_it_accepts_an_id_only_plex_carries_and_links_it_in_the_run(fake, capsys
 
 
 def test_it_builds_the_client_on_the_shared_limit_of_40_a_second(settings):
-    from catalog.upstreams import tmdb_client
+    from catalog.upstreams.clients import tmdb_client
 
     settings.TMDB_API_KEY, settings.TMDB_RATE_CALLS, settings.TMDB_RATE_PERIOD = KEY, 40, 1.0
     settings.REDIS_URL = ""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from catalog.schedules import schedules_ensure
+from catalog.runs.schedules import schedules_ensure
 
 
 class Command(BaseCommand):

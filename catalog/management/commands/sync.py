@@ -11,11 +11,11 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from catalog.exceptions import ShowNotFoundInLibrary
 from catalog.models import SyncRun
 from catalog.rules.services import sonarr_servers_select
 from catalog.runs import RunInProgress, run_counts
 from catalog.runs.execute import sync_run_now
+from catalog.sync.exceptions import ShowNotFoundInLibrary
 from catalog.sync.plex.library import plex_libraries_select
 from catalog.sync.tmdb.show import tmdb_ids_check
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from catalog.bulk import upsert
-from catalog.exceptions import ShowNotFoundInLibrary, ShowNotOnTmdb
+from catalog.db.bulk import upsert
 from catalog.models import Decision, Episode, PlexShow, Show
+from catalog.sync.exceptions import ShowNotFoundInLibrary, ShowNotOnTmdb
 from catalog.sync.identity import show_absorb
 from catalog.sync.shows_write import shows_write_page
 from integrations.tmdb import TmdbClient

@@ -19,8 +19,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from catalog.library import library_q
 from catalog.models import Show, SyncRun
+from catalog.models.library import library_q
 from catalog.runs import RunInProgress, run_claim, runs_reap
 from catalog.runs.enqueue import EnqueueFailed, run_enqueue
 from catalog.sync.loading.state import (
@@ -87,7 +87,7 @@ def shows_queue_new(show_ids: Collection[int]) -> int:
 
 
 def shows_queue_library() -> int:
-    """Library shows never loaded (``catalog.library``: linked to Plex, ``added``/``exists``
+    """Library shows never loaded (``catalog.models.library``: linked to Plex, ``added``/``exists``
     in Sonarr, or added by an operator) join the queue: the sweep behind the hooks, so a
     writer that forgot to call them is caught within a minute."""
     now = timezone.now()

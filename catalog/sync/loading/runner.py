@@ -44,7 +44,7 @@ class ShowLost(Exception):
 
 
 def clients_build() -> Clients:
-    from catalog.upstreams import image_downloader, tmdb_client, tvmaze_client
+    from catalog.upstreams.clients import image_downloader, tmdb_client, tvmaze_client
 
     try:
         tmdb = tmdb_client()

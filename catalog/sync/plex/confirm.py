@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from catalog.iterables import batched
+from catalog.db.iterables import batched
 from catalog.models import MediaItem, PlexShow
 from catalog.sync.plex.flat import placed
 from catalog.sync.plex.items import items_touch_rejected, items_write_page

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from catalog.bulk import upsert
+from catalog.db.bulk import upsert
 from catalog.models import PlexLibrary, PlexServer
-from catalog.upstreams import plex_client
+from catalog.upstreams.clients import plex_client
 from integrations.plex import PlexClient
 
 KINDS = {"show": PlexLibrary.Type.SHOW, "movie": PlexLibrary.Type.MOVIE}

@@ -16,8 +16,8 @@ from datetime import timedelta
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
-from catalog.cursors import cursor_set
-from catalog.iterables import batched
+from catalog.db.cursors import cursor_set
+from catalog.db.iterables import batched
 from catalog.models import MediaItem, PlexLibrary, PlexShow, SyncRun
 from catalog.sync.plex.scan import CHUNK, LIVE, Scan
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from django.db import transaction
 
-from catalog.iterables import batched
+from catalog.db.iterables import batched
 from catalog.models import PlexShow
 from catalog.sync.plex.items import items_touch_rejected, items_write_page
 from catalog.sync.plex.reconcile import reconcile_tv

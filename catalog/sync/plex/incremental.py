@@ -22,9 +22,9 @@ from datetime import UTC, datetime, timedelta
 from django.db import transaction
 from django.db.models import F
 
-from catalog.digests import show_digest
 from catalog.models import MediaItem
 from catalog.runs import run_progress
+from catalog.sync.plex.digests import show_digest
 from catalog.sync.plex.items import items_changed, items_touch_rejected, items_write_page
 from catalog.sync.plex.scan import LIVE, Scan, knowable, prefetched
 from catalog.sync.plex.shows import (

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 
 from django.db.models import F
 
-from catalog.bulk import upsert
-from catalog.digests import item_digest, item_digest_of
-from catalog.iterables import batched
+from catalog.db.bulk import upsert
+from catalog.db.iterables import batched
 from catalog.models import MediaItem
-from catalog.paths import PathResolver
+from catalog.paths.resolve import PathResolver
+from catalog.sync.plex.digests import item_digest, item_digest_of
 from catalog.sync.plex.scan import CHUNK, LIVE, Scan, knowable
 from integrations.values import Reject
 from integrations.values.plex import PlexItem

@@ -18,9 +18,9 @@ from typing import Any
 
 from django.utils import timezone
 
-from catalog.cursors import cursor_get
+from catalog.db.cursors import cursor_get
 from catalog.models import MediaItem, PlexLibrary, SyncRun
-from catalog.paths import PathResolver
+from catalog.paths.resolve import PathResolver
 from catalog.runs import run_progress
 from catalog.sync.plex.confirm import confirm_unseen
 from catalog.sync.plex.finalize import library_cursor_key, plex_finalize
@@ -28,7 +28,7 @@ from catalog.sync.plex.flat import flat_movies, flat_tv
 from catalog.sync.plex.incremental import incremental_tv
 from catalog.sync.plex.reconcile import reconcile_tv
 from catalog.sync.plex.scan import Outcome, Scan
-from catalog.upstreams import plex_client
+from catalog.upstreams.clients import plex_client
 from integrations.plex import PlexClient
 
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 
-from catalog import hooks
 from catalog.models import Show
+from catalog.sync import signals
 from integrations.values import Authority
 from integrations.values.plex import PlexShow
 
@@ -124,6 +124,6 @@ def link_shows(shows: Sequence[PlexShow]) -> tuple[dict[str, int], int]:
     created = _create(pending) if pending else {}
     resolved = {rk: created.get(ref) if isinstance(ref, str) else ref
                 for rk, ref in links.items()}
-    hooks.shows_changed(sorted(set(created.values())))
-    hooks.shows_entered_library(sorted({pk for pk in resolved.values() if pk is not None}))
+    signals.shows_changed(sorted(set(created.values())))
+    signals.shows_entered_library(sorted({pk for pk in resolved.values() if pk is not None}))
     return {rk: pk for rk, pk in resolved.items() if pk is not None}, len(created)

@@ -24,9 +24,9 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import Count
 
-from catalog.digests import show_digest
-from catalog.iterables import batched
+from catalog.db.iterables import batched
 from catalog.models import MediaItem, PlexShow
+from catalog.sync.plex.digests import show_digest
 from catalog.sync.plex.items import items_touch_rejected, items_write_page
 from catalog.sync.plex.scan import CHUNK, LIVE, Scan, knowable
 from catalog.sync.plex.shows import Facts, facts_of, plex_shows_write_page, stored_shows

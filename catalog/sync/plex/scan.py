@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from catalog.models import MediaItem, PlexLibrary, SyncRun
-from catalog.paths import PathResolver
+from catalog.paths.resolve import PathResolver
 from catalog.runs import run_progress
 from integrations.plex import PlexClient
 from integrations.values import Page, Reject

@@ -15,10 +15,10 @@ from datetime import datetime
 
 from django.db.models import Count, F, Max, Q
 
-from catalog.bulk import upsert
-from catalog.digests import show_digest_of
-from catalog.iterables import batched
+from catalog.db.bulk import upsert
+from catalog.db.iterables import batched
 from catalog.models import MediaItem, PlexShow
+from catalog.sync.plex.digests import show_digest_of
 from catalog.sync.plex.link import link_shows
 from catalog.sync.plex.scan import CHUNK, LIVE, Scan
 from integrations.values.plex import PlexShow as PlexShowValue

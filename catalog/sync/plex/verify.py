@@ -15,7 +15,7 @@ from datetime import datetime
 
 from django.db import transaction
 
-from catalog.cursors import cursor_get, cursor_set
+from catalog.db.cursors import cursor_get, cursor_set
 from catalog.sync.plex.finalize import verify_cursor_key
 from catalog.sync.plex.flat import placed
 from catalog.sync.plex.items import items_touch_rejected, items_write_page

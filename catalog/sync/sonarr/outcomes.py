@@ -12,7 +12,7 @@ from typing import TypeVar
 from django.conf import settings
 from django.db import transaction
 
-from catalog.bulk import upsert
+from catalog.db.bulk import upsert
 from catalog.models import Decision, DiscoveryRule, SyncRun
 from catalog.rules.decide import decide_rows, facts_by_ids, rule_view
 from catalog.runs import run_progress

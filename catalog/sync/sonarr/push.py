@@ -16,9 +16,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog.models import Decision, DiscoveryRule, SonarrServer, SyncRun
-from catalog.notify import notify_push
 from catalog.rules import engine
 from catalog.runs import run_progress
+from catalog.runs.notify import notify_push
 from catalog.sync.sonarr import send as sending
 from catalog.sync.sonarr.claim import candidates, claim, claim_owned
 from catalog.sync.sonarr.outcomes import Item, Outcomes, Tally
@@ -29,7 +29,7 @@ from catalog.sync.sonarr.validate import (
     rule_resolve,
     server_facts,
 )
-from catalog.upstreams import sonarr_client
+from catalog.upstreams.clients import sonarr_client
 from integrations.errors import AuthError, UnsupportedError, UpstreamError
 from integrations.sonarr import SonarrClient
 from integrations.sonarr.imports import import_body

@@ -20,17 +20,17 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from catalog.cursors import cursor_get, cursor_set
-from catalog.exceptions import ShowNotFoundInLibrary
-from catalog.iterables import batched
-from catalog.library import library_shows
+from catalog.db.cursors import cursor_get, cursor_set
+from catalog.db.iterables import batched
 from catalog.models import Show, SyncRun
+from catalog.models.library import library_shows
 from catalog.runs import run_progress
-from catalog.slots import ABSENT_WARNING, plex_present
+from catalog.sync.exceptions import ShowNotFoundInLibrary
 from catalog.sync.tmdb.changes import Feed, changes_read
 from catalog.sync.tmdb.page import PageFetch, page_fetch
 from catalog.sync.tmdb.policy import FUTURE_TOLERANCE, due_cutoff, tmdb_due, ttl_days
 from catalog.sync.tmdb.show import show_for_tmdb_id
+from catalog.sync.tmdb.slots import ABSENT_WARNING, plex_present
 from catalog.sync.tmdb.write import shows_write
 from integrations.tmdb import TmdbClient
 

@@ -19,16 +19,16 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from catalog.exceptions import (
+from catalog.models import PlexShow, Show
+from catalog.sync.exceptions import (
     ShowNotFoundInLibrary,
     ShowNotOnTmdb,
     TmdbIdTaken,
     TmdbMatchAmbiguous,
 )
-from catalog.models import PlexShow, Show
-from catalog.slots import ABSENT_WARNING, slot_map
 from catalog.sync.tmdb.find import tmdb_id_find
 from catalog.sync.tmdb.policy import show_due, ttl_days
+from catalog.sync.tmdb.slots import ABSENT_WARNING, slot_map
 from catalog.sync.tmdb.write import shows_write
 from integrations.tmdb import TmdbClient
 
@@ -83,7 +83,7 @@ def sync_show(tmdb_id: int, *, force: bool = False, now: datetime | None = None,
     if not force and not show_due(show, now=now, ttl=ttl):
         return show
     if client is None:
-        from catalog.upstreams import tmdb_client
+        from catalog.upstreams.clients import tmdb_client
 
         client = tmdb_client()
     tv = client.tv(tmdb_id)
@@ -149,7 +149,7 @@ def show_refresh(show: Show, *, force: bool = False, now: datetime | None = None
         kind, what = REMEMBERED.get(show.tmdb_status, (ShowNotOnTmdb, "not on TMDB"))
         raise kind(f"{what} (checked {checked})")
     if client is None:
-        from catalog.upstreams import tmdb_client
+        from catalog.upstreams.clients import tmdb_client
 
         client = tmdb_client()
     tmdb_id = tmdb_id_settle(show, client, now=now, ttl=ttl)

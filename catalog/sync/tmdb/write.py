@@ -15,8 +15,8 @@ from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
-from catalog import hooks
 from catalog.models import Show
+from catalog.sync import signals
 from catalog.sync.tmdb.policy import jitter_draw
 from integrations.values.tmdb import TmdbShow
 
@@ -129,7 +129,7 @@ def shows_write(*, refreshed: Sequence[tuple[Show, TmdbShow]] = (), absent: Sequ
     """Store a page: refreshed shows, shows TMDB does not have (``not_found``), shows whose
     id could not be resolved (``error``) and shows ``/find`` could not decide between several
     TMDB shows (``ambiguous``). The last three are remembered for the TTL so that TMDB is not
-    asked again before then. Runs the shows-changed hooks."""
+    asked again before then. Runs the shows-changed signals."""
     out = Written()
     by_tvdb, by_imdb = _held([tv for _, tv in refreshed])
     rows: list[Show] = []
@@ -154,5 +154,5 @@ def shows_write(*, refreshed: Sequence[tuple[Show, TmdbShow]] = (), absent: Sequ
     for show in rows:
         _stamp(show, now=now, ttl=ttl)
     _update_rows(rows, WRITTEN)
-    hooks.shows_changed(sorted(out.changed))
+    signals.shows_changed(sorted(out.changed))
     return out

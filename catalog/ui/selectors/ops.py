@@ -16,8 +16,7 @@ from django.db.models.functions import RowNumber
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from catalog.health import cluster_alive
-from catalog.library import library_count, placeholder_count
+from catalog.metrics.health import cluster_alive
 from catalog.models import (
     Decision,
     DiscoveryRule,
@@ -27,6 +26,7 @@ from catalog.models import (
     Show,
     SyncRun,
 )
+from catalog.models.library import library_count, placeholder_count
 from catalog.rules import engine
 from catalog.rules.decide import rule_spec
 from catalog.ui.selectors.paging import Page, page_of

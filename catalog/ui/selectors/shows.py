@@ -1,8 +1,8 @@
 """Shows list and show page reads: one function per page section, each a fixed number of queries.
 
-Have/expected totals and the per-season slot map come from ``catalog.slots`` (TMDB's seasons,
-specials apart; what Plex holds of them). Sections still marked ``WIRE:`` return the shape
-the page expects from the stored flags. Nothing here loops a query over rows.
+Have/expected totals and the per-season slot map come from ``catalog.sync.tmdb.slots``
+(TMDB's seasons, specials apart; what Plex holds of them). Sections still marked ``WIRE:``
+return the shape the page expects from the stored flags. Nothing here loops a query over rows.
 """
 
 from __future__ import annotations
@@ -16,8 +16,6 @@ from django.db.models import Count, Exists, OuterRef, Q, TextField, Value
 from django.db.models.functions import Cast, Concat
 from django.shortcuts import get_object_or_404
 
-from catalog import slots
-from catalog.library import library_q, library_shows
 from catalog.models import (
     Decision,
     DiscoveryRule,
@@ -27,8 +25,10 @@ from catalog.models import (
     PlexShow,
     Show,
 )
-from catalog.paths import PathResolver
+from catalog.models.library import library_q, library_shows
+from catalog.paths.resolve import PathResolver
 from catalog.sync.loading.state import loading_state
+from catalog.sync.tmdb import slots
 from catalog.ui.filters import ShowFilters
 from catalog.ui.selectors.paging import Page, page_of
 
@@ -85,7 +85,7 @@ class ShowRow:
     show: Show
     have: int = 0
     expected: int | None = None
-    in_library: bool = False  # catalog.library: in Plex, in Sonarr or added by an operator
+    in_library: bool = False  # catalog.models.library: in Plex, in Sonarr or added by an operator
     decisions: list[tuple[str, str]] = field(default_factory=list)  # (rule name, status)
     summary: str = ""  # "S01 8/10, S02 0/8"
     in_plex: bool = False
@@ -94,7 +94,7 @@ class ShowRow:
 def shows_page(filters: ShowFilters, *, number: int, per_page: int = 50) -> Page:
     """A page of shows with have/expected totals, library flag and decisions (5 queries).
 
-    have/expected is the TMDB slot map (``catalog.slots``) when TMDB lists the show's
+    have/expected is the TMDB slot map (``catalog.sync.tmdb.slots``) when TMDB lists the show's
     seasons; before that, expected is unknown and "have" counts the distinct season
     episodes Plex holds, so a show freshly scanned does not read 0.
     """
@@ -178,7 +178,7 @@ class Season:
 
     @property
     def have(self) -> int:
-        """Held episodes TMDB expects (as ``catalog.slots`` counts); extras aside."""
+        """Held episodes TMDB expects (as ``catalog.sync.tmdb.slots`` counts); extras aside."""
         return sum(slot.held for slot in self.slots if not slot.extra)
 
     @property
@@ -206,7 +206,7 @@ def show_slot_map(show: Show, items: list[ItemRow]) -> SlotMapView:
     """Per season (specials apart): each episode TMDB expects and what Plex holds of it,
     with its Plex states and the local path a mapping resolves (2 queries).
 
-    Seasons and counts are ``catalog.slots.slot_map`` (TMDB); TVMaze's episode list only
+    Seasons and counts are ``catalog.sync.tmdb.slots.slot_map`` (TMDB); TVMaze's episode list only
     lends titles and air dates. Episodes Plex holds that TMDB does not list are shown as
     extras; seasons TMDB does not list have an unknown expected count.
     """

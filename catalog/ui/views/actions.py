@@ -8,8 +8,8 @@ from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from catalog.auth.roles import Role
 from catalog.models import PlexLibrary, Show, SyncRun
-from catalog.roles import Role
 from catalog.runs import run_cancel
 from catalog.ui import actions
 from catalog.ui.access import ui_view

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from catalog.auth.roles import Role
 from catalog.models import DiscoveryRule
-from catalog.roles import Role
 from catalog.ui import charts, selectors
 from catalog.ui.access import ui_view
 

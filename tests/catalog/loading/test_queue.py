@@ -1,4 +1,4 @@
-"""Claiming, the cluster-wide cap, backoff, resume after a killed worker, library hooks."""
+"""Claiming, the cluster-wide cap, backoff, resume after a killed worker, library signals."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from catalog import hooks, tasks
+from catalog import tasks
 from catalog.models import Show, SyncRun
 from catalog.runs import run_claim, run_start
 from catalog.runs.owner import host_identity
+from catalog.sync import signals
 from catalog.sync.loading import loaders_kick, show_add, show_claim_next, shows_requeue_orphans
 from catalog.sync.loading.state import PARTS
 from integrations.fakes.base import Fault
@@ -167,12 +168,12 @@ def test_it_leaves_a_live_loaders_show_alone(db):
 @pytest.mark.django_db
 def test_it_queues_shows_entering_the_library_once(db):
     new, done = ShowFactory(), ShowFactory(loading_status="completed")
-    hooks.shows_entered_library([new.pk, done.pk])
+    signals.shows_entered_library([new.pk, done.pk])
     assert reload(new).loading_status == "pending"
     assert reload(new).loading_parts == list(PARTS)
     assert reload(done).loading_status == "completed"
     Show.objects.filter(pk=new.pk).update(loading_status="loading_facts")
-    hooks.shows_entered_library([new.pk])
+    signals.shows_entered_library([new.pk])
     assert reload(new).loading_status == "loading_facts"
 
 

@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 import pytest
 from django.db import transaction
 
-from catalog.library import library_shows
 from catalog.models import Decision, Show
+from catalog.models.library import library_shows
 from catalog.sync.identity import show_absorb
 from catalog.sync.loading import show_add
 from catalog.sync.loading.parts import write_facts

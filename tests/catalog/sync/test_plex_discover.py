@@ -8,7 +8,7 @@ import pytest
 
 from catalog.models import PlexLibrary, PlexServer
 from catalog.sync.plex import plex_discover
-from catalog.upstreams import plex_client
+from catalog.upstreams.clients import plex_client
 from integrations.errors import AuthError
 from integrations.fakes.plex import LibrarySpec, PlexFake
 from tests.catalog.sync.plex_fixtures import client_for, server_for

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from catalog.models import MediaItem, PlexShow, Show
-from catalog.paths import resolve_local_path
+from catalog.paths.resolve import resolve_local_path
 from integrations.fakes.plex import LibrarySpec, PlexFake
 from tests.catalog.sync.plex_fixtures import (
     ITEM_FIELDS,

@@ -10,7 +10,7 @@ import pytest
 from django.db import transaction
 
 from catalog.models import MediaItem, PathMapping, SyncRun
-from catalog.paths import PathResolver
+from catalog.paths.resolve import PathResolver
 from catalog.sync.plex.items import item_file, item_state, items_changed, items_write_page
 from catalog.sync.plex.scan import Outcome, Scan
 from tests.catalog.test_digests import ITEM, STAMP, _media, _part

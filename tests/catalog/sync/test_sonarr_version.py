@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from catalog.models import Decision, DiscoveryRule, SonarrServer, SyncRun
-from catalog.servers import sonarr_server_check
 from catalog.sync.sonarr.validate import profiles_family, server_facts
+from catalog.upstreams.checks import sonarr_server_check
 from integrations.fakes.sonarr import SonarrFake
 from integrations.values.sonarr import SonarrQualityProfile
 from tests.catalog.sync.sonarr_fixtures import (

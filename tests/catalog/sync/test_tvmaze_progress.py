@@ -99,7 +99,7 @@ class _TakenOverAtTheEnd:
 @pytest.mark.parametrize("mode", ["walk", "increment"])
 def test_a_taken_over_worker_writes_no_end_of_walk_checkpoint(
         mode, fake, new_run, tvmaze_client_for):
-    from catalog.cursors import cursor_get
+    from catalog.db.cursors import cursor_get
     from catalog.runs import RunLost
 
     client = tvmaze_client_for(fake)

@@ -6,11 +6,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from catalog import hooks
-from catalog.cursors import cursor_get
+from catalog.db.cursors import cursor_get
 from catalog.models import Show, SyncRun
 from catalog.runs import run_finish
 from catalog.runs.execute import job_execute
+from catalog.sync import signals
 from catalog.sync import tvmaze as tvmaze_sync_module
 from catalog.sync.tvmaze import choose_window, tvmaze_sync
 from integrations.fakes.base import Fault
@@ -199,12 +199,12 @@ def test_it_fails_on_a_500_storm_keeping_committed_pages(fake, new_run, tvmaze_c
         if pages["n"] == 2:
             fake.inject(Fault(kind="status", status=500), times=50, path_prefix="/shows")
 
-    hooks.on_shows_changed(storm_after_two_pages)
+    signals.on_shows_changed(storm_after_two_pages)
     try:
         run = new_run(start=False)
         finished = job_execute(run, lambda r: tvmaze_sync(r, client), upstream="tvmaze")
     finally:
-        hooks.remove_shows_changed(storm_after_two_pages)
+        signals.remove_shows_changed(storm_after_two_pages)
     assert finished.status == SyncRun.Status.FAILED
     assert "500" in finished.error
     kept = Show.objects.count()
@@ -238,11 +238,11 @@ def test_it_runs_the_change_hook_once_per_page_inside_the_transaction(
     def hook(ids):
         seen.append((len(ids), connection.in_atomic_block))
 
-    hooks.on_shows_changed(hook)
+    signals.on_shows_changed(hook)
     try:
         _run(new_run, tvmaze_client_for(fake))
     finally:
-        hooks.remove_shows_changed(hook)
+        signals.remove_shows_changed(hook)
     assert sum(n for n, _ in seen) == len(fake.ids)
     assert all(in_tx for _, in_tx in seen)
 

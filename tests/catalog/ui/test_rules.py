@@ -12,9 +12,9 @@ import responses
 from django.db import transaction
 from django.utils import timezone
 
-from catalog import hooks
 from catalog.models import Decision, RuleSelection, Show, SyncRun
 from catalog.rules import preview
+from catalog.sync import signals
 from tests import factories
 
 
@@ -115,7 +115,7 @@ def test_it_groups_again_only_when_the_catalogs_facts_change(
     assert len(grouped) == 1  # the same facts read: grouped once
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         Show.objects.filter(pk=shows["drama"].pk).update(status="Running")
-        hooks.shows_changed([shows["drama"].pk])  # what every shows writer calls
+        signals.shows_changed([shows["drama"].pk])  # what every shows writer calls
     assert _preview(client, rule, running).context["preview"].admitted == 4
     factories.ShowFactory(status="Running")  # written past the hooks: the count moved
     assert _preview(client, rule, running).context["preview"].admitted == 5
@@ -246,5 +246,5 @@ def test_a_cache_that_is_down_never_fails_the_writer_that_committed(monkeypatch,
 
     monkeypatch.setattr(preview.cache, "set", down)
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
-        hooks.shows_changed([factories.ShowFactory().pk])
+        signals.shows_changed([factories.ShowFactory().pk])
     assert "could not renew the catalog's facts version" in caplog.text

@@ -114,7 +114,7 @@ def test_it_maps_tmdb_slots_per_season_with_plex_states_and_local_paths(viewer, 
     slot_map = response.context["seasons"]
     seasons = {s.number: s for s in slot_map}
     assert sorted(seasons) == [1, 2, 3]  # specials apart; S03 only Plex knows
-    assert (slot_map.have, slot_map.expected) == (1, 5)  # catalog.slots' own totals
+    assert (slot_map.have, slot_map.expected) == (1, 5)  # catalog.sync.tmdb.slots' own totals
     assert (seasons[1].have, seasons[1].expected) == (1, 3)  # E04 is an extra, not counted
     assert [(x.number, x.states, x.extra) for x in seasons[1].slots] == [
         (1, ["active"], False), (2, ["missing"], False), (3, [], False), (4, ["active"], True)]

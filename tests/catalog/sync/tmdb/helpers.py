@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from catalog.cursors import cursor_set
+from catalog.db.cursors import cursor_set
 from catalog.models import PlexShow, Show, SyncRun
 from catalog.runs.execute import job_execute
 from catalog.sync.tmdb import tmdb_batch

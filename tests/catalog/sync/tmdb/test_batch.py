@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from catalog.cursors import cursor_get
+from catalog.db.cursors import cursor_get
 from catalog.models import Decision, Show
 from tests import factories
 from tests.catalog.sync.tmdb.helpers import CHANGES, FIND, TV, batch, feed_read, library_of

@@ -10,10 +10,10 @@ from collections.abc import Callable
 import pytest
 import responses
 
-from catalog.exceptions import ShowNotOnTmdb
 from catalog.models import Show, SyncRun
 from catalog.runs import run_claim
 from catalog.runs.execute import job_execute
+from catalog.sync.exceptions import ShowNotOnTmdb
 from catalog.sync.loading.parts import Clients, PartFailed, fetch_metadata
 from catalog.sync.tmdb import tmdb_batch
 from catalog.sync.tmdb.show import show_refresh

@@ -9,10 +9,10 @@ import pytest
 import responses
 from django.forms.models import model_to_dict
 
-from catalog.exceptions import ShowNotFoundInLibrary
 from catalog.models import MediaItem, Show
-from catalog.slots import slot_map
+from catalog.sync.exceptions import ShowNotFoundInLibrary
 from catalog.sync.tmdb import sync_show
+from catalog.sync.tmdb.slots import slot_map
 from integrations.errors import AuthError, NotFoundError, TransientError
 from tests import factories
 from tests.catalog.sync.tmdb.helpers import BASE, KEY, NOW, client_for, tv1399

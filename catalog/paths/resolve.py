@@ -12,9 +12,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from catalog.models import PathMapping, PlexServer
-from catalog.prefixes import compare_key as _key
-from catalog.prefixes import is_windows as _is_windows
-from catalog.prefixes import segments as _segments
+from catalog.paths.prefixes import compare_key as _key
+from catalog.paths.prefixes import is_windows as _is_windows
+from catalog.paths.prefixes import segments as _segments
 
 
 @dataclass(frozen=True, slots=True)

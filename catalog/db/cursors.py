@@ -6,7 +6,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from catalog.bulk import upsert
+from catalog.db.bulk import upsert
 from catalog.models import SyncCursor
 
 

@@ -1,7 +1,9 @@
-"""Hooks run inside the transaction that writes a page of shows.
+"""Hooks the show writers call inside the transaction that writes a page of shows.
 
-Discovery rules register here (a later capability) so that every created or changed show is
-evaluated in the same transaction that writes it: one call per page with the set of ids.
+Discovery rules, the loader and the preview's cache register here (in ``CatalogConfig.ready``)
+so that every created or changed show is evaluated in the same transaction that writes it:
+one call per page with the set of ids. Registering twice is a no-op, so a reload cannot make
+one page decide twice.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ _shows_changed: list[ShowsChangedHook] = []
 
 
 def on_shows_changed(hook: ShowsChangedHook) -> ShowsChangedHook:
-    """Register ``hook(show_ids)``; usable as a decorator."""
-    _shows_changed.append(hook)
+    """Register ``hook(show_ids)`` once; usable as a decorator."""
+    if hook not in _shows_changed:
+        _shows_changed.append(hook)
     return hook
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
-from catalog.iterables import batched
+from catalog.db.iterables import batched
 from catalog.models import MediaItem, Show
 
 HELD_STATES = (MediaItem.State.ACTIVE, MediaItem.State.REMOTE_ONLY)
