@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from catalog.api.loading_views import ShowAddRequest
+from catalog.api.views.loading import ShowAddRequest
 from catalog.auth.roles import Role, has_role
 from catalog.sync.loading import PARTS, show_add, shows_request
 from catalog.sync.loading.add import ID_FIELDS, LABELS

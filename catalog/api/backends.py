@@ -19,7 +19,7 @@ from rest_framework import filters
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 
-from catalog.api.filterset import NO_NUL
+from catalog.api.filter_base import NO_NUL
 
 SEARCH_MAX_LENGTH = 100
 

@@ -14,6 +14,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -52,3 +54,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response({"detail": "A value is out of the range this field can store."},
                         status=status.HTTP_400_BAD_REQUEST)
     return drf_exception_handler(exc, context)
+
+
+@csrf_exempt
+def not_found(request: HttpRequest, *args: object, **kwargs: object) -> JsonResponse:
+    """No API route matches: say so in JSON, like every other API answer."""
+    return JsonResponse({"detail": "Not found."}, status=404)

@@ -16,7 +16,7 @@ from typing import Any
 
 from rest_framework import relations, serializers
 
-from catalog.api.filterset import INTEGER_RANGES
+from catalog.api.filter_base import INTEGER_RANGES
 
 
 class StrictBooleanField(serializers.BooleanField):

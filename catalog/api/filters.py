@@ -1,6 +1,6 @@
 """One FilterSet per model: every external id, status, state, library and show.
 
-Every FilterSet derives from :class:`~catalog.api.filterset.ApiFilterSet`, so each value is
+Every FilterSet derives from :class:`~catalog.api.filter_base.ApiFilterSet`, so each value is
 bounded and a bad one answers 400 naming the parameter.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django_filters import DateFilter
 
-from catalog.api.filterset import ApiFilterSet, BooleanFilter, IntegerFilter, TextFilter
+from catalog.api.filter_base import ApiFilterSet, BooleanFilter, IntegerFilter, TextFilter
 from catalog.models import (
     Decision,
     DiscoveryRule,

@@ -123,7 +123,7 @@ class Show(models.Model):
 
     @property
     def is_placeholder(self) -> bool:
-        """No TMDB pass has touched it yet, so ``sync_show`` refreshes it whatever the TTL.
+        """No TMDB pass has touched it yet, so ``tmdb_id_refresh`` refreshes it whatever the TTL.
 
         Shows from the TVMaze mirror start this way too; only library shows in this state
         count as placeholders awaiting TMDB (``catalog.models.library.placeholders``).

@@ -61,7 +61,7 @@ def enabled_rule_views() -> list[RuleView]:
     return [rule_view(rule) for rule in qs]
 
 
-class _Decoder:
+class ColumnDecoder:
     """Raw column values to Python: dates and genre lists repeat a lot, so each distinct
     text is decoded once (SQLite hands back text; PostgreSQL already decoded values)."""
 
@@ -87,8 +87,8 @@ class _Decoder:
         return found
 
 
-def facts_of(row: Sequence[Any], decoder: _Decoder | None = None) -> engine.ShowFacts:
-    decoder = decoder or _Decoder()
+def row_facts(row: Sequence[Any], decoder: ColumnDecoder | None = None) -> engine.ShowFacts:
+    decoder = decoder or ColumnDecoder()
     (_, tvdb_id, language, country, type_, status, premiered, network, web, genres, runtime,
      rating) = row
     return engine.ShowFacts(tvdb_id, language or "", country or "", type_ or "", status or "",
@@ -149,8 +149,8 @@ def decide_rows(show_rows: Iterable[Sequence[Any]], views: list[RuleView], *, no
     """Evaluate the shows against the rules and write what changed; (evaluated, changed).
 
     ``contiguous``: the rows are every show between the first and last id (a chunk)."""
-    decoder = _Decoder()
-    shows = [(row[0], facts_of(row, decoder)) for row in show_rows]
+    decoder = ColumnDecoder()
+    shows = [(row[0], row_facts(row, decoder)) for row in show_rows]
     if not shows or not views:
         return 0, 0
     current = _current(views, [sid for sid, _ in shows], contiguous)

@@ -29,7 +29,7 @@ from django.db.models import Count, Max
 
 from catalog.models import DiscoveryRule, Show
 from catalog.rules import criteria, engine, vocab
-from catalog.rules.decide import FACT_FIELDS, _Decoder, facts_of, rule_spec
+from catalog.rules.decide import FACT_FIELDS, ColumnDecoder, row_facts, rule_spec
 
 MAX_SPEC_CHARS = 20_000
 SAMPLE = 12
@@ -235,9 +235,9 @@ def rule_preview(rule: DiscoveryRule, text: str) -> Preview:
     kept: list[int] = []
     lost: dict[int, str] = {}
     same = changed == stored
-    evaluate, decoder = engine.evaluate, _Decoder()
+    evaluate, decoder = engine.evaluate, ColumnDecoder()
     for row, n, first in _fact_groups(changed, stored):
-        facts = facts_of(row, decoder)
+        facts = row_facts(row, decoder)
         reason = evaluate(facts, changed)
         before = reason is None if same else evaluate(facts, stored) is None
         out.evaluated += n

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from catalog.api.errors import exception_handler
-from catalog.api.filterset import BooleanFilter, IntegerFilter, TextFilter
+from catalog.api.filter_base import BooleanFilter, IntegerFilter, TextFilter
 from catalog.models import (
     DiscoveryRule,
     PathMapping,

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from catalog.models import Show
-from catalog.sync.loading.parts import Clients, PartFailed, _tmdb
+from catalog.sync.loading.parts import Clients, PartFailed, tmdb_of
 from integrations.tmdb_images import (
     ImageConfig,
     image_configuration,
@@ -48,7 +48,7 @@ def _config(clients: Clients) -> ImageConfig:
     if cached:
         with contextlib.suppress(ValueError):
             return parse_image_config(cached)
-    config = image_configuration(_tmdb(clients))
+    config = image_configuration(tmdb_of(clients))
     cache.set(CONFIG_CACHE_KEY, config.as_dict(), CONFIG_TTL)
     return config
 
@@ -81,7 +81,7 @@ def fetch_artwork(show: Show, clients: Clients) -> ArtworkPlan:
     show.refresh_from_db(fields=["tmdb_id", "poster_path", "backdrop_path"])
     if not show.tmdb_id:
         raise PartFailed("the show has no TMDB id yet (metadata)")
-    client = _tmdb(clients)
+    client = tmdb_of(clients)
     logo = show_logo(client, show.tmdb_id) or ""
     paths = {"poster": show.poster_path, "fanart": show.backdrop_path, "logo": logo}
     wanted = {kind: path for kind, path in paths.items() if is_image_path(path)}

@@ -34,7 +34,7 @@ class Clients:
     images: object  # ImageDownloader
 
 
-def _tmdb(clients: Clients) -> TmdbClient:
+def tmdb_of(clients: Clients) -> TmdbClient:
     if clients.tmdb is None:
         raise PartFailed("TMDB_API_KEY is not set")
     return clients.tmdb
@@ -113,12 +113,12 @@ def write_episodes(show: Show, episodes: tuple[TvmazeEpisode, ...]) -> None:
 # metadata ---------------------------------------------------------------------------------
 def fetch_metadata(show: Show, clients: Clients, *, force: bool) -> None:
     """Find the TMDB id if needed (``tmdb_id_settle``, which also records a show TMDB does not
-    have or cannot tell apart), then ``sync_show`` (TTL-gated unless ``force``)."""
-    from catalog.sync.tmdb import sync_show
+    have or cannot tell apart), then ``tmdb_id_refresh`` (TTL-gated unless ``force``)."""
+    from catalog.sync.tmdb import tmdb_id_refresh
     from catalog.sync.tmdb.policy import ttl_days
     from catalog.sync.tmdb.show import tmdb_id_settle
 
-    client = _tmdb(clients)
+    client = tmdb_of(clients)
     show.refresh_from_db(fields=["tmdb_id", "tvdb_id", "imdb_id", "premiered"])
     if not show.tmdb_id:
         if not (show.tvdb_id or show.imdb_id):
@@ -128,6 +128,6 @@ def fetch_metadata(show: Show, clients: Clients, *, force: bool) -> None:
         except ShowNotOnTmdb as exc:
             raise PartFailed(str(exc)) from None
     try:
-        sync_show(show.tmdb_id, force=force, client=client)
+        tmdb_id_refresh(show.tmdb_id, force=force, client=client)
     except ShowNotFoundInLibrary as exc:
         raise PartFailed(str(exc)) from None

@@ -1,6 +1,6 @@
-"""TMDB enrichment: ``sync_show`` for one show, ``tmdb_batch`` for the library (a SyncRun)."""
+"""TMDB enrichment: ``tmdb_id_refresh`` for one show, ``tmdb_batch`` for the library (a SyncRun)."""
 
 from catalog.sync.tmdb.batch import tmdb_batch
-from catalog.sync.tmdb.show import show_for_tmdb_id, show_refresh, sync_show
+from catalog.sync.tmdb.show import show_for_tmdb_id, show_refresh, tmdb_id_refresh
 
-__all__ = ["show_for_tmdb_id", "show_refresh", "sync_show", "tmdb_batch"]
+__all__ = ["show_for_tmdb_id", "show_refresh", "tmdb_batch", "tmdb_id_refresh"]

@@ -1,4 +1,4 @@
-"""``sync_show``: refresh one show's TMDB facts when the policy says so, and only then.
+"""``tmdb_id_refresh``: refresh one show's TMDB facts when the policy says so, and only then.
 
 - a placeholder (``tmdb_status == "unknown"``) always refreshes;
 - a show fetched less than ``TMDB_CACHE_TTL_DAYS`` days ago (minus its jitter) is returned
@@ -73,7 +73,7 @@ def show_for_tmdb_id(tmdb_id: int) -> Show:
     return show
 
 
-def sync_show(tmdb_id: int, *, force: bool = False, now: datetime | None = None,
+def tmdb_id_refresh(tmdb_id: int, *, force: bool = False, now: datetime | None = None,
               client: TmdbClient | None = None) -> Show:
     """Refresh the show with this TMDB id if it is a placeholder, stale, or ``force``d;
     one request (``/tv/{id}?append_to_response=external_ids``) when it does, none otherwise."""
@@ -142,7 +142,7 @@ def show_refresh(show: Show, *, force: bool = False, now: datetime | None = None
     has none (``tmdb_id_settle``; what it raises is remembered for the TTL)."""
     now = now or timezone.now()
     if show.tmdb_id is not None:
-        return sync_show(show.tmdb_id, force=force, now=now, client=client)
+        return tmdb_id_refresh(show.tmdb_id, force=force, now=now, client=client)
     ttl = ttl_days()
     if not force and not show_due(show, now=now, ttl=ttl):
         checked = f"{show.tmdb_fetched_at:%Y-%m-%d}" if show.tmdb_fetched_at else "before"
@@ -153,4 +153,4 @@ def show_refresh(show: Show, *, force: bool = False, now: datetime | None = None
 
         client = tmdb_client()
     tmdb_id = tmdb_id_settle(show, client, now=now, ttl=ttl)
-    return sync_show(tmdb_id, force=True, now=now, client=client)
+    return tmdb_id_refresh(tmdb_id, force=True, now=now, client=client)

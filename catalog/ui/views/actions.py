@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from catalog.auth.roles import Role
 from catalog.models import PlexLibrary, Show, SyncRun
 from catalog.runs import run_cancel
-from catalog.ui import actions
+from catalog.ui import buttons
 from catalog.ui.access import ui_view
 from catalog.ui.ids import as_id
 
@@ -31,12 +31,12 @@ def _say(request: HttpRequest, ok: bool, message: str) -> None:
 @ui_view(Role.OPERATOR)
 def sync(request: HttpRequest, kind: str) -> HttpResponse:
     """Sync TVMaze now, scan a library, push to Sonarr, force a TMDB batch, wake loaders."""
-    if kind not in actions.TRIGGERS:
+    if kind not in buttons.TRIGGERS:
         return HttpResponseBadRequest(
             f"'{kind[:40]}' cannot be started here; choose one of "
-            f"{', '.join(actions.TRIGGERS)}.", content_type="text/plain; charset=utf-8")
+            f"{', '.join(buttons.TRIGGERS)}.", content_type="text/plain; charset=utf-8")
     if kind == SyncRun.Kind.LOAD:
-        _say(request, *actions.loaders_start())
+        _say(request, *buttons.loaders_start())
         return _back(request, "/runs/")
     options: dict = {}
     if kind == SyncRun.Kind.TVMAZE:
@@ -50,10 +50,10 @@ def sync(request: HttpRequest, kind: str) -> HttpResponse:
         options = {"library_id": library.pk, "deep": request.POST.get("deep") == "1"}
     by = request.user.get_username()
     if kind == SyncRun.Kind.SONARR:
-        _say(request, *actions.enqueue_many(kind=kind, options=actions.sonarr_push_options(),
+        _say(request, *buttons.enqueue_many(kind=kind, options=buttons.sonarr_push_options(),
                                             by=by))
     else:
-        _say(request, *actions.enqueue(kind=kind, options=options, by=by))
+        _say(request, *buttons.enqueue(kind=kind, options=options, by=by))
     return _back(request, "/runs/")
 
 
@@ -68,17 +68,17 @@ def show_action(request: HttpRequest, show_id: int, action: str) -> HttpResponse
         return redirect("/shows/")
     by = request.user.get_username()
     if action == "refresh" and show.tvmaze_id:
-        result = actions.enqueue(kind=SyncRun.Kind.TVMAZE,
+        result = buttons.enqueue(kind=SyncRun.Kind.TVMAZE,
                                  options={"refresh_ids": [show.tvmaze_id]}, by=by)
     elif action == "tmdb":
-        result = actions.enqueue(kind=SyncRun.Kind.TMDB,
+        result = buttons.enqueue(kind=SyncRun.Kind.TMDB,
                                  options={"show_ids": [show.pk], "force": True}, by=by)
-    elif action == "sonarr" and SyncRun.Kind.SONARR in actions.WORK:
-        result = actions.enqueue_many(kind=SyncRun.Kind.SONARR,
-                                      options=actions.sonarr_push_options(show_id=show.pk),
+    elif action == "sonarr" and SyncRun.Kind.SONARR in buttons.WORK:
+        result = buttons.enqueue_many(kind=SyncRun.Kind.SONARR,
+                                      options=buttons.sonarr_push_options(show_id=show.pk),
                                       by=by)
     elif action == "load":
-        result = actions.load_missing(show)
+        result = buttons.missing_load(show)
     else:
         result = (False, "This show cannot do that (no matching id, or an unknown action).")
     _say(request, *result)
@@ -91,12 +91,12 @@ def review(request: HttpRequest) -> HttpResponse:
     """Approve, decline or skip the checked decisions."""
     verdict = request.POST.get("verdict", "")
     ids = [i for i in map(as_id, request.POST.getlist("decision")) if i][:500]
-    if verdict not in actions.VERDICTS or not ids:
+    if verdict not in buttons.VERDICTS or not ids:
         _say(request, False, "Choose decisions and approve, decline or skip.")
     else:
-        changed, held = actions.decisions_review(ids=ids, verdict=verdict,
+        changed, held = buttons.decisions_review(ids=ids, verdict=verdict,
                                                  by=request.user.get_username())
-        _say(request, bool(changed), actions.review_message(verdict, changed, held, len(ids)))
+        _say(request, bool(changed), buttons.review_message(verdict, changed, held, len(ids)))
     return _back(request, "/")
 
 

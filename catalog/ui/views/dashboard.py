@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from catalog.ui import actions, selectors
+from catalog.ui import buttons, selectors
 from catalog.ui.access import ui_view
 
 
@@ -16,7 +16,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "counts": selectors.dashboard_counts(),
         "runs": selectors.runs_active(),
         "loading": selectors.shows_loading_active(),
-        "available": actions.available(),
+        "available": buttons.available(),
         "libraries": selectors.libraries_scannable() if request.can_operate else [],
     }
     return render(request, "ui/dashboard.html", context)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from catalog.ui import actions, selectors
+from catalog.ui import buttons, selectors
 from catalog.ui.access import ui_view
 from catalog.ui.filters import GENRES, LOADING, parse_show_filters
 
@@ -34,6 +34,6 @@ def show_detail(request: HttpRequest, show_id: int) -> HttpResponse:
     context = {
         "show": show, "items": items, "seasons": selectors.show_slot_map(show, items),
         "decisions": selectors.show_decisions(show), "loading": selectors.show_loading(show),
-        "artwork": selectors.show_artwork_url(show), "available": actions.available(),
+        "artwork": selectors.show_artwork_url(show), "available": buttons.available(),
     }
     return render(request, "ui/show.html", context)

@@ -260,7 +260,7 @@ def test_a_change_committed_after_a_poll_still_reaches_the_next_one(viewer, api_
     from django.db import connection, connections, transaction
     from django.utils import timezone
 
-    from catalog.api import loading_views
+    from catalog.api.views import loading as loading_views
 
     if connection.vendor != "postgresql":
         pytest.skip("SQLite's test database cannot hold a write open beside a reader")

@@ -7,7 +7,7 @@ import pytest
 from catalog.models import Decision, SyncRun
 from catalog.runs import run_claim, run_start
 from catalog.sync.dispatch import WORK
-from catalog.ui.actions import sonarr_push_options
+from catalog.ui.buttons import sonarr_push_options
 from tests import factories
 
 

@@ -10,7 +10,7 @@ import responses
 from django.forms.models import model_to_dict
 
 from catalog.models import Show
-from catalog.sync.tmdb import sync_show
+from catalog.sync.tmdb import tmdb_id_refresh
 from catalog.sync.tmdb.show import show_refresh
 from integrations.errors import InvalidError
 from tests import factories
@@ -43,7 +43,7 @@ def test_a_nul_in_tmdb_text_is_refused_and_the_row_stays_as_it_was(edit):
     before = model_to_dict(Show.objects.get(pk=show.pk))
     responses.get(URL, json=tv1399(**edit))
     with pytest.raises(InvalidError, match="NUL"):
-        sync_show(1399, now=NOW, client=client_for())
+        tmdb_id_refresh(1399, now=NOW, client=client_for())
     assert model_to_dict(Show.objects.get(pk=show.pk)) == before
 
 
@@ -79,5 +79,5 @@ def test_a_season_listed_twice_counts_once_in_the_slot_map():
     responses.get(URL, json=tv1399(seasons=[
         {"season_number": 1, "episode_count": 10}, {"season_number": 2, "episode_count": 8},
         {"season_number": 1, "episode_count": 12}]))
-    show = sync_show(1399, now=NOW, client=client_for())
+    show = tmdb_id_refresh(1399, now=NOW, client=client_for())
     assert Show.objects.get(pk=show.pk).tmdb_season_episodes == [[1, 10], [2, 8]]

@@ -12,13 +12,14 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from catalog.api import loading_views
+from catalog.api import filters
 from catalog.api.fields import StrictBooleanField
+from catalog.api.filter_base import BooleanFilter
 from catalog.api.filters import ShowFilterSet
-from catalog.api.filterset import BooleanFilter
-from catalog.api.serializers import ShowSerializer
+from catalog.api.serializers import EpisodeSerializer, ShowSerializer
+from catalog.api.views import loading as loading_views
 from catalog.auth.roles import Role
-from catalog.models import Show
+from catalog.models import Episode, Show
 from catalog.models.library import library_flag, library_q, library_shows
 from catalog.sync.exceptions import ShowNotFoundInLibrary, ShowNotOnTmdb
 from catalog.sync.tmdb import show_refresh
@@ -176,3 +177,11 @@ def _tmdb_problem(detail: str, kind: str) -> Response:
     """One body shape for every way a show's TMDB refresh fails: ``{"detail", "kind"}``."""
     return Response({"detail": detail, "kind": kind},
                     status=TMDB_PROBLEM_STATUS.get(kind, status.HTTP_502_BAD_GATEWAY))
+
+
+class EpisodeViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Episode.objects.all()
+    serializer_class = EpisodeSerializer
+    filterset_class = filters.EpisodeFilterSet
+    search_fields = ["title"]
+    ordering_fields = ["id", "season", "number", "airdate"]

@@ -114,7 +114,7 @@ def loaders_start() -> tuple[bool, str]:
     return True, f"Started {len(started)} loader(s): runs {', '.join(f'#{i}' for i in started)}."
 
 
-def load_missing(show: Show) -> tuple[bool, str]:
+def missing_load(show: Show) -> tuple[bool, str]:
     """Queue the show's missing and failed parts; the queue wakes a loader on commit."""
     from catalog.sync.loading.queue import show_request
 

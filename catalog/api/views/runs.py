@@ -1,18 +1,21 @@
-"""Triggers: answer at once with 202 and the queued run; the work happens in a worker."""
+"""Runs: the triggers answer at once with 202 and the queued run (the work happens in a
+worker); the history lists runs and cancels one."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from catalog.api import filters
 from catalog.api.fields import StrictBooleanField, StrictIntegerField
 from catalog.api.serializers import SyncRunSerializer
 from catalog.auth.roles import Role
 from catalog.models import SyncRun
-from catalog.runs import RunInProgress
+from catalog.runs import RunInProgress, run_cancel
 from catalog.runs.enqueue import EnqueueFailed, sync_enqueue
 from catalog.sync.exceptions import ShowNotFoundInLibrary
 from catalog.sync.tmdb.show import tmdb_ids_check
@@ -79,3 +82,26 @@ class TmdbSyncView(APIView):
         if "tmdb_ids" in body.validated_data:
             options["tmdb_ids"] = body.validated_data["tmdb_ids"]
         return enqueue_response(request, SyncRun.Kind.TMDB, options)
+
+
+class SyncRunViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = SyncRun.objects.all()
+    serializer_class = SyncRunSerializer
+    filterset_class = filters.SyncRunFilterSet
+    ordering_fields = ["id", "created_at", "finished_at"]
+    action_roles = {"cancel": Role.OPERATOR}
+
+    @extend_schema(request=None, responses={
+        200: SyncRunSerializer, 202: SyncRunSerializer,
+        409: inline_serializer("RunFinished", {"detail": serializers.CharField()}),
+    })
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str | None = None) -> Response:
+        """Cancel a queued run now (200), or ask a running one to stop at its next page
+        (202); 409 when it has already finished."""
+        run, outcome = run_cancel(self.get_object().pk, by=request.user.get_username())
+        if outcome == "finished":
+            return Response({"detail": f"run {run.pk} has already {run.status}"},
+                            status=status.HTTP_409_CONFLICT)
+        code = status.HTTP_200_OK if outcome == "cancelled" else status.HTTP_202_ACCEPTED
+        return Response(SyncRunSerializer(run).data, status=code)

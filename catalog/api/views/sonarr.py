@@ -27,7 +27,7 @@ from catalog.api.rule_serializers import (
     SonarrSyncRequest,
 )
 from catalog.api.serializers import SyncRunSerializer
-from catalog.api.sync_views import enqueue_response
+from catalog.api.views.runs import enqueue_response
 from catalog.auth.roles import Role
 from catalog.models import Decision, DiscoveryRule, SonarrServer, SyncRun
 from catalog.rules import services as rule_services

@@ -1,0 +1,79 @@
+"""Plex servers, their libraries, the items in them and the path mappings to local files."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import mixins, viewsets
+from rest_framework import serializers as drf_serializers
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from catalog.api import filters, serializers
+from catalog.api.views.runs import LibrarySyncRequest, enqueue_response
+from catalog.auth.roles import Role
+from catalog.models import MediaItem, PathMapping, PlexLibrary, PlexServer, SyncRun
+from catalog.paths.resolve import resolve_local_path
+
+
+class PlexServerViewSet(viewsets.ModelViewSet):
+    queryset = PlexServer.objects.all()
+    serializer_class = serializers.PlexServerSerializer
+    search_fields = ["name"]
+    ordering_fields = ["id", "name"]
+
+    @extend_schema(request=None, responses={202: serializers.SyncRunSerializer})
+    @action(detail=True, methods=["post"])
+    def discover(self, request: Request, pk: str | None = None) -> Response:
+        """List the server's sections into libraries (admin); 202 with the run."""
+        server = self.get_object()
+        return enqueue_response(request, SyncRun.Kind.PLEX, {"server_id": server.pk})
+
+
+class PlexLibraryViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    queryset = PlexLibrary.objects.select_related("server")
+    serializer_class = serializers.PlexLibrarySerializer
+    filterset_class = filters.PlexLibraryFilterSet
+    search_fields = ["title"]
+    ordering_fields = ["id", "title", "last_synced_at"]
+    action_roles = {"sync": Role.OPERATOR}
+
+    @extend_schema(request=LibrarySyncRequest, responses={202: serializers.SyncRunSerializer})
+    @action(detail=True, methods=["post"])
+    def sync(self, request: Request, pk: str | None = None) -> Response:
+        """Scan this library now (operator); 202 with the run, 409 if one is active."""
+        library = self.get_object()
+        body = LibrarySyncRequest(data=request.data)
+        body.is_valid(raise_exception=True)
+        return enqueue_response(request, SyncRun.Kind.PLEX,
+                                {"library_id": library.pk, "deep": body.validated_data["deep"]})
+
+
+class MediaItemViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = MediaItem.objects.select_related("plex_show").order_by("id")
+    serializer_class = serializers.MediaItemSerializer
+    filterset_class = filters.MediaItemFilterSet
+    search_fields = ["title", "file_path"]
+    ordering_fields = ["id", "title", "last_seen_at", "file_size", "missing_since"]
+
+    @extend_schema(responses=inline_serializer("LocalPath", {
+        "plex_path": drf_serializers.CharField(),
+        "local_path": drf_serializers.CharField(allow_null=True)}))
+    @action(detail=True, methods=["get"], url_path="local-path")
+    def local_path(self, request: Request, pk: str | None = None) -> Response:
+        """Where mediasync finds this item's file (null when no mapping resolves it)."""
+        item = self.get_object()
+        server_id = PlexLibrary.objects.values_list("server_id", flat=True).get(
+            pk=item.library_id)
+        return Response({"plex_path": item.file_path,
+                         "local_path": resolve_local_path(server_id, item.file_path or None)})
+
+
+class PathMappingViewSet(viewsets.ModelViewSet):
+    queryset = PathMapping.objects.all()
+    serializer_class = serializers.PathMappingSerializer
+    filterset_class = filters.PathMappingFilterSet
+    ordering_fields = ["id", "plex_prefix"]
