@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from functools import partial
 from typing import Any
 
 from catalog.models import SyncRun
-from catalog.runs.work import Work, register_work
+from catalog.runs.work import WorkRow, register_work
 from catalog.upstreams.clients import tvmaze_client
 
 
@@ -77,14 +76,16 @@ def _load(run: SyncRun) -> dict[str, Any]:
     return loader_work(run)
 
 
-WORK: dict[str, tuple[Work, str]] = {
-    SyncRun.Kind.TVMAZE: (_tvmaze, "tvmaze"),
-    SyncRun.Kind.LOAD: (_load, "tvmaze"),
-    SyncRun.Kind.PLEX: (_plex, "plex"),
-    SyncRun.Kind.TMDB: (_tmdb, "tmdb"),
-    SyncRun.Kind.SONARR: (_sonarr, "sonarr"),
-    SyncRun.Kind.RULES: (_refilter, "rules"),
-}
+def _plex_scope(options: dict[str, Any]) -> str:
+    """One scan per Plex library; one discovery per server."""
+    if "server_id" in options:
+        return f"server:{options['server_id']}"
+    return f"library:{options['library_id']}"
+
+
+def _tvmaze_scope(options: dict[str, Any]) -> str:
+    """One walk of the catalog at a time; a few shows re-read by hand need not wait for it."""
+    return "refresh" if "refresh_ids" in options else "catalog"
 
 
 def _tmdb_scope(options: dict[str, Any]) -> str:
@@ -97,27 +98,29 @@ def _tmdb_scope(options: dict[str, Any]) -> str:
     return f"shows:{digest[:16]}"
 
 
+# One row per run kind: what executes it, the upstream its requests count against, and the
+# scope two runs must not share (one TVMaze walk; one scan per library, one discovery per
+# server; one push per Sonarr server; one refilter per rule; one TMDB library batch).
+WORK: dict[str, WorkRow] = {
+    SyncRun.Kind.TVMAZE: WorkRow(_tvmaze, "tvmaze", _tvmaze_scope),
+    SyncRun.Kind.LOAD: WorkRow(_load, "tvmaze", lambda options: "catalog"),
+    SyncRun.Kind.PLEX: WorkRow(_plex, "plex", _plex_scope),
+    SyncRun.Kind.TMDB: WorkRow(_tmdb, "tmdb", _tmdb_scope),
+    SyncRun.Kind.SONARR: WorkRow(_sonarr, "sonarr",
+                                 lambda options: f"server:{options['server_id']}"),
+    SyncRun.Kind.RULES: WorkRow(_refilter, "rules",
+                                 lambda options: f"rule:{options['rule_id']}"),
+}
+
+
 def scope_for(kind: str, options: dict[str, Any]) -> str:
-    """One TVMaze sync at a time; one scan per Plex library (one discovery per server);
-    one push per Sonarr server; one refilter per rule; one TMDB library batch."""
-    if kind == SyncRun.Kind.TMDB:
-        return _tmdb_scope(options)
-    if kind == SyncRun.Kind.PLEX and "server_id" in options:
-        return f"server:{options['server_id']}"
-    if kind == SyncRun.Kind.PLEX:
-        return f"library:{options['library_id']}"
-    if kind == SyncRun.Kind.TVMAZE and "refresh_ids" in options:
-        return "refresh"  # a few shows re-read by hand need not wait for a whole walk
-    if kind == SyncRun.Kind.SONARR:
-        return f"server:{options['server_id']}"
-    if kind == SyncRun.Kind.RULES:
-        return f"rule:{options['rule_id']}"
-    return "catalog"
+    """The scope a run of ``kind`` with these options holds while it runs."""
+    return WORK[kind].scope(options)
 
 
 def _register() -> None:
-    for kind, (work, upstream) in WORK.items():
-        register_work(kind, work, upstream=upstream, scope=partial(scope_for, kind))
+    for kind, row in WORK.items():
+        register_work(kind, row.work, upstream=row.upstream, scope=row.scope)
 
 
 _register()

@@ -74,9 +74,8 @@ def test_no_runs_module_imports_a_sync_even_inside_a_function():
 def test_every_kind_has_the_work_and_scope_dispatch_names():
     options = {"server_id": 3, "rule_id": 5, "library_id": 4, "refresh_ids": [6]}
     for kind in SyncRun.Kind.values:
-        row, (work, upstream) = work_for(kind), WORK[kind]
-        assert (row.work, row.upstream) == (work, upstream)
-        assert row.scope(options) == scope_for(kind, options)
+        assert work_for(kind) == WORK[kind]
+        assert work_for(kind).scope(options) == scope_for(kind, options)
 
 
 def test_catalog_root_holds_only_the_app_and_its_task_paths() -> None:

@@ -24,6 +24,8 @@ from catalog.sync.sonarr.claim import candidates, claim, claim_owned
 from catalog.sync.sonarr.outcomes import Item, Outcomes, Tally
 from catalog.sync.sonarr.validate import (
     Resolution,
+    Valid,
+    ValidRule,
     rule_record,
     rule_record_unchecked,
     rule_resolve,
@@ -70,7 +72,7 @@ def sonarr_push(run: SyncRun, *, server_id: int, rule_id: int | None = None,
 
 
 def _validate(server: SonarrServer, client: SonarrClient, rules: list[DiscoveryRule]
-              ) -> dict[int, tuple[DiscoveryRule, Resolution]]:
+              ) -> Valid:
     try:
         facts = server_facts(client, want_tags=any(r.tags for r in rules),
                              known_version=server.version)
@@ -83,12 +85,12 @@ def _validate(server: SonarrServer, client: SonarrClient, rules: list[DiscoveryR
         rule_record_unchecked(rules, f"Sonarr could not be read: {exc}")
         raise
     _server_state(server, SonarrServer.State.OK, "", version=facts.status.version)
-    valid: dict[int, tuple[DiscoveryRule, Resolution]] = {}
+    valid: Valid = {}
     for rule in rules:  # a handful of rules per server: one small UPDATE each
         resolution = rule_resolve(rule, facts)
         rule_record(rule, resolution)
         if resolution.ok:
-            valid[rule.pk] = (rule, resolution)
+            valid[rule.pk] = ValidRule(rule, resolution)
         else:
             log.warning("rule %s is invalid: %s", rule.name, resolution.message)
     return valid
@@ -112,11 +114,11 @@ def _abandon(rule_ids: list[int], now: datetime) -> int:
 
 
 def _push_items(run: SyncRun, client: SonarrClient, server: SonarrServer,
-                valid: dict[int, tuple[DiscoveryRule, Resolution]], items: list[Item],
+                valid: Valid, items: list[Item],
                 tally: Tally, now: datetime) -> None:
     """Read Sonarr's library and exclusions once; settle what needs no POST (each claimed
     and written in one transaction); then claim and send the rest batch by batch."""
-    is_v4 = bool(next(iter(valid.values()))[1].resolved.get("is_v4"))
+    is_v4 = bool(next(iter(valid.values())).resolution.resolved.get("is_v4"))
     library = {s.tvdb_id: s.id for s in client.series()}
     excluded = client.exclusions(paged=is_v4)
     out = Outcomes(run, tally, now, server.pk)
@@ -140,7 +142,7 @@ def _push_items(run: SyncRun, client: SonarrClient, server: SonarrServer,
 
 
 def _settled_without_post(item: Item, library: dict[int, int], excluded: frozenset[int],
-                          valid: dict[int, tuple[DiscoveryRule, Resolution]]) -> str | None:
+                          valid: Valid) -> str | None:
     """Which outcome needs no POST: no TVDB id, already in Sonarr, excluded, a dry run."""
     if not item.tvdb_id:
         return S.PENDING_TVDB
@@ -148,14 +150,14 @@ def _settled_without_post(item: Item, library: dict[int, int], excluded: frozens
         return S.EXISTS
     if item.tvdb_id in excluded:
         return S.SKIPPED
-    if valid[item.rule_id][0].dry_run and item.due:
+    if valid[item.rule_id].rule.dry_run and item.due:
         return "dry_run"
     return None
 
 
 def _settle_without_post(out: Outcomes, item: Item, library: dict[int, int],
                          excluded: frozenset[int],
-                         valid: dict[int, tuple[DiscoveryRule, Resolution]],
+                         valid: Valid,
                          senders: set[tuple[int, int]]) -> None:
     """The claimed item's outcome, judged again from what it was at the claim."""
     verdict = _settled_without_post(item, library, excluded, valid)
@@ -176,7 +178,7 @@ def _settle_without_post(out: Outcomes, item: Item, library: dict[int, int],
 
 
 def _send_all(run: SyncRun, client: SonarrClient, server: SonarrServer,
-              valid: dict[int, tuple[DiscoveryRule, Resolution]], items: list[Item],
+              valid: Valid, items: list[Item],
               out: Outcomes, *, is_v4: bool) -> None:
     """Claim a batch (by series: a series' decisions go together), send exactly what was
     claimed, write its outcomes and claim the next batch in that same transaction. A server
@@ -217,9 +219,9 @@ def _send_all(run: SyncRun, client: SonarrClient, server: SonarrServer,
             run, server.pk, f, out.now, seen))
 
 
-def _rules_seen(valid: dict[int, tuple[DiscoveryRule, Resolution]]) -> dict[int, datetime]:
+def _rules_seen(valid: Valid) -> dict[int, datetime]:
     """Each rule as validated (its last save): a claim takes only rules still so."""
-    return {rule_id: rule.updated_at for rule_id, (rule, _) in valid.items()}
+    return {rule_id: held.rule.updated_at for rule_id, held in valid.items()}
 
 
 def _hand_back(out: Outcomes, claimed: list[Item]) -> None:
@@ -231,7 +233,7 @@ def _hand_back(out: Outcomes, claimed: list[Item]) -> None:
     out.flush(processed=0)
 
 
-def _ready_sends(claimed: list[Item], valid: dict[int, tuple[DiscoveryRule, Resolution]],
+def _ready_sends(claimed: list[Item], valid: Valid,
                  out: Outcomes, tags: _Tags, *, is_v4: bool) -> list[sending.Send]:
     """What was claimed but can no longer be sent (its TVDB id removed, its retry clock
     moved) gets its outcome now; the rest becomes the sends."""
@@ -254,7 +256,7 @@ def _by_tvdb(items: list[Item]) -> list[list[Item]]:
     return list(groups.values())
 
 
-def _senders(items: list[Item], valid: dict[int, tuple[DiscoveryRule, Resolution]]
+def _senders(items: list[Item], valid: Valid
              ) -> set[tuple[int, int]]:
     """(show, rule) of the marked decisions whose rule sent the series: the first by rule
     name, as ``_sends`` picks it; the others followed it and end ``exists``, as
@@ -262,12 +264,12 @@ def _senders(items: list[Item], valid: dict[int, tuple[DiscoveryRule, Resolution
     first: dict[int, Item] = {}
     for item in (i for i in items if i.sending and i.tvdb_id):
         held = first.get(item.tvdb_id)
-        if held is None or valid[item.rule_id][0].name < valid[held.rule_id][0].name:
+        if held is None or valid[item.rule_id].rule.name < valid[held.rule_id].rule.name:
             first[item.tvdb_id] = item
     return {(i.show_id, i.rule_id) for i in first.values()}
 
 
-def _sends(valid: dict[int, tuple[DiscoveryRule, Resolution]], items: list[Item],
+def _sends(valid: Valid, items: list[Item],
            tag_ids: dict[int, list[int]], *, is_v4: bool) -> list[sending.Send]:
     """One Send per TVDB id: the first rule by name adds it, the others follow."""
     by_tvdb: dict[int, list[Item]] = defaultdict(list)
@@ -275,11 +277,11 @@ def _sends(valid: dict[int, tuple[DiscoveryRule, Resolution]], items: list[Item]
         by_tvdb[item.tvdb_id or 0].append(item)
     sends: list[sending.Send] = []
     for tvdb_id, group in by_tvdb.items():
-        live = sorted(group, key=lambda i: valid[i.rule_id][0].name)
-        rule, resolution = valid[live[0].rule_id]
-        options = _options(rule, resolution, tag_ids.get(rule.pk, []))
+        live = sorted(group, key=lambda i: valid[i.rule_id].rule.name)
+        first = valid[live[0].rule_id]
+        options = _options(first.rule, first.resolution, tag_ids.get(first.rule.pk, []))
         body = import_body(tvdb_id, live[0].title, options, is_v4=is_v4,
-                           monitor_new_items=rule.monitor_new_items)
+                           monitor_new_items=first.rule.monitor_new_items)
         sends.append(sending.Send(live[0], live[1:], body, options))
     return sends
 
@@ -288,7 +290,7 @@ class _Tags:
     """Tag ids per live rule, created in Sonarr the first time something is sent."""
 
     def __init__(self, client: SonarrClient,
-                 valid: dict[int, tuple[DiscoveryRule, Resolution]], items: list[Item]) -> None:
+                 valid: Valid, items: list[Item]) -> None:
         self._args = (client, valid, items)
         self._ids: dict[int, list[int]] | None = None
 
@@ -298,15 +300,15 @@ class _Tags:
         return self._ids
 
 
-def _ensure_tags(client: SonarrClient, valid: dict[int, tuple[DiscoveryRule, Resolution]],
+def _ensure_tags(client: SonarrClient, valid: Valid,
                  items: list[Item]) -> dict[int, list[int]]:
     """Tag ids per live rule, creating the labels Sonarr does not have yet (only when there
     is something to send with them)."""
-    wanted = {i.rule_id for i in items if not valid[i.rule_id][0].dry_run}
+    wanted = {i.rule_id for i in items if not valid[i.rule_id].rule.dry_run}
     created: dict[str, int] = {}
     out: dict[int, list[int]] = {}
     for rule_id in wanted:
-        resolution = valid[rule_id][1]
+        resolution = valid[rule_id].resolution
         ids = list(resolution.resolved.get("tag_ids") or [])
         for label in resolution.missing_tags:
             if label not in created:
@@ -328,7 +330,7 @@ def _options(rule: DiscoveryRule, resolution: Resolution, tag_ids: list[int]) ->
 
 
 def _summary(server: SonarrServer, rules: list[DiscoveryRule],
-             valid: dict[int, tuple[DiscoveryRule, Resolution]], tally: Tally) -> dict[str, Any]:
+             valid: Valid, tally: Tally) -> dict[str, Any]:
     failed_total = Decision.objects.filter(rule__in=rules, status=S.FAILED).count()
     return {
         "server": server.name, "rules": len(rules),

@@ -71,6 +71,17 @@ class Resolution:
         return "; ".join(c.detail for c in self.checks if not c.ok)[:500]
 
 
+@dataclass(frozen=True, slots=True)
+class ValidRule:
+    """A rule that passed validation in this push, with what its names resolved to."""
+
+    rule: DiscoveryRule
+    resolution: Resolution
+
+
+Valid = dict[int, ValidRule]  # rule id -> the rule as validated by this push
+
+
 def server_facts(client: SonarrClient, *, want_tags: bool, known_version: str = ""
                  ) -> ServerFacts:
     """The reads validation needs: root folders and quality profiles, language profiles on

@@ -142,7 +142,7 @@ def test_it_runs_through_the_dispatch_table_with_a_client_of_its_own(fake, setti
     options = {"library_id": library.pk, "deep": False}
     run = run_claim(kind=SyncRun.Kind.PLEX, scope=scope_for(SyncRun.Kind.PLEX, options),
                     options=options)
-    work, upstream = WORK[SyncRun.Kind.PLEX]
-    done = job_execute(run, work, upstream=upstream)
+    row = WORK[SyncRun.Kind.PLEX]
+    done = job_execute(run, row.work, upstream=row.upstream)
     assert done.status == "succeeded" and done.summary["created"] == 30
     assert done.requests == 1 and done.scope == f"library:{library.pk}"
