@@ -15,8 +15,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 
 from catalog.auth.forms import AdminLoginForm
+from catalog.auth.pages import no_role
 from catalog.auth.roles import Role, has_role, user_role
-from catalog.ui.access import no_role
 
 
 class MediasyncAdminSite(admin.AdminSite):

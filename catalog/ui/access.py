@@ -15,6 +15,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render, resolve_url
 
+from catalog.auth.pages import no_role
 from catalog.auth.roles import Role, user_role
 
 View = Callable[..., HttpResponse]
@@ -54,8 +55,3 @@ def ui_view(needed: Role = Role.VIEWER) -> Callable[[View], View]:
         return wrapped
 
     return decorate
-
-
-def no_role(request: HttpRequest) -> HttpResponse:
-    """What a signed-in account without a role sees everywhere: why, and a way out."""
-    return render(request, "no_role.html", status=403)
