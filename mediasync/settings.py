@@ -1,4 +1,4 @@
-"""Settings read from the environment (12-factor); see README "Configuration".
+"""Settings read from the environment (12-factor); see docs/configuration.md.
 
 Every secret may come from ``NAME_FILE``. A bad value stops start-up with one line that
 names the variable (``SettingsError``).

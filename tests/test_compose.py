@@ -32,7 +32,8 @@ ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = ROOT / "docker-compose.yml"
 SCHEMA = ROOT / "tests" / "data" / "compose-spec.json"
 SCHEMA_README = ROOT / "tests" / "data" / "README.md"
-DOCS = [COMPOSE, ROOT / "README.md", ROOT / ".env.example", ROOT / "Dockerfile"]
+DOCS = [COMPOSE, ROOT / "README.md", ROOT / "docs" / "operating.md", ROOT / ".env.example",
+        ROOT / "Dockerfile"]
 
 # Options that Docker Engine 20.10 or a distribution's Compose v2 (2.x before 2.20) refuse or
 # ignore: the healthcheck's start_interval (Engine 25), include, develop, models, provider,

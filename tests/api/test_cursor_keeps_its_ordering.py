@@ -1,6 +1,6 @@
 """A cursor belongs to the walk that gave it out.
 
-README: "A cursor together with ... another ordering ... is a 400"; clients treat cursors as
+docs/api.md: "A cursor together with ... another ordering ... is a 400"; clients treat cursors as
 opaque. A cursor given out by a newest-first walk (``ordering=-id``) and sent back under the
 ascending order (or the other way round) names a place in another walk: it must be refused,
 not silently read as "the rows on the other side of that id".

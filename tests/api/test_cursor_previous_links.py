@@ -3,8 +3,8 @@
 A client on page 2 of a cursor walk follows ``previous`` after the rows of page 1 were deleted
 (a rule deleted, items purged). The answer is an empty page: fair, nothing is left before. But
 it carries no ``next`` either, though every row of page 2 onwards still stands, so a client
-doing what the README says ("follow ``next`` until it is null") ends the walk there and never
-sees those rows. The README allows a link-less empty page only for a cursor *past the last
+doing what docs/api.md says ("follow ``next`` until it is null") ends the walk there and never
+sees those rows. docs/api.md allows a link-less empty page only for a cursor *past the last
 rows*.
 """
 
