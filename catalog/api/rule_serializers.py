@@ -65,6 +65,15 @@ def _criterion_field(c: criteria.Criterion) -> serializers.Field:
     return number.get(c.shape, serializers.DateField)(**kwargs)
 
 
+def _refuse_unknown(data: Any, allowed: tuple[str, ...]) -> None:
+    """A misspelt criterion is an error, as in the preview, not a dropped (admit-all) key."""
+    if isinstance(data, dict):
+        unknown = sorted(set(data) - set(allowed))
+        if unknown:
+            raise serializers.ValidationError(
+                {name[:40]: "Unknown name; choose from the criteria table." for name in unknown[:5]})
+
+
 def _raise_if(errors: dict[str, Any]) -> None:
     if errors:
         raise serializers.ValidationError(errors)
@@ -83,6 +92,7 @@ class SelectionSerializer(serializers.ModelSerializer):
         return fields
 
     def to_internal_value(self, data: Any) -> dict[str, Any]:
+        _refuse_unknown(data, ("name", *criteria.NAMES))
         values, errors = vocab.selection_check(super().to_internal_value(data))
         _raise_if(errors)
         return values
@@ -94,6 +104,7 @@ class ExcludesSerializer(serializers.Serializer):
         return {e.name: _values(e.name) for e in criteria.EXCLUDES}
 
     def to_internal_value(self, data: Any) -> dict[str, Any]:
+        _refuse_unknown(data, criteria.EXCLUDE_NAMES)
         values, errors = vocab.excludes_check(super().to_internal_value(data))
         _raise_if(errors)
         return values
