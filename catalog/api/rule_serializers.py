@@ -71,7 +71,7 @@ def _refuse_unknown(data: Any, allowed: tuple[str, ...]) -> None:
         unknown = sorted(set(data) - set(allowed))
         if unknown:
             raise serializers.ValidationError(
-                {name[:40]: "Unknown name; choose from the criteria table." for name in unknown[:5]})
+                {name[:40]: "Unknown name; not a criterion." for name in unknown[:5]})
 
 
 def _raise_if(errors: dict[str, Any]) -> None:
