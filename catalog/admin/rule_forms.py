@@ -13,8 +13,6 @@ from catalog.rules import criteria, vocab
 from catalog.rules.criteria import Shape
 from catalog.rules.vocab import VOCABULARIES
 
-_TAG = re.compile(r"^[a-z0-9-]+$")
-
 
 def choices_field(vocab: str, label: str, help_text: str = "") -> forms.MultipleChoiceField:
     return forms.MultipleChoiceField(
@@ -113,7 +111,7 @@ class RuleForm(forms.ModelForm):
 
     def clean_tags(self) -> list[str]:
         labels = [t.lower() for t in self.cleaned_data.get("tags") or []]
-        bad = [t for t in labels if not _TAG.match(t)]
+        bad = [t for t in labels if not vocab.tag_ok(t)]
         if bad:
             raise forms.ValidationError(f"only a-z, 0-9 and '-': {', '.join(bad)}")
         return list(dict.fromkeys(labels))

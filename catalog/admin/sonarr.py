@@ -54,16 +54,16 @@ class SelectionInline(admin.StackedInline):
         return super().get_formset(request, obj, validate_max=True, **kwargs)
 
     def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return site._registry[DiscoveryRule].has_view_permission(request, obj)
+        return site.get_model_admin(DiscoveryRule).has_view_permission(request, obj)
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return site._registry[DiscoveryRule].has_change_permission(request, obj)
+        return site.get_model_admin(DiscoveryRule).has_change_permission(request, obj)
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return site._registry[DiscoveryRule].has_change_permission(request, obj)
+        return site.get_model_admin(DiscoveryRule).has_change_permission(request, obj)
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return site._registry[DiscoveryRule].has_change_permission(request, obj)
+        return site.get_model_admin(DiscoveryRule).has_change_permission(request, obj)
 
 
 @admin.register(DiscoveryRule, site=site)

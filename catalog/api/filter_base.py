@@ -62,7 +62,7 @@ class TextFilter(filters.CharFilter):
                                      "pattern": NO_NUL})
 
 
-class StrictBooleanField(forms.Field):
+class StrictBooleanFormField(forms.Field):
     """``true``/``false`` (or ``1``/``0``); anything else is an error, not "no filter"."""
 
     def to_python(self, value: Any) -> bool | None:
@@ -77,7 +77,7 @@ class StrictBooleanField(forms.Field):
 
 
 class BooleanFilter(filters.BooleanFilter):
-    field_class = StrictBooleanField
+    field_class = StrictBooleanFormField
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("widget", forms.TextInput)

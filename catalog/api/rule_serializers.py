@@ -8,7 +8,6 @@ range or a bad date is a 400 naming the field.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django.db import transaction
@@ -36,12 +35,9 @@ def _values(name: str) -> serializers.ListField:
         max_length=200, required=False)
 
 
-_TAG = re.compile(r"^[A-Za-z0-9-]+$")
-
-
 def validate_tag(value: str) -> None:
     """A Sonarr label: letters, digits and '-' (kept in lower case)."""
-    if not _TAG.match(value.strip()):
+    if not vocab.tag_ok(value.strip()):
         raise serializers.ValidationError(
             f"tags may hold only a-z, 0-9 and '-': {value.strip()[:40]}")
 
@@ -82,6 +78,8 @@ def _raise_if(errors: dict[str, Any]) -> None:
 # One selection: a field per row of the criteria table (catalog.rules.criteria). A comment,
 # not a docstring: a serializer's docstring is the schema's description.
 class SelectionSerializer(serializers.ModelSerializer):
+    openapi_closed = True  # a misspelt criterion is refused (_refuse_unknown), never dropped
+
     class Meta:
         model = RuleSelection
         fields = ["name", *criteria.NAMES]
@@ -100,6 +98,8 @@ class SelectionSerializer(serializers.ModelSerializer):
 
 # The global excludes: a field per exclude of the criteria table.
 class ExcludesSerializer(serializers.Serializer):
+    openapi_closed = True
+
     def get_fields(self) -> dict[str, serializers.Field]:
         return {e.name: _values(e.name) for e in criteria.EXCLUDES}
 

@@ -93,11 +93,14 @@ class ApiAutoSchema(AutoSchema):
 
     def _map_serializer(self, serializer: Any, direction: str, *args: Any,
                         **kwargs: Any) -> dict[str, Any]:
-        """A serializer naming ``openapi_exactly_one_of`` fields says so with ``oneOf``."""
+        """A serializer naming ``openapi_exactly_one_of`` fields says so with ``oneOf``; one that
+        refuses names it lacks (``openapi_closed``) says so with ``additionalProperties``."""
         schema = super()._map_serializer(serializer, direction, *args, **kwargs)
         names = getattr(serializer, "openapi_exactly_one_of", ())
         if names and direction == "request":
             schema["oneOf"] = [{"required": [name]} for name in names]
+        if getattr(serializer, "openapi_closed", False) and direction == "request":
+            schema["additionalProperties"] = False
         return schema
 
     def get_operation(self, *args: Any, **kwargs: Any) -> dict[str, Any] | None:

@@ -83,3 +83,13 @@ validate_plex_prefix.openapi_pattern = r"^(/|\\\\|[A-Za-z]:)[^\x00]*$"
 validate_local_prefix.openapi_pattern = r"^/[^\x00]*$"
 validate_credential.openapi_pattern = rf"^[{SPACE}]*[!-~]+[{SPACE}]*$"
 validate_root_folder.openapi_pattern = rf"^[{SPACE}]*(/|[A-Za-z]:\\|\\\\)[^\x00]*$"
+
+
+# An IMDb title id: "tt" and 7 digits today, up to 10 as IMDb grows (ASCII digits only: a
+# ``\d`` would also take other scripts' digits). The API refuses others; /find is never sent one.
+IMDB_ID = r"^tt[0-9]{7,10}$"
+_IMDB_ID = re.compile(IMDB_ID)
+
+
+def imdb_id_ok(value: str | None) -> bool:
+    return bool(value) and _IMDB_ID.fullmatch(value) is not None

@@ -43,8 +43,8 @@ class RuleView:
 def rule_spec(rule: DiscoveryRule) -> dict[str, Any]:
     """The rule's filters as plain data for the engine (uses prefetched selections)."""
     rows = sorted(rule.selections.all(), key=lambda s: (s.position, s.pk or 0))
-    selections = [{name: getattr(s, name) for name in engine.CRITERIA} for s in rows]
-    excludes = {name: list(getattr(rule, f"exclude_{name}")) for name in engine.EXCLUDES}
+    selections = [{name: getattr(s, name) for name in engine.CRITERION_NAMES} for s in rows]
+    excludes = {name: list(getattr(rule, f"exclude_{name}")) for name in engine.EXCLUDE_NAMES}
     return {"selections": selections, "excludes": excludes}
 
 

@@ -24,8 +24,8 @@ from catalog.rules.criteria import Criterion, Exclude, Shape, Test
 
 LIST_CRITERIA = table.LIST_NAMES
 RANGE_CRITERIA = table.RANGE_NAMES
-CRITERIA = table.NAMES
-EXCLUDES = table.EXCLUDE_NAMES
+CRITERION_NAMES = table.NAMES
+EXCLUDE_NAMES = table.EXCLUDE_NAMES
 MAX_SELECTIONS = 20  # per rule, in the API and the admin alike
 
 # Decision statuses, as strings so that this module stays free of models.
@@ -135,8 +135,8 @@ _PARSE: dict[Shape, Callable[[Any, Criterion], Any]] = {
 def spec_canonical(spec: Mapping[str, Any]) -> dict[str, Any]:
     """The spec with sorted lists and ISO dates: equal filters, equal text."""
     filters = filters_from_spec(spec)
-    return {"selections": [_canon(s, CRITERIA) for s in filters.selections],
-            "excludes": _canon(filters.excludes, EXCLUDES)}
+    return {"selections": [_canon(s, CRITERION_NAMES) for s in filters.selections],
+            "excludes": _canon(filters.excludes, EXCLUDE_NAMES)}
 
 
 def _canon(obj: Any, names: Iterable[str]) -> dict[str, Any]:

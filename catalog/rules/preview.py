@@ -59,6 +59,11 @@ class Preview:
     reasons: list[tuple[str, int]] = field(default_factory=list)
 
 
+# The names a preview accepts: the criteria table's, and nothing else (a test holds them equal).
+ACCEPTED: tuple[str, ...] = criteria.NAMES
+EXCLUDES_ACCEPTED: tuple[str, ...] = criteria.EXCLUDE_NAMES
+
+
 def spec_parse(text: str, held: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The form's JSON into a spec the engine accepts, checked as a save checks it: unknown
     names, names outside a vocabulary, inverted ranges and bounds are refused with the
@@ -87,9 +92,9 @@ def spec_parse(text: str, held: Mapping[str, Any] | None = None) -> dict[str, An
         raise PreviewError('"selections" must be a list of objects.')
     if not isinstance(excludes, dict):
         raise PreviewError('"excludes" must be an object.')
-    for where, names, allowed in [(f"selection {i + 1}", set(s), criteria.NAMES)
+    for where, names, allowed in [(f"selection {i + 1}", set(s), ACCEPTED)
                                   for i, s in enumerate(selections)] + [
-            ("excludes", set(excludes), criteria.EXCLUDE_NAMES)]:
+            ("excludes", set(excludes), EXCLUDES_ACCEPTED)]:
         unknown = sorted(names - set(allowed))
         if unknown:
             raise PreviewError(f"Unknown name in {where}: {', '.join(unknown)[:200]}.")
@@ -157,6 +162,12 @@ def _read_by(*filters: engine.RuleFilters) -> list[str]:
             if getattr(f.excludes, name):
                 used.update(columns)
     return [name for name in FACT_FIELDS if name in used]
+
+
+def memo_forget() -> None:
+    """Forget this process's groupings (a benchmark's cold start; after a commit every
+    process learns it through ``facts_version_renew``)."""
+    _memo.clear()
 
 
 def facts_version_renew(show_ids: object = None) -> None:

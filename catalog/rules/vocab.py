@@ -59,6 +59,13 @@ VOCABULARIES: dict[str, tuple[str, ...]] = {
 MAX_NETWORK = 200
 
 
+def tag_ok(label: str) -> bool:
+    """A Sonarr tag label as rules keep it: a-z, 0-9 and '-' once lower-cased (the API and the
+    admin form both ask here)."""
+    text = label.strip()
+    return text.isascii() and bool(text) and all(ch.isalnum() or ch == "-" for ch in text)
+
+
 def _vocabulary(name: str) -> tuple[str, ...] | None:
     """The vocabulary of list criterion or exclude ``name`` (None: free text, networks)."""
     row = table.BY_NAME.get(name) or table.EXCLUDE_BY_NAME[name]

@@ -70,7 +70,7 @@ def duration_text(seconds: float) -> str:
     return str(timedelta(seconds=round(seconds)))
 
 
-def runs_chart(runs: Sequence[SyncRun], *, title: str, width: int = 520) -> SafeString:
+def runs_svg(runs: Sequence[SyncRun], *, title: str, width: int = 520) -> SafeString:
     """One bar per run (oldest left), height = duration; a symbol above each bar names its
     status and the longest duration is written on the axis."""
     height, axis, top_pad = 120, 18, 16

@@ -26,6 +26,7 @@ from catalog.api.fields import StrictDateTimeField, StrictIntegerField
 from catalog.api.serializers import ShowSerializer
 from catalog.auth.roles import Role
 from catalog.models import Show, SyncRun
+from catalog.models.validators import IMDB_ID, imdb_id_ok
 from catalog.sync.loading import PARTS, loading_state, show_add, show_request
 from catalog.sync.loading.add import ID_FIELDS
 from catalog.sync.loading.artwork import artwork_file
@@ -42,9 +43,6 @@ def _id_field() -> serializers.IntegerField:
     return StrictIntegerField(min_value=1, max_value=MAX_ID, required=False)
 
 
-IMDB_ID = r"^tt[0-9]{7,10}$"
-
-
 class ShowAddRequest(serializers.Serializer):
     """Exactly one id, of the kind named."""
 
@@ -56,6 +54,12 @@ class ShowAddRequest(serializers.Serializer):
     imdb_id = serializers.RegexField(
         IMDB_ID, required=False, trim_whitespace=False,
         error_messages={"invalid": "An IMDb id looks like tt0944947."})
+
+    def validate_imdb_id(self, value: str) -> str:
+        """The pattern's ``$`` would let a trailing newline through; the whole text must match."""
+        if not imdb_id_ok(value):
+            raise serializers.ValidationError("An IMDb id looks like tt0944947.")
+        return value
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         given = [name for name in ID_FIELDS if attrs.get(name) is not None]

@@ -125,7 +125,7 @@ def _push_items(run: SyncRun, client: SonarrClient, server: SonarrServer,
     senders = _senders(items, valid)
     now_items, send_items = [], []
     for item in items:
-        if _settled_without_post(item, library, excluded, valid) is not None:
+        if _verdict_without_post(item, library, excluded, valid) is not None:
             now_items.append(item)
         elif item.due:
             send_items.append(item)
@@ -141,7 +141,7 @@ def _push_items(run: SyncRun, client: SonarrClient, server: SonarrServer,
     _send_all(run, client, server, valid, send_items, out, is_v4=is_v4)
 
 
-def _settled_without_post(item: Item, library: dict[int, int], excluded: frozenset[int],
+def _verdict_without_post(item: Item, library: dict[int, int], excluded: frozenset[int],
                           valid: Valid) -> str | None:
     """Which outcome needs no POST: no TVDB id, already in Sonarr, excluded, a dry run."""
     if not item.tvdb_id:
@@ -160,7 +160,7 @@ def _settle_without_post(out: Outcomes, item: Item, library: dict[int, int],
                          valid: Valid,
                          senders: set[tuple[int, int]]) -> None:
     """The claimed item's outcome, judged again from what it was at the claim."""
-    verdict = _settled_without_post(item, library, excluded, valid)
+    verdict = _verdict_without_post(item, library, excluded, valid)
     if verdict == S.PENDING_TVDB:
         out.set(item, S.PENDING_TVDB, tally=S.PENDING_TVDB)
     elif verdict == S.EXISTS and item.sending:  # our own add, its outcome unwritten

@@ -18,16 +18,14 @@ At most two ``/find`` requests per show, as before.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 
 from catalog.models import Show
+from catalog.models.validators import imdb_id_ok
 from integrations.tmdb import TmdbClient
 from integrations.values import Authority, ExternalId
 from integrations.values.tmdb import TmdbFindResult
-
-IMDB_ID = re.compile(r"tt\d{1,14}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +56,7 @@ def _premiered_in(hit: TmdbFindResult, year: int) -> bool:
 def tmdb_id_choose(client: TmdbClient, *, tvdb_id: int | None, imdb_id: str | None,
                    premiered: date | None) -> Found:
     """The policy above, for these ids and premiere date."""
-    imdb = imdb_id if imdb_id and IMDB_ID.fullmatch(imdb_id) else None
+    imdb = imdb_id if imdb_id_ok(imdb_id) else None
     hits: dict[int, TmdbFindResult] = {}
     source, by_imdb = "", None
     if tvdb_id:

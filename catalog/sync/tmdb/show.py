@@ -74,7 +74,7 @@ def show_for_tmdb_id(tmdb_id: int) -> Show:
 
 
 def tmdb_id_refresh(tmdb_id: int, *, force: bool = False, now: datetime | None = None,
-              client: TmdbClient | None = None) -> Show:
+                    client: TmdbClient | None = None) -> Show:
     """Refresh the show with this TMDB id if it is a placeholder, stale, or ``force``d;
     one request (``/tv/{id}?append_to_response=external_ids``) when it does, none otherwise."""
     now = now or timezone.now()

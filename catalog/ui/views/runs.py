@@ -27,7 +27,7 @@ def runs(request: HttpRequest) -> HttpResponse:
     kind = kind if kind in KINDS else ""
     history = selectors.runs_history(kind=kind or None, number=_page_number(request),
                                       per_page=PER_PAGE)
-    chart = [(KINDS.get(k, k), charts.runs_chart(rows, title=f"Last {len(rows)} {k} runs"))
+    chart = [(KINDS.get(k, k), charts.runs_svg(rows, title=f"Last {len(rows)} {k} runs"))
              for k, rows in selectors.runs_chart().items()]
     return render(request, "ui/runs.html", {
         "active": selectors.runs_active(), "history": history, "charts": chart,

@@ -80,6 +80,8 @@ def test_it_leaves_a_show_being_loaded_alone(operator, api_as):
     ({"tvdb_id": 1.5}, "tvdb_id"),
     ({"imdb_id": "nm0000001"}, "imdb_id"),
     ({"imdb_id": "tt1; DROP TABLE"}, "imdb_id"),
+    ({"imdb_id": "tt0944947\n"}, "imdb_id"),
+    ({"imdb_id": "tt\u0661\u0662\u0663\u0664\u0665\u0666\u0667"}, "imdb_id"),
     ({"imdb_id": ["tt0944947"]}, "imdb_id"),
     ({}, "non_field_errors"),
     ({"title": "Lost"}, "non_field_errors"),

@@ -81,6 +81,7 @@ def test_it_derives_the_previews_accepted_names_from_the_table(schema):
                   | set(preview.READS) | {"genre_any", "network"})
     assert _accepted(candidates) == TABLE
     assert set(preview.READS) == TABLE and set(preview.EXCLUDE_READS) == EXCLUDES
+    assert set(preview.ACCEPTED) == TABLE and set(preview.EXCLUDES_ACCEPTED) == EXCLUDES
 
 
 def test_it_derives_the_engines_records_and_matches_the_stored_columns():
