@@ -13,7 +13,7 @@ import subprocess
 import sys
 import tempfile
 
-SCENARIOS = ("tvmaze", "plex", "tmdb", "sonarr", "ui", "loading")
+SCENARIOS = ("tvmaze", "plex", "tmdb", "sonarr", "refilter", "ui", "loading")
 
 
 def _child(name: str, scale: float) -> None:
@@ -37,6 +37,10 @@ def _child(name: str, scale: float) -> None:
         from bench import sonarr
 
         rows = sonarr.run(shows=int(100_000 * scale), pending=int(1_000 * scale))
+    elif name == "refilter":
+        from bench import refilter
+
+        rows = refilter.run(shows=int(1_000_000 * scale))
     elif name == "loading":
         from bench import loading
 

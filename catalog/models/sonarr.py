@@ -42,8 +42,9 @@ class Decision(models.Model):
         SENDING = "sending", "Being sent to Sonarr"
 
     show = models.ForeignKey(Show, on_delete=models.CASCADE, related_name="decisions")
+    # No index of its own: the (rule, show) unique index leads with it.
     rule = models.ForeignKey("catalog.DiscoveryRule", on_delete=models.CASCADE,
-                             related_name="decisions")
+                             related_name="decisions", db_index=False)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     reason = models.CharField(max_length=500, blank=True, default="")
     sonarr_series_id = models.PositiveIntegerField(null=True, blank=True)
@@ -65,7 +66,10 @@ class Decision(models.Model):
     class Meta:
         ordering = ["-updated_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["show", "rule"], name="decision_show_rule_unique")
+            # Rule first: a refilter reads a chunk of shows of one rule as one range of this
+            # index, whatever the planner knows (by rule alone it scanned every decision of
+            # the rule for each chunk: quadratic). Reads by show use the show's own index.
+            models.UniqueConstraint(fields=["rule", "show"], name="decision_rule_show_unique")
         ]
         indexes = [
             models.Index(fields=["rule", "status"], name="decision_rule_status"),
