@@ -98,6 +98,63 @@ def test_it_starts_no_more_loaders_than_the_cluster_cap(settings, monkeypatch):
     assert sorted(active.values_list("scope", flat=True)) == ["slot:0", "slot:1"]
 
 
+def _kick_between_read_and_claim(monkeypatch) -> list[list[int]]:
+    """At a kick's first slot claim (it has read the active slots and chosen to claim), a
+    second kick runs whole; returns what that second kick started."""
+    from catalog.sync.loading import queue
+
+    original, other = queue.run_claim, []
+
+    def between_read_and_claim(**kwargs: object) -> SyncRun:
+        if not other:
+            other.append([])  # once: the second kick's own claims go straight through
+            other[0] = loaders_kick()
+        return original(**kwargs)
+
+    monkeypatch.setattr(queue, "run_claim", between_read_and_claim)
+    return other
+
+
+@pytest.mark.django_db
+def test_two_kicks_interleaved_at_the_slot_claim_start_no_more_loaders_than_the_cap(
+        monkeypatch, settings):
+    """Both kicks see every slot free; the second takes them all between the first one's
+    read and its claims, which must then find each slot taken and start nothing."""
+    from django_q.conf import Conf
+
+    monkeypatch.setattr(Conf, "SYNC", False)  # queue the tasks instead of running them
+    settings.LOADER_CONCURRENCY = 2
+    for n in range(4):
+        show_add(field="tvdb_id", value=300 + n)
+    other = _kick_between_read_and_claim(monkeypatch)
+    assert loaders_kick() == []
+    assert len(other) == 1 and len(other[0]) == 2
+    active = SyncRun.objects.filter(kind="load", status__in=SyncRun.ACTIVE)
+    assert sorted(active.values_list("pk", flat=True)) == sorted(other[0])
+    assert sorted(active.values_list("scope", flat=True)) == ["slot:0", "slot:1"]
+
+
+@pytest.mark.django_db
+def test_a_kick_that_read_one_free_slot_loses_it_to_a_kick_interleaved_before_its_claim(
+        monkeypatch, settings):
+    """One loader runs; both kicks read the one free slot, the second claims it between the
+    first one's read and its claim: exactly one of them starts a loader there."""
+    from django_q.conf import Conf
+
+    monkeypatch.setattr(Conf, "SYNC", False)
+    settings.LOADER_CONCURRENCY = 2
+    running = run_claim(kind="load", scope="slot:0")
+    assert run_start(running)
+    for n in range(3):
+        show_add(field="tvdb_id", value=400 + n)
+    other = _kick_between_read_and_claim(monkeypatch)
+    assert loaders_kick() == []
+    assert len(other) == 1 and len(other[0]) == 1
+    active = SyncRun.objects.filter(kind="load", status__in=SyncRun.ACTIVE)
+    assert sorted(active.values_list("scope", flat=True)) == ["slot:0", "slot:1"]
+    assert active.get(scope="slot:1").pk == other[0][0]
+
+
 @pytest.mark.django_db
 def test_it_starts_no_loader_when_nothing_is_due(monkeypatch, settings):
     from django_q.conf import Conf
