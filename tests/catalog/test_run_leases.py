@@ -303,19 +303,36 @@ def test_a_spawned_worker_frees_the_scopes_of_dead_workers():
 
 
 @pytest.mark.django_db
-def test_a_worker_that_cannot_free_scopes_at_spawn_still_starts(monkeypatch):
+def test_a_worker_that_cannot_free_scopes_at_spawn_still_starts(monkeypatch, caplog):
+    """django-q2 sends post_spawn with send(), not send_robust(): raising would kill the new
+    worker, and the cluster would respawn it in a loop for as long as the database is
+    unreachable. The worker starts, says why, and the next claim frees the dead scope."""
     from django.db import OperationalError
     from django_q.signals import post_spawn
 
     from catalog import tasks
+    from catalog.apps import _refilter_stale_rules
+
+    old = _running()
+    SyncRun.objects.filter(pk=old.pk).update(owner_pid=_dead_pid(), owner_token="d" * 32)
+    tried: list[bool] = []
 
     def locked() -> int:
+        tried.append(True)
         raise OperationalError("database is locked")
 
     monkeypatch.setattr(tasks, "runs_reap", locked)
-    # django-q2 sends this with send(), not send_robust(): raising would kill the new worker,
-    # and the cluster would respawn it in a loop for as long as the database is unreachable.
-    post_spawn.send(sender="django_q", proc_name="Worker-1")
+    with caplog.at_level("WARNING", logger="catalog.tasks"):
+        answers = dict(post_spawn.send(sender="django_q", proc_name="Worker-1"))
+    assert tried == [True]
+    assert tasks.worker_spawned in answers and answers[tasks.worker_spawned] is None
+    assert _refilter_stale_rules in answers  # connected after it: it ran too
+    assert "could not release abandoned runs at worker start: OperationalError" in (
+        caplog.text)
+    assert SyncRun.objects.get(pk=old.pk).status == SyncRun.Status.RUNNING  # not freed yet
+    new = run_claim(kind="tvmaze", scope="catalog")  # the database answers again
+    assert SyncRun.objects.get(pk=old.pk).status == SyncRun.Status.FAILED
+    assert new.status == SyncRun.Status.QUEUED
 
 
 @pytest.mark.django_db(transaction=True)
