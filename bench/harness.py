@@ -10,6 +10,11 @@ from typing import Any
 
 from django.db import connection
 
+# Servers a scenario creates but never syncs point here: the discard port on loopback, where
+# nothing listens (as the test factories do), never a port a real Sonarr (8989) or Plex
+# (32400) on the benchmarking machine would answer.
+CLOSED_URL = "http://127.0.0.1:9"
+
 
 @dataclass
 class Row:

@@ -8,7 +8,7 @@ import time
 from datetime import date
 
 from bench.fakeproc import FakeProcess
-from bench.harness import Row, measure
+from bench.harness import CLOSED_URL, Row, measure
 from catalog.db.bulk import upsert
 from catalog.models import Decision, DiscoveryRule, RuleSelection, Show, SonarrServer, SyncRun
 from catalog.rules.decide import decide_shows
@@ -55,7 +55,7 @@ def _run(kind: str, scope: str, work, upstream: str) -> SyncRun:
 
 def refilter(shows: int) -> list[Row]:
     _catalog(shows)
-    server = SonarrServer.objects.create(name="bench", url="http://127.0.0.1:1", api_key="k")
+    server = SonarrServer.objects.create(name="bench", url=CLOSED_URL, api_key="k")
     rule = DiscoveryRule.objects.create(name="english dramas", server=server,
                                         root_folder="/tv", quality_profile="Any")
     RuleSelection.objects.create(rule=rule, languages=["English"], genres_any=["Drama"])

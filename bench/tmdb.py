@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 
 from bench.fakeproc import FakeProcess
-from bench.harness import Row, measure
+from bench.harness import CLOSED_URL, Row, measure
 from catalog.db.cursors import cursor_set
 from catalog.models import PlexLibrary, PlexServer, PlexShow, Show, SyncRun
 from catalog.runs import run_claim
@@ -26,7 +26,7 @@ LATER = START + 90 * 86_400  # the fake's own changes are all older than the fee
 
 def _library(ids: list[int], now: datetime, stale_every: int) -> None:
     """Library shows: fresh (a day old) but every ``stale_every``-th one past the TTL."""
-    server = PlexServer.objects.create(name="bench", url="http://127.0.0.1:1", token="t")
+    server = PlexServer.objects.create(name="bench", url=CLOSED_URL, token="t")
     library = PlexLibrary.objects.create(server=server, key="1", title="TV", type="show")
     shows = Show.objects.bulk_create(
         [Show(title=f"Show {i}", tmdb_id=tmdb_id, tmdb_status=Show.TmdbStatus.FRESH,

@@ -19,7 +19,7 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from bench.harness import Row, peak_rss_mb
+from bench.harness import CLOSED_URL, Row, peak_rss_mb
 from catalog.models import (
     Decision,
     DiscoveryRule,
@@ -56,7 +56,7 @@ def _seed(shows: int, items: int) -> tuple[int, int]:
             premiered=date(1960, 1, 1) + timedelta(days=rng.randrange(23_000)),
             tmdb_season_episodes=[[0, 2], *([s, 10] for s in range(1, 6))] if i % 2 else [])
             for i in range(start, min(shows, start + BATCH))])
-    server = PlexServer.objects.create(name="bench", url="http://127.0.0.1:32400", token="t")
+    server = PlexServer.objects.create(name="bench", url=CLOSED_URL, token="t")
     PathMapping.objects.create(server=server, plex_prefix="/data/tv", local_prefix="/mnt/tv")
     library = PlexLibrary.objects.create(server=server, key="1", title="TV", type="show",
                                          last_complete_scan_at=now)
@@ -73,7 +73,7 @@ def _seed(shows: int, items: int) -> tuple[int, int]:
             episode_number=1 + n % 10, digest="0" * 32, state=rng.choice(states),
             file_path=f"/data/tv/s{n // per_show}/e{n}.mkv", first_seen_at=now,
             last_seen_at=now) for n in range(start, min(items, start + BATCH))])
-    sonarr = SonarrServer.objects.create(name="s", url="http://127.0.0.1:8989", api_key="k")
+    sonarr = SonarrServer.objects.create(name="s", url=CLOSED_URL, api_key="k")
     rule = DiscoveryRule.objects.create(name="English dramas", server=sonarr, root_folder="/tv",
                                         quality_profile="HD-1080p", exclude_networks=["CBS"])
     RuleSelection.objects.create(rule=rule, genres_any=["Drama"], languages=["English"])
