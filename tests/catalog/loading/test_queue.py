@@ -291,12 +291,18 @@ def test_it_resumes_a_load_cancelled_mid_part_without_its_half_write(fakes, clie
     settings.LOADER_CONCURRENCY = 0  # this test runs the loaders itself
     tvmaze_id = fakes.tvmaze_show()
     show = show_add(field="tvmaze_id", value=tvmaze_id).show
-    fakes.tvmaze.inject(Fault("slow", delay=0.6), path_prefix=f"/shows/{tvmaze_id}")
     run = run_claim(kind="load", scope="slot:0")
-    stopper = threading.Timer(0.3, lambda: (run_cancel(run.pk, by="otto"), connection.close()))
-    stopper.start()
+
+    def cancel_mid_part(_request: object) -> None:
+        """The operator cancels while the loader waits for the show's facts."""
+        try:
+            run_cancel(run.pk, by="otto")
+        finally:
+            connection.close()  # the fake's thread's own connection
+
+    fakes.tvmaze.on_request(cancel_mid_part, path_prefix=f"/shows/{tvmaze_id}")
     finished = job_execute(run, lambda r: loader_work(r, clients=clients), upstream="tvmaze")
-    stopper.join()
+    assert fakes.tvmaze.hook_errors == []
     assert finished.status == "cancelled" and finished.error == "cancelled by otto"
     show = reload(show)
     assert show.loading_status == "loading_facts" and not show.facts_loaded
