@@ -143,7 +143,8 @@ class DecisionViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=None, responses={200: DecisionSerializer, 409: DecisionConflict})
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str | None = None) -> Response:
-        """awaiting_approval -> pending (pushed by the next run); 409 from any other status."""
+        """awaiting_approval or removed_in_sonarr -> pending (pushed by the next run); 409 from
+        any other status."""
         return self._one(lambda qs: rule_services.decisions_approve(qs, by=self._by()))
 
     @extend_schema(request=None, responses={200: DecisionSerializer, 409: DecisionConflict})
