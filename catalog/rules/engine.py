@@ -262,14 +262,15 @@ def decision_next(*, current: str | None, current_reason: str, verdict: str | No
     """(status, reason) a decision moves to after an evaluation, or None to leave it as it is.
 
     ``added``, ``exists``, ``skipped``, ``declined`` and ``removed_in_sonarr`` (deleted in
-    Sonarr by someone: only an operator's approval sends it again) are never touched. A failed add stays
-    failed while the show still passes (its retry clock runs), except one given up for want
-    of a TVDB id, which is retried once the id is there. A ``pending_tvdb`` with a reason is
-    one Sonarr's lookup did not know: it waits for its retry time (SONARR_RETRY_DELAY) and
-    keeps counting towards SONARR_ABANDON_AFTER whatever TVMaze changes meanwhile, unless the
-    show's TVDB id is no longer the one Sonarr refused (``tvdb_corrected``): then it is tried
-    at once. A decision a push has claimed (``sending``) is the push's to settle. An
-    approval is remembered, so a re-evaluation never asks again.
+    Sonarr by someone: only an operator's approval sends it again) are never touched. A
+    failed add stays failed while the show still passes (its retry clock runs), except one
+    given up for want of a TVDB id, which is retried once the id is there. A
+    ``pending_tvdb`` with a reason is one Sonarr's lookup did not know: it waits for its
+    retry time (SONARR_RETRY_DELAY) and keeps counting towards SONARR_ABANDON_AFTER whatever
+    TVMaze changes meanwhile, unless the show's TVDB id is no longer the one Sonarr refused
+    (``tvdb_corrected``): then it is tried at once. A decision a push has claimed
+    (``sending``) is the push's to settle. An approval is remembered, so a re-evaluation
+    never asks again.
     """
     if current in UNTOUCHABLE:
         return None
