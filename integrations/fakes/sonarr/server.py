@@ -138,6 +138,11 @@ class SonarrFake(FakeServer):
         self._webhook.wait(timeout)
         return list(self._webhook.deliveries)
 
+    @property
+    def webhook_answers(self) -> list[Any]:
+        """What our webhook answered to each call, in order."""
+        return list(self._webhook.answers)
+
     def stop(self) -> None:
         self._webhook.stop()
         super().stop()

@@ -3,7 +3,8 @@
 HTTP basic auth from a thread of its own, after the change, as Sonarr does.
 
 ``Webhook.wait()`` blocks until everything emitted so far was delivered; ``deliveries``
-holds (eventType, HTTP status, or the error's name) for each.
+holds (eventType, HTTP status, or the error's name) for each, ``answers`` the bodies
+answered (parsed JSON when it is).
 """
 
 from __future__ import annotations
@@ -72,6 +73,7 @@ class Webhook:
         self.auth: tuple[str, str] | None = None
         self.method = "POST"
         self.deliveries: list[tuple[str, int | str]] = []
+        self.answers: list[Any] = []
         self._queue: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self._thread: threading.Thread | None = None
 
@@ -116,6 +118,12 @@ class Webhook:
             try:
                 answer = session.request(self.method, self.url or "", json=body,
                                          auth=self.auth, timeout=10)
-                self.deliveries.append((body["eventType"], answer.status_code))
             except requests.RequestException as exc:
                 self.deliveries.append((body["eventType"], type(exc).__name__))
+                self.answers.append(None)
+                continue
+            try:
+                self.answers.append(answer.json())
+            except ValueError:
+                self.answers.append(answer.text)
+            self.deliveries.append((body["eventType"], answer.status_code))
