@@ -26,6 +26,7 @@ from integrations.errors import UpstreamError
 @admin.register(SonarrServer, site=site)
 class SonarrServerAdmin(SecretAdmin):
     key_field = "api_key"
+    hidden_fields = ("webhook_secret_hash",)
     form = secret_form(SonarrServer, "api_key", ["name", "url", "enabled"],
                        check=lambda url, key: sonarr_server_check(url=url, api_key=key))
     list_display = ["name", "url", "enabled", "version", "state", "checked_at"]

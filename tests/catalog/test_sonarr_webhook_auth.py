@@ -233,3 +233,13 @@ def test_it_is_rate_limited_per_address_before_the_secret_is_checked(server, set
         SimpleRateThrottle.THROTTLE_RATES = original
     assert codes[:3] == [401, 200, 401]
     assert codes[3:] == [429, 429]
+
+
+def test_nobody_filters_the_admin_list_by_the_secrets_hash(server, viewer, admin_user, client):
+    srv, _ = server
+    prefix = SonarrServer.objects.get(pk=srv.pk).webhook_secret_hash[:1]
+    for user in (viewer, admin_user):
+        client.force_login(user)
+        answer = client.get(f"/admin/catalog/sonarrserver/?webhook_secret_hash__startswith="
+                            f"{prefix}")
+        assert answer.status_code == 400  # DisallowedModelAdminLookup, as for the API key
