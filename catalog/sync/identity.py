@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from catalog.models import PlexShow, Show
+from catalog.models import Decision, PlexShow, Show
+from catalog.rules import engine
 
 IDS = ("tvdb_id", "imdb_id", "tmdb_id")
 
@@ -42,6 +43,7 @@ def show_absorb(source: Show | int, target: Show | int, *, decide: bool = True) 
     source_id, target_id = _pk(source), _pk(target)
     row = Show.objects.filter(pk=source_id).values(*IDS, "added_at", "added_by").get()
     PlexShow.objects.filter(show_id=source_id).update(show_id=target_id)
+    _keep_removed(source_id, target_id)
     Show.objects.filter(pk=source_id).delete()  # frees its ids
     holder = Show.objects.select_for_update().get(pk=target_id)
     carried, left = _carry(holder, row)
@@ -59,6 +61,21 @@ def show_absorb(source: Show | int, target: Show | int, *, decide: bool = True) 
     if library_shows(Show.objects.filter(pk=target_id)).exists():
         show_request(holder)
     return Absorbed(target_id, carried, left, added)
+
+
+def _keep_removed(source_id: int, target_id: int) -> None:
+    """A series deleted in Sonarr (``removed_in_sonarr``) stays so whichever row survives:
+    its decision moves to the target, replacing one still waiting to be sent (the target
+    deciding afresh would otherwise queue it again); the target's own settled or claimed
+    decision for that rule stays."""
+    removed = Decision.objects.filter(show_id=source_id, status=Decision.Status.REMOVED)
+    rules = list(removed.values_list("rule_id", flat=True))
+    if not rules:
+        return
+    Decision.objects.filter(show_id=target_id, rule_id__in=rules).exclude(
+        status__in=[*engine.UNTOUCHABLE]).delete()
+    kept = Decision.objects.filter(show_id=target_id, rule_id__in=rules).values("rule_id")
+    removed.exclude(rule_id__in=kept).update(show_id=target_id)
 
 
 def _pk(show: Show | int) -> int:
