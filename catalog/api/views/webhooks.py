@@ -104,7 +104,7 @@ class SeriesPayload(serializers.Serializer):
 # Sonarr's webhook payload: the fields mediasync reads (others are accepted and ignored).
 class SonarrWebhookPayload(serializers.Serializer):
     eventType = serializers.ChoiceField(choices=EVENTS)
-    series = SeriesPayload(required=False)
+    series = SeriesPayload(required=False, allow_null=True)
     deletedFiles = StrictBooleanField(required=False, default=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
