@@ -101,3 +101,15 @@ def loading_resume_task() -> str:
     joined = shows_queue_library()
     started = loaders_kick()
     return f"requeued {requeued}, queued {joined} library show(s), started {len(started)} loader(s)"
+
+
+def sonarr_files_changed_task(tvdb_id: int, library_ids: list[int] | None = None,
+                              attempt: int = 1) -> str:
+    """Sonarr imported, renamed or deleted a file of this series a little while ago (its
+    webhook): scan the Plex libraries that hold the show (all TV libraries when none does)."""
+    from catalog.sync.sonarr.files import series_libraries_scan
+
+    scans = series_libraries_scan(tvdb_id=int(tvdb_id), library_ids=library_ids,
+                                  attempt=int(attempt))
+    return (f"tvdb:{tvdb_id}: queued {scans.queued}, already queued {scans.waiting}, "
+            f"busy {scans.busy}")

@@ -95,6 +95,7 @@ class SecretAdmin(RoleAdmin):
     """A RoleAdmin whose ``key_field`` only admins may replace and nobody may read."""
 
     key_field: str = ""
+    hidden_fields: tuple[str, ...] = ()  # never shown nor filterable either (a secret's hash)
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         fields = list(super().get_fields(request, obj))
@@ -106,7 +107,7 @@ class SecretAdmin(RoleAdmin):
     def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
         """Never filter by the key: Django allows any lookup on a local field, and a list
         filtered by a guessed prefix (``?token__startswith=a``) would spell the key out."""
-        if lookup.split(LOOKUP_SEP, 1)[0] == self.key_field:
+        if lookup.split(LOOKUP_SEP, 1)[0] in (self.key_field, *self.hidden_fields):
             return False
         return super().lookup_allowed(lookup, value, request)
 

@@ -6,11 +6,14 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.urls import reverse
 
 from catalog.admin.actions import enqueue_each
 from catalog.admin.rule_forms import RuleForm, SelectionForm
 from catalog.admin.secrets import SecretAdmin, secret_form
 from catalog.admin.site import ReadOnlyAdmin, RoleAdmin, site
+from catalog.auth.webhooks import sonarr_webhook_secret_new
 from catalog.models import Decision, DiscoveryRule, RuleSelection, SonarrServer, SyncRun
 from catalog.rules import services as rule_services
 from catalog.rules.engine import MAX_SELECTIONS
@@ -23,13 +26,15 @@ from integrations.errors import UpstreamError
 @admin.register(SonarrServer, site=site)
 class SonarrServerAdmin(SecretAdmin):
     key_field = "api_key"
+    hidden_fields = ("webhook_secret_hash",)
     form = secret_form(SonarrServer, "api_key", ["name", "url", "enabled"],
                        check=lambda url, key: sonarr_server_check(url=url, api_key=key))
     list_display = ["name", "url", "enabled", "version", "state", "checked_at"]
     list_filter = ["enabled", "state"]
     search_fields = ["name"]
-    readonly_fields = ["version", "state", "state_message", "checked_at", "created_at"]
-    actions = ["push_now"]
+    readonly_fields = ["version", "state", "state_message", "checked_at", "created_at",
+                       "webhook", "webhook_event", "webhook_event_at"]
+    actions = ["push_now", "webhook_secret_generate"]
 
     def delete_model(self, request: HttpRequest, obj: SonarrServer) -> None:
         rule_services.servers_delete(SonarrServer.objects.filter(pk=obj.pk))
@@ -41,6 +46,33 @@ class SonarrServerAdmin(SecretAdmin):
     def push_now(self, request: HttpRequest, queryset: QuerySet) -> None:
         enqueue_each(self, request, SyncRun.Kind.SONARR, lambda s: {"server_id": s.pk},
                      queryset)
+
+    @admin.display(description="webhook")
+    def webhook(self, obj: SonarrServer) -> str:
+        """Whether a secret is set and where Sonarr should call; never the secret."""
+        if obj is None or obj.pk is None:
+            return "save the server first"
+        url = reverse("api-webhook-sonarr", kwargs={"server_id": obj.pk})
+        state = (f"secret set {obj.webhook_secret_at:%Y-%m-%d %H:%M} (never shown again)"
+                 if obj.webhook_secret_hash else "no secret: the webhook refuses every call")
+        return f"POST {url} · {state}. Admins generate a secret with the list's action."
+
+    @admin.action(description="Generate a new webhook secret (shown once)",
+                  permissions=["change"])
+    def webhook_secret_generate(self, request: HttpRequest,
+                                queryset: QuerySet) -> TemplateResponse:
+        """A new secret per selected server, on a page of its own (never in a message, which
+        would travel in a cookie) that no cache keeps."""
+        rows = []
+        for server in queryset.order_by("name")[:20]:
+            secret = sonarr_webhook_secret_new(server_id=server.pk)
+            path = reverse("api-webhook-sonarr", kwargs={"server_id": server.pk})
+            rows.append((server, request.build_absolute_uri(path), secret))
+        page = TemplateResponse(request, "admin/catalog/sonarrserver/webhook_secret.html", {
+            **self.admin_site.each_context(request), "title": "Sonarr webhook secrets",
+            "rows": rows})
+        page["Cache-Control"] = "no-store"
+        return page
 
 
 class SelectionInline(admin.StackedInline):

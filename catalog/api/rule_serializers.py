@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.urls import reverse
 from rest_framework import serializers
 
 from catalog.api.fields import StrictCharField, StrictFloatField, StrictIntegerField
@@ -193,11 +194,26 @@ class SonarrServerSerializer(CheckedServerSerializer):
                               style={"input_type": "password"})
     url = StrictCharField(max_length=300, validators=[validate_server_url])
 
+    webhook_configured = serializers.SerializerMethodField(
+        help_text="Whether a webhook secret is set (the secret itself is never shown again).")
+    webhook_url = serializers.SerializerMethodField(
+        help_text="Where Sonarr's webhook (Settings -> Connect -> Webhook) should POST.")
+
     class Meta:
         model = SonarrServer
         fields = ["id", "name", "url", "api_key", "enabled", "verify", "version", "state",
-                  "state_message", "checked_at", "created_at"]
-        read_only_fields = ["version", "state", "state_message", "checked_at", "created_at"]
+                  "state_message", "checked_at", "created_at", "webhook_configured",
+                  "webhook_url", "webhook_secret_at", "webhook_event", "webhook_event_at"]
+        read_only_fields = ["version", "state", "state_message", "checked_at", "created_at",
+                            "webhook_secret_at", "webhook_event", "webhook_event_at"]
+
+    def get_webhook_configured(self, server: SonarrServer) -> bool:
+        return bool(server.webhook_secret_hash)
+
+    def get_webhook_url(self, server: SonarrServer) -> str:
+        path = reverse("api-webhook-sonarr", kwargs={"server_id": server.pk})
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
 
     def check(self, url: str, secret: str) -> dict[str, Any]:
         return sonarr_server_check(url=url, api_key=secret)

@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from catalog.api.errors import not_found
-from catalog.api.views import auth, loading, plex, runs, shows, sonarr
+from catalog.api.views import auth, loading, plex, runs, shows, sonarr, webhooks
 
 router = DefaultRouter()
 router.register("shows", shows.ShowViewSet)
@@ -25,6 +25,8 @@ urlpatterns = [
     path("sync/tmdb/", runs.TmdbSyncView.as_view(), name="api-sync-tmdb"),
     path("sync/sonarr/", sonarr.SonarrSyncView.as_view(), name="api-sync-sonarr"),
     path("live/", loading.LiveView.as_view(), name="api-live"),
+    path("webhooks/sonarr/<str:server_id>/", webhooks.SonarrWebhookView.as_view(),
+         name="api-webhook-sonarr"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include(router.urls)),

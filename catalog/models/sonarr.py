@@ -21,6 +21,13 @@ class SonarrServer(UpstreamServer):
     state = models.CharField(max_length=16, choices=State.choices, default=State.UNKNOWN)
     state_message = models.CharField(max_length=500, blank=True, default="")
     checked_at = models.DateTimeField(null=True, blank=True)
+    # Sonarr's webhook (Settings -> Connect -> Webhook) authenticates with a secret only its
+    # SHA-256 is kept of: shown once when an admin generates it, never stored or shown again.
+    webhook_secret_hash = models.CharField(max_length=64, blank=True, default="",
+                                           editable=False)
+    webhook_secret_at = models.DateTimeField(null=True, blank=True, editable=False)
+    webhook_event = models.CharField(max_length=32, blank=True, default="", editable=False)
+    webhook_event_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta(UpstreamServer.Meta):
         pass
@@ -40,6 +47,9 @@ class Decision(models.Model):
         SKIPPED = "skipped", "Skipped"
         DECLINED = "declined", "Declined"
         SENDING = "sending", "Being sent to Sonarr"
+        # Deleted in Sonarr (its webhook said so): nothing re-adds it, no re-evaluation moves
+        # it, until an operator approves it again.
+        REMOVED = "removed_in_sonarr", "Deleted in Sonarr"
 
     show = models.ForeignKey(Show, on_delete=models.CASCADE, related_name="decisions")
     # No index of its own: the (rule, show) unique index leads with it.

@@ -35,7 +35,9 @@ def rule_needs_refilter(rule: DiscoveryRule, *, was_enabled: bool, was_gated: bo
 def rule_server_moved(rule: DiscoveryRule, *, was_server_id: int | None) -> int:
     """A rule pointed at another Sonarr server: what the old server held, refused or excluded
     says nothing of the new one. Those decisions go back to be decided (approvals and an
-    operator's skip or decline are kept); the caller forces the refilter that decides them."""
+    operator's skip or decline are kept); the caller forces the refilter that decides them.
+    A series deleted in Sonarr (``removed_in_sonarr``) stays so: someone removed it by hand,
+    and only an operator's approval sends it anywhere again."""
     if was_server_id is None or rule.server_id == was_server_id:
         return 0
     now = timezone.now()
@@ -138,12 +140,18 @@ def decisions_being_sent(decisions: QuerySet[Decision]) -> int:
     return decisions.filter(status=S.SENDING).count()
 
 
+APPROVABLE = (S.AWAITING_APPROVAL, S.REMOVED)
+
+
 def decisions_approve(decisions: QuerySet[Decision], *, by: str) -> int:
-    """awaiting_approval -> pending, remembered so that a re-evaluation never asks again."""
+    """awaiting_approval -> pending, remembered so that a re-evaluation never asks again;
+    removed_in_sonarr (deleted in Sonarr) -> pending too: the operator wants it back, and the
+    next push adds it again. Nothing else ever moves a removed decision."""
     now = timezone.now()
-    return decisions.filter(status=S.AWAITING_APPROVAL).update(
+    return decisions.filter(status__in=APPROVABLE).update(
         status=S.PENDING, approved_at=now, approved_by=by[:150], reason="",
-        status_changed_at=now, next_attempt_at=None, attempts=0, updated_at=now)
+        sonarr_series_id=None, status_changed_at=now, next_attempt_at=None, attempts=0,
+        updated_at=now)
 
 
 def decisions_decline(decisions: QuerySet[Decision], *, by: str) -> int:
@@ -156,9 +164,11 @@ def decisions_decline(decisions: QuerySet[Decision], *, by: str) -> int:
 
 def decisions_skip(decisions: QuerySet[Decision], *, by: str) -> int:
     """Skip what is not in Sonarr yet (an operator's choice, kept until un-skipped); a
-    decision being sent is the push's until it settles."""
+    decision being sent is the push's until it settles. One deleted in Sonarr stays as it is:
+    a skip then an un-skip would otherwise decide it pending again without an approval."""
     now = timezone.now()
-    return decisions.exclude(status__in=[S.ADDED, S.EXISTS, S.SKIPPED, S.SENDING]).update(
+    return decisions.exclude(status__in=[S.ADDED, S.EXISTS, S.SKIPPED, S.SENDING,
+                                         S.REMOVED]).update(
         status=S.SKIPPED, reason=f"skipped by {by}"[:500], status_changed_at=now,
         next_attempt_at=None, updated_at=now)
 

@@ -15,7 +15,8 @@ from django.db.models import Case, Value, When
 from django.utils import timezone
 
 from catalog.db.lists import one_of
-from catalog.models import PlexShow, Show
+from catalog.models import Decision, PlexShow, Show
+from catalog.rules import engine
 
 IDS = ("tvdb_id", "imdb_id", "tmdb_id")
 
@@ -67,6 +68,12 @@ def shows_absorb(pairs: Sequence[tuple[int, int]], *, decide: bool = True) -> li
         raise Show.DoesNotExist("a show to absorb is gone")
     PlexShow.objects.filter(show_id__in=one_of(sources)).update(
         show_id=Case(*(When(show_id=s, then=Value(t)) for s, t in pairs)))
+    removed = set(Decision.objects.filter(show_id__in=one_of(sources),
+                                          status=Decision.Status.REMOVED)
+                  .values_list("show_id", flat=True))
+    for source, target in pairs:
+        if source in removed:  # rare: one query for the page, more only where it matters
+            _keep_removed(source, target)
     Show.objects.filter(pk__in=one_of(sources)).delete()  # frees their ids
     holders = Show.objects.select_for_update().in_bulk(targets)
     taken = _held_elsewhere([rows[source] for source in sources])
@@ -90,6 +97,21 @@ def shows_absorb(pairs: Sequence[tuple[int, int]], *, decide: bool = True) -> li
                      .values_list("id", flat=True))
     shows_request_as_read([holders[t] for t in targets if t in in_library])
     return out
+
+
+def _keep_removed(source_id: int, target_id: int) -> None:
+    """A series deleted in Sonarr (``removed_in_sonarr``) stays so whichever row survives:
+    its decision moves to the target, replacing one still waiting to be sent (the target
+    deciding afresh would otherwise queue it again); the target's own settled or claimed
+    decision for that rule stays."""
+    removed = Decision.objects.filter(show_id=source_id, status=Decision.Status.REMOVED)
+    rules = list(removed.values_list("rule_id", flat=True))
+    if not rules:
+        return
+    Decision.objects.filter(show_id=target_id, rule_id__in=rules).exclude(
+        status__in=[*engine.UNTOUCHABLE]).delete()
+    kept = Decision.objects.filter(show_id=target_id, rule_id__in=rules).values("rule_id")
+    removed.exclude(rule_id__in=kept).update(show_id=target_id)
 
 
 def _pk(show: Show | int) -> int:

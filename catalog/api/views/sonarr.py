@@ -7,6 +7,7 @@ from dataclasses import asdict
 
 from django.db import transaction
 from django.db.models import QuerySet
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers as drf
 from rest_framework import status, viewsets
@@ -29,6 +30,7 @@ from catalog.api.rule_serializers import (
 from catalog.api.serializers import SyncRunSerializer
 from catalog.api.views.runs import enqueue_response
 from catalog.auth.roles import Role
+from catalog.auth.webhooks import sonarr_webhook_secret_clear, sonarr_webhook_secret_new
 from catalog.models import Decision, DiscoveryRule, SonarrServer, SyncRun
 from catalog.rules import services as rule_services
 from catalog.runs import RunInProgress
@@ -37,6 +39,10 @@ from catalog.sync.sonarr.validate import rule_record, rule_resolve, server_facts
 from catalog.upstreams.clients import sonarr_client
 from integrations.errors import UpstreamError
 
+WEBHOOK_USERNAME = "sonarr"  # any user name works; the password is the secret
+WebhookSecret = inline_serializer("SonarrWebhookSecret", {
+    "url": drf.CharField(), "method": drf.CharField(), "username": drf.CharField(),
+    "password": drf.CharField(help_text="The webhook secret: shown here once, never again.")})
 ValidationAnswer = inline_serializer("RuleValidation", {
     "valid": drf.BooleanField(), "message": drf.CharField(),
     "checks": drf.ListField(child=drf.DictField()), "resolved": drf.DictField()})
@@ -50,6 +56,24 @@ class SonarrServerViewSet(viewsets.ModelViewSet):
 
     def perform_destroy(self, instance: SonarrServer) -> None:
         rule_services.servers_delete(SonarrServer.objects.filter(pk=instance.pk))
+
+    @extend_schema(methods=["POST"], request=None, responses={201: WebhookSecret})
+    @extend_schema(methods=["DELETE"], request=None, responses={204: None})
+    @action(detail=True, methods=["post", "delete"], url_path="webhook-secret")
+    def webhook_secret(self, request: Request, pk: str | None = None) -> Response:
+        """POST (admin): a new webhook secret, shown in this answer only (the previous one
+        stops working); DELETE: no secret, the webhook refuses every call."""
+        server = self.get_object()
+        if request.method == "DELETE":
+            sonarr_webhook_secret_clear(server_id=server.pk)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        secret = sonarr_webhook_secret_new(server_id=server.pk)
+        url = request.build_absolute_uri(
+            reverse("api-webhook-sonarr", kwargs={"server_id": server.pk}))
+        answer = Response({"url": url, "method": "POST", "username": WEBHOOK_USERNAME,
+                           "password": secret}, status=status.HTTP_201_CREATED)
+        answer["Cache-Control"] = "no-store"
+        return answer
 
 
 class DiscoveryRuleViewSet(viewsets.ModelViewSet):
@@ -143,7 +167,8 @@ class DecisionViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=None, responses={200: DecisionSerializer, 409: DecisionConflict})
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str | None = None) -> Response:
-        """awaiting_approval -> pending (pushed by the next run); 409 from any other status."""
+        """awaiting_approval or removed_in_sonarr -> pending (pushed by the next run); 409 from
+        any other status."""
         return self._one(lambda qs: rule_services.decisions_approve(qs, by=self._by()))
 
     @extend_schema(request=None, responses={200: DecisionSerializer, 409: DecisionConflict})

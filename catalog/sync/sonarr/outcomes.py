@@ -23,7 +23,7 @@ COLUMNS = ["show_id", "rule_id", "status", "reason", "sonarr_series_id", "attemp
 UPDATE = ["status", "reason", "sonarr_series_id", "attempts", "next_attempt_at",
           "status_changed_at", "refused_tvdb_id", "claim_run_id", "updated_at"]
 # Held rows are ``sending``; this guard only documents that settled rows are never rewritten.
-SETTLED = sorted({S.ADDED, S.EXISTS, S.SKIPPED, S.DECLINED})
+SETTLED = sorted({S.ADDED, S.EXISTS, S.SKIPPED, S.DECLINED, S.REMOVED})
 RETRY_BASE = timedelta(minutes=5)
 RETRY_CAP = timedelta(hours=24)
 FIRST_TITLES = 10

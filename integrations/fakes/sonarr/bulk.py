@@ -42,7 +42,7 @@ def series_import(fake: SonarrFake, request: FakeRequest, route: str) -> FakeRes
         entry = fake._catalog[rules.as_int(body.get("tvdbId"))]
         if all(e.tvdb_id != entry.tvdb_id and e.slug != entry.slug for _, e in accepted):
             accepted.append((body, entry))
-    return fake._json([fake._library.create(body, entry) for body, entry in accepted])
+    return fake._json([fake.create_series(body, entry) for body, entry in accepted])
 
 
 def _failures(fake: SonarrFake, body: dict[str, Any]) -> list[dict[str, Any]]:

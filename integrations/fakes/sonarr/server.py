@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from integrations.fakes.base import FakeRequest, FakeResponse, FakeServer
-from integrations.fakes.sonarr import bulk, data, rules
+from integrations.fakes.sonarr import bulk, data, rules, webhooks
 from integrations.fakes.sonarr.library import Library
 
 __all__ = ["DEFAULT_API_KEY", "SKYHOOK_DOWN", "SonarrFake"]
@@ -34,8 +34,11 @@ class SonarrFake(FakeServer):
     """A Sonarr server: v3 (Mono) or v4 (.NET) behaviour chosen by ``version``.
 
     Test controls: ``skyhook_down``, ``add_catalog``, ``seed_library``, ``remove_series``,
-    ``add_exclusion``; ``added`` holds every POSTed series body, ``counts`` the requests per
-    endpoint, and ``inject`` (from FakeServer) arms faults.
+    ``add_exclusion``, ``import_episode``; ``added`` holds every POSTed series body,
+    ``counts`` the requests per endpoint, and ``inject`` (from FakeServer) arms faults.
+    ``webhook(url, username=, password=)`` makes it call that URL as Sonarr's webhook does on
+    a series added (by hand or through the API), deleted, or an episode imported;
+    ``webhook_test()`` sends Sonarr's "Test"; ``webhooks_wait()`` waits for the calls.
     """
 
     name = "sonarr"
@@ -62,6 +65,8 @@ class SonarrFake(FakeServer):
         self._languages = data.language_profiles(v4=self.is_v4)
         self._roots = data.root_folders()
         self._skyhook_down = False
+        self._webhook = webhooks.Webhook()
+        self._file_ids = 0
         self._cache: dict[str, bytes] = {
             "status": self._render(data.system_status(version, v4=self.is_v4)),
             "rootfolder": self._render(self._roots),
@@ -86,15 +91,61 @@ class SonarrFake(FakeServer):
 
     def seed_library(self, tvdb_id: int, *, quality_profile_id: int = 1,
                      root_folder_path: str = "/tv", monitored: bool = True) -> int:
-        """Put a catalogue series straight into the library (as if added earlier)."""
+        """Put a catalogue series straight into the library (as if added earlier, or by
+        hand in Sonarr's UI: a configured webhook hears ``SeriesAdd``)."""
         with self._state:
             body = {"qualityProfileId": quality_profile_id, "rootFolderPath": root_folder_path,
                     "monitored": monitored, "languageProfileId": 1}
-            return int(self._library.create(body, self._catalog[tvdb_id])["id"])
+            return int(self.create_series(body, self._catalog[tvdb_id])["id"])
 
-    def remove_series(self, series_id: int) -> None:
+    def remove_series(self, series_id: int, *, delete_files: bool = False) -> None:
+        """Delete a series (as in Sonarr's UI; a configured webhook hears ``SeriesDelete``)."""
         with self._state:
+            series = self._library.series[series_id]
             self._library.remove(series_id)
+            self._webhook.emit(webhooks.payload("SeriesDelete", series,
+                                                deletedFiles=delete_files))
+
+    def create_series(self, body: dict[str, Any], entry: data.Entry) -> dict[str, Any]:
+        """Add to the library and tell the webhook (the lock is held by the caller)."""
+        series = self._library.create(body, entry)
+        self._webhook.emit(webhooks.payload("SeriesAdd", series))
+        return series
+
+    def import_episode(self, tvdb_id: int, season: int, episode: int, *,
+                       upgrade: bool = False) -> None:
+        """An episode file of a library series imported: the webhook hears ``Download``."""
+        with self._state:
+            series = self._library.find_tvdb(tvdb_id)
+            if series is None:
+                raise KeyError(f"tvdb:{tvdb_id} is not in the library")
+            self._file_ids += 1
+            self._webhook.emit(webhooks.download_payload(series, season, episode,
+                                                         file_id=self._file_ids,
+                                                         upgrade=upgrade))
+
+    def webhook(self, url: str | None, *, username: str = "", password: str = "",
+                method: str = "POST") -> None:
+        """Call ``url`` on every series added or deleted and episode imported (None: stop)."""
+        self._webhook.configure(url, username=username, password=password, method=method)
+
+    def webhook_test(self) -> None:
+        """What Sonarr's Test button on the webhook form sends."""
+        self._webhook.emit(webhooks.test_payload())
+
+    def webhooks_wait(self, timeout: float = 10.0) -> list[tuple[str, int | str]]:
+        """Wait until every webhook call so far was answered; returns all deliveries."""
+        self._webhook.wait(timeout)
+        return list(self._webhook.deliveries)
+
+    @property
+    def webhook_answers(self) -> list[Any]:
+        """What our webhook answered to each call, in order."""
+        return list(self._webhook.answers)
+
+    def stop(self) -> None:
+        self._webhook.stop()
+        super().stop()
 
     def set_root_folder(self, path: str, *, accessible: bool = True,
                         free_space: int | None = None) -> None:
@@ -205,6 +256,17 @@ class SonarrFake(FakeServer):
         series = self._library.series.get(rules.as_int(route.rsplit("/", 1)[1]))
         return self._json(series) if series else self._not_found(request.path)
 
+    def _delete_one(self, request: FakeRequest, route: str) -> FakeResponse:
+        """``DELETE /series/{id}?deleteFiles=&addImportListExclusion=``."""
+        series = self._library.series.get(rules.as_int(route.rsplit("/", 1)[1]))
+        if series is None:
+            return self._not_found(request.path)
+        if (request.arg("addImportListExclusion") or "").lower() == "true":
+            self.add_exclusion(series["tvdbId"], series.get("title", ""))
+        self.remove_series(series["id"],
+                           delete_files=(request.arg("deleteFiles") or "").lower() == "true")
+        return self._json(b"{}")
+
     def _lookup(self, request: FakeRequest, route: str) -> FakeResponse:
         if self._skyhook_down:
             return self._json(SKYHOOK_DOWN, 503)
@@ -241,7 +303,7 @@ class SonarrFake(FakeServer):
         clashes = self._library.clashes(entry, body)
         if clashes:
             return self._json(clashes, 400)
-        series = self._library.create(body, entry)
+        series = self.create_series(body, entry)
         answer = {**series, "addOptions": body.get("addOptions") or {}}
         return self._json(answer, 201, {"Location": f"/api/v3/series/{series['id']}"})
 
@@ -259,6 +321,7 @@ _ROUTES: dict[tuple[str, str], Handler] = {
     ("GET", "series"): SonarrFake._get_series,
     ("POST", "series"): SonarrFake._post_series,
     ("GET", "series/{id}"): SonarrFake._get_one,
+    ("DELETE", "series/{id}"): SonarrFake._delete_one,
     ("GET", "series/lookup"): SonarrFake._lookup,
     ("POST", "series/import"): bulk.series_import,
     ("GET", "importlistexclusion"): bulk.exclusion_list,

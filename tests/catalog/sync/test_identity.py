@@ -92,3 +92,19 @@ def test_it_keeps_the_targets_own_add():
         assert not show_absorb(source.pk, target.pk).added
     target.refresh_from_db()
     assert (target.added_by, target.tvdb_id) == ("otto", 100)
+
+
+def test_a_series_deleted_in_sonarr_stays_removed_whichever_row_survives():
+    from tests.factories import DecisionFactory, ShowFactory
+
+    S = Decision.Status
+    source, target = ShowFactory(tvdb_id=None), ShowFactory()
+    waiting, settled = DiscoveryRuleFactory(), DiscoveryRuleFactory()
+    DecisionFactory(show=source, rule=waiting, status=S.REMOVED, reason="deleted in Sonarr")
+    DecisionFactory(show=source, rule=settled, status=S.REMOVED)
+    DecisionFactory(show=target, rule=waiting, status=S.PENDING)
+    DecisionFactory(show=target, rule=settled, status=S.ADDED, sonarr_series_id=8)
+    with transaction.atomic():
+        show_absorb(source.pk, target.pk)
+    kept = dict(Decision.objects.filter(show=target).values_list("rule_id", "status"))
+    assert kept == {waiting.pk: S.REMOVED, settled.pk: S.ADDED}

@@ -1,0 +1,132 @@
+"""What Sonarr's webhook tells us, applied to the decisions of the server that sent it.
+
+- ``SeriesAdd``: someone added the series in Sonarr. Our decisions for it that are still
+  waiting (pending, awaiting approval, waiting for a TVDB id, failed) or that a delete had
+  marked ``removed_in_sonarr`` become ``exists`` with Sonarr's series id.
+- ``SeriesDelete``: our ``added``/``exists`` decisions for it become ``removed_in_sonarr``,
+  which nothing re-adds (no re-evaluation, rule move or push) until an operator approves it.
+- ``Download``, ``ImportComplete``, ``Rename``, ``EpisodeFileDelete``: the series' files
+  changed; once Plex has had time to notice, the Plex libraries holding the show are scanned
+  (``catalog.sync.sonarr.files``).
+- ``Test`` and every other event Sonarr sends: acknowledged, nothing changes.
+
+Both series events lock the server's rules, then the decisions, in the order a push's claim
+and outcome take them (rule 11), so they never interleave with a claim. A decision a push
+holds (``sending``) is left to that push: its own POST's answer is Sonarr's latest word on
+the series (its add -> ``added``, someone else's -> ``exists``), and its outcome is written
+only where its claim still holds. The webhook neither steals the claim nor is overwritten by
+it; its answer counts such decisions as ``being_sent``. Every event is idempotent: applied
+twice, the second changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from catalog.models import Decision, DiscoveryRule, SonarrServer
+from catalog.runs.delayed import task_later
+
+log = logging.getLogger(__name__)
+S = Decision.Status
+
+SERIES_EVENTS = ("SeriesAdd", "SeriesDelete")
+FILE_EVENTS = ("Download", "ImportComplete", "Rename", "EpisodeFileDelete")
+IGNORED_EVENTS = ("Test", "Grab", "Health", "HealthRestored", "ApplicationUpdate",
+                  "ManualInteractionRequired")
+EVENTS = (*SERIES_EVENTS, *FILE_EVENTS, *IGNORED_EVENTS)
+# What a hand-made add settles: everything that waits to be sent, or was deleted there before.
+SETTLED_BY_ADD = (S.PENDING, S.AWAITING_APPROVAL, S.PENDING_TVDB, S.FAILED, S.REMOVED)
+IN_SONARR = (S.ADDED, S.EXISTS)
+FILES_TASK = "catalog.tasks.sonarr_files_changed_task"
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookEvent:
+    """One webhook call, validated: its type and the series it names (when it needs one)."""
+
+    type: str
+    tvdb_id: int | None = None
+    series_id: int | None = None
+    deleted_files: bool = False
+
+
+def sonarr_webhook_handle(*, server_id: int, event: WebhookEvent) -> dict[str, Any]:
+    """Apply one event from this server; returns what it did (the webhook's answer)."""
+    SonarrServer.objects.filter(pk=server_id).update(webhook_event=event.type,
+                                                     webhook_event_at=timezone.now())
+    if event.type == "SeriesAdd" and event.tvdb_id and event.series_id:
+        result = sonarr_series_added(server_id=server_id, tvdb_id=event.tvdb_id,
+                                     series_id=event.series_id)
+    elif event.type == "SeriesDelete" and event.tvdb_id:
+        result = sonarr_series_deleted(server_id=server_id, tvdb_id=event.tvdb_id,
+                                       deleted_files=event.deleted_files)
+    elif event.type in FILE_EVENTS and event.tvdb_id:
+        result = sonarr_files_changed(tvdb_id=event.tvdb_id)
+    else:
+        result = {"ignored": True}
+    log.info("sonarr webhook from server %s: %s tvdb:%s %s", server_id, event.type,
+             event.tvdb_id, result)
+    return {"event": event.type, **result}
+
+
+def _locked(server_id: int, tvdb_id: int) -> list[tuple[int, str, int | None]]:
+    """Lock the server's rules, then its decisions about this series: (id, status, series id).
+    Rules first, as the push's claim and outcome do, so the two take turns."""
+    rules = list(DiscoveryRule.objects.select_for_update(of=("self",)).filter(
+        server_id=server_id).order_by("pk").values_list("pk", flat=True))
+    if not rules:
+        return []
+    return list(Decision.objects.select_for_update(of=("self",)).filter(
+        rule_id__in=rules, show__tvdb_id=tvdb_id).order_by("pk")
+        .values_list("pk", "status", "sonarr_series_id"))
+
+
+@transaction.atomic
+def sonarr_series_added(*, server_id: int, tvdb_id: int, series_id: int) -> dict[str, int]:
+    """Someone added the series in Sonarr: what waited for it is now ``exists``."""
+    rows = _locked(server_id, tvdb_id)
+    now = timezone.now()
+    settle = [pk for pk, status, _ in rows if status in SETTLED_BY_ADD]
+    renumber = [pk for pk, status, known in rows if status in IN_SONARR and known != series_id]
+    settled = Decision.objects.filter(pk__in=settle, status__in=SETTLED_BY_ADD).update(
+        status=S.EXISTS, reason="added in Sonarr (webhook)", sonarr_series_id=series_id,
+        attempts=0, next_attempt_at=None, refused_tvdb_id=None, claim_run=None,
+        status_changed_at=now, updated_at=now)
+    # Deleted and added again while we missed the delete: the series id is the new one.
+    Decision.objects.filter(pk__in=renumber, status__in=IN_SONARR).update(
+        sonarr_series_id=series_id, updated_at=now)
+    return {"settled": settled, "being_sent": _held(rows)}
+
+
+@transaction.atomic
+def sonarr_series_deleted(*, server_id: int, tvdb_id: int,
+                          deleted_files: bool = False) -> dict[str, int]:
+    """Someone deleted the series in Sonarr: ours become ``removed_in_sonarr``."""
+    rows = _locked(server_id, tvdb_id)
+    now = timezone.now()
+    reason = "deleted in Sonarr with its files" if deleted_files else "deleted in Sonarr"
+    removed = Decision.objects.filter(
+        pk__in=[pk for pk, status, _ in rows if status in IN_SONARR], status__in=IN_SONARR
+    ).update(status=S.REMOVED, reason=f"{reason} (webhook)", attempts=0,
+             next_attempt_at=None, status_changed_at=now, updated_at=now)
+    return {"removed": removed, "being_sent": _held(rows)}
+
+
+def _held(rows: list[tuple[int, str, int | None]]) -> int:
+    return sum(1 for _, status, _ in rows if status == S.SENDING)
+
+
+def sonarr_files_changed(*, tvdb_id: int) -> dict[str, Any]:
+    """The series' files changed in Sonarr: scan the Plex libraries that hold it once Plex
+    has had ``SONARR_WEBHOOK_REFRESH_DELAY`` seconds to see the file; a burst of imports of
+    one series waits for one scan."""
+    delay = settings.SONARR_WEBHOOK_REFRESH_DELAY
+    queued = task_later(FILES_TASK, name=f"sonarr files tvdb:{tvdb_id}", delay=delay,
+                        kwargs={"tvdb_id": tvdb_id})
+    return {"refresh_in": delay, "coalesced": not queued}
