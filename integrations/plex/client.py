@@ -186,6 +186,16 @@ class PlexClient:
             raise self._count(self._error(InvalidError, f"show unreadable: {reason}", path))
         return shows[0]
 
+    def parent_key(self, rating_key: str) -> str | None:
+        """The ``parentRatingKey`` of one row (a season's show); None when Plex no longer
+        has the row or it names no parent."""
+        try:
+            container = self._get(f"/library/metadata/{rating_key}")
+        except NotFoundError:
+            return None
+        parents = [row.attrib.get("parentRatingKey", "") for row in container.rows]
+        return parents[0] if parents and parents[0].isdigit() else None
+
     def items_by_key(self, rating_keys: Sequence[str]) -> Page[PlexItem]:
         """The episodes or movies Plex still has among ``rating_keys`` (one request; the
         others are simply absent, and none at all is an empty page, not an error)."""
