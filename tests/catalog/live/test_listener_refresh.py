@@ -1,0 +1,106 @@
+"""An episode added, upgraded or deleted in Plex is in the catalog after one refresh run:
+row, state, slot map and the run in the live feed, for at most two library requests."""
+
+from __future__ import annotations
+
+import pytest
+
+from catalog.models import MediaItem, PlexShow, SyncRun
+from tests.catalog.live.helpers import LIBRARY_REQUESTS, settle
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
+
+
+def _refreshes() -> list[SyncRun]:
+    return list(SyncRun.objects.filter(kind=SyncRun.Kind.PLEX, scope__startswith="live:")
+                .order_by("id"))
+
+
+def test_it_writes_an_added_episode_with_one_request(fake, library, listening):
+    listener, clock = listening
+    show = fake.shows_of("1")[0]
+    rk = fake.add_episode(show.rk)
+    settle(listener, clock, library.server_id, 1)  # the processed entry (the created one is not)
+    item = MediaItem.objects.get(library=library, rating_key=rk)
+    assert item.state == MediaItem.State.ACTIVE
+    assert item.plex_show == PlexShow.objects.get(library=library, rating_key=str(show.rk))
+    assert item.file_path.startswith("/data/tv")
+    [run] = _refreshes()
+    assert run.status == SyncRun.Status.SUCCEEDED and run.triggered_by == "plex listener"
+    assert run.options["refresh"] == {"items": [rk]}
+    assert fake.count_prefix(LIBRARY_REQUESTS) == 1
+
+
+def test_it_writes_an_upgraded_file(fake, library, listening):
+    listener, clock = listening
+    leaf = fake.episodes_of("1")[5]
+    before = MediaItem.objects.get(library=library, rating_key=str(leaf.rk))
+    fake.replace_file(leaf.rk, stamp=False)  # Plex did not stamp it: only Media/Part tell
+    settle(listener, clock, library.server_id, 1)
+    after = MediaItem.objects.get(pk=before.pk)
+    assert after.file_size == leaf.media[0].parts[0].size != before.file_size
+    assert after.digest != before.digest
+    assert fake.count_prefix(LIBRARY_REQUESTS) == 1
+
+
+def test_it_marks_a_deleted_episode_missing(fake, library, listening):
+    listener, clock = listening
+    leaf = fake.episodes_of("1")[7]
+    fake.remove_item(leaf.rk)
+    settle(listener, clock, library.server_id, 1)
+    item = MediaItem.objects.get(library=library, rating_key=str(leaf.rk))
+    assert item.state == MediaItem.State.MISSING and item.missing_since is not None
+    assert fake.count_prefix(LIBRARY_REQUESTS) == 1
+
+
+def test_it_refreshes_a_deleted_show_and_a_new_show_with_two_requests_each(
+        fake, library, listening):
+    listener, clock = listening
+    gone = fake.shows_of("1")[1]
+    fake.remove_item(gone.rk)
+    settle(listener, clock, library.server_id, 1)
+    assert not MediaItem.objects.filter(plex_show__rating_key=str(gone.rk),
+                                        state__in=("active", "remote_only")).exists()
+    assert fake.count_prefix(LIBRARY_REQUESTS) == 1  # the show's row: 404
+    fake.reset_counts()
+    new = fake.add_show("1", episodes=4)
+    settle(listener, clock, library.server_id, 1 + 1 + 4)  # show 0 is skipped: 5 handled
+    assert MediaItem.objects.filter(plex_show__rating_key=new).count() == 4
+    assert PlexShow.objects.get(library=library, rating_key=new).children_hydrated
+    assert fake.count_prefix(LIBRARY_REQUESTS) == 2  # its row and its allLeaves
+
+
+def test_it_coalesces_a_shows_burst_into_one_refresh(fake, library, listening):
+    listener, clock = listening
+    show = fake.shows_of("1")[2]
+    keys = [fake.add_episode(show.rk) for _ in range(20)]
+    settle(listener, clock, library.server_id, 20)
+    assert MediaItem.objects.filter(library=library, rating_key__in=keys).count() == 20
+    assert len(_refreshes()) == 1
+    assert fake.count_prefix(LIBRARY_REQUESTS) == 1
+
+
+def test_it_refreshes_a_movie(fake, movies, listening):
+    listener, clock = listening
+    rk = fake.add_movie("2")
+    settle(listener, clock, movies.server_id, 1)
+    assert MediaItem.objects.get(library=movies, rating_key=rk).kind == "movie"
+    assert fake.count_prefix(LIBRARY_REQUESTS) == 1
+
+
+def test_a_later_scan_changes_nothing_the_refresh_wrote(fake, library, listening):
+    from datetime import timedelta
+
+    from tests.catalog.sync.plex_fixtures import T0, item_rows, scan
+
+    listener, clock = listening
+    show = fake.shows_of("1")[3]
+    fake.add_episode(show.rk)
+    fake.remove_item(fake.episodes_of("1")[0].rk)
+    settle(listener, clock, library.server_id, 2)
+    rows = item_rows(library)
+    done = scan(library, fake, T0 + timedelta(hours=1))
+    assert done.summary["complete"]
+    after = item_rows(library)
+    changed = {rk for rk in rows if rows[rk][:11] != after[rk][:11]}
+    assert not changed, changed
