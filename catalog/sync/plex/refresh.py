@@ -9,6 +9,8 @@ states, path mappings and the catalog links come out exactly as a scan would lea
 - episodes and movies: one ``/library/metadata/{rk,rk,...}`` request per 100; each one Plex
   returns is written (an episode of a show we do not hold yet makes that show's refresh
   instead), each one it no longer has goes MISSING, as ``confirm`` and ``finalize`` would;
+  then each show they belong to has its own row read (one request) and its digest set from
+  the items we hold, so that the next scan finds it unchanged;
 - a season: its row names its show, which is refreshed.
 
 A refresh never moves a library's watermark or its last complete scan: the scheduled scans
@@ -31,7 +33,7 @@ from catalog.runs import run_progress
 from catalog.sync.plex.digests import show_digest
 from catalog.sync.plex.items import items_write_page
 from catalog.sync.plex.scan import CHUNK, LIVE, Outcome, Scan, knowable
-from catalog.sync.plex.shows import plex_shows_write_page, stored_shows
+from catalog.sync.plex.shows import newest_children, plex_shows_write_page, stored_shows
 from catalog.upstreams.clients import plex_client
 from integrations.errors import AuthError, NotFoundError, UpstreamError
 from integrations.plex import PlexClient
@@ -56,9 +58,11 @@ def plex_refresh(run: SyncRun, *, library_id: int, items: Iterable[str] = (),
         done: set[str] = set()
         for show in sorted(todo):
             done.update(_show(scan, show))
-        more = _items(scan, sorted(set(items) - done))
+        more, touched = _items(scan, sorted(set(items) - done))
         for show in sorted(more - todo):
             _show(scan, show)
+        for show in sorted(touched - todo - more):
+            _show_row(scan, show)
     finally:
         if own_client:
             scan.client.close()
@@ -139,10 +143,44 @@ def _show_gone(scan: Scan, rating_key: str) -> None:
     scan.outcome.missing_promoted += gone
 
 
-def _items(scan: Scan, keys: Sequence[str]) -> set[str]:
+def _show_row(scan: Scan, rating_key: str) -> None:
+    """After some of its episodes were written: the show's own row (one request) for its
+    counts and stamp, and its digest from the items we hold present, when those agree with
+    Plex's count; the next scan then finds the show unchanged, as it would after a scan.
+    Its seen time stays: the items the refresh did not read were not seen now."""
+    try:
+        show = scan.client.show(rating_key)
+    except NotFoundError:
+        _show_gone(scan, rating_key)
+        return
+    except AuthError:
+        raise
+    except UpstreamError as error:
+        scan.outcome.errors.append(f"show {rating_key}: {error}")
+        return
+    with transaction.atomic():
+        stored = stored_shows(scan.library.pk, [rating_key])
+        written = plex_shows_write_page(scan, [show], stored, {})
+        show_id = written.ids[rating_key]
+        newest, present = newest_children([show_id]).get(show_id, (None, 0))
+        if show.leaf_count is None or present == show.leaf_count:
+            PlexShow.objects.filter(pk=show_id, children_hydrated=True).update(
+                show_digest=show_digest(show, newest))
+        scan.report(listing="refresh_show_row", detail={"show": rating_key})
+
+
+def _shows_of(scan: Scan, keys: Sequence[str]) -> set[str]:
+    """ratingKeys of the shows holding these items (as we hold them)."""
+    return set(MediaItem.objects.filter(
+        library_id=scan.library.pk, rating_key__in=keys, plex_show__isnull=False,
+    ).order_by().values_list("plex_show__rating_key", flat=True).distinct())
+
+
+def _items(scan: Scan, keys: Sequence[str]) -> tuple[set[str], set[str]]:
     """Refresh episodes and movies by key; returns the shows to refresh instead (an
-    episode of a show this library does not hold yet)."""
+    episode of a show this library does not hold yet) and the shows whose items changed."""
     shows: set[str] = set()
+    touched: set[str] = set()
     for chunk in batched(keys, PER_REQUEST):
         try:
             page = scan.client.items_by_key(chunk)
@@ -157,6 +195,8 @@ def _items(scan: Scan, keys: Sequence[str]) -> set[str]:
         shows.update(i.show_rating_key for i in page.items
                      if i.show_rating_key is not None and i.show_rating_key not in known)
         listed = {i.rating_key for i in page.items} | {r.ref for r in page.rejects}
+        touched |= _shows_of(scan, chunk) | {i.show_rating_key for i in write
+                                             if i.show_rating_key}
         with transaction.atomic():
             written = items_write_page(scan, write, known)
             gone = _missing(scan, _live_ids(scan, [k for k in chunk if k not in listed]))
@@ -165,7 +205,7 @@ def _items(scan: Scan, keys: Sequence[str]) -> set[str]:
                         errors=len(page.rejects))
         _count(scan, written, gone)
         scan.reject(page.rejects, "item")
-    return shows
+    return shows, touched
 
 
 def _show_ids(scan: Scan, items: Sequence[PlexItem]) -> dict[str, int]:

@@ -3,10 +3,13 @@ row, state, slot map and the run in the live feed, for at most two library reque
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from catalog.models import MediaItem, PlexShow, SyncRun
 from tests.catalog.live.helpers import LIBRARY_REQUESTS, settle
+from tests.catalog.sync.plex_fixtures import LEAVES, T0, item_rows, scan
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
 
@@ -28,7 +31,7 @@ def test_it_writes_an_added_episode_with_one_request(fake, library, listening):
     [run] = _refreshes()
     assert run.status == SyncRun.Status.SUCCEEDED and run.triggered_by == "plex listener"
     assert run.options["refresh"] == {"items": [rk]}
-    assert fake.count_prefix(LIBRARY_REQUESTS) == 1
+    assert fake.count_prefix(LIBRARY_REQUESTS) == 2  # the items, then their show's row
 
 
 def test_it_writes_an_upgraded_file(fake, library, listening):
@@ -40,7 +43,7 @@ def test_it_writes_an_upgraded_file(fake, library, listening):
     after = MediaItem.objects.get(pk=before.pk)
     assert after.file_size == leaf.media[0].parts[0].size != before.file_size
     assert after.digest != before.digest
-    assert fake.count_prefix(LIBRARY_REQUESTS) == 1
+    assert fake.count_prefix(LIBRARY_REQUESTS) == 2  # the items, then their show's row
 
 
 def test_it_marks_a_deleted_episode_missing(fake, library, listening):
@@ -50,7 +53,7 @@ def test_it_marks_a_deleted_episode_missing(fake, library, listening):
     settle(listener, clock, library.server_id, 1)
     item = MediaItem.objects.get(library=library, rating_key=str(leaf.rk))
     assert item.state == MediaItem.State.MISSING and item.missing_since is not None
-    assert fake.count_prefix(LIBRARY_REQUESTS) == 1
+    assert fake.count_prefix(LIBRARY_REQUESTS) == 2  # the items, then their show's row
 
 
 def test_it_refreshes_a_deleted_show_and_a_new_show_with_two_requests_each(
@@ -77,7 +80,7 @@ def test_it_coalesces_a_shows_burst_into_one_refresh(fake, library, listening):
     settle(listener, clock, library.server_id, 20)
     assert MediaItem.objects.filter(library=library, rating_key__in=keys).count() == 20
     assert len(_refreshes()) == 1
-    assert fake.count_prefix(LIBRARY_REQUESTS) == 1
+    assert fake.count_prefix(LIBRARY_REQUESTS) == 2  # the items, then their show's row
 
 
 def test_it_refreshes_a_movie(fake, movies, listening):
@@ -88,19 +91,19 @@ def test_it_refreshes_a_movie(fake, movies, listening):
     assert fake.count_prefix(LIBRARY_REQUESTS) == 1
 
 
-def test_a_later_scan_changes_nothing_the_refresh_wrote(fake, library, listening):
-    from datetime import timedelta
-
-    from tests.catalog.sync.plex_fixtures import T0, item_rows, scan
-
+def test_the_next_scan_finds_nothing_left_to_do(fake, library, listening):
+    """Rows and digests as a scan leaves them: the next incremental scan expands no show
+    and changes no row."""
     listener, clock = listening
-    show = fake.shows_of("1")[3]
-    fake.add_episode(show.rk)
+    fake.add_episode(fake.shows_of("1")[3].rk)
     fake.remove_item(fake.episodes_of("1")[0].rk)
-    settle(listener, clock, library.server_id, 2)
+    fake.replace_file(fake.episodes_of("1")[20].rk)
+    settle(listener, clock, library.server_id, 3)
     rows = item_rows(library)
+    fake.reset_counts()
     done = scan(library, fake, T0 + timedelta(hours=1))
-    assert done.summary["complete"]
+    assert done.summary["complete"] and done.summary["mode"] == "incremental"
+    assert done.summary["expanded_shows"] == 0
+    assert fake.count_prefix(LEAVES) == 0
     after = item_rows(library)
-    changed = {rk for rk in rows if rows[rk][:11] != after[rk][:11]}
-    assert not changed, changed
+    assert {rk for rk in rows if rows[rk][:11] != after[rk][:11]} == set()
