@@ -110,9 +110,13 @@ class Coalescer:
                 self._batch(server_id, key[1], now, wall).to_scan()
 
     def catch_up(self, server_id: int, now: float, wall: datetime) -> None:
-        """Scan every library of the server at once (its stream came back after a drop)."""
+        """Scan every library of the server at once (its stream came back after a drop);
+        what the server's batches held is folded in, as those scans read it too."""
         with self._lock:
-            self._batch(server_id, ALL, now, wall).to_scan()
+            batch = self._batch(server_id, ALL, now, wall)
+            for key in [k for k in self._batches if k[0] == server_id and k[1] != ALL]:
+                batch.merge(self._batches.pop(key))
+            batch.to_scan()
 
     def due(self, now: float) -> list[Batch]:
         """Take the batches whose time has come: a scan at once, a refresh after its window;
