@@ -42,16 +42,17 @@ class PlexServerAdmin(SecretAdmin):
     key_field = "token"
     form = secret_form(PlexServer, "token", ["name", "url", "enabled"],
                        check=lambda url, token: plex_server_check(url=url, token=token))
-    list_display = ["name", "url", "enabled", "version", "machine_identifier", "listener"]
+    list_display = ["name", "url", "enabled", "version", "machine_identifier",
+                    "notification_stream"]
     list_filter = ["enabled"]
     list_select_related = ["listener"]
     search_fields = ["name"]
-    readonly_fields = ["machine_identifier", "version", "created_at", "listener"]
+    readonly_fields = ["machine_identifier", "version", "created_at", "notification_stream"]
     inlines = [PathMappingInline]
     actions = ["discover_libraries"]
 
     @admin.display(description="notification stream")
-    def listener(self, server: PlexServer) -> str:
+    def notification_stream(self, server: PlexServer) -> str:
         """What the Plex listener last knew of this server's stream."""
         return listener_summary(getattr(server, "listener", None))
 
