@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from django_q.models import OrmQ
+from django_q.models import OrmQ, Schedule
 
 from bench.fakeproc import FakeProcess
 from bench.harness import Row, peak_rss_mb
@@ -133,8 +133,10 @@ def run(*, events: int = 200, sequential: int = 20, every: float = 0.5, shows: i
         first = sync_run_now(kind="plex", options={"library_id": library.pk},
                              triggered_by="bench")
         assert first.summary.get("complete"), first.summary
-        # The ingest queued show loads (TVMaze lookups): not this scenario's work.
+        # The ingest queued show loads (TVMaze lookups), and the new library got its hourly
+        # scan schedule: neither is this scenario's work.
         OrmQ.objects.all().delete()
+        Schedule.objects.all().delete()
         processes = [_spawn("qcluster"), _spawn("listen")]
         assert _until(lambda: PlexListenerState.objects.filter(
             server=server, connected=True).exists(), 60) is not None, "listener not connected"
