@@ -11,7 +11,8 @@ states, path mappings and the catalog links come out exactly as a scan would lea
   instead), each one it no longer has goes MISSING, as ``confirm`` and ``finalize`` would;
   then each show they belong to has its own row read (one request) and its digest set from
   the items we hold, so that the next scan finds it unchanged;
-- a season: its row names its show, which is refreshed.
+- a season: its episode listing (one request), written like episodes; the season's items it
+  no longer lists go MISSING.
 
 A refresh never moves a library's watermark or its last complete scan: the scheduled scans
 stay the net that catches whatever a notification never said.
@@ -54,11 +55,13 @@ def plex_refresh(run: SyncRun, *, library_id: int, items: Iterable[str] = (),
                 PathResolver(list(library.server.path_mappings.all())),
                 Outcome(mode="refresh", reason="Plex notified a change"))
     try:
-        todo = set(shows) | _parents(scan, seasons)
+        todo = set(shows)
         done: set[str] = set()
         for show in sorted(todo):
             done.update(_show(scan, show))
-        more, touched = _items(scan, sorted(set(items) - done))
+        more, touched = _seasons(scan, sorted(seasons), done)
+        found, changed = _items(scan, sorted(set(items) - done))
+        more, touched = more | found, touched | changed
         for show in sorted(more - todo):
             _show(scan, show)
         for show in sorted(touched - todo - more):
@@ -72,19 +75,45 @@ def plex_refresh(run: SyncRun, *, library_id: int, items: Iterable[str] = (),
     return summary
 
 
-def _parents(scan: Scan, seasons: Iterable[str]) -> set[str]:
-    parents: set[str] = set()
+def _seasons(scan: Scan, seasons: Sequence[str], done: set[str]) -> tuple[set[str], set[str]]:
+    """Refresh seasons by their episode listing (one request each): the episodes are
+    written, and the season's items it no longer lists go MISSING. Returns the shows to
+    refresh instead (not held yet) and the shows whose items were written; adds the keys it
+    read to ``done``."""
+    more: set[str] = set()
+    touched: set[str] = set()
     for season in seasons:
         try:
-            parent = scan.client.parent_key(season)
+            page = scan.client.season_leaves(season)
         except AuthError:
             raise
         except UpstreamError as error:
             scan.outcome.errors.append(f"season {season}: {error}")
             continue
-        if parent:
-            parents.add(parent)
-    return parents
+        if page is None:
+            continue  # gone: its episodes' own deletions say which
+        done.update(i.rating_key for i in page.items)
+        shows = {i.show_rating_key for i in page.items}
+        numbers = {i.season_number for i in page.items}
+        known = _show_ids(scan, page.items)
+        more.update(k for k in shows if k is not None and k not in known)
+        if len(shows) != 1 or len(numbers) != 1 or None in shows or not known:
+            continue  # empty, mixed or a new show: the show's refresh (or a scan) reads it
+        show_key, number = shows.pop(), numbers.pop()
+        with transaction.atomic():
+            written = items_write_page(scan, page.items, known)
+            stale = [] if page.rejects else list(MediaItem.objects.filter(
+                plex_show_id=known[show_key], season_number=number, state__in=LIVE,
+                last_seen_at__lt=scan.now).order_by().values_list("id", "rating_key"))
+            gone = _missing(scan, [pk for pk, _ in stale])
+            done.update(rk for _, rk in stale)
+            scan.report(listing="refresh_season", processed=len(page.items),
+                        changed=written.changed + gone, skipped=written.unchanged,
+                        errors=len(page.rejects), detail={"season": season})
+        _count(scan, written, gone)
+        scan.reject(page.rejects, "item")
+        touched.add(show_key)
+    return more, touched
 
 
 def _show(scan: Scan, rating_key: str) -> set[str]:

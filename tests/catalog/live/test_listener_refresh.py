@@ -107,3 +107,26 @@ def test_the_next_scan_finds_nothing_left_to_do(fake, library, listening):
     assert fake.count_prefix(LEAVES) == 0
     after = item_rows(library)
     assert {rk for rk in rows if rows[rk][:11] != after[rk][:11]} == set()
+
+
+def _season_event(fake, leaf) -> None:
+    from integrations.fakes.plex.notify import timeline, timeline_entry
+
+    fake.notifications.publish(timeline([timeline_entry("1", leaf.season.rk, "season", 5)]))
+
+
+def test_a_seasons_events_cost_its_listing_and_its_shows_row(fake, library, listening):
+    listener, clock = listening
+    show = fake.shows_of("1")[5]
+    rk = fake.add_episode(show.rk)
+    _season_event(fake, fake.records[int(rk)])
+    settle(listener, clock, library.server_id, 2)
+    assert MediaItem.objects.get(library=library, rating_key=rk).state == "active"
+    assert fake.count_prefix(LIBRARY_REQUESTS) == 2  # the season's episodes, the show's row
+    fake.reset_counts()
+    leaf = show.seasons[-1].episodes[0]
+    fake.remove_item(leaf.rk)
+    _season_event(fake, leaf)
+    settle(listener, clock, library.server_id, 4)
+    assert MediaItem.objects.get(library=library, rating_key=str(leaf.rk)).state == "missing"
+    assert fake.count_prefix(LIBRARY_REQUESTS) == 2

@@ -66,8 +66,8 @@ class Listener:
         wanted = {pk: (name, url, token) for pk, name, url, token in
                   PlexServer.objects.filter(enabled=True).values_list("pk", "name", "url",
                                                                       "token")}
-        for pk in [pk for pk, s in self.streams.items()
-                   if pk not in wanted or not s.same(*wanted[pk][1:])]:
+        for pk in [pk for pk, s in self.streams.items()  # gone, changed, or its thread died
+                   if pk not in wanted or not s.same(*wanted[pk][1:]) or not s.is_alive()]:
             self._drop(pk)
         for pk, (name, url, token) in wanted.items():
             if pk not in self.streams:

@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 60.0
 POLL = 0.5  # seconds a read waits before the thread looks at its stop flag
+SKIP_LINES = 20  # log lines about unreadable messages per minute, at most
 
 
 def backoff(attempt: int, *, rand: Callable[[], float] = random.random) -> float:
@@ -49,7 +50,7 @@ class Stream(threading.Thread):
         self.coalescer, self.clock, self.wall = coalescer, clock, wall
         self.state = StreamState(server_id)
         self.stopping = threading.Event()
-        self._socket: NotificationSocket | None = None
+        self._skip_window, self._skip_lines, self._skip_quiet = float("-inf"), 0, 0
 
     def __repr__(self) -> str:
         return f"Stream(server={self.server_id}, url={self.url!r}, token='***')"
@@ -76,7 +77,12 @@ class Stream(threading.Thread):
                 self._read(sock)
             except UpstreamError as error:
                 attempt += 1
-                self._lost(error, attempt)
+                self._lost(str(error), attempt)
+            except Exception as exc:  # a bug must cost a reconnect, never the stream
+                log.exception("plex listener: %s: unexpected error reading the stream",
+                              self.server_name)
+                attempt += 1
+                self._lost(f"unexpected error ({type(exc).__name__})", attempt)
             finally:
                 sock.close()
         self.state.change(connected=False)
@@ -93,12 +99,11 @@ class Stream(threading.Thread):
         try:
             parsed = parse_message(message)
         except MessageError as error:
-            log.warning("plex listener: %s: skipped a message: %s", self.server_name, error)
+            self._skipped(now, "a message: %s", error)
             return 0
         if parsed.problems:
-            log.warning("plex listener: %s: skipped %d %s entr%s: %s", self.server_name,
-                        len(parsed.problems), parsed.type,
-                        "y" if len(parsed.problems) == 1 else "ies", parsed.problems[0])
+            self._skipped(now, "%d %s entr%s: %s", len(parsed.problems), parsed.type,
+                          "y" if len(parsed.problems) == 1 else "ies", parsed.problems[0])
         for event in parsed.events:
             if isinstance(event, ActivityEvent):
                 self.coalescer.activity(self.server_id, event, now, wall)
@@ -109,6 +114,20 @@ class Stream(threading.Thread):
             self.state.events_handled += len(parsed.events)
             self.state.version += 1
         return len(parsed.events)
+
+    def _skipped(self, now: float, what: str, *args: object) -> None:
+        """One log line per unreadable message, at most ``SKIP_LINES`` a minute: a server
+        that sends nothing but garbage must not flood the log."""
+        if now - self._skip_window >= 60:
+            if self._skip_quiet:
+                log.warning("plex listener: %s: %d more unreadable messages were not logged",
+                            self.server_name, self._skip_quiet)
+            self._skip_window, self._skip_lines, self._skip_quiet = now, 0, 0
+        if self._skip_lines >= SKIP_LINES:
+            self._skip_quiet += 1
+            return
+        self._skip_lines += 1
+        log.warning("plex listener: %s: skipped " + what, self.server_name, *args)
 
     def _connected(self, first: bool) -> None:
         log.info("plex listener: %s: %s", self.server_name, "connected" if first
@@ -125,7 +144,7 @@ class Stream(threading.Thread):
         self.state.change(connected=False, last_error=str(error))
         self.stopping.wait(delay)
 
-    def _lost(self, error: UpstreamError, attempt: int) -> None:
+    def _lost(self, error: str, attempt: int) -> None:
         delay = backoff(attempt)
         log.warning("plex listener: %s: stream lost (%s); reconnecting in %.1f s",
                     self.server_name, error, delay)
@@ -133,6 +152,6 @@ class Stream(threading.Thread):
         with self.state.lock:
             self.state.connected = False
             self.state.reconnects += 1
-            self.state.last_error = str(error)
+            self.state.last_error = error
             self.state.version += 1
         self.stopping.wait(delay)

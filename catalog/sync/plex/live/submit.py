@@ -2,8 +2,8 @@
 
 Through ``sync_enqueue``, so the run machinery holds the scope (one refresh per library at a
 time, one scan per library) and a worker executes it. A batch that cannot be submitted now
-(its library's scan is running and started before the change, a refresh of the library is
-still running, the queue refused) is put back and tried again; one that a queued or later
+(a refresh while the library's scan is queued or running, or while the library's last refresh
+still runs; the queue refused) is put back and tried again; a scan that a queued or later
 started scan already covers is done. Libraries never scanned completely are left to their
 first scan.
 """
@@ -62,9 +62,8 @@ def _scan(library: PlexLibrary, batch: Batch) -> bool:
 
 
 def _refresh(library: PlexLibrary, batch: Batch) -> bool:
-    active = _active_scan(library)
-    if active is not None:
-        return _covered(active, batch.wall)
+    if _active_scan(library) is not None:
+        return False  # after the scan: an incremental scan may not see an unstamped upgrade
     keys = {name: sorted(keys) for name, keys in
             (("items", batch.items), ("shows", batch.shows), ("seasons", batch.seasons)) if keys}
     try:
