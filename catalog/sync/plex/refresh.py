@@ -250,10 +250,12 @@ def _live_ids(scan: Scan, keys: Sequence[str]) -> list[int]:
 
 
 def _missing(scan: Scan, ids: Sequence[int]) -> int:
-    """Items Plex no longer has become MISSING now (finalize's word for it)."""
+    """Items Plex no longer has become MISSING now (finalize's word for it); one that a scan
+    saw after this refresh began is left to that scan."""
     changed = 0
     for chunk in batched(ids, CHUNK):
-        changed += MediaItem.objects.filter(id__in=chunk, state__in=LIVE).update(
+        changed += MediaItem.objects.filter(id__in=chunk, state__in=LIVE,
+                                            last_seen_at__lt=scan.now).update(
             state=State.MISSING, missing_since=scan.now, last_scan_at=scan.now)
     return changed
 
