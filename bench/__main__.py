@@ -16,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 
-SCENARIOS = ("tvmaze", "plex", "tmdb", "sonarr", "refilter", "ui", "loading")
+SCENARIOS = ("tvmaze", "plex", "tmdb", "sonarr", "refilter", "ui", "loading", "live")
 
 
 def _child(name: str, scale: float) -> None:
@@ -45,6 +45,10 @@ def _child(name: str, scale: float) -> None:
         from bench import loading
 
         rows = loading.run(shows=max(1, int(500 * scale)))
+    elif name == "live":
+        from bench import live
+
+        rows = live.run(events=max(3, int(200 * scale)), sequential=max(3, int(20 * scale)))
     elif name == "plex":
         from bench import plex
 

@@ -2,9 +2,11 @@
 
 Starts the four loopback fakes with a seeded world, prepares a fresh SQLite database in
 ``DEMO_DATA_DIR`` (default ``data/demo``, wiped at each start), creates the demo accounts,
-servers, mappings and rules, serves the app with its job cluster, runs the first syncs with
-their progress printed, then prints the URL and the logins. Ctrl-C (or SIGTERM) stops
-everything it started, web and workers first, then the fakes.
+servers, mappings and rules, serves the app with its job cluster and the Plex listener, runs
+the first syncs with their progress printed, then prints the URL and the logins. A few
+seconds later the fake Plex gains an episode, which the listener brings to its show's page
+without a scan. Ctrl-C (or SIGTERM) stops everything it started, web and workers first, then
+the fakes.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "demo-password"  # noqa: S105 - the demo's own loopback accounts
+GAIN_AFTER = 5.0  # seconds after "ready" when the fake Plex gains an episode
 
 
 class DemoFailed(Exception):
@@ -87,6 +90,7 @@ class Demo:
                            "--bind", f"127.0.0.1:{port}", "--workers", "2",
                            "--graceful-timeout", "5", "--log-level", "warning"])
         self.spawn("cluster", [sys.executable, "manage.py", "qcluster"])
+        self.spawn("listener", [sys.executable, "manage.py", "listen"])
         deadline = time.monotonic() + 120
         while True:
             try:
@@ -119,11 +123,21 @@ class Demo:
         print(f"demo: serving {url} — first syncs (follow them on {url}runs/):", flush=True)
         self.manage("demo_seed", "--sync")
         self.manage("setup_schedules")  # after the first syncs, so none races them
+        fakes = self.children[0][1]
         print(f"\ndemo ready in {time.monotonic() - started:.0f} s: {url}\n"
               f"  log in as admin / {PASSWORD}  (also operator / {PASSWORD}, "
-              f"viewer / {PASSWORD})\n  Ctrl-C stops everything.", flush=True)
+              f"viewer / {PASSWORD})\n"
+              f"  In {GAIN_AFTER:.0f} s the fake Plex gains an episode (the line below names "
+              f"it): open that show's page ({url}shows/?q=<its title>) and watch it appear "
+              f"within seconds, no scan (the Plex listener refreshed that one show). "
+              f"`kill -USR1 {fakes.pid}` adds another.\n"
+              f"  Ctrl-C stops everything.", flush=True)
+        gain_at = time.monotonic() + GAIN_AFTER
         while True:
             time.sleep(0.5)
+            if gain_at and time.monotonic() >= gain_at:
+                gain_at = 0.0
+                fakes.send_signal(signal.SIGUSR1)
             dead = [name for name, proc in self.children if proc.poll() is not None]
             if dead:
                 raise DemoFailed(f"{dead[0]} stopped unexpectedly")

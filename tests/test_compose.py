@@ -282,7 +282,7 @@ def test_the_runtime_user_has_a_fixed_id_and_cannot_write_the_code():
 
 def test_the_app_services_keep_their_data_in_the_documented_bind_mount():
     services = _load(COMPOSE.read_text())["services"]
-    for name in ("web", "worker"):
+    for name in ("web", "worker", "listen"):
         assert "./data:/data" in services[name]["volumes"]
     assert "DATA_DIR=/data" in (ROOT / "Dockerfile").read_text()
 

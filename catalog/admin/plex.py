@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from catalog.admin.actions import confirm, enqueue_each
 from catalog.admin.secrets import SecretAdmin, secret_form
 from catalog.admin.site import ReadOnlyAdmin, RoleAdmin, site
+from catalog.metrics.listener import listener_summary
 from catalog.models import MediaItem, PathMapping, PlexLibrary, PlexServer, PlexShow, SyncRun
 from catalog.paths.prefixes import normalize_local_prefix, normalize_plex_prefix
 from catalog.sync.plex.finalize import items_mark_deleted, items_purge_deleted
@@ -41,12 +42,19 @@ class PlexServerAdmin(SecretAdmin):
     key_field = "token"
     form = secret_form(PlexServer, "token", ["name", "url", "enabled"],
                        check=lambda url, token: plex_server_check(url=url, token=token))
-    list_display = ["name", "url", "enabled", "version", "machine_identifier"]
+    list_display = ["name", "url", "enabled", "version", "machine_identifier",
+                    "notification_stream"]
     list_filter = ["enabled"]
+    list_select_related = ["listener"]
     search_fields = ["name"]
-    readonly_fields = ["machine_identifier", "version", "created_at"]
+    readonly_fields = ["machine_identifier", "version", "created_at", "notification_stream"]
     inlines = [PathMappingInline]
     actions = ["discover_libraries"]
+
+    @admin.display(description="notification stream")
+    def notification_stream(self, server: PlexServer) -> str:
+        """What the Plex listener last knew of this server's stream."""
+        return listener_summary(getattr(server, "listener", None))
 
     @admin.action(description="Discover libraries", permissions=["change"])
     def discover_libraries(self, request: HttpRequest, queryset: QuerySet) -> None:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from django.db.models import Case, CharField, Count, F, Max, Sum, Value, When
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
+from catalog.metrics.listener import listener_metrics
 from catalog.models import Decision, MediaItem, Show, SyncRun, UpstreamCounter
 from catalog.runs.work import upstream_of
 
@@ -125,3 +126,4 @@ class DatabaseCollector:
         yield from _catalog()
         yield from _runs()
         yield from _upstream_counters()
+        yield from listener_metrics()

@@ -10,6 +10,8 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from catalog.metrics.listener import listener_state
+
 
 class CheckFailed(Exception):
     """A readiness check failed; the message says why, without secrets."""
@@ -89,11 +91,14 @@ def ready(request: HttpRequest) -> JsonResponse:
             results[name] = str(exc)
             return JsonResponse(
                 {"status": "unavailable", "failed": name, "reason": str(exc), "checks": results,
-                 "sonarr": sonarr_state() if name not in ("database", "migrations") else {}},
+                 "sonarr": sonarr_state() if name not in ("database", "migrations") else {},
+                 "plex_listener": (listener_state() if name not in ("database", "migrations")
+                                   else {})},
                 status=503,
             )
         results[name] = "ok"
-    return JsonResponse({"status": "ok", "checks": results, "sonarr": sonarr_state()})
+    return JsonResponse({"status": "ok", "checks": results, "sonarr": sonarr_state(),
+                         "plex_listener": listener_state()})
 
 
 def sonarr_state() -> dict[str, dict[str, str]]:

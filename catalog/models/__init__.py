@@ -1,5 +1,6 @@
 """The catalog's rows: the only state mediasync keeps."""
 
+from catalog.models.listener import PlexListenerState
 from catalog.models.metrics import UpstreamCounter
 from catalog.models.plex import MediaItem, PathMapping, PlexLibrary, PlexServer, PlexShow
 from catalog.models.rules import DiscoveryRule, RuleSelection
@@ -14,6 +15,7 @@ __all__ = [
     "MediaItem",
     "PathMapping",
     "PlexLibrary",
+    "PlexListenerState",
     "PlexServer",
     "PlexShow",
     "RuleSelection",

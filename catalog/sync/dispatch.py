@@ -31,8 +31,21 @@ def _plex(run: SyncRun) -> dict[str, Any]:
     options = run.options
     if "server_id" in options:
         return _plex_discover(int(options["server_id"]))
+    if "refresh" in options:
+        return _plex_refresh(run)
     return plex_library_sync(run, library_id=int(options["library_id"]),
                              deep=bool(options.get("deep")))
+
+
+def _plex_refresh(run: SyncRun) -> dict[str, Any]:
+    """A few shows and items of one library, as the Plex listener was told of them."""
+    from catalog.sync.plex.refresh import plex_refresh
+
+    keys = run.options["refresh"]
+    return plex_refresh(run, library_id=int(run.options["library_id"]),
+                        items=[str(k) for k in keys.get("items", ())],
+                        shows=[str(k) for k in keys.get("shows", ())],
+                        seasons=[str(k) for k in keys.get("seasons", ())])
 
 
 def _plex_discover(server_id: int) -> dict[str, Any]:
@@ -77,9 +90,12 @@ def _load(run: SyncRun) -> dict[str, Any]:
 
 
 def _plex_scope(options: dict[str, Any]) -> str:
-    """One scan per Plex library; one discovery per server."""
+    """One scan per Plex library; one discovery per server; one live refresh per library
+    (beside its scan: the listener holds a refresh back while the library's scan runs)."""
     if "server_id" in options:
         return f"server:{options['server_id']}"
+    if "refresh" in options:
+        return f"live:{options['library_id']}"
     return f"library:{options['library_id']}"
 
 

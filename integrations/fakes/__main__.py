@@ -1,7 +1,9 @@
 """``python -m integrations.fakes``: run the loopback fakes with a seeded world.
 
 Prints ``export NAME=value`` lines that point mediasync at them (``--env-file`` writes the
-same lines to a file once every fake listens), then serves until Ctrl-C or SIGTERM.
+same lines to a file once every fake listens), then serves until Ctrl-C or SIGTERM. SIGUSR1
+gives the first Plex server's first TV show a new episode (announced on its notification
+stream), as ``make demo`` does to show the Plex listener at work.
 """
 
 from __future__ import annotations
@@ -40,8 +42,10 @@ def main(argv: list[str] | None = None) -> int:
     world = world_start(which=tuple(args.fakes) or FAKES, shows=args.shows, seed=args.seed,
                         host=args.host)
     stop = threading.Event()
+    gain = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
+    signal.signal(signal.SIGUSR1, lambda *_: gain.set())
     try:
         lines = [f"export {k}={shlex.quote(v)}" for k, v in world.env().items()]
         print("\n".join(lines), flush=True)
@@ -53,8 +57,10 @@ def main(argv: list[str] | None = None) -> int:
         names = ", ".join(f"{s.name} {s.url}" for s in world.servers())
         print(f"# fakes ready in {time.perf_counter() - started:.1f} s: {names}",
               file=sys.stderr, flush=True)
-        while not stop.wait(0.5):
-            pass
+        while not stop.wait(0.1):
+            if gain.is_set():
+                gain.clear()
+                print(f"# {world.plex_gain_episode()}", file=sys.stderr, flush=True)
     finally:
         world.stop()
     return 0

@@ -239,7 +239,17 @@ class FakeServer:
         split = urlsplit(target)
         request = FakeRequest(method, split.path, parse_qs(split.query, keep_blank_values=True),
                               CaseInsensitiveDict(headers.items()), body)
+        if (request.header("Upgrade") or "").lower() == "websocket":
+            with self._lock:
+                self.counts[self.endpoint_name(request)] += 1
+            handler.close_connection = True  # whatever happens, no HTTP request follows
+            self.upgrade(request, handler)
+            return
         self._dispatch(request, handler)
+
+    def upgrade(self, request: FakeRequest, handler: Handler) -> None:
+        """A WebSocket upgrade request; this fake serves none (a 404, then hang up)."""
+        _send(handler, json_response({"message": "Not Found"}, status=404))
 
     def _dispatch(self, request: FakeRequest, handler: Handler) -> None:
         with self._lock:

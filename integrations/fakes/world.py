@@ -101,6 +101,19 @@ class World:
             with contextlib.suppress(Exception):
                 server.stop()
 
+    def plex_gain_episode(self) -> str:
+        """A new episode at the end of the first Plex server's first TV show (announced on
+        its notification stream, as Plex would); returns what happened, for a person."""
+        for plan, fake in self.plex:
+            for section in fake.sections.values():
+                if section.shows:
+                    show = section.shows[0]
+                    rk = fake.add_episode(show.rk)
+                    leaf = fake.records[int(rk)]
+                    return (f"{plan.name} gained an episode of {show.title!r} "
+                            f"(S{leaf.season.index:02d}E{leaf.index:02d}, ratingKey {rk})")
+        return "no Plex TV show to give an episode to"
+
     def env(self) -> dict[str, str]:
         """The variables that point mediasync (and ``manage.py demo_seed``) at these fakes."""
         env: dict[str, str] = {}

@@ -204,6 +204,21 @@ class PlexClient:
             raise self._count(self._error(InvalidError, f"show unreadable: {reason}", path))
         return shows[0]
 
+    def season_leaves(self, rating_key: str) -> Page[PlexItem] | None:
+        """The episodes of one season with their media (``/children``, one request per
+        2,000); None when Plex no longer has the season."""
+        path = f"/library/metadata/{rating_key}/children"
+        items: list[PlexItem] = []
+        rejects: list[Reject] = []
+        try:
+            for page in _iterate(lambda start: self._page(
+                    path, {"includeGuids": 1}, start, LEAVES_PAGE_SIZE, item_from)):
+                items.extend(page.items)
+                rejects.extend(page.rejects)
+        except NotFoundError:
+            return None
+        return Page(tuple(items), None, total=len(items) + len(rejects), rejects=tuple(rejects))
+
     def items_by_key(self, rating_keys: Sequence[str]) -> Page[PlexItem]:
         """The episodes or movies Plex still has among ``rating_keys`` (one request; the
         others are simply absent, and none at all is an empty page, not an error)."""

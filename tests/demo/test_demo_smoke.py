@@ -1,5 +1,6 @@
 """`make demo` end to end: it starts offline, answers /health and /ready, its first syncs
-succeed, and Ctrl-C stops everything it started (web, cluster and the fakes)."""
+succeed, the episode its fake Plex gains reaches the catalog through the Plex listener (no
+scan), and Ctrl-C stops everything it started (web, cluster, listener and the fakes)."""
 
 from __future__ import annotations
 
@@ -40,14 +41,16 @@ def _listening(url_or_port: str | int) -> bool:
 def _read_until(proc: subprocess.Popen, marker: str, timeout: float) -> str:
     """Lines of the demo's output up to ``marker`` (read by a thread: a pipe's buffered text
     is invisible to select)."""
-    lines: queue.Queue[str | None] = queue.Queue()
+    lines: queue.Queue[str | None] | None = getattr(proc, "lines", None)
+    if lines is None:  # one reader per process, however often this is called
+        lines = proc.lines = queue.Queue()
 
-    def pump() -> None:
-        for line in proc.stdout:
-            lines.put(line)
-        lines.put(None)
+        def pump() -> None:
+            for line in proc.stdout:
+                lines.put(line)
+            lines.put(None)
 
-    threading.Thread(target=pump, daemon=True).start()
+        threading.Thread(target=pump, daemon=True).start()
     out, deadline = [], time.monotonic() + timeout
     while (left := deadline - time.monotonic()) > 0:
         try:
@@ -81,7 +84,8 @@ def test_it_runs_the_demo_offline_and_stops_cleanly(tmp_path):
         runs = requests.get(f"{base}/api/sync-runs/", timeout=5, headers={
             "Authorization": f"Token {token}"}).json()["results"]
         # Refilters follow the rules' creation; show loaders keep running in the background.
-        first = [r for r in runs if r["kind"] not in ("rules", "load")]
+        first = [r for r in runs if r["kind"] not in ("rules", "load")
+                 and r["triggered_by"] != "plex listener"]
         assert {r["status"] for r in first} == {"succeeded"}, output
         kinds = Counter(r["kind"] for r in first)
         assert kinds == {"tvmaze": 1, "plex": 4, "tmdb": 1, "sonarr": 1}, output
@@ -89,6 +93,16 @@ def test_it_runs_the_demo_offline_and_stops_cleanly(tmp_path):
                  (tmp_path / "demo" / "fakes.env").read_text().splitlines()
                  if line.startswith("export TVMAZE_BASE_URL=")]
         assert fakes and _listening(fakes[0])
+        output += _read_until(proc, "gained an episode", 30)
+        deadline, live = time.monotonic() + 30, []
+        while not live and time.monotonic() < deadline:
+            time.sleep(0.5)
+            live = [r for r in requests.get(f"{base}/api/sync-runs/", timeout=5, headers={
+                "Authorization": f"Token {token}"}).json()["results"]
+                if r["triggered_by"] == "plex listener" and r["status"] == "succeeded"]
+        assert live, output
+        assert live[0]["kind"] == "plex" and live[0]["summary"]["mode"] == "refresh"
+        assert live[0]["summary"]["created"] == 1
     finally:
         proc.send_signal(signal.SIGINT)
         code = proc.wait(timeout=60)

@@ -17,11 +17,13 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from catalog.metrics.health import cluster_alive
+from catalog.metrics.listener import listener_summary
 from catalog.models import (
     Decision,
     DiscoveryRule,
     MediaItem,
     PlexLibrary,
+    PlexListenerState,
     PlexServer,
     Show,
     SyncRun,
@@ -161,6 +163,7 @@ class ServerDetail:
     libraries: list[LibraryRow]
     mappings: list[Any]
     discovery: SyncRun | None
+    listener: str = ""  # the notification stream, as the Plex listener last saved it
 
     @property
     def connection(self) -> tuple[str, str]:
@@ -181,13 +184,15 @@ class ServerDetail:
 
 
 def server_detail(server_id: int) -> ServerDetail:
-    """One server: libraries, path mappings, last discovery (8 queries)."""
+    """One server: libraries, path mappings, last discovery, its stream (9 queries)."""
     server = get_object_or_404(PlexServer, pk=server_id)
     overview = libraries_overview(server.pk)
     discovery = SyncRun.objects.filter(kind=SyncRun.Kind.PLEX, scope=f"server:{server.pk}"
                                        ).defer("events").order_by("-id").first()
+    stream = PlexListenerState.objects.filter(server=server).first()
     return ServerDetail(server, overview[0].libraries if overview else [],
-                        list(server.path_mappings.order_by("plex_prefix")), discovery)
+                        list(server.path_mappings.order_by("plex_prefix")), discovery,
+                        listener_summary(stream))
 
 
 # --- rules --------------------------------------------------------------------------------------

@@ -1,11 +1,14 @@
 """Mutations of the Plex fake's library, stamped with its own clock (``now``): what tests
-(and the bench's re-scans) do to a library between scans, or during one."""
+(and the bench's re-scans) do to a library between scans, or during one. Each publishes on
+the notification stream the timeline entries Plex would send for it (created, then
+processed; deleted), and ``section_scan`` publishes a whole scan's activity and burst."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from integrations.fakes.plex.model import Leaf, Record, Season, Show
+from integrations.fakes.plex.notify import activity, timeline, timeline_entry
 
 if TYPE_CHECKING:
     from integrations.fakes.plex.server import PlexFake
@@ -30,6 +33,7 @@ class PlexMutationsMixin:
             leaf = self._generator.episode(season, len(season.episodes) + 1, runtime, self.now)
             self.records[leaf.rk] = leaf
             self._changed(show, season, structure=True)
+            self._announce(show.section.key, [(leaf.rk, "episode", 0), (leaf.rk, "episode", 5)])
             return str(leaf.rk)
 
     def add_show(self: PlexFake, section_key: str, episodes: int) -> str:
@@ -43,6 +47,8 @@ class PlexMutationsMixin:
             section.shows.append(show)
             self._index_show(show)
             section.invalidate()
+            self._announce(section_key, [(show.rk, "show", 0), (show.rk, "show", 5)]
+                           + [(leaf.rk, "episode", 5) for leaf in show.leaves()])
             return str(show.rk)
 
     def add_movie(self: PlexFake, section_key: str) -> str:
@@ -53,12 +59,14 @@ class PlexMutationsMixin:
             leaf.added_at = leaf.updated_at = self.now
             section.movies.append(leaf)
             self.records[leaf.rk] = leaf
+            self._announce(section_key, [(leaf.rk, "movie", 0), (leaf.rk, "movie", 5)])
             return str(leaf.rk)
 
     def remove_item(self: PlexFake, rk: int | str) -> None:
         """Remove an episode, a movie, or a whole show with its seasons and episodes."""
         with self._data_lock:
             record = self._record(rk)
+            self._announce(_section_of(record), [(record.rk, _kind(record), 9)])
             if isinstance(record, Show):
                 record.section.shows.remove(record)
                 for season in record.seasons:
@@ -92,6 +100,7 @@ class PlexMutationsMixin:
                 if stamp:
                     leaf.season.show.updated_at = self.now
                 self._changed(leaf.season.show, leaf.season)
+            self._announce(_section_of(leaf), [(leaf.rk, _kind(leaf), 5)])
 
     def move_episode(self: PlexFake, rk: int | str, show_rk: int | str) -> None:
         """Re-match an episode to another show (appended to its last season), stamped now."""
@@ -108,6 +117,7 @@ class PlexMutationsMixin:
             for changed in (old, season):
                 changed.show.updated_at = self.now
                 self._changed(changed.show, changed, structure=True)
+            self._announce(_section_of(leaf), [(leaf.rk, "episode", 5)])
 
     def touch_show(self: PlexFake, show_rk: int | str) -> None:
         """Metadata refresh of a show: only its updatedAt moves."""
@@ -115,6 +125,7 @@ class PlexMutationsMixin:
             show = self._show(show_rk)
             show.updated_at = self.now
             show.cache = None
+            self._announce(show.section.key, [(show.rk, "show", 5)])
 
     def touch_item(self: PlexFake, rk: int | str) -> None:
         """Metadata edit of an episode or movie: only its own updatedAt moves (Plex does
@@ -126,6 +137,35 @@ class PlexMutationsMixin:
             leaf.updated_at, leaf.cache = self.now, None
             if leaf.season is not None:
                 leaf.season.cache = None
+            self._announce(_section_of(leaf), [(leaf.rk, _kind(leaf), 5)])
+
+    def section_scan(self: PlexFake, section_key: str, *, items: int | None = None,
+                     per_message: int = 100, uuid: str = "scan-1") -> int:
+        """What Plex sends while it scans a section: the activity started, one processed
+        entry per item (``items`` of them, cycling over the section's episodes or movies;
+        all of them by default) in messages of ``per_message``, then the activity ended.
+        Returns how many entries were sent."""
+        with self._data_lock:
+            section = self.sections[section_key]
+            leaves = list(section.movies) or list(section.episodes())
+        hub = self.notifications
+        hub.publish(activity("started", uuid, section_key))
+        count = len(leaves) if items is None else items
+        kind = "movie" if section.movies else "episode"
+        for start in range(0, count, per_message):
+            hub.publish(timeline(
+                timeline_entry(section_key, leaves[n % len(leaves)].rk, kind, 5)
+                for n in range(start, min(count, start + per_message))))
+            if start == 0:
+                hub.publish(activity("updated", uuid, section_key, progress=50))
+        hub.publish(activity("ended", uuid, section_key, progress=100))
+        return count
+
+    def _announce(self: PlexFake, section_key: str, entries: list[tuple[int, str, int]]) -> None:
+        """Publish one timeline message with these (ratingKey, kind, state) entries."""
+        self.notifications.publish(timeline(
+            timeline_entry(section_key, rk, kind, state, updated_at=self.now)
+            for rk, kind, state in entries))
 
     def refresh_all(self: PlexFake, section_key: str) -> None:
         """A bulk import, a migrated database or a library-wide metadata refresh: every
@@ -160,3 +200,21 @@ class PlexMutationsMixin:
         if not isinstance(record, Show):
             raise ValueError(f"{rk} is not a show")
         return record
+
+
+def _section_of(record: Record) -> str:
+    if isinstance(record, Show):
+        return record.section.key
+    if isinstance(record, Season):
+        return record.show.section.key
+    if isinstance(record, Leaf) and record.season is not None:
+        return record.season.show.section.key
+    return record.section.key
+
+
+def _kind(record: Record) -> str:
+    if isinstance(record, Show):
+        return "show"
+    if isinstance(record, Season):
+        return "season"
+    return "episode" if isinstance(record, Leaf) and record.season is not None else "movie"

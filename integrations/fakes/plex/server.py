@@ -13,10 +13,13 @@ from collections.abc import Callable, Sequence
 from email.utils import formatdate
 from typing import Any
 
+from integrations.fakes._wire import Handler
 from integrations.fakes.base import FakeRequest, FakeResponse, FakeServer
 from integrations.fakes.plex.generate import Generator
 from integrations.fakes.plex.model import BASE_NOW, Ids, Leaf, LibrarySpec, Record, Season, Show
 from integrations.fakes.plex.mutations import PlexMutationsMixin
+from integrations.fakes.plex.notify import PATH as NOTIFICATIONS
+from integrations.fakes.plex.notify import NotificationHub
 from integrations.fakes.plex.render import (
     Attrs,
     Node,
@@ -94,6 +97,24 @@ class PlexFake(PlexMutationsMixin, PlexRoutesMixin, FakeServer):
             for show in section.shows:
                 self._index_show(show)
         self.generation_seconds = time.perf_counter() - started
+        self.notifications = NotificationHub()
+
+    # -- the notification stream --------------------------------------------------------------
+
+    def upgrade(self, request: FakeRequest, handler: Handler) -> None:
+        """The notification WebSocket; any other upgrade is a 404."""
+        if request.path.rstrip("/") != NOTIFICATIONS:
+            super().upgrade(request, handler)
+            return
+        self.notifications.serve(handler.connection, handler.requestline, request.headers,
+                                 self._authorized(request))
+
+    def restart(self) -> None:
+        """Stop and start again on the same port, as a restarting Plex does: every
+        connection (HTTP and notification) is cut, and nothing is sent about the meantime."""
+        self.notifications.drop()
+        self.stop()
+        self.start()
 
     # -- bookkeeping ------------------------------------------------------------------------
 

@@ -1,0 +1,91 @@
+"""A due batch becomes a queued run: a refresh of a few keys, or a library's incremental scan.
+
+Through ``sync_enqueue``, so the run machinery holds the scope (one refresh per library at a
+time, one scan per library) and a worker executes it. A batch that cannot be submitted now
+(a refresh while the library's scan is queued or running, or while the library's last refresh
+still runs; the queue refused) is put back and tried again; a scan that a queued or later
+started scan already covers is done. Libraries never scanned completely are left to their
+first scan.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from catalog.models import PlexLibrary, SyncRun
+from catalog.runs import RunInProgress
+from catalog.runs.enqueue import EnqueueFailed, sync_enqueue
+from catalog.sync.plex.live.coalesce import ALL, Batch
+
+log = logging.getLogger(__name__)
+TRIGGER = "plex listener"
+
+
+def _libraries(batch: Batch) -> list[PlexLibrary]:
+    libraries = PlexLibrary.objects.filter(server_id=batch.server_id, enabled=True,
+                                           server__enabled=True)
+    if batch.section != ALL:
+        libraries = libraries.filter(key=batch.section)
+    return list(libraries.order_by("id"))
+
+
+def _covered(run: SyncRun | None, wall: datetime) -> bool:
+    """Does this active scan read the library after the change happened?"""
+    if run is None or run.status == SyncRun.Status.QUEUED:
+        return True
+    return run.started_at is not None and run.started_at >= wall
+
+
+def _active_scan(library: PlexLibrary) -> SyncRun | None:
+    return SyncRun.objects.filter(kind=SyncRun.Kind.PLEX, scope=f"library:{library.pk}",
+                                  status__in=SyncRun.ACTIVE).first()
+
+
+def _enqueue(options: dict) -> SyncRun | None:
+    try:
+        return sync_enqueue(kind=SyncRun.Kind.PLEX, options=options, triggered_by=TRIGGER)
+    except EnqueueFailed as exc:
+        log.warning("plex listener: %s; trying again", exc)
+        return None
+
+
+def _scan(library: PlexLibrary, batch: Batch) -> bool:
+    try:
+        run = _enqueue({"library_id": library.pk})
+    except RunInProgress as busy:
+        return _covered(busy.run, batch.wall)
+    if run is not None:
+        log.info("plex listener: incremental scan of %s queued (run %s, %d events)",
+                 library, run.pk, batch.events)
+    return run is not None
+
+
+def _refresh(library: PlexLibrary, batch: Batch) -> bool:
+    if _active_scan(library) is not None:
+        return False  # after the scan: an incremental scan may not see an unstamped upgrade
+    keys = {name: sorted(keys) for name, keys in
+            (("items", batch.items), ("shows", batch.shows), ("seasons", batch.seasons)) if keys}
+    try:
+        run = _enqueue({"library_id": library.pk, "refresh": keys})
+    except RunInProgress:
+        return False  # the library's last refresh is still running: this one waits for it
+    if run is not None:
+        log.info("plex listener: refresh of %s queued (run %s: %s)", library, run.pk,
+                 ", ".join(f"{len(v)} {k}" for k, v in keys.items()))
+    return run is not None
+
+
+def batch_submit(batch: Batch) -> bool:
+    """Queue the batch's work; False when it must be tried again later."""
+    done = True
+    for library in _libraries(batch):
+        if library.last_complete_scan_at is None:
+            log.info("plex listener: %s has not been scanned completely yet; its first scan "
+                     "will read what changed", library)
+            continue
+        if batch.scan or batch.section == ALL:
+            done = _scan(library, batch) and done
+        elif batch.size():
+            done = _refresh(library, batch) and done
+    return done
