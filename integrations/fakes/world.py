@@ -54,8 +54,9 @@ def plex_plans(shows: int) -> tuple[PlexPlan, ...]:
     )
 
 
-def _retarget(show: PlexShowRec, tvdb: int, title: str) -> None:
-    """Point a generated Plex show (and its seasons' and episodes' guids) at another TVDB id."""
+def _retarget(show: PlexShowRec, tvdb: int, title: str, year: int | None) -> None:
+    """Point a generated Plex show (and its seasons' and episodes' guids) at another TVDB id,
+    with that show's title."""
     old = f"//{show.tvdb}"
     new = f"//{tvdb}"
     if show.guid.startswith("plex://"):
@@ -63,11 +64,29 @@ def _retarget(show: PlexShowRec, tvdb: int, title: str) -> None:
     elif "themoviedb://" in show.guid:
         show.guid = f"com.plexapp.agents.thetvdb://{tvdb}?lang=en"
     show.guid = show.guid.replace(old, new)
-    show.tvdb, show.title = tvdb, title
+    show.tvdb = tvdb
     for season in show.seasons:
         season.guid = season.guid.replace(old, new)
         for leaf in season.episodes:
             leaf.guid = leaf.guid.replace(old, new)
+    _rename(show, title, year)
+
+
+def _rename(show: PlexShowRec, title: str, year: int | None) -> None:
+    """Retitle a show and move its files to a folder named as Plex users name them:
+    ``<root>/<Title (Year)>/Season 01/<Title> - S01E01 - <Episode>.mkv``."""
+    sep = "\\" if "\\" in show.section.root else "/"
+    old_folder = f"{show.section.root}{sep}{show.folder}{sep}"
+    old_name = f"{sep}{show.title} - S"
+    show.title, show.year = title, year or show.year
+    show.folder = title if title.endswith(")") else f"{title} ({show.year})"
+    new_folder = f"{show.section.root}{sep}{show.folder}{sep}"
+    for season in show.seasons:
+        for leaf in season.episodes:
+            for media in leaf.media:
+                for part in media.parts:
+                    part.file = part.file.replace(old_folder, new_folder, 1).replace(
+                        old_name, f"{sep}{title} - S", 1)
 
 
 def align_plex(fake: PlexFake, tvmaze: TvmazeFake, offset: int) -> int:
@@ -79,8 +98,16 @@ def align_plex(fake: PlexFake, tvmaze: TvmazeFake, offset: int) -> int:
         for n, show in enumerate(section.shows):
             if with_tvdb and not show.guid.startswith("local://"):
                 rec = with_tvdb[(offset + n) % len(with_tvdb)]
-                _retarget(show, rec.tvdb, rec.name)
+                _retarget(show, rec.tvdb, rec.name, _year(rec.premiered))
                 linked += 1
+    # Unmatched (local://) shows keep their own titles; none may read as a TVMaze show's.
+    names = {tvmaze.record(i).name for i in tvmaze.ids}
+    for section in fake.sections.values():
+        for show in section.shows:
+            if show.guid.startswith("local://"):
+                title = show.title if show.title not in names else f"{show.title} ({show.year})"
+                _rename(show, title, show.year)
+                names.add(title)
     return linked
 
 
