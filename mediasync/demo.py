@@ -3,7 +3,8 @@
 Starts the four loopback fakes with a seeded world, prepares a fresh SQLite database in
 ``DEMO_DATA_DIR`` (default ``data/demo``, wiped at each start), creates the demo accounts,
 servers, mappings and rules, serves the app with its job cluster, runs the first syncs with
-their progress printed, then prints the URL and the logins. Ctrl-C (or SIGTERM) stops
+their progress printed, then prints the URL and, once, what to try (the login page shows it
+too: the demo sets ``DEMO_MODE``). Ctrl-C (or SIGTERM) stops
 everything it started, web and workers first, then the fakes.
 """
 
@@ -21,8 +22,10 @@ import time
 import urllib.request
 from pathlib import Path
 
+from catalog.auth.demo import DEMO_PASSWORD as PASSWORD
+from catalog.auth.demo import what_to_try_lines
+
 ROOT = Path(__file__).resolve().parent.parent
-PASSWORD = "demo-password"  # noqa: S105 - the demo's own loopback accounts
 
 
 class DemoFailed(Exception):
@@ -111,7 +114,7 @@ class Demo:
         self.env = {**base, **self.fakes(), "DATA_DIR": str(self.data),
                     "DJANGO_SETTINGS_MODULE": "mediasync.settings", "LOG_LEVEL": "warning",
                     "MEDIASYNC_ADMIN_USER": "admin", "MEDIASYNC_ADMIN_PASSWORD": PASSWORD,
-                    "Q_WORKERS": "2", "RUN_HEARTBEAT_SECONDS": "1"}
+                    "Q_WORKERS": "2", "RUN_HEARTBEAT_SECONDS": "1", "DEMO_MODE": "1"}
         print("demo: preparing a fresh database …", flush=True)
         self.manage("demo_seed", "--prepare")
         self.serve()
@@ -120,8 +123,9 @@ class Demo:
         self.manage("demo_seed", "--sync")
         self.manage("setup_schedules")  # after the first syncs, so none races them
         print(f"\ndemo ready in {time.monotonic() - started:.0f} s: {url}\n"
-              f"  log in as admin / {PASSWORD}  (also operator / {PASSWORD}, "
-              f"viewer / {PASSWORD})\n  Ctrl-C stops everything.", flush=True)
+              f"accounts: operator, viewer and admin, password {PASSWORD}\n"
+              "what to try:\n" + "\n".join(what_to_try_lines())
+              + "\nCtrl-C stops everything.", flush=True)
         while True:
             time.sleep(0.5)
             dead = [name for name, proc in self.children if proc.poll() is not None]
