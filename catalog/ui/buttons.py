@@ -24,6 +24,24 @@ from catalog.runs.enqueue import EnqueueFailed, sync_enqueue
 from catalog.sync.dispatch import WORK
 
 VERDICTS = ("approve", "decline", "skip")
+S = Decision.Status
+# The decisions each verdict changes (the services' own filters); the page offers a verdict
+# only where one of its decisions would change. Skipping a filtered or declined decision
+# would change its status but not what happens to the show, so it is not offered.
+ACTS_ON = {"approve": frozenset({S.AWAITING_APPROVAL}),
+           "decline": frozenset({S.AWAITING_APPROVAL, S.PENDING, S.PENDING_TVDB}),
+           "skip": frozenset({S.AWAITING_APPROVAL, S.PENDING, S.PENDING_TVDB, S.FAILED})}
+
+
+def verdicts_for(statuses: Any) -> list[str]:
+    """The verdicts that would change at least one decision of these statuses."""
+    present = set(statuses)
+    return [verdict for verdict in VERDICTS if present & ACTS_ON[verdict]]
+
+
+def reviewable(status: str) -> bool:
+    """Whether any verdict would change a decision of this status (it gets a checkbox)."""
+    return any(status in acts for acts in ACTS_ON.values())
 # What an operator starts from /sync/<kind>/: refilters start from a rule's own page, and a
 # load only through the loader slots (so LOADER_CONCURRENCY, and 0 = paused, hold).
 TRIGGERS = (SyncRun.Kind.TVMAZE, SyncRun.Kind.PLEX, SyncRun.Kind.TMDB, SyncRun.Kind.SONARR,

@@ -31,9 +31,13 @@ def shows_list(request: HttpRequest) -> HttpResponse:
 def show_detail(request: HttpRequest, show_id: int) -> HttpResponse:
     show = selectors.show_get(show_id)
     items = selectors.show_items(show)
+    decisions = selectors.show_decisions(show)
+    for decision in decisions:
+        decision.reviewable = buttons.reviewable(decision.status)
     context = {
         "show": show, "items": items, "seasons": selectors.show_slot_map(show, items),
-        "decisions": selectors.show_decisions(show), "loading": selectors.show_loading(show),
+        "decisions": decisions, "verdicts": buttons.verdicts_for(d.status for d in decisions),
+        "loading": selectors.show_loading(show),
         "artwork": selectors.show_artwork_url(show), "available": buttons.available(),
     }
     return render(request, "ui/show.html", context)
