@@ -16,8 +16,8 @@ ACCOUNTS = (
 SLOW_LIBRARY = "Archive"  # the demo's library on a slow disk: its scan takes about 30 s
 WHAT_TO_TRY = (
     ("Log in as operator", f"password {DEMO_PASSWORD}"),
-    ("Scan a library", f"Libraries → “{SLOW_LIBRARY}” → Scan now; on Runs its progress "
-                       "bar moves for about 30 s"),
+    ("Scan a library", f"Libraries → “{SLOW_LIBRARY}” → Scan; on Runs its progress bar "
+                       "moves for about 30 s"),
     ("Cancel a slow run", f"Runs → Cancel on the “{SLOW_LIBRARY}” scan while it runs"),
     ("Approve a decision", "Shows → filter “Awaiting approval” → open a show → Approve"),
     ("Preview a rule", "Rules → Preview → change the filters → see who comes and goes"),

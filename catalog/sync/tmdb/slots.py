@@ -15,7 +15,7 @@ from itertools import islice
 from typing import Any
 
 from catalog.db.iterables import batched
-from catalog.models import MediaItem, PlexShow, Show
+from catalog.models import MediaItem, Show
 
 HELD_STATES = (MediaItem.State.ACTIVE, MediaItem.State.REMOTE_ONLY)
 GONE_STATES = (MediaItem.State.MISSING, MediaItem.State.DELETED)
@@ -115,14 +115,16 @@ def plex_present(show_ids: Iterable[int]) -> set[int]:
     return present
 
 
-def plex_linked(show_ids: Iterable[int]) -> set[int]:
-    """The shows some Plex library lists (whatever their episodes' states): for those, "no
-    episode present" is news an operator may act on; for the rest it is how things are."""
-    linked: set[int] = set()
+def plex_lost(show_ids: Iterable[int]) -> set[int]:
+    """The shows Plex has listed episodes of (whatever their states now): for those, "no
+    episode present" is news an operator may act on; for a show Plex never held (or one a
+    scan is still reading) it is how things are."""
+    lost: set[int] = set()
     for chunk in batched(sorted(set(show_ids)), 900):
-        linked.update(PlexShow.objects.filter(show_id__in=chunk).order_by()
-                      .values_list("show_id", flat=True).distinct())
-    return linked
+        lost.update(MediaItem.objects.filter(plex_show__show_id__in=chunk,
+                                             kind=MediaItem.Kind.EPISODE).order_by()
+                    .values_list("plex_show__show_id", flat=True).distinct())
+    return lost
 
 
 def slot_maps(shows: Sequence[Show]) -> dict[int, SlotMap]:
