@@ -64,7 +64,7 @@ def test_review_buttons_show_only_where_a_verdict_changes_something(
 def test_a_library_being_scanned_offers_no_second_scan(client, operator):
     client.force_login(operator)
     busy = factories.PlexLibraryFactory(title="Busy")
-    idle = factories.PlexLibraryFactory(title="Idle", server=busy.server)
+    factories.PlexLibraryFactory(title="Idle", server=busy.server)
     factories.SyncRunFactory(kind="plex", scope=f"library:{busy.pk}", status="running",
                              started_at=timezone.now())
     page = client.get("/libraries/").content.decode()

@@ -72,7 +72,7 @@ def _world() -> list[str]:
         factories.DecisionFactory(show=shows[n % len(shows)],
                                   rule=factories.DiscoveryRuleFactory() if n else rule,
                                   status=status, reason=reason)
-    for n, reason in enumerate(REASONS):
+    for reason in REASONS:
         factories.DecisionFactory(show=factories.ShowFactory(genres=["Reality"]), rule=rule,
                                   status="filtered", reason=reason)
     for n, status in enumerate(SyncRun.Status.values):
@@ -100,7 +100,7 @@ def test_no_page_shows_a_raw_value_as_a_label(operator, client):
         html = response.content.decode()
         texts = _visible(html)
         for raw in RAW:
-            shown = [t for t in texts if raw in t and "_" in raw or t == raw]
+            shown = [t for t in texts if ("_" in raw and raw in t) or t == raw]
             assert not shown, f"{path} shows {raw!r} as text: {shown[:3]}"
         # and the raw value is still there for who needs it, in a tooltip
         if path.startswith("/shows/") and "?" not in path:
