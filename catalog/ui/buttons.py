@@ -33,6 +33,13 @@ ACTS_ON = {"approve": frozenset({S.AWAITING_APPROVAL}),
            "skip": frozenset({S.AWAITING_APPROVAL, S.PENDING, S.PENDING_TVDB, S.FAILED})}
 
 
+# A show in these loading states is already queued or loading: "Load missing parts" would not
+# queue it again (``show_request`` answers False), so the button is not offered.
+LOAD_BUSY = frozenset({Show.LoadingStatus.PENDING, Show.LoadingStatus.LOADING_FACTS,
+                       Show.LoadingStatus.LOADING_EPISODES, Show.LoadingStatus.LOADING_METADATA,
+                       Show.LoadingStatus.LOADING_ARTWORK})
+
+
 def verdicts_for(statuses: Any) -> list[str]:
     """The verdicts that would change at least one decision of these statuses."""
     present = set(statuses)

@@ -32,10 +32,10 @@ def test_the_demo_login_page_says_who_to_be_and_what_to_try(client, settings):
 
 @pytest.mark.django_db
 def test_every_page_finds_the_favicon(client, viewer):
+    response = client.get("/favicon.ico")  # the admin's login page links none: anonymous
+    assert response.status_code == 301 and response["Location"] == "/static/ui/favicon.svg"
     client.force_login(viewer)
     assert 'rel="icon" href="/static/ui/favicon.svg"' in client.get("/").content.decode()
-    response = client.get("/favicon.ico")
-    assert response.status_code == 301 and response["Location"] == "/static/ui/favicon.svg"
 
 
 @pytest.mark.django_db
@@ -58,6 +58,19 @@ def test_review_buttons_show_only_where_a_verdict_changes_something(
     boxes = page.count('name="decision"')
     assert boxes == sum(s not in ("filtered", "added", "declined", "skipped")
                         for s in statuses)
+
+
+@pytest.mark.django_db
+def test_push_and_load_are_offered_only_when_they_would_do_something(client, operator):
+    client.force_login(operator)
+    idle = factories.ShowFactory()
+    factories.DecisionFactory(show=idle, status="filtered")
+    page = client.get(f"/shows/{idle.pk}/").content.decode()
+    assert "Push to Sonarr" not in page and "Load missing parts" in page
+    factories.DecisionFactory(show=idle, status="pending")
+    assert "Push to Sonarr" in client.get(f"/shows/{idle.pk}/").content.decode()
+    busy = factories.ShowFactory(loading_status="loading_episodes")
+    assert "Load missing parts" not in client.get(f"/shows/{busy.pk}/").content.decode()
 
 
 @pytest.mark.django_db
