@@ -89,6 +89,9 @@ def test_it_runs_the_demo_offline_and_stops_cleanly(tmp_path):
         assert output.count("what to try:") == 1 and output.count("Plex servers,") == 1, output
         assert "Scan a library" in output and "WARNING" not in output, output
         assert "schedules: 10 in place" in output, output
+        servers = requests.get(f"{base}/api/plex/servers/", timeout=5, headers={
+            "Authorization": f"Token {token}"}).json()["results"]
+        assert all(s["version"] and s["machine_identifier"] for s in servers), servers
         login = requests.get(f"{base}/login/", timeout=5).text
         assert 'id="demo-hint"' in login and "demo-password" in login
         fakes = [line.split("=", 1)[1] for line in
