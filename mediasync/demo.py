@@ -3,10 +3,10 @@
 Starts the four loopback fakes with a seeded world, prepares a fresh SQLite database in
 ``DEMO_DATA_DIR`` (default ``data/demo``, wiped at each start), creates the demo accounts,
 servers, mappings and rules, serves the app with its job cluster and the Plex listener, runs
-the first syncs with their progress printed, then prints the URL and the logins. A few
-seconds later the fake Plex gains an episode, which the listener brings to its show's page
-without a scan. Ctrl-C (or SIGTERM) stops everything it started, web and workers first, then
-the fakes.
+the first syncs with their progress printed, then prints the URL and, once, what to try (the
+login page shows it too: the demo sets ``DEMO_MODE``). A few seconds later the fake Plex gains
+an episode, which the listener brings to its show's page without a scan. Ctrl-C (or SIGTERM)
+stops everything it started, web and workers first, then the fakes.
 """
 
 from __future__ import annotations
@@ -23,8 +23,10 @@ import time
 import urllib.request
 from pathlib import Path
 
+from catalog.auth.demo import DEMO_PASSWORD as PASSWORD
+from catalog.auth.demo import what_to_try_lines
+
 ROOT = Path(__file__).resolve().parent.parent
-PASSWORD = "demo-password"  # noqa: S105 - the demo's own loopback accounts
 GAIN_AFTER = 5.0  # seconds after "ready" when the fake Plex gains an episode
 
 
@@ -115,7 +117,7 @@ class Demo:
         self.env = {**base, **self.fakes(), "DATA_DIR": str(self.data),
                     "DJANGO_SETTINGS_MODULE": "mediasync.settings", "LOG_LEVEL": "warning",
                     "MEDIASYNC_ADMIN_USER": "admin", "MEDIASYNC_ADMIN_PASSWORD": PASSWORD,
-                    "Q_WORKERS": "2", "RUN_HEARTBEAT_SECONDS": "1"}
+                    "Q_WORKERS": "2", "RUN_HEARTBEAT_SECONDS": "1", "DEMO_MODE": "1"}
         print("demo: preparing a fresh database …", flush=True)
         self.manage("demo_seed", "--prepare")
         self.serve()
@@ -125,13 +127,12 @@ class Demo:
         self.manage("setup_schedules")  # after the first syncs, so none races them
         fakes = self.children[0][1]
         print(f"\ndemo ready in {time.monotonic() - started:.0f} s: {url}\n"
-              f"  log in as admin / {PASSWORD}  (also operator / {PASSWORD}, "
-              f"viewer / {PASSWORD})\n"
-              f"  In {GAIN_AFTER:.0f} s the fake Plex gains an episode (the line below names "
-              f"it): open that show's page ({url}shows/?q=<its title>) and watch it appear "
-              f"within seconds, no scan (the Plex listener refreshed that one show). "
-              f"`kill -USR1 {fakes.pid}` adds another.\n"
-              f"  Ctrl-C stops everything.", flush=True)
+              f"accounts: operator, viewer and admin, password {PASSWORD}\n"
+              "what to try:\n" + "\n".join(what_to_try_lines())
+              + f"\n  In {GAIN_AFTER:.0f} s the fake Plex gains an episode (the line below "
+              f"names it): open that show's page and watch it appear within seconds, no scan "
+              f"(the Plex listener refreshed that one show). `kill -USR1 {fakes.pid}` adds "
+              "another.\nCtrl-C stops everything.", flush=True)
         gain_at = time.monotonic() + GAIN_AFTER
         while True:
             time.sleep(0.5)

@@ -54,6 +54,8 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 DEBUG = envbool("DEBUG", False)
+# `make demo` sets it: the login page then names the demo's accounts and what to try.
+DEMO_MODE = envbool("DEMO_MODE", False)
 # Loopback names are always allowed (the container healthcheck asks for /health on them),
 # but only from loopback clients unless ALLOWED_HOSTS names them (ProxyHeadersMiddleware).
 _LOOPBACK_HOSTS = ["localhost", "127.0.0.1", "[::1]"]

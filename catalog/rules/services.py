@@ -140,7 +140,10 @@ def decisions_being_sent(decisions: QuerySet[Decision]) -> int:
     return decisions.filter(status=S.SENDING).count()
 
 
+# What each verdict acts on (the UI offers a verdict only where one of these is shown).
 APPROVABLE = (S.AWAITING_APPROVAL, S.REMOVED)
+DECLINABLE = (S.AWAITING_APPROVAL, S.PENDING, S.PENDING_TVDB)
+SKIP_LEAVES = (S.ADDED, S.EXISTS, S.SKIPPED, S.SENDING, S.REMOVED)
 
 
 def decisions_approve(decisions: QuerySet[Decision], *, by: str) -> int:
@@ -157,7 +160,7 @@ def decisions_approve(decisions: QuerySet[Decision], *, by: str) -> int:
 def decisions_decline(decisions: QuerySet[Decision], *, by: str) -> int:
     """An operator said no: never pushed, never re-decided automatically."""
     now = timezone.now()
-    return decisions.filter(status__in=[S.AWAITING_APPROVAL, S.PENDING, S.PENDING_TVDB]).update(
+    return decisions.filter(status__in=DECLINABLE).update(
         status=S.DECLINED, reason=f"declined by {by}"[:500], status_changed_at=now,
         updated_at=now)
 
@@ -167,8 +170,7 @@ def decisions_skip(decisions: QuerySet[Decision], *, by: str) -> int:
     decision being sent is the push's until it settles. One deleted in Sonarr stays as it is:
     a skip then an un-skip would otherwise decide it pending again without an approval."""
     now = timezone.now()
-    return decisions.exclude(status__in=[S.ADDED, S.EXISTS, S.SKIPPED, S.SENDING,
-                                         S.REMOVED]).update(
+    return decisions.exclude(status__in=SKIP_LEAVES).update(
         status=S.SKIPPED, reason=f"skipped by {by}"[:500], status_changed_at=now,
         next_attempt_at=None, updated_at=now)
 

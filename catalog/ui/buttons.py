@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from catalog.models import Decision, Show, SyncRun
+from catalog.rules import services as rule_services
 from catalog.rules.services import (
     BEING_SENT,
     decisions_approve,
@@ -24,6 +25,31 @@ from catalog.runs.enqueue import EnqueueFailed, sync_enqueue
 from catalog.sync.dispatch import WORK
 
 VERDICTS = ("approve", "decline", "skip")
+S = Decision.Status
+# The decisions each verdict changes (the services' own filters); the page offers a verdict
+# only where one of its decisions would change. Skipping a filtered or declined decision
+# would change its status but not what happens to the show, so it is not offered.
+ACTS_ON = {"approve": frozenset(rule_services.APPROVABLE),
+           "decline": frozenset(rule_services.DECLINABLE),
+           "skip": frozenset(S) - {*rule_services.SKIP_LEAVES, S.FILTERED, S.DECLINED}}
+
+
+# A show in these loading states is already queued or loading: "Load missing parts" would not
+# queue it again (``show_request`` answers False), so the button is not offered.
+LOAD_BUSY = frozenset({Show.LoadingStatus.PENDING, Show.LoadingStatus.LOADING_FACTS,
+                       Show.LoadingStatus.LOADING_EPISODES, Show.LoadingStatus.LOADING_METADATA,
+                       Show.LoadingStatus.LOADING_ARTWORK})
+
+
+def verdicts_for(statuses: Any) -> list[str]:
+    """The verdicts that would change at least one decision of these statuses."""
+    present = set(statuses)
+    return [verdict for verdict in VERDICTS if present & ACTS_ON[verdict]]
+
+
+def reviewable(status: str) -> bool:
+    """Whether any verdict would change a decision of this status (it gets a checkbox)."""
+    return any(status in acts for acts in ACTS_ON.values())
 # What an operator starts from /sync/<kind>/: refilters start from a rule's own page, and a
 # load only through the loader slots (so LOADER_CONCURRENCY, and 0 = paused, hold).
 TRIGGERS = (SyncRun.Kind.TVMAZE, SyncRun.Kind.PLEX, SyncRun.Kind.TMDB, SyncRun.Kind.SONARR,

@@ -18,6 +18,7 @@ urlpatterns = [
     path("rules/<id:rule_id>/preview/", rules.rule_preview, name="ui-rule-preview"),
     path("runs/", runs.runs, name="ui-runs"),
     path("runs/active/", runs.runs_active, name="ui-runs-active"),
+    path("runs/history/", runs.runs_history, name="ui-runs-history"),
     path("runs/<id:run_id>/cancel/", actions.cancel, name="ui-run-cancel"),
     path("sync/<str:kind>/", actions.sync, name="ui-sync"),
     path("decisions/review/", actions.review, name="ui-review"),

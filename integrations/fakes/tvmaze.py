@@ -104,7 +104,8 @@ class TvmazeFake(FakeServer):
     def add(self, n: int) -> list[int]:
         """``n`` new shows after the highest id, updated now; returns their ids."""
         with self._data:
-            shows = generate(self._rng, self._max_id + 1, n, self.now)
+            shows = generate(self._rng, self._max_id + 1, n, self.now,
+                             taken={s.name for s in self._shows.values()})
             for show in shows:
                 show.updated = self.now
                 self._shows[show.id] = show

@@ -57,12 +57,25 @@ WEB_CHANNELS: tuple[dict[str, Any], ...] = tuple(
 _GLOBAL_WEB = tuple(w for w in WEB_CHANNELS if w["country"] is None)
 _LOCAL_WEB = tuple(w for w in WEB_CHANNELS if w["country"] is not None)
 
+# Titles read like a real listing: "Silent Harbor", "Brooklyn Hospital", "Maggie's Kitchen",
+# "The Lawyers"; ~2% non-Latin or accented originals. `generate` keeps every name unique the
+# way TVMaze does, with the premiere year (and then the country) in brackets.
 _ADJ = ("The Last", "Dark", "Silent", "Little", "Brave", "Lost", "Hidden", "Golden", "Wild",
-        "Broken", "Secret", "Northern", "Midnight", "Crimson", "Quiet", "Électrique", "Señor",
-        "Über", "Café", "Naïve", "Český")
+        "Broken", "Secret", "Northern", "Midnight", "Crimson", "Quiet", "Electric", "Savage",
+        "Perfect", "Modern", "Royal", "Endless", "Bitter", "Sweet", "Young", "Restless",
+        "Distant", "Frozen", "Burning", "Hollow", "Lucky", "Naïve", "Über")
 _NOUN = ("Harbor", "Kingdom", "Detectives", "Family", "Hospital", "Frontier", "Empire",
          "Island", "Academy", "Witness", "Signal", "Garden", "Station", "Lawyers", "Dragons",
-         "Ranch", "Kitchen", "Orbit", "Files", "Street")
+         "Ranch", "Kitchen", "Orbit", "Files", "Street", "Heights", "Shore", "Bureau", "Motel",
+         "Precinct", "Sisters", "Brothers", "Crossing", "Valley", "Lighthouse", "Circus",
+         "Frequency", "Protocol", "Horizon", "Manor", "Tides", "Patrol", "Diaries",
+         "Affair", "Saints")
+_PLACE = ("Brooklyn", "Boston", "Lisbon", "Oslo", "Dublin", "Havana", "Marseille", "Yukon",
+          "Glasgow", "Memphis", "Sydney", "Vienna", "Nairobi", "Québec", "Kyoto", "Seoul",
+          "Bristol", "Tulsa", "Reno", "Galway", "Cairo", "Bergen", "Tangier", "Montréal",
+          "Malmö", "Napoli", "Chicago", "Alaska", "Cornwall", "Texas")
+_PEOPLE = ("Maggie", "Harper", "Jonah", "Rosa", "Finn", "Ada", "Walter", "Lena", "Otis",
+           "Marisol", "Frankie", "Bea", "Dmitri", "Nora", "Teddy", "Yuki")
 _UNICODE = ("深夜食堂", "半沢直樹", "東京ラブストーリー", "사랑의 불시착", "오징어 게임",
             "Мастер и Маргарита", "La Casa de Papel", "Élite", "Ça commence aujourd'hui",
             "Tatort: Münster",
@@ -129,13 +142,32 @@ def imdb_for(show_id: int) -> str:
 
 
 def _name(b: bytes) -> str:
-    roll = b[0]
-    if roll < 20:  # ~8%: CJK, Cyrillic, accents, emoji
+    roll, noun = b[0], _NOUN[b[1] % len(_NOUN)]
+    if roll < 6:  # ~2%: CJK, Cyrillic, Greek, emoji, accented originals
         return _UNICODE[b[1] % len(_UNICODE)]
-    noun = _NOUN[b[1] % len(_NOUN)]
-    if roll < 128:
+    if roll < 120:
         return f"{_ADJ[b[2] % len(_ADJ)]} {noun}"
-    return f"{noun} {b[3] % 99 + 1}" if roll >= 230 else noun
+    if roll < 190:
+        return f"{_PLACE[b[3] % len(_PLACE)]} {noun}"
+    if roll < 230:
+        return f"{_PEOPLE[b[2] % len(_PEOPLE)]}'s {noun}"
+    return f"The {noun}"
+
+
+def unique_name(show: ShowRec, taken: set[str]) -> str:
+    """The show's name, or (as TVMaze does for remakes) the name with its premiere year,
+    then its country, then a number in brackets: the first one no other show has."""
+    base = show.name
+    year = (show.premiered or "")[:4]
+    country = ((show.network or show.web or {}).get("country") or {}).get("code")
+    for extra in (None, year, country, f"{year} {country}" if year and country else None):
+        name = f"{base} ({extra})" if extra else base
+        if name not in taken:
+            return name
+    n = 2
+    while f"{base} ({n})" in taken:
+        n += 1
+    return f"{base} ({n})"
 
 
 def _channel(roll: int, pick: int) -> tuple[Any, Any]:
@@ -188,9 +220,12 @@ def make_show(b: bytes, show_id: int, now: int) -> ShowRec:
     return s
 
 
-def generate(rng: random.Random, first_id: int, count: int, now: int) -> list[ShowRec]:
-    """``count`` shows with ids from ``first_id`` up, ~3% of ids skipped (deleted shows)."""
+def generate(rng: random.Random, first_id: int, count: int, now: int,
+             taken: set[str] | None = None) -> list[ShowRec]:
+    """``count`` shows with ids from ``first_id`` up, ~3% of ids skipped (deleted shows),
+    each with a name no other has."""
     shows: list[ShowRec] = []
+    taken = set() if taken is None else taken  # no two shows share a name, at any count
     show_id = first_id
     while len(shows) < count:
         block = rng.randbytes(RECORD_BYTES * (count - len(shows) + 16))
@@ -199,6 +234,9 @@ def generate(rng: random.Random, first_id: int, count: int, now: int) -> list[Sh
                 break
             chunk = block[offset:offset + RECORD_BYTES]
             if chunk[31] >= 8:  # ~3% of ids were deleted upstream
-                shows.append(make_show(chunk, show_id, now))
+                show = make_show(chunk, show_id, now)
+                show.name = unique_name(show, taken)
+                taken.add(show.name)
+                shows.append(show)
             show_id += 1
     return shows

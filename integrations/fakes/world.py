@@ -36,16 +36,24 @@ class PlexPlan:
     offset: int  # which TVMaze shows its TV library holds (overlap between servers is fine)
 
 
+# The demo's library on a slow disk: not scanned at start, so that an operator's first scan of
+# it runs long enough (about 30 s: 15 pages of 200 episodes, 2 s a request) to watch and cancel.
+SLOW_LIBRARY = LibrarySpec("4", "show", "Archive", shows=60, episodes=3000, root="/data/archive",
+                           delay=2.0)
+
+
 def plex_plans(shows: int) -> tuple[PlexPlan, ...]:
     """Two servers with TV and movie libraries; the second maps only its movies, so its TV
-    items are remote-only and the coverage column has something to say."""
+    items are remote-only and the coverage column has something to say. The first also has
+    the slow "Archive" library, left for an operator to scan."""
     tv = max(10, shows // 25)
     return (
         PlexPlan("Living room", 11, (
             LibrarySpec("1", "show", "TV Shows", shows=tv, episodes=tv * 18, root="/data/tv"),
             LibrarySpec("2", "movie", "Movies", movies=max(20, shows // 10),
-                        root="/data/movies")),
-            (("/data/tv", "/mnt/media/tv"), ("/data/movies", "/mnt/media/movies")), 0),
+                        root="/data/movies"), SLOW_LIBRARY),
+            (("/data/tv", "/mnt/media/tv"), ("/data/movies", "/mnt/media/movies"),
+             ("/data/archive", "/mnt/media/archive")), 0),
         PlexPlan("Basement", 12, (
             LibrarySpec("1", "show", "Kids TV", shows=tv // 2, episodes=tv * 6,
                         root="/srv/kids"),
@@ -54,8 +62,9 @@ def plex_plans(shows: int) -> tuple[PlexPlan, ...]:
     )
 
 
-def _retarget(show: PlexShowRec, tvdb: int, title: str) -> None:
-    """Point a generated Plex show (and its seasons' and episodes' guids) at another TVDB id."""
+def _retarget(show: PlexShowRec, tvdb: int, title: str, year: int | None) -> None:
+    """Point a generated Plex show (and its seasons' and episodes' guids) at another TVDB id,
+    with that show's title."""
     old = f"//{show.tvdb}"
     new = f"//{tvdb}"
     if show.guid.startswith("plex://"):
@@ -63,24 +72,51 @@ def _retarget(show: PlexShowRec, tvdb: int, title: str) -> None:
     elif "themoviedb://" in show.guid:
         show.guid = f"com.plexapp.agents.thetvdb://{tvdb}?lang=en"
     show.guid = show.guid.replace(old, new)
-    show.tvdb, show.title = tvdb, title
+    show.tvdb = tvdb
     for season in show.seasons:
         season.guid = season.guid.replace(old, new)
         for leaf in season.episodes:
             leaf.guid = leaf.guid.replace(old, new)
+    _rename(show, title, year)
+
+
+def _rename(show: PlexShowRec, title: str, year: int | None) -> None:
+    """Retitle a show and move its files to a folder named as Plex users name them:
+    ``<root>/<Title (Year)>/Season 01/<Title> - S01E01 - <Episode>.mkv``."""
+    sep = "\\" if "\\" in show.section.root else "/"
+    old_folder = f"{show.section.root}{sep}{show.folder}{sep}"
+    old_name = f"{sep}{show.title} - S"
+    show.title, show.year = title, year or show.year
+    show.folder = title if title.endswith(")") else f"{title} ({show.year})"
+    new_folder = f"{show.section.root}{sep}{show.folder}{sep}"
+    for season in show.seasons:
+        for leaf in season.episodes:
+            for media in leaf.media:
+                for part in media.parts:
+                    part.file = part.file.replace(old_folder, new_folder, 1).replace(
+                        old_name, f"{sep}{title} - S", 1)
 
 
 def align_plex(fake: PlexFake, tvmaze: TvmazeFake, offset: int) -> int:
     """Give the fake's TV shows the TVDB ids and names of TVMaze shows; how many were linked."""
     with_tvdb = [tvmaze.record(i) for i in tvmaze.ids]
     with_tvdb = [r for r in with_tvdb if r.tvdb]
-    linked = 0
-    for section in fake.sections.values():
-        for n, show in enumerate(section.shows):
+    linked = n = 0
+    for section in fake.sections.values():  # one count over the sections: none share a show
+        for show in section.shows:
+            n += 1
             if with_tvdb and not show.guid.startswith("local://"):
-                rec = with_tvdb[(offset + n) % len(with_tvdb)]
-                _retarget(show, rec.tvdb, rec.name)
+                rec = with_tvdb[(offset + n - 1) % len(with_tvdb)]
+                _retarget(show, rec.tvdb, rec.name, _year(rec.premiered))
                 linked += 1
+    # Unmatched (local://) shows keep their own titles; none may read as a TVMaze show's.
+    names = {tvmaze.record(i).name for i in tvmaze.ids}
+    for section in fake.sections.values():
+        for show in section.shows:
+            if show.guid.startswith("local://"):
+                title = show.title if show.title not in names else f"{show.title} ({show.year})"
+                _rename(show, title, show.year)
+                names.add(title)
     return linked
 
 
@@ -124,7 +160,8 @@ class World:
         if self.plex:
             env["DEMO_PLEX_SERVERS"] = json.dumps([
                 {"name": plan.name, "url": fake.url, "token": PLEX_TOKEN,
-                 "libraries": [{"key": s.key, "title": s.title, "type": s.type}
+                 "libraries": [{"key": s.key, "title": s.title, "type": s.type,
+                                **({"scan_on_start": False} if s.delay else {})}
                                for s in plan.libraries],
                  "mappings": [list(m) for m in plan.mappings]} for plan, fake in self.plex])
         if self.sonarr:

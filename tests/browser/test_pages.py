@@ -119,7 +119,7 @@ def test_it_lets_an_operator_approve_watch_and_cancel(page: Page, operator):
     result = page.element_text("#preview-result")
     # 30 comedies; Harbor Lights and the 9 shows behind the filtered decisions are dramas
     assert "30 of 40 shows admitted" in result and "+30" in result and "\u221210" in result
-    assert "Harbor Lights genre:Drama" in page.element_text("#preview-dropped")
+    assert "Harbor Lights genre: Drama" in page.element_text("#preview-dropped")
     page.shot("14-rules-preview")
 
     run = world["running"]

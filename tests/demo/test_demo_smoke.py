@@ -88,7 +88,16 @@ def test_it_runs_the_demo_offline_and_stops_cleanly(tmp_path):
                  and r["triggered_by"] != "plex listener"]
         assert {r["status"] for r in first} == {"succeeded"}, output
         kinds = Counter(r["kind"] for r in first)
-        assert kinds == {"tvmaze": 1, "plex": 4, "tmdb": 1, "sonarr": 1}, output
+        # a discovery per server, then every library but the slow one left for an operator
+        assert kinds == {"tvmaze": 1, "plex": 6, "tmdb": 1, "sonarr": 1}, output
+        assert output.count("what to try:") == 1 and output.count("Plex servers,") == 1, output
+        assert "Scan a library" in output and "WARNING" not in output, output
+        assert "schedules: 10 in place" in output, output
+        servers = requests.get(f"{base}/api/plex/servers/", timeout=5, headers={
+            "Authorization": f"Token {token}"}).json()["results"]
+        assert all(s["version"] and s["machine_identifier"] for s in servers), servers
+        login = requests.get(f"{base}/login/", timeout=5).text
+        assert 'id="demo-hint"' in login and "demo-password" in login
         fakes = [line.split("=", 1)[1] for line in
                  (tmp_path / "demo" / "fakes.env").read_text().splitlines()
                  if line.startswith("export TVMAZE_BASE_URL=")]

@@ -40,3 +40,39 @@ def test_it_refuses_bad_arguments_with_one_line(argv, capsys):
         main(argv)
     assert exc.value.code == 2
     assert "error:" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("count", [40, 3000, 20_000])
+def test_no_two_generated_shows_share_a_title(count):
+    import random
+
+    from integrations.fakes.tvmaze_data import generate
+
+    names = [s.name for s in generate(random.Random(1), 1, count, 1_704_794_065)]
+    assert len(set(names)) == len(names)
+
+
+def test_the_demo_world_reads_as_real():
+    """Unique titles in each library, files under the show's own ``Title (Year)`` folder, and
+    TVMaze shows added later never take a title already in use."""
+    world = world_start(which=("tvmaze", "plex"), shows=3000)
+    try:
+        names = {world.tvmaze.record(i).name for i in world.tvmaze.ids}
+        assert len(names) == len(world.tvmaze.ids)
+        for _, fake in world.plex:
+            titles = [s.title for section in fake.sections.values() for s in section.shows]
+            assert len(set(titles)) == len(titles)  # within a server, across its libraries
+            for section in fake.sections.values():
+                for show in section.shows:
+                    if show.guid.startswith("local://"):
+                        assert show.title not in names
+                    files = [p.file for leaf in show.leaves() for m in leaf.media
+                             for p in m.parts]
+                    folder = f"{section.root}/{show.folder}/Season "
+                    assert all(f.startswith(folder) and f"/{show.title} - S" in f
+                               for f in files), (show.title, files[:2])
+                    assert show.folder.endswith(")")
+        added = world.tvmaze.add(500)
+        assert not {world.tvmaze.record(i).name for i in added} & names
+    finally:
+        world.stop()

@@ -345,3 +345,23 @@ def test_it_lists_100000_episodes_flat_without_metadata_requests(
     assert big.counts[LISTING + "2"] == 10 and big.counts["GET /library/sections"] == 1
     assert big.total_requests() == 511 and big.count_prefix("GET /library/metadata/") == 0
     print(f"\n100k episodes: generated in {generated:.2f}s, listed in {listing:.2f}s")
+
+
+def test_a_slow_library_answers_late_and_the_others_at_once():
+    fake = PlexFake([LibrarySpec("1", "show", "Archive", shows=2, episodes=10, delay=0.4),
+                     LibrarySpec("2", "movie", "Movies", movies=3, root="/data/movies")],
+                    token=TOKEN).start()
+    try:
+        def timed(path: str) -> float:
+            started = time.monotonic()
+            assert requests.get(f"{fake.url}{path}", params={"X-Plex-Token": TOKEN},
+                                timeout=5).ok
+            return time.monotonic() - started
+
+        show = fake.shows_of("1")[0]
+        assert timed("/library/sections/1/all") >= 0.4
+        assert timed(f"/library/metadata/{show.seasons[0].rk}/children") >= 0.4
+        assert timed("/library/sections/2/all") < 0.3
+        assert timed("/identity") < 0.3
+    finally:
+        fake.stop()

@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Model
 
+from catalog.auth.demo import DEMO_PASSWORD
 from catalog.models import (
     DiscoveryRule,
     PathMapping,
@@ -25,9 +26,9 @@ from catalog.models import (
     SyncRun,
 )
 from catalog.runs.enqueue import sync_enqueue
+from catalog.runs.schedules import schedules_ensure
 from mediasync.env import envstr
 
-DEMO_PASSWORD = "demo-password"  # noqa: S105 - printed by `make demo`, loopback only
 PHASE_TIMEOUT = 300.0  # generous: a busy CI box may be several times slower
 
 
@@ -77,18 +78,27 @@ def _save(model: type[Model], where: str, defaults: dict[str, Any], **lookup: An
     return row
 
 
+def _later(spec: dict[str, Any]) -> bool:
+    """A library the first syncs leave for an operator to scan (``"scan_on_start": false``)."""
+    return spec.get("scan_on_start", True) is False
+
+
 def _plex(spec: dict[str, Any], where: str) -> list[PlexLibrary]:
+    """The server, its libraries and mappings; returns the libraries the first syncs scan."""
     server = _save(PlexServer, where, {"url": _text(spec, "url", where),
                                        "token": _text(spec, "token", where)},
                    name=_text(spec, "name", where))
-    libraries = [_save(PlexLibrary, where, {"title": _text(lib, "title", where),
-                                            "type": _text(lib, "type", where)},
-                       server=server, key=_text(lib, "key", where))
-                 for lib in _objects(spec.get("libraries", []), f"{where} libraries")]
+    first: list[PlexLibrary] = []
+    for lib in _objects(spec.get("libraries", []), f"{where} libraries"):
+        library = _save(PlexLibrary, where, {"title": _text(lib, "title", where),
+                                             "type": _text(lib, "type", where)},
+                        server=server, key=_text(lib, "key", where))
+        if not _later(lib):
+            first.append(library)
     for plex_prefix, local_prefix in _pairs(spec.get("mappings", []), where):
         _save(PathMapping, where, {"local_prefix": local_prefix}, server=server,
               plex_prefix=plex_prefix)
-    return libraries
+    return first
 
 
 @transaction.atomic
@@ -131,6 +141,22 @@ def _rules(server: SonarrServer) -> None:
             RuleSelection.objects.create(rule=rule, position=0, **selection)
 
 
+def schedules_later() -> None:
+    """The demo's schedules start one interval from now, not the moment the job cluster
+    starts: the first syncs are the demo's own, and nothing races them. The one-minute
+    housekeeping schedules (reaping, resuming loads) keep their pace."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django_q.models import Schedule
+
+    schedules_ensure()
+    now = timezone.now()
+    for schedule in Schedule.objects.filter(schedule_type=Schedule.MINUTES, minutes__gt=1):
+        Schedule.objects.filter(pk=schedule.pk).update(
+            next_run=now + timedelta(minutes=schedule.minutes))
+
+
 class Command(BaseCommand):
     help = "Create the demo's users, servers, mappings and rules; --sync runs the first syncs."
 
@@ -146,13 +172,19 @@ class Command(BaseCommand):
             call_command("ensure_admin")
             call_command("collectstatic", interactive=False, verbosity=0)
         libraries = demo_rows()
-        self.stdout.write(f"demo: {PlexServer.objects.count()} Plex servers, {len(libraries)} "
-                          f"libraries, {DiscoveryRule.objects.count()} rules")
-        if not options["sync"]:
+        if options["prepare"]:
+            schedules_later()
+        if not options["sync"]:  # the summary once, when the rows are made
+            self.stdout.write(f"demo: {PlexServer.objects.count()} Plex servers, "
+                              f"{PlexLibrary.objects.count()} libraries, "
+                              f"{DiscoveryRule.objects.count()} rules")
             return
-        # TVMaze first, so that Plex scans link to its shows instead of making placeholders.
-        self._wait([sync_enqueue(kind=SyncRun.Kind.TVMAZE, options={"full": True},
-                                 triggered_by="demo")])
+        # Discovery first (the server pages show its version and machine id), then TVMaze,
+        # so that Plex scans link to its shows instead of making placeholders.
+        self._wait([sync_enqueue(kind=SyncRun.Kind.PLEX, options={"server_id": server.pk},
+                                 triggered_by="demo") for server in PlexServer.objects.all()]
+                   + [sync_enqueue(kind=SyncRun.Kind.TVMAZE, options={"full": True},
+                                   triggered_by="demo")])
         self._wait([sync_enqueue(kind=SyncRun.Kind.PLEX, options={"library_id": lib.pk},
                                  triggered_by="demo") for lib in libraries])
         # Then what the library now holds: TMDB enrichment, and the rules' push to Sonarr.

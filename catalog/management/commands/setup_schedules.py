@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand
+from django_q.models import Schedule
 
 from catalog.runs.schedules import schedules_ensure
 
@@ -12,4 +13,5 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         created, updated = schedules_ensure()
-        self.stdout.write(f"schedules: {created} created, {updated} updated")
+        self.stdout.write(f"schedules: {Schedule.objects.count()} in place ({created} created, "
+                          f"{updated} updated)")

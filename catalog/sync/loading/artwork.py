@@ -123,4 +123,22 @@ def artwork_file(show: Show, kind: str) -> tuple[Path, str] | None:
     target = file_for(show.pk, kind, path)
     if not target.is_file():
         return None
-    return target, mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+    return target, content_type(target)
+
+
+_MAGIC = ((b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg"),
+          (b"GIF8", "image/gif"), (b"RIFF", "image/webp"))
+
+
+def content_type(target: Path) -> str:
+    """The type the file's first bytes say (a host may serve a PNG under a ``.jpg`` path),
+    else the one its name says."""
+    try:
+        with target.open("rb") as fh:
+            head = fh.read(12)
+    except OSError:
+        head = b""
+    for magic, kind in _MAGIC:
+        if head.startswith(magic) and (kind != "image/webp" or head[8:12] == b"WEBP"):
+            return kind
+    return mimetypes.guess_type(target.name)[0] or "application/octet-stream"

@@ -30,7 +30,7 @@ from catalog.sync.tmdb.changes import Feed, changes_read
 from catalog.sync.tmdb.page import PageFetch, page_fetch
 from catalog.sync.tmdb.policy import FUTURE_TOLERANCE, due_cutoff, tmdb_due, ttl_days
 from catalog.sync.tmdb.show import show_for_tmdb_id
-from catalog.sync.tmdb.slots import ABSENT_WARNING, plex_present
+from catalog.sync.tmdb.slots import ABSENT_WARNING, plex_lost, plex_present
 from catalog.sync.tmdb.write import shows_write
 from integrations.tmdb import TmdbClient
 
@@ -136,9 +136,13 @@ def _page(run: SyncRun, client: TmdbClient, pks: tuple[int, ...], due: dict[int,
                             "changed": len(written.changed)})
     outcome.absorb(page, written.conflicts)
     refreshed = [show.pk for show, _ in page.refreshed]
-    absent = len(set(refreshed) - plex_present(refreshed))
-    if absent:
-        log.warning("TMDB batch: %d refreshed show(s) %s", absent, ABSENT_WARNING)
+    absent_ids = set(refreshed) - plex_present(refreshed)
+    absent = len(absent_ids)
+    lost = len(plex_lost(absent_ids)) if absent_ids else 0  # Plex held episodes, none now
+    if lost:
+        log.warning("TMDB batch: %d refreshed show(s) %s", lost, ABSENT_WARNING)
+    if absent - lost:
+        log.info("TMDB batch: %d refreshed show(s) %s", absent - lost, ABSENT_WARNING)
     outcome.plex_absent += absent
     if page.abort is not None:
         raise page.abort

@@ -28,7 +28,7 @@ from catalog.sync.exceptions import (
 )
 from catalog.sync.tmdb.find import tmdb_id_find
 from catalog.sync.tmdb.policy import show_due, ttl_days
-from catalog.sync.tmdb.slots import ABSENT_WARNING, slot_map
+from catalog.sync.tmdb.slots import ABSENT_WARNING, plex_lost, slot_map
 from catalog.sync.tmdb.write import shows_write
 from integrations.tmdb import TmdbClient
 
@@ -92,8 +92,9 @@ def tmdb_id_refresh(tmdb_id: int, *, force: bool = False, now: datetime | None =
         if row is None:  # deleted or re-keyed while TMDB answered
             raise ShowNotFoundInLibrary(tmdb_id)
         shows_write(refreshed=[(row, tv)], now=now, ttl=ttl)
-    if not slot_map(row).in_plex:
-        log.warning("TMDB %s (show %s, %s): %s", tmdb_id, row.pk, row.title, ABSENT_WARNING)
+    if not slot_map(row).in_plex:  # a warning only for a show whose episodes Plex lost
+        level = logging.WARNING if plex_lost([row.pk]) else logging.INFO
+        log.log(level, "TMDB %s (show %s, %s): %s", tmdb_id, row.pk, row.title, ABSENT_WARNING)
     return row
 
 

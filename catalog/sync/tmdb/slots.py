@@ -115,6 +115,18 @@ def plex_present(show_ids: Iterable[int]) -> set[int]:
     return present
 
 
+def plex_lost(show_ids: Iterable[int]) -> set[int]:
+    """The shows Plex has listed episodes of (whatever their states now): for those, "no
+    episode present" is news an operator may act on; for a show Plex never held (or one a
+    scan is still reading) it is how things are."""
+    lost: set[int] = set()
+    for chunk in batched(sorted(set(show_ids)), 900):
+        lost.update(MediaItem.objects.filter(plex_show__show_id__in=chunk,
+                                             kind=MediaItem.Kind.EPISODE).order_by()
+                    .values_list("plex_show__show_id", flat=True).distinct())
+    return lost
+
+
 def slot_maps(shows: Sequence[Show]) -> dict[int, SlotMap]:
     """Each show's slot map, by show id (one query per 900 shows)."""
     held, present = _plex_episodes(s.pk for s in shows)

@@ -9,12 +9,14 @@ from catalog.auth.roles import Role
 from catalog.models import DiscoveryRule
 from catalog.ui import charts, selectors
 from catalog.ui.access import ui_view
+from catalog.ui.labels import reason_label
 
 
 def _render(request: HttpRequest, **extra: object) -> HttpResponse:
     rows = selectors.rules_overview()
     for row in rows:
-        row.chart = charts.bar_chart(row.reasons, title=f"Top filter reasons of {row.rule.name}")
+        row.chart = charts.bar_chart([(reason_label(why), n) for why, n in row.reasons],
+                                     title=f"Top filter reasons of {row.rule.name}")
     status = 400 if extra.get("preview_error") else 200
     return render(request, "ui/rules.html", {"rows": rows, "statuses": selectors.DECISION_STATUSES,
                                              **extra}, status=status)

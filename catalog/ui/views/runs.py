@@ -21,12 +21,16 @@ def _page_number(request: HttpRequest) -> int:
     return int(raw) if is_digits(raw) and 1 <= int(raw) <= MAX_PAGE else 1
 
 
-@ui_view()
-def runs(request: HttpRequest) -> HttpResponse:
+def _history(request: HttpRequest) -> tuple[str, object]:
     kind = request.GET.get("kind", "")
     kind = kind if kind in KINDS else ""
-    history = selectors.runs_history(kind=kind or None, number=_page_number(request),
-                                      per_page=PER_PAGE)
+    return kind, selectors.runs_history(kind=kind or None, number=_page_number(request),
+                                        per_page=PER_PAGE)
+
+
+@ui_view()
+def runs(request: HttpRequest) -> HttpResponse:
+    kind, history = _history(request)
     chart = [(KINDS.get(k, k), charts.runs_svg(rows, title=f"Last {len(rows)} {k} runs"))
              for k, rows in selectors.runs_chart().items()]
     return render(request, "ui/runs.html", {
@@ -40,3 +44,12 @@ def runs_active(request: HttpRequest) -> HttpResponse:
     """The fragment the pages poll every two seconds: two queries, a few hundred bytes."""
     return render(request, "ui/_runs_active.html", {"runs": selectors.runs_active(),
                                                     "loading": selectors.shows_loading_active()})
+
+
+@never_cache
+@ui_view()
+def runs_history(request: HttpRequest) -> HttpResponse:
+    """The history table, polled on its first page: a run that ends moves from the active
+    table to this one without a reload."""
+    kind, history = _history(request)
+    return render(request, "ui/_runs_history.html", {"history": history, "kind": kind})

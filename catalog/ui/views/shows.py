@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from catalog.models import Decision
 from catalog.ui import buttons, selectors
 from catalog.ui.access import ui_view
 from catalog.ui.filters import GENRES, LOADING, parse_show_filters
@@ -31,9 +32,18 @@ def shows_list(request: HttpRequest) -> HttpResponse:
 def show_detail(request: HttpRequest, show_id: int) -> HttpResponse:
     show = selectors.show_get(show_id)
     items = selectors.show_items(show)
+    decisions = selectors.show_decisions(show)
+    for decision in decisions:
+        decision.reviewable = buttons.reviewable(decision.status)
+    loading = selectors.show_loading(show)
     context = {
         "show": show, "items": items, "seasons": selectors.show_slot_map(show, items),
-        "decisions": selectors.show_decisions(show), "loading": selectors.show_loading(show),
+        "decisions": decisions, "verdicts": buttons.verdicts_for(d.status for d in decisions),
+        # a push only sends pending decisions; a load only what is not loaded and not queued
+        "can_push": any(d.status == Decision.Status.PENDING for d in decisions),
+        "can_load": loading["status"] not in buttons.LOAD_BUSY
+        and not all(done for _, done, _ in loading["parts"]),
+        "loading": loading,
         "artwork": selectors.show_artwork_url(show), "available": buttons.available(),
     }
     return render(request, "ui/show.html", context)

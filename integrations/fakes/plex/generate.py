@@ -150,7 +150,7 @@ class Generator:
             leaf.guids = (f"tmdb://{rng.randint(1, 5_000_000)}",
                           f"tvdb://{rng.randint(1, 9_000_000)}")
         name = f"{show.title} - S{season.index:02d}E{number:02d} - {title}"
-        folder = self.sep.join((show.section.root, show.title, f"Season {season.index:02d}"))
+        folder = self.sep.join((show.section.root, show.folder, f"Season {season.index:02d}"))
         leaf.media = self.media(folder, name, leaf.duration)
         season.episodes.append(leaf)
         return leaf

@@ -25,6 +25,9 @@ class LibrarySpec:
     episodes: int = 0
     movies: int = 0
     root: str = "/data/tv"
+    # Seconds each request about this library waits before it is answered: a slow disk or
+    # NAS, so a scan lasts long enough to watch (the demo's slow library).
+    delay: float = 0.0
 
 
 class Part:
@@ -53,6 +56,7 @@ class Section:
         "_leaves",
         "agent",
         "created_at",
+        "delay",
         "key",
         "movies",
         "root",
@@ -68,6 +72,7 @@ class Section:
     def __init__(self, spec: LibrarySpec, uuid: str, root: str) -> None:
         self.key, self.type, self.title, self.root, self.uuid = (
             spec.key, spec.type, spec.title, root, uuid)
+        self.delay = spec.delay
         self.agent = "tv.plex.agents.series" if spec.type == "show" else "tv.plex.agents.movie"
         self.scanner = "Plex TV Series" if spec.type == "show" else "Plex Movie"
         self.created_at = BASE_NOW - 4000 * DAY
@@ -91,6 +96,7 @@ class Show:
     __slots__ = (
         "added_at",
         "cache",
+        "folder",
         "genres",
         "guid",
         "guids",
@@ -106,6 +112,7 @@ class Show:
 
     def __init__(self, rk: int, section: Section, title: str, year: int) -> None:
         self.rk, self.section, self.title, self.year = rk, section, title, year
+        self.folder = title  # the show's folder under the section root
         self.guid, self.guids, self.tvdb, self.legacy = "", (), 0, False
         self.added_at = self.updated_at = 0
         self.genres: tuple[str, ...] = ()

@@ -131,7 +131,7 @@ def show_node(show: Show, *, detail: bool = False) -> Node:
 
 def _show_folder(show: Show) -> str:
     sep = "\\" if "\\" in show.section.root else "/"
-    return f"{show.section.root}{sep}{show.title}"
+    return f"{show.section.root}{sep}{show.folder}"
 
 
 def season_node(season: Season) -> Node:

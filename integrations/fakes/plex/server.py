@@ -223,6 +223,9 @@ class PlexFake(PlexMutationsMixin, PlexRoutesMixin, FakeServer):
             return FakeResponse(401, UNAUTHORIZED, {"Content-Type": "text/html"})
         if request.method not in ("GET", "HEAD"):
             return FakeResponse(405, b"", {"Content-Type": XML_TYPE})
+        delay = self._delay(request.path)
+        if delay:
+            time.sleep(delay)  # outside the lock: other libraries answer meanwhile
         with self._data_lock:
             if self.before_request is not None:
                 self.before_request(request)
@@ -235,6 +238,20 @@ class PlexFake(PlexMutationsMixin, PlexRoutesMixin, FakeServer):
             response.headers.setdefault(  # type: ignore[arg-type]
                 "Date", formatdate(self.now, usegmt=True) if self.send_date else None)
             return response
+
+    def _delay(self, path: str) -> float:
+        """The per-request delay of the library a listing or metadata request is about."""
+        match = _SECTION_ALL.match(path)
+        if match:
+            section = self.sections.get(match.group(1))
+            return section.delay if section is not None else 0.0
+        match = _METADATA.match(path)
+        if match:
+            record = self.records.get(int(match.group(1).split(",")[0]))
+            if isinstance(record, Season):
+                record = record.show
+            return record.section.delay if record is not None else 0.0
+        return 0.0
 
     def _authorized(self, request: FakeRequest) -> bool:
         token = request.header("X-Plex-Token") or request.arg("X-Plex-Token")

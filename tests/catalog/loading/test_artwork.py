@@ -10,7 +10,6 @@ from django.db import transaction
 
 from catalog.models import Show
 from catalog.sync.loading import show_add, show_request
-from integrations.fakes.tmdb_images import png
 from tests.catalog.loading.conftest import reload
 
 pytestmark = pytest.mark.django_db
@@ -36,8 +35,11 @@ def test_it_writes_poster_fanart_and_logo_once(loaded, fakes, settings):
     folder = settings.ARTWORK_DIR / str(show.pk)
     assert sorted(p.name for p in folder.iterdir()) == [
         f"fanart-b{tmdb_id}.jpg", f"logo-l{tmdb_id}.png", f"poster-p{tmdb_id}.jpg"]
-    assert (folder / f"poster-p{tmdb_id}.jpg").read_bytes() == png(f"/w780/p{tmdb_id}.jpg")
-    assert (folder / f"fanart-b{tmdb_id}.jpg").read_bytes() == png(f"/w1280/b{tmdb_id}.jpg")
+    poster = fakes.tmdb.image_bytes("w780", f"p{tmdb_id}.jpg")
+    assert (folder / f"poster-p{tmdb_id}.jpg").read_bytes() == poster
+    assert poster.startswith(b"\x89PNG") and b"\0\0\0x\0\0\0\xb4" in poster  # 120x180
+    fanart = (folder / f"fanart-b{tmdb_id}.jpg").read_bytes()
+    assert fanart == fakes.tmdb.image_bytes("w1280", f"b{tmdb_id}.jpg")
     assert _image_requests(fakes) == {f"GET /t/p/w780/p{tmdb_id}.jpg": 1,
                                       f"GET /t/p/w1280/b{tmdb_id}.jpg": 1,
                                       f"GET /t/p/w500/l{tmdb_id}.png": 1}
@@ -96,13 +98,15 @@ ROLE_STATUS = {"anonymous": 401, "roleless": 403, "viewer": 200, "operator": 200
 
 
 @pytest.mark.parametrize("role", list(ROLE_STATUS))
-def test_it_serves_artwork_only_to_logged_in_users_with_a_role(role, loaded, users, api_as):
+def test_it_serves_artwork_only_to_logged_in_users_with_a_role(role, loaded, users, api_as,
+                                                              fakes):
     show, tmdb_id = loaded
     response = api_as(users[role]).get(f"/api/shows/{show.pk}/artwork/poster/")
     assert response.status_code == ROLE_STATUS[role]
     if ROLE_STATUS[role] == 200:
-        assert response["Content-Type"] == "image/jpeg"
-        assert b"".join(response.streaming_content) == png(f"/w780/p{tmdb_id}.jpg")
+        assert response["Content-Type"] == "image/png"  # what the bytes are, not the name
+        assert b"".join(response.streaming_content) == fakes.tmdb.image_bytes(
+            "w780", f"p{tmdb_id}.jpg")
 
 
 def test_it_lists_artwork_urls_with_the_show(loaded, viewer, api_as):

@@ -77,7 +77,7 @@ def test_it_charts_each_rules_top_filter_reasons(viewer, client):
     assert row.counts == {"filtered": 4, "added": 1}
     assert row.reasons == [("genre:Reality", 3), ("ended", 1)]
     page = response.content.decode()
-    assert "<svg" in page and ">genre:Reality</text>" in page and ">3</text>" in page
+    assert "<svg" in page and ">genre: Reality</text>" in page and ">3</text>" in page
     assert "not validated yet" in page
 
 
