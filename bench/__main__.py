@@ -1,7 +1,10 @@
 """``python -m bench [scenario ...]``: scale runs against the fakes, one process per scenario.
 
 Each scenario gets a fresh SQLite database in a temporary DATA_DIR and its own process, so
-peak RSS is the scenario's own. The fakes run in further processes of their own.
+peak RSS is the scenario's own (the schema is migrated by a process before it). The fakes run
+in further processes of their own. With ``--postgres URL`` (or ``BENCH_POSTGRES_URL``) each
+scenario runs again on that PostgreSQL database, emptied first, and a last table puts the two
+side by side.
 """
 
 from __future__ import annotations
@@ -20,9 +23,6 @@ def _child(name: str, scale: float) -> None:
     import django
 
     django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
     from bench.harness import print_table
 
     if name == "tvmaze":
@@ -57,22 +57,52 @@ def _child(name: str, scale: float) -> None:
     print("JSON " + json.dumps([r.__dict__ for r in rows]))
 
 
+def _run(name: str, scale: float, database_url: str | None) -> list[dict]:
+    """One scenario in a child process on a fresh database; returns its rows."""
+    with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as data_dir:
+        env = {**os.environ, "DATA_DIR": data_dir, "DJANGO_SETTINGS_MODULE":
+               "mediasync.settings", "LOG_LEVEL": "warning"}
+        env.pop("DATABASE_URL", None)
+        if database_url:
+            env["DATABASE_URL"] = database_url
+        django = [sys.executable, "-m", "django"]
+        subprocess.run([*django, "migrate", "--verbosity", "0"], env=env, check=True)
+        if database_url:
+            subprocess.run([*django, "flush", "--no-input", "--verbosity", "0"], env=env,
+                           check=True)
+        done = subprocess.run([sys.executable, "-m", "bench", "--child", name, "--scale",
+                               str(scale)], env=env, check=True, stdout=subprocess.PIPE,
+                              text=True)
+    rows: list[dict] = []
+    for line in done.stdout.splitlines():
+        if line.startswith("JSON "):
+            rows += json.loads(line[5:])
+        else:
+            print(line, flush=True)
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("scenarios", nargs="*", default=list(SCENARIOS))
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of the full size")
+    parser.add_argument("--postgres", default=os.environ.get("BENCH_POSTGRES_URL"),
+                        metavar="URL", help="also run each scenario on this PostgreSQL "
+                        "database (emptied first); default: $BENCH_POSTGRES_URL")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         _child(args.child, args.scale)
         return
+    rows: list[dict] = []
     for name in args.scenarios:
-        with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as data_dir:
-            env = {**os.environ, "DATA_DIR": data_dir, "DJANGO_SETTINGS_MODULE":
-                   "mediasync.settings", "LOG_LEVEL": "warning"}
-            env.pop("DATABASE_URL", None)
-            subprocess.run([sys.executable, "-m", "bench", "--child", name, "--scale",
-                            str(args.scale)], env=env, check=True)
+        for url in (None, args.postgres) if args.postgres else (None,):
+            rows += _run(name, args.scale, url)
+    if args.postgres:
+        from bench.harness import Row, print_side_by_side
+
+        print()
+        print_side_by_side([Row(**row) for row in rows])
 
 
 if __name__ == "__main__":
