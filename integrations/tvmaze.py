@@ -20,6 +20,7 @@ from integrations.http import HttpClient, HttpConfig, decode_json
 from integrations.ratelimit import RateLimit
 from integrations.values import Page, Reject
 from integrations.values.tvmaze import TvmazeEpisode, TvmazeShow, parse_episode, parse_show
+from integrations.values.tvmaze_page import decode_show_page
 
 __all__ = ["BASE_URL", "DEFAULT_RATE_LIMIT", "PAGE_SIZE", "TvmazeClient"]
 
@@ -99,6 +100,9 @@ class TvmazeClient:
     def _index_page(self, page: int, response: requests.Response) -> Page[TvmazeShow] | None:
         if response.status_code == 404:
             return None
+        fast = decode_show_page(response.content)
+        if fast is not None:
+            return Page(items=tuple(fast), cursor=str(page + 1), rejects=())
         body = self._json(response)
         if not isinstance(body, list):
             raise self._invalid(response, "show index is not a JSON array")
