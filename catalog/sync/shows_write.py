@@ -15,9 +15,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from catalog.db.bulk import upsert
+from catalog.db.lists import one_of
 from catalog.models import Show
 from catalog.sync import signals
-from catalog.sync.identity import show_absorb
+from catalog.sync.identity import shows_absorb
 from integrations.values.tvmaze import TvmazeShow
 
 UPDATE_FIELDS = [
@@ -44,23 +45,38 @@ class PageWrite:
 
 
 @dataclass(slots=True)
+class _Held:
+    """A catalog row the page touches, as far as the writer reads it (no model instance)."""
+
+    pk: int
+    tvmaze_id: int | None
+    tvdb_id: int | None
+    imdb_id: str | None
+    tvmaze_updated_at: datetime | None
+
+
+@dataclass(slots=True)
 class _Known:
     """What the catalog already holds that touches this page: one query."""
 
     stamps: dict[int, datetime | None]
-    by_tvdb: dict[int, Show]
-    by_imdb: dict[str, Show]
-    by_tvmaze: dict[int, Show] = field(default_factory=dict)
+    by_tvdb: dict[int, _Held]
+    by_imdb: dict[str, _Held]
+    by_tvmaze: dict[int, _Held] = field(default_factory=dict)
 
 
 def _known(shows: dict[int, TvmazeShow]) -> _Known:
     tvdbs = {s.tvdb_id for s in shows.values() if s.tvdb_id}
     imdbs = {s.imdb_id for s in shows.values() if s.imdb_id}
-    rows = Show.objects.filter(
-        Q(tvmaze_id__in=list(shows)) | Q(tvdb_id__in=tvdbs) | Q(imdb_id__in=imdbs)
-    ).only("id", "tvmaze_id", "tvdb_id", "imdb_id", "tmdb_id", "tvmaze_updated_at")
+    touching = Q(tvmaze_id__in=one_of(shows))
+    if tvdbs:
+        touching |= Q(tvdb_id__in=one_of(tvdbs))
+    if imdbs:
+        touching |= Q(imdb_id__in=one_of(imdbs))
+    rows = Show.objects.filter(touching).order_by().values_list(
+        "id", "tvmaze_id", "tvdb_id", "imdb_id", "tvmaze_updated_at")
     known = _Known(stamps={}, by_tvdb={}, by_imdb={})
-    for row in rows:
+    for row in (_Held(*values) for values in rows):
         if row.tvmaze_id in shows:
             known.stamps[row.tvmaze_id] = row.tvmaze_updated_at
             known.by_tvmaze[row.tvmaze_id] = row
@@ -80,7 +96,7 @@ def _incoming(show: TvmazeShow) -> dict[str, int | str | None]:
 
 def _claim_placeholders(changed: dict[int, TvmazeShow], known: _Known) -> None:
     """A show new to the page takes over the placeholder (no TVMaze id) holding its ids."""
-    claims: dict[int, Show] = {}
+    claims: dict[int, _Held] = {}
     for sid, show in changed.items():
         if sid in known.stamps:
             continue
@@ -92,7 +108,8 @@ def _claim_placeholders(changed: dict[int, TvmazeShow], known: _Known) -> None:
                 known.by_tvmaze[sid] = holder
                 break
     if claims:
-        Show.objects.bulk_update(list(claims.values()), ["tvmaze_id"])
+        Show.objects.bulk_update([Show(pk=pk, tvmaze_id=held.tvmaze_id)
+                                  for pk, held in claims.items()], ["tvmaze_id"])
 
 
 def _absorb_placeholders(changed: dict[int, TvmazeShow], known: _Known) -> None:
@@ -100,7 +117,7 @@ def _absorb_placeholders(changed: dict[int, TvmazeShow], known: _Known) -> None:
     after the fact) is that placeholder: the show absorbs it (``show_absorb``: Plex links, the
     ids nobody else holds, the operator's add). The tables then name the show as the holder of
     the ids it took, so a page show that claims one of them takes it from it as usual."""
-    pairs: dict[int, Show] = {}  # placeholder id -> the show absorbing it
+    pairs: dict[int, _Held] = {}  # placeholder id -> the show absorbing it
     for sid, show in changed.items():
         if sid not in known.stamps:
             continue  # a show new to the catalog claims the placeholder row itself
@@ -108,8 +125,12 @@ def _absorb_placeholders(changed: dict[int, TvmazeShow], known: _Known) -> None:
             holder = table.get(_incoming(show)[kind])
             if holder is not None and holder.tvmaze_id is None and holder.pk not in pairs:
                 pairs[holder.pk] = known.by_tvmaze[sid]
-    for pk, target in pairs.items():
-        show_absorb(pk, target, decide=False)  # the page's hook decides every show it writes
+    if not pairs:
+        return
+    # The page's hook decides every show it writes, so the absorb does not.
+    absorbed = shows_absorb([(pk, target.pk) for pk, target in pairs.items()], decide=False)
+    for (pk, target), done in zip(pairs.items(), absorbed, strict=True):
+        target.tvdb_id, target.imdb_id = done.ids["tvdb_id"], done.ids["imdb_id"]
         for kind, table in (("tvdb", known.by_tvdb), ("imdb", known.by_imdb)):
             for value in [v for v, row in table.items() if row.pk == pk]:
                 del table[value]
@@ -199,7 +220,7 @@ def shows_write_page(shows: Sequence[TvmazeShow], *, force: bool = False) -> Pag
     result.created = sum(1 for sid in changed if sid not in known.stamps)
     result.updated = len(changed) - result.created
     if signals.has_shows_changed_hooks():
-        result.show_ids = list(Show.objects.filter(tvmaze_id__in=list(changed))
+        result.show_ids = list(Show.objects.filter(tvmaze_id__in=one_of(changed))
                                .values_list("id", flat=True))
         signals.shows_changed(result.show_ids)
     return result

@@ -14,11 +14,13 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
+import orjson
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from catalog.db.lists import one_of
 from catalog.models import Show, SyncRun
 from catalog.models.library import library_q
 from catalog.runs import RunInProgress, run_claim, runs_reap
@@ -54,22 +56,50 @@ def show_queue(show: Show, parts: Sequence[str], *, now: datetime | None = None)
     now = now or timezone.now()
     if not parts:
         return False
-    errors = {p: e for p, e in show.loading_errors.items() if p not in parts}
-    attempts = {p: n for p, n in show.loading_attempts.items() if p not in parts}
-    fields = {"loading_status": Status.PENDING, "loading_parts": list(parts),
-              "loading_attempts": attempts, "loading_errors": errors,
-              "loading_next_at": now, "loading_owner": "", "loading_changed_at": now,
-              "loading_completed_at": None}
-    # Only if the row is still as read: a load that ran meanwhile changed status or flags,
-    # and the parts chosen from the stale copy would load it again.
-    as_read = {FLAGS[p]: getattr(show, FLAGS[p]) for p in PARTS}
-    won = Show.objects.filter(pk=show.pk, loading_status=show.loading_status, **as_read).exclude(
-        loading_status__in=ACTIVE).update(**fields)
+    fields = _queue_fields(show, parts, now)
+    won = _as_read(show).filter(pk=show.pk).update(**fields)
     if won:
         for name, value in fields.items():
             setattr(show, name, value)
         transaction.on_commit(loaders_kick_safely)
     return bool(won)
+
+
+def _queue_fields(show: Show, parts: Sequence[str], now: datetime) -> dict[str, Any]:
+    """What queuing ``parts`` writes: the chosen parts start afresh, the others keep theirs."""
+    return {"loading_status": Status.PENDING, "loading_parts": list(parts),
+            "loading_attempts": {p: n for p, n in show.loading_attempts.items()
+                                 if p not in parts},
+            "loading_errors": {p: e for p, e in show.loading_errors.items() if p not in parts},
+            "loading_next_at": now, "loading_owner": "", "loading_changed_at": now,
+            "loading_completed_at": None}
+
+
+def _as_read(show: Show) -> QuerySet[Show]:
+    """Rows still as ``show`` was read: a load that ran meanwhile changed status or flags,
+    and the parts chosen from the stale copy would load it again."""
+    as_read = {FLAGS[p]: getattr(show, FLAGS[p]) for p in PARTS}
+    return Show.objects.filter(loading_status=show.loading_status, **as_read).exclude(
+        loading_status__in=ACTIVE)
+
+
+def shows_request_as_read(shows: Sequence[Show]) -> int:
+    """:func:`show_request` for many shows just read: one UPDATE per distinct loading state
+    (most share one) instead of one per show; returns how many were queued."""
+    now = timezone.now()
+    groups: dict[str, tuple[Show, list[int]]] = {}
+    for show in shows:
+        parts = parts_missing(show)
+        if parts:
+            state = orjson.dumps([show.loading_status, [getattr(show, FLAGS[p]) for p in PARTS],
+                                  _queue_fields(show, parts, now)], default=str,
+                                 option=orjson.OPT_SORT_KEYS)
+            groups.setdefault(state.decode(), (show, []))[1].append(show.pk)
+    queued = sum(_as_read(first).filter(pk__in=pks).update(
+        **_queue_fields(first, parts_missing(first), now)) for first, pks in groups.values())
+    if queued:
+        transaction.on_commit(loaders_kick_safely)
+    return queued
 
 
 def shows_queue_new(show_ids: Collection[int]) -> int:
@@ -105,7 +135,7 @@ def shows_refresh_episodes(show_ids: Collection[int]) -> int:
     if not show_ids:
         return 0
     now = timezone.now()
-    queued = Show.objects.filter(pk__in=list(show_ids), episodes_loaded=True).exclude(
+    queued = Show.objects.filter(pk__in=one_of(show_ids), episodes_loaded=True).exclude(
         loading_status__in=ACTIVE).update(
         loading_status=Status.PENDING, loading_parts=["episodes"], loading_next_at=now,
         loading_changed_at=now, loading_attempts={}, loading_completed_at=None)
