@@ -9,6 +9,13 @@ Rows go as multi-row statements of up to ``ROWS_PER_STATEMENT`` rows, not throug
 ``executemany``: SQLite drops and re-takes the GIL around every row of an ``executemany``, so
 a writer would queue behind the thread parsing the next page hundreds of times a page. One
 statement per chunk releases the GIL once per chunk, and is about twice as fast on its own.
+A writer that parses in its own thread can ask for ``rows_per_statement=1``: one prepared
+single-row statement and one ``executemany`` for all its rows (on PostgreSQL, psycopg sends
+them in one pipeline: one round trip).
+
+Defaults that are plain constants (NULL, numbers, booleans, simple text) are written into the
+statement as literals rather than bound with every row: a wide table's defaults would
+otherwise be most of the parameters.
 """
 
 from __future__ import annotations
@@ -47,7 +54,7 @@ def _adapter(field: models.Field) -> Adapter | None:
     if isinstance(field, models.DateTimeField):
         return _sqlite_datetime if sqlite else ops.adapt_datetimefield_value
     if isinstance(field, models.DateField):
-        return ops.adapt_datefield_value
+        return str if sqlite else ops.adapt_datefield_value  # what Django does, one call less
     if isinstance(field, models.JSONField):
         return _sqlite_json if sqlite else lambda value: field.get_db_prep_save(value, connection)
     return None
@@ -75,16 +82,39 @@ def _max_params() -> int:
     return POSTGRES_MAX_PARAMS
 
 
+def _literal(value: Any) -> str | None:
+    """A default as SQL both databases read the same, or None to bind it."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    plain = isinstance(value, str) and value.isascii() and (
+        value in ("", "[]", "{}") or value.replace("_", "").replace("-", "").isalnum())
+    if plain:  # no quote, percent sign or backslash to escape
+        return f"'{value}'"
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class _Statement:
     head: str  # INSERT INTO … VALUES
-    row: str  # (%s, …) for one row
+    row: str  # (%s, …, literal defaults) for one row
     tail: str  # ON CONFLICT … DO UPDATE SET …
     adapters: list[tuple[int, Adapter]]
-    extra: tuple[Any, ...]  # constants and defaults appended to every row
+    extra: tuple[Any, ...]  # constants and defaults bound with every row
 
     def sql(self, rows: int) -> str:
         return self.head + ", ".join([self.row] * rows) + self.tail
+
+    def one(self, row: Sequence[Any]) -> list[Any]:
+        """One row's parameters."""
+        values = [*row, *self.extra]
+        for index, adapt in self.adapters:
+            if values[index] is not None:
+                values[index] = adapt(values[index])
+        return values
 
     def params(self, rows: Sequence[Sequence[Any]]) -> list[Any]:
         flat: list[Any] = []
@@ -109,9 +139,15 @@ def _statement(model: type[models.Model], columns: Sequence[str], conflict: Sequ
         field = meta.get_field(name)
         adapt = _adapter(field)
         extra[field.column] = adapt(value) if adapt and value is not None else value
-    extra.update(_defaults(model, [f.attname for f in fields] + list(constants)))
+    literals: dict[str, str] = {}
+    for column, value in _defaults(model, [f.attname for f in fields] + list(constants)).items():
+        literal = _literal(value)
+        if literal is None:
+            extra[column] = value
+        else:
+            literals[column] = literal
     qn = connection.ops.quote_name
-    names = [f.column for f in fields] + list(extra)
+    names = [f.column for f in fields] + list(extra) + list(literals)
     column = lambda name: qn(meta.get_field(name).column)  # noqa: E731
     # Only quoted model identifiers are interpolated; every value is a bound parameter.
     head = f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(n) for n in names)}) VALUES "  # noqa: S608
@@ -126,8 +162,8 @@ def _statement(model: type[models.Model], columns: Sequence[str], conflict: Sequ
     if conditions:
         tail += " WHERE " + " AND ".join(conditions)
     adapters = [(i, a) for i, f in enumerate(fields) if (a := _adapter(f)) is not None]
-    return _Statement(head, "(" + ", ".join(["%s"] * len(names)) + ")", tail, adapters,
-                      tuple(extra.values()))
+    row = ", ".join(["%s"] * (len(fields) + len(extra)) + list(literals.values()))
+    return _Statement(head, f"({row})", tail, adapters, tuple(extra.values()))
 
 
 def _keep_clause(table: str, column: str, values: Sequence[str]) -> str:
@@ -149,6 +185,7 @@ def upsert(
     constants: Mapping[str, Any] | None = None,
     keep: tuple[str, Sequence[str]] | None = None,
     newer: str | None = None,
+    rows_per_statement: int = ROWS_PER_STATEMENT,
 ) -> int:
     """Insert ``rows`` (tuples in ``columns`` order, by attname) or update the ``update``
     columns of the row that conflicts on ``conflict``; ``constants`` are columns with one
@@ -161,12 +198,14 @@ def upsert(
         return 0
     statement = _statement(model, columns, conflict, update, constants or {}, keep, newer)
     width = len(columns) + len(statement.extra)
-    size = max(1, min(ROWS_PER_STATEMENT, _max_params() // width))
+    size = max(1, min(rows_per_statement, _max_params() // width))
     whole = len(rows) - len(rows) % size
     with connection.cursor() as cursor:
-        if whole:  # one statement text for every full chunk: converted and prepared once
+        if size == 1:
+            cursor.executemany(statement.sql(1), [statement.one(row) for row in rows])
+        elif whole:  # one statement text for every full chunk: converted and prepared once
             cursor.executemany(statement.sql(size), [
                 statement.params(rows[i:i + size]) for i in range(0, whole, size)])
-        if whole < len(rows):
+        if size > 1 and whole < len(rows):
             cursor.execute(statement.sql(len(rows) - whole), statement.params(rows[whole:]))
     return len(rows)
