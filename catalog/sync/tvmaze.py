@@ -16,6 +16,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from catalog.db.commits import commit_without_waiting
 from catalog.db.cursors import cursor_get, cursor_set
 from catalog.db.iterables import batched
 from catalog.models import Show, SyncRun
@@ -97,6 +98,7 @@ def _commit(run: SyncRun, client: TvmazeClient, outcome: Outcome, cursor: dict[s
     """
     processed = len(page.items) + len(page.rejects) if counted is None else counted
     with transaction.atomic():
+        commit_without_waiting()
         written: PageWrite = shows_write_page(page.items)
         if page.items:
             cursor["highest_id"] = max(cursor.get("highest_id", 0), *(s.id for s in page.items))
