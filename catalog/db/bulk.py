@@ -41,8 +41,8 @@ ROWS_PER_STATEMENT = 100
 
 def _sqlite_datetime(value: datetime) -> Any:
     """SQLite stores naive UTC text; values from the clients are already UTC."""
-    if value.tzinfo is UTC:
-        return str(value.replace(tzinfo=None))
+    if value.tzinfo is UTC:  # str() of the naive value, without building it
+        return value.isoformat(" ")[:-6]
     return connection.ops.adapt_datetimefield_value(value)
 
 

@@ -88,6 +88,7 @@ def _known(shows: dict[int, TvmazeShow]) -> _Known:
 
 
 KINDS = ("tvdb", "imdb")
+ATTRS = {"tvdb": "tvdb_id", "imdb": "imdb_id"}
 
 
 def _incoming(show: TvmazeShow) -> dict[str, int | str | None]:
@@ -151,25 +152,26 @@ def _resolve_external_ids(
     """
     _claim_placeholders(changed, known)
     tables = {"tvdb": known.by_tvdb, "imdb": known.by_imdb}
+    incoming = {sid: _incoming(show) for sid, show in changed.items()}
     wanted = {kind: {} for kind in KINDS}  # value -> first show of the page claiming it
-    for sid, show in changed.items():
-        for kind, value in _incoming(show).items():
+    for sid, claimed in incoming.items():
+        for kind, value in claimed.items():
             if value:
                 wanted[kind].setdefault(value, sid)
     release: dict[str, set[int]] = {kind: set() for kind in KINDS}
     out: dict[int, tuple[int | None, str | None]] = {}
-    for sid, show in changed.items():
-        ids = _incoming(show)
+    for sid, claimed in incoming.items():
+        ids = dict(claimed)
         stored = known.by_tvmaze.get(sid)
         for kind in KINDS:
             value = ids[kind]
             if not value:
-                kept = getattr(stored, f"{kind}_id", None) if stored else None
+                kept = getattr(stored, ATTRS[kind], None) if stored else None
                 ids[kind] = kept if kept and wanted[kind].get(kept, sid) == sid else None
                 continue
             holder = tables[kind].get(value)
             moving = (holder is not None and holder.tvmaze_id in changed
-                      and _incoming(changed[holder.tvmaze_id])[kind] != value)
+                      and incoming[holder.tvmaze_id][kind] != value)
             if wanted[kind][value] != sid or (
                     holder is not None and holder.tvmaze_id != sid and not moving):
                 result.conflicts.append(f"tvmaze {sid}: {kind} {value} belongs to another show")
