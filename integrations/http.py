@@ -184,6 +184,10 @@ class HttpClient:
         """GET and decode JSON; a body that is not JSON (HTML, truncated) is transient."""
         response = self.request("GET", path, params=params, headers=headers, ok=ok,
                                 error_message=error_message)
+        return self.json_of(response)
+
+    def json_of(self, response: requests.Response) -> Any:
+        """An accepted response's JSON body; one that is not JSON is transient."""
         try:
             return decode_json(response)
         except ValueError:

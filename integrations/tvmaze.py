@@ -20,7 +20,7 @@ from integrations.http import HttpClient, HttpConfig, decode_json
 from integrations.ratelimit import RateLimit
 from integrations.values import Page, Reject
 from integrations.values.tvmaze import TvmazeEpisode, TvmazeShow, parse_episode, parse_show
-from integrations.values.tvmaze_page import decode_show_page
+from integrations.values.tvmaze_page import decode_show_page, decode_updates
 
 __all__ = ["BASE_URL", "DEFAULT_RATE_LIMIT", "PAGE_SIZE", "TvmazeClient"]
 
@@ -132,7 +132,12 @@ class TvmazeClient:
         """Show id -> unix time of its last change (an object keyed by string ids)."""
         if since not in (None, "day", "week", "month"):
             raise ValueError(f"since must be day, week or month, not {since!r}")
-        body = self.http.get_json("/updates/shows", params={"since": since} if since else None)
+        params = {"since": since} if since else None
+        response = self.http.request("GET", "/updates/shows", params=params, ok=(200,))
+        fast = decode_updates(response.content)
+        if fast is not None:
+            return fast
+        body = self.http.json_of(response)
         if not isinstance(body, Mapping):
             raise self._error("/updates/shows", "updates feed is not a JSON object")
         try:

@@ -18,7 +18,7 @@ import msgspec
 from integrations.values.checks import MAX_INT
 from integrations.values.tvmaze import TvmazeShow
 
-__all__ = ["decode_show_page"]
+__all__ = ["decode_show_page", "decode_updates"]
 
 Count = Annotated[int, msgspec.Meta(ge=0, le=MAX_INT)]
 NUL = b"\\u0000"  # JSON's only spelling of a NUL character inside a string
@@ -80,6 +80,19 @@ def decode_show_page(body: bytes) -> list[TvmazeShow] | None:
     try:
         return [_value(s) for s in _decoder.decode(body)]
     except (msgspec.DecodeError, ValueError, OverflowError, OSError):
+        return None
+
+
+_updates_decoder = msgspec.json.Decoder(dict[int, int])
+
+
+def decode_updates(body: bytes) -> dict[int, int] | None:
+    """The updates feed (show id -> unix time; ids are the object's string keys) decoded
+    straight into ints: one dict, not a dict of strings and then a dict of ints (100,000
+    entries in a full feed). None when it needs the careful reader."""
+    try:
+        return _updates_decoder.decode(body)
+    except (msgspec.DecodeError, ValueError):
         return None
 
 
