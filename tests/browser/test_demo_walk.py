@@ -124,8 +124,8 @@ def test_a_first_time_operator_walks_the_demo(page: Page, demo_world, background
     # 3. the server page says what discovery found; scan the library from the libraries page
     page.open(f"/libraries/servers/{slow.server_id}/")
     facts = page.element_text("dl.facts")
-    assert f"Version {living.version}" in facts and living.machine_identifier in facts
-    assert "Last discovery run #" in facts and "Succeeded" in facts
+    assert f"Version\n{living.version}" in facts and living.machine_identifier in facts
+    assert "Last discovery\nrun #" in facts and "Succeeded" in facts
     page.shot("21b-demo-server")
     page.open("/libraries/")
     row = f"//tr[td[normalize-space(text())='{SLOW_LIBRARY}']]"
