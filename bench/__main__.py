@@ -1,7 +1,9 @@
 """``python -m bench [scenario ...]``: scale runs against the fakes, one process per scenario.
 
 Each scenario gets a fresh SQLite database in a temporary DATA_DIR and its own process, so
-peak RSS is the scenario's own. The fakes run in further processes of their own.
+peak RSS is the scenario's own. The fakes run in further processes of their own. With
+``--postgres URL`` (or ``BENCH_POSTGRES_URL``) each scenario runs a second time on that
+PostgreSQL database, dropped and created afresh, and the two are printed side by side.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import os
 import subprocess
 import sys
 import tempfile
+
+from bench.harness import print_side_by_side
 
 SCENARIOS = ("tvmaze", "plex", "tmdb", "sonarr", "refilter", "ui", "loading")
 
@@ -61,18 +65,54 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("scenarios", nargs="*", default=list(SCENARIOS))
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of the full size")
+    parser.add_argument("--postgres", default=os.environ.get("BENCH_POSTGRES_URL"),
+                        help="also run on this PostgreSQL database (dropped and recreated)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         _child(args.child, args.scale)
         return
     for name in args.scenarios:
-        with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as data_dir:
-            env = {**os.environ, "DATA_DIR": data_dir, "DJANGO_SETTINGS_MODULE":
-                   "mediasync.settings", "LOG_LEVEL": "warning"}
-            env.pop("DATABASE_URL", None)
-            subprocess.run([sys.executable, "-m", "bench", "--child", name, "--scale",
-                            str(args.scale)], env=env, check=True)
+        runs = {"SQLite": _run(name, args.scale, None)}
+        if args.postgres:
+            runs["PostgreSQL"] = _run(name, args.scale, args.postgres)
+            print_side_by_side(runs)
+
+
+def _run(name: str, scale: float, postgres: str | None) -> list[dict]:
+    """One scenario in a child process; returns its rows (echoing what it prints)."""
+    with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as data_dir:
+        env = {**os.environ, "DATA_DIR": data_dir, "DJANGO_SETTINGS_MODULE":
+               "mediasync.settings", "LOG_LEVEL": "warning"}
+        env.pop("DATABASE_URL", None)
+        if postgres:
+            _recreate(postgres)
+            env["DATABASE_URL"] = postgres
+        print(f"== {name} on {'PostgreSQL' if postgres else 'SQLite'}", flush=True)
+        child = subprocess.Popen([sys.executable, "-m", "bench", "--child", name, "--scale",
+                                  str(scale)], env=env, stdout=subprocess.PIPE, text=True)
+        rows: list[dict] = []
+        assert child.stdout is not None
+        for line in child.stdout:
+            if line.startswith("JSON "):
+                rows = json.loads(line[5:])
+            print(line, end="", flush=True)
+        if child.wait():
+            raise SystemExit(f"bench {name} failed (exit {child.returncode})")
+        return rows
+
+
+def _recreate(url: str) -> None:
+    """Drop and create the bench's PostgreSQL database, so every run starts empty."""
+    import psycopg
+    from psycopg import sql
+
+    info = psycopg.conninfo.conninfo_to_dict(url)
+    name = info.pop("dbname")
+    with psycopg.connect(**{**info, "dbname": "postgres"}, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+            sql.Identifier(name)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 if __name__ == "__main__":
