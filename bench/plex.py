@@ -32,16 +32,20 @@ T0 = datetime.fromtimestamp(BASE_NOW + 600, tz=UTC)
 
 
 def _warm(url: str, key: str, kind: int) -> None:
-    """Render every row of a listing once, so no measured request pays the fake's first render."""
-    start, session = 0, requests.Session()
-    while True:
-        response = session.get(f"{url}/library/sections/{key}/all", timeout=60, params={
-            "type": kind, "includeGuids": 1, "X-Plex-Container-Start": start,
-            "X-Plex-Container-Size": 5000, "X-Plex-Token": TOKEN})
-        response.raise_for_status()
-        if b"<Video" not in response.content and b"<Directory" not in response.content:
-            return
-        start += 5000
+    """Render every row of a listing once, as XML (plexapi) and JSON (our client), so no
+    measured request pays the fake's first render."""
+    session = requests.Session()
+    for accept, row in (("application/xml", b"ratingKey="), ("application/json", b'"ratingKey"')):
+        start = 0
+        while True:
+            response = session.get(f"{url}/library/sections/{key}/all", timeout=60, params={
+                "type": kind, "includeGuids": 1, "X-Plex-Container-Start": start,
+                "X-Plex-Container-Size": 5000, "X-Plex-Token": TOKEN},
+                headers={"Accept": accept})
+            response.raise_for_status()
+            if row not in response.content:
+                break
+            start += 5000
 
 
 def _first_episode(url: str, key: str) -> str:

@@ -75,7 +75,7 @@ def check_plex(*, base_url: str, token: str) -> PlexServerInfo:
             try:
                 container = parse_container(response.content, response.headers.get(
                     "Content-Type"))
-                info = server_info_from(container.root.attrib)
+                info = server_info_from(container.attrs)
             except (ValueError, SyntaxError, KeyError, AttributeError):
                 raise ServerCheckError(CheckReason.WRONG_SERVER,
                                        f"not a Plex Media Server: {path} is not a Plex "

@@ -104,7 +104,7 @@ def test_it_parses_the_recorded_movie_listing(
 def test_it_parses_the_recorded_episode_with_nested_media(xml: Callable[[str], str]) -> None:
     body = xml("library_section_show_recently_added_episode.xml").encode()
     [show] = parse_container(body, "text/xml;charset=utf-8").rows
-    episode = item_from(show.find("Video"))
+    episode = item_from(show["Video"][0])
     assert (episode.rating_key, episode.type, episode.title) == ("35", "episode", "Episode 5")
     assert (episode.show_rating_key, episode.season_number, episode.episode_number) == ("30", 1, 5)
     assert episode.external_ids == (
@@ -173,7 +173,7 @@ def test_it_pages_with_container_headers_and_asks_for_guids(
     responses.get(SHOWS, body=xml("section_all_type2.xml"), match=[
         matchers.header_matcher({"X-Plex-Container-Start": "400",
                                  "X-Plex-Container-Size": "200", "X-Plex-Token": TOKEN,
-                                 "Accept": "application/xml"}),
+                                 "Accept": "application/json"}),
         matchers.query_param_matcher({"type": "2", "includeGuids": "1"}),
     ])
     assert len(client.shows("2", start=400).items) == 1

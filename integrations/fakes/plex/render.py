@@ -74,6 +74,19 @@ def container_json(attrs: Attrs, rows: list[dict[str, Any]], row_key: str) -> by
                       separators=(",", ":")).encode()
 
 
+def json_row(row: dict[str, Any]) -> bytes:
+    return json.dumps(row, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def container_json_rows(attrs: Attrs, rows: list[bytes], row_key: str) -> bytes:
+    """``container_json`` from rows already serialized (``json_row``), joined as bytes."""
+    head = container_json(attrs, [], row_key)[:-2]  # without the closing braces
+    if not rows:
+        return head + b"}}"
+    comma = b"" if head.endswith(b"{") else b","
+    return b"".join((head, comma, f'"{row_key}":['.encode(), b",".join(rows), b"]}}"))
+
+
 # -- records -> trees -----------------------------------------------------------------------
 
 def _guid_nodes(guids: tuple[str, ...]) -> list[Node]:

@@ -20,7 +20,9 @@ from integrations.fakes.plex.render import (
     Attrs,
     Node,
     container_json,
+    container_json_rows,
     container_xml,
+    json_row,
     leaf_node,
     leaf_row_xml,
     season_node,
@@ -46,6 +48,9 @@ class PlexFake(PlexMutationsMixin, PlexRoutesMixin, FakeServer):
     """A deterministic Plex server with TV and movie libraries, mutable between runs."""
 
     name = "plex"
+    # False: XML whatever the Accept header asks (an older server, or a proxy that drops it);
+    # tests that edit the XML bytes of an answer set it.
+    answers_json = True
 
     def __init__(
         self,
@@ -78,6 +83,7 @@ class PlexFake(PlexMutationsMixin, PlexRoutesMixin, FakeServer):
         started = time.perf_counter()
         self.sections = {spec.key: self._generator.section(spec) for spec in libraries}
         self.records: dict[int, Record] = {}
+        self._json_rows: dict[int, tuple[tuple[bytes, bytes, bytes], bytes, bytes]] = {}
         for section in self.sections.values():
             self._index(section.movies)
             for show in section.shows:
@@ -124,6 +130,19 @@ class PlexFake(PlexMutationsMixin, PlexRoutesMixin, FakeServer):
             record.cache = pieces
         return pieces
 
+    def row_json(self, record: Record, include_guids: bool) -> bytes:
+        """A listing row's JSON, cached like its XML: an entry is valid while the record
+        still holds the XML pieces it was rendered beside (a mutation clears those)."""
+        pieces = self.row_pieces(record, cache=self.cache_rows)
+        cached = self._json_rows.get(record.rk)
+        if cached is None or cached[0] is not pieces:
+            node = self.row_node(record)
+            cached = (pieces, json_row(to_json(node)),
+                      json_row(to_json(node, include_guids=False)))
+            if self.cache_rows:
+                self._json_rows[record.rk] = cached
+        return cached[1] if include_guids else cached[2]
+
     @staticmethod
     def row_node(record: Record, *, detail: bool = False) -> Node:
         if isinstance(record, Show):
@@ -136,10 +155,14 @@ class PlexFake(PlexMutationsMixin, PlexRoutesMixin, FakeServer):
                include_guids: bool, detail: bool = False,
                headers: dict[str, str] | None = None) -> FakeResponse:
         """The container in the asked format; detail rows are rendered fresh (not cached)."""
-        if wants_json(request):
-            nodes = [to_json(self.row_node(r, detail=detail), include_guids=include_guids)
-                     for r in rows]
-            body = container_json(attrs, nodes, "Metadata")
+        if self.answers_json and wants_json(request):
+            if detail:
+                nodes = [to_json(self.row_node(r, detail=True), include_guids=include_guids)
+                         for r in rows]
+                body = container_json(attrs, nodes, "Metadata")
+            else:
+                body = container_json_rows(attrs, [self.row_json(r, include_guids)
+                                                   for r in rows], "Metadata")
             return FakeResponse(200, body, {"Content-Type": JSON_TYPE, **(headers or {})})
         if detail:
             parts = [to_xml(self.row_node(r, detail=True)).encode() for r in rows]
@@ -151,7 +174,7 @@ class PlexFake(PlexMutationsMixin, PlexRoutesMixin, FakeServer):
 
     def render_nodes(self, request: FakeRequest, attrs: Attrs, nodes: list[Node],
                      row_key: str = "Directory") -> FakeResponse:
-        if wants_json(request):
+        if self.answers_json and wants_json(request):
             return FakeResponse(200, container_json(attrs, [to_json(n) for n in nodes], row_key),
                                 {"Content-Type": JSON_TYPE})
         body = container_xml(attrs, [to_xml(n).encode() for n in nodes])

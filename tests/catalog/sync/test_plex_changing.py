@@ -43,13 +43,17 @@ class ChangingPlex(PlexFake):
         response = super().handle(request)
         if self.garbled is None or not request.path.endswith("/all"):
             return response
-        head = f'<Directory ratingKey="{self.garbled}" key="/library/metadata/'.encode()
-        at = response.body.find(head)
-        if at < 0:
-            return response
-        typed = response.body.index(b' type="show"', at)
-        body = response.body[:typed] + b' type="shw"' + response.body[typed + 12:]
-        return FakeResponse(response.status, body, response.headers)
+        for head, kind, garbled in (  # the row as XML, or as JSON
+                (f'<Directory ratingKey="{self.garbled}" key="/library/metadata/',
+                 b' type="show"', b' type="shw"'),
+                (f'{{"ratingKey":"{self.garbled}","key":"/library/metadata/',
+                 b'"type":"show"', b'"type":"shw"')):
+            at = response.body.find(head.encode())
+            if at >= 0:
+                typed = response.body.index(kind, at)
+                body = response.body[:typed] + garbled + response.body[typed + len(kind):]
+                return FakeResponse(response.status, body, response.headers)
+        return response
 
 
 def listing_page(kind: int, start: int) -> Callable[[FakeRequest], bool]:

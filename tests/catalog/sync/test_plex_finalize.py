@@ -192,6 +192,8 @@ def test_it_keeps_the_items_an_incomplete_flat_read_missed_for_the_next_incremen
 class EmptyPagePlex(PlexFake):
     """Answers the second episode page once with no rows but the listing's real totalSize."""
 
+    answers_json = False  # the garbling edits XML bytes
+
     glitch = False
 
     def handle(self, request: FakeRequest) -> FakeResponse:

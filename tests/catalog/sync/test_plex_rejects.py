@@ -23,6 +23,8 @@ class GarblingPlex(PlexFake):
     """Serves one listing row garbled: without its Media id (the row names itself), or
     without any ratingKey or key (it cannot)."""
 
+    answers_json = False  # the garbling edits XML bytes
+
     garble: tuple[str, bool] | None = None  # (ratingKey, keep its name)
 
     def handle(self, request: FakeRequest) -> FakeResponse:
