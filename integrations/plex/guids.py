@@ -5,8 +5,7 @@ Pure functions: the sync links Plex shows and items to the catalog through these
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from integrations.values import Authority, ExternalId
 
@@ -24,12 +23,40 @@ _SCHEMES: dict[str, Authority] = {
     "com.plexapp.agents.tmdb": Authority.TMDB,
     "com.plexapp.agents.imdb": Authority.IMDB,
 }
-_VALID: dict[Authority, re.Pattern[str]] = {
-    Authority.TVDB: re.compile(r"\d+"),
-    Authority.TMDB: re.compile(r"\d+"),
-    Authority.IMDB: re.compile(r"tt\d+"),
-    Authority.PLEX: re.compile(r"[a-z]+/[0-9a-zA-Z]+"),
+
+
+def _decimal(value: str) -> bool:
+    return value.isdecimal()  # what the regex ``\d+`` matched: Unicode decimal digits
+
+
+def _imdb(value: str) -> bool:
+    return value.startswith("tt") and value[2:].isdecimal()
+
+
+def _plex(value: str) -> bool:
+    """``[a-z]+/[0-9a-zA-Z]+``."""
+    kind, slash, ident = value.partition("/")
+    return (bool(slash) and kind.isascii() and kind.isalpha() and kind.islower()
+            and ident.isascii() and ident.isalnum())
+
+
+# String tests rather than regexes: a scan parses two or three guids per listed row.
+_VALID: dict[Authority, Callable[[str], bool]] = {
+    Authority.TVDB: _decimal,
+    Authority.TMDB: _decimal,
+    Authority.IMDB: _imdb,
+    Authority.PLEX: _plex,
 }
+_new = object.__new__
+_set = object.__setattr__
+
+
+def _trusted(authority: Authority, value: str) -> ExternalId:
+    """An ExternalId from parts already checked here (skipping its own normalisation)."""
+    made = _new(ExternalId)
+    _set(made, "authority", authority)
+    _set(made, "value", value)
+    return made
 
 
 def parse_guid(text: str | None) -> ExternalId | None:
@@ -46,9 +73,9 @@ def parse_guid(text: str | None) -> ExternalId | None:
         return None
     rest = rest.split("?", 1)[0].split("#", 1)[0]
     value = rest.strip("/") if authority is Authority.PLEX else rest.split("/", 1)[0]
-    if not _VALID[authority].fullmatch(value):
+    if not _VALID[authority](value):
         return None
-    return ExternalId(authority, value)
+    return _trusted(authority, value)
 
 
 def is_legacy(guid: str | None) -> bool:
@@ -69,11 +96,16 @@ def item_external_ids(
     A legacy EPISODE guid names its show (`thetvdb://81189/1/2`), so for episodes only
     plex:// guids and new-agent Guid children count; a legacy movie guid is the movie's own id.
     """
-    own = parse_guid(guid)
+    episode_legacy = kind == "episode" and is_legacy(guid)  # never a plex:// id: skip it
+    own = None if episode_legacy else parse_guid(guid)
     if own is not None and kind == "episode" and own.authority is not Authority.PLEX:
         own = None
     return _dedupe([own, *(parse_guid(child) for child in guid_children)])
 
 
-def _dedupe(ids: Iterable[ExternalId | None]) -> tuple[ExternalId, ...]:
-    return tuple(dict.fromkeys(i for i in ids if i is not None))
+def _dedupe(ids: list[ExternalId | None]) -> tuple[ExternalId, ...]:
+    out: list[ExternalId] = []
+    for one in ids:
+        if one is not None and one not in out:
+            out.append(one)
+    return tuple(out)
