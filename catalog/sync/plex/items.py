@@ -15,10 +15,10 @@ from catalog.db.bulk import upsert
 from catalog.db.iterables import batched
 from catalog.models import MediaItem
 from catalog.paths.resolve import PathResolver
-from catalog.sync.plex.digests import item_digest, item_digest_of
+from catalog.sync.plex.digests import item_digest_of
 from catalog.sync.plex.scan import CHUNK, LIVE, Scan, knowable
 from integrations.values import Reject
-from integrations.values.plex import PlexItem
+from integrations.values.plex import PlexItem, PlexPart
 
 State = MediaItem.State
 # Per-row columns; the others of a written row are the same for the whole page (_constants).
@@ -46,9 +46,13 @@ def placement(item: PlexItem, resolver: PathResolver) -> tuple[str | None, str]:
     """(file, state): the first playable file a mapping reaches (ACTIVE), else the first
     playable one (REMOTE_ONLY), else the first listed (UNAVAILABLE). A movie's versions may
     sit on different shares, and a deleted one stays listed until Plex empties its trash."""
-    playable = [part for part in item.parts if part.playable]
+    return _placement(item.parts, resolver)
+
+
+def _placement(parts: Sequence[PlexPart], resolver: PathResolver) -> tuple[str | None, str]:
+    playable = [part for part in parts if part.playable]
     if not playable:
-        return item.primary_file, State.UNAVAILABLE
+        return (parts[0].file if parts else None), State.UNAVAILABLE
     live = [part.file for part in playable if part.file]
     reached = next((file for file in live if resolver.resolve(file) is not None), None)
     if reached is not None:
@@ -65,6 +69,27 @@ def item_state(item: PlexItem, resolver: PathResolver) -> str:
 def item_file(item: PlexItem, resolver: PathResolver) -> str | None:
     """The file recorded for the item (see ``placement``)."""
     return placement(item, resolver)[0]
+
+
+Facts = tuple[str, str | None, str, int | None, int, str]
+
+
+def item_facts(item: PlexItem, resolver: PathResolver) -> Facts:
+    """(digest, file, state, file size, part count, streams signature) in one walk of the
+    item's media: each PlexItem property walks it again, and a scan asks for 100,000 items."""
+    parts: list[PlexPart] = []
+    signatures: list[str] = []
+    for media in item.media:
+        parts += media.parts
+        signatures.append(media.signature)
+    sizes = [part.size for part in parts if part.size is not None]
+    size = sum(sizes) if sizes else None
+    signature = "|".join(signatures)
+    guid = item.guid or (item.external_ids[0].descriptor if item.external_ids else None)
+    digest = item_digest_of(item.rating_key, item.updated_at, item.duration, size, len(parts),
+                            signature, guid)
+    file, state = _placement(parts, resolver)
+    return digest, file, state, size, len(parts), signature
 
 
 Stored = tuple[int, str, str, int | None, str]
@@ -96,15 +121,13 @@ def _plan(scan: Scan, items: Sequence[PlexItem], show_ids: Mapping[str, int],
     rows: list[tuple] = []
     touch: list[int] = []
     planned: set[str] = set()  # a key twice in one statement is an error on PostgreSQL
+    resolver = scan.resolver
     for item in items:
         key = item.rating_key
         if key in planned:
             continue
         planned.add(key)
-        size, count, signature = item.file_size, item.part_count, item.streams_signature
-        digest = item_digest_of(key, item.updated_at, item.duration, size, count, signature,
-                                item.primary_guid)
-        file, state = placement(item, scan.resolver)
+        digest, file, state, size, count, signature = item_facts(item, resolver)
         old = stored.get(key)
         show_id = show_ids.get(item.show_rating_key or "", old[3] if old else None)
         if old is not None and old[1:] == (digest, state, show_id, file or ""):
@@ -128,8 +151,8 @@ def items_changed(scan: Scan, items: Sequence[PlexItem]) -> list[PlexItem]:
     changed: list[PlexItem] = []
     for item in items:
         old = stored.get(item.rating_key)
-        file, state = placement(item, scan.resolver)
-        if old is None or (old[1], old[2], old[4]) != (item_digest(item), state, file or ""):
+        digest, file, state = item_facts(item, scan.resolver)[:3]
+        if old is None or (old[1], old[2], old[4]) != (digest, state, file or ""):
             changed.append(item)
     return changed
 
