@@ -170,3 +170,34 @@ def upsert(
         if whole < len(rows):
             cursor.execute(statement.sql(len(rows) - whole), statement.params(rows[whole:]))
     return len(rows)
+
+
+def insert(
+    model: type[models.Model],
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    constants: Mapping[str, Any] | None = None,
+    skip_conflicts: bool = False,
+) -> list[int]:
+    """Insert ``rows`` (tuples in ``columns`` order) with the model's defaults for the other
+    columns, in statements of up to ``ROWS_PER_STATEMENT`` rows; returns the new primary
+    keys in row order. With ``skip_conflicts``, a row that breaks a unique constraint is
+    left out (``ON CONFLICT DO NOTHING``) and no keys are returned. Unlike ``bulk_create``,
+    no model instance is built and no field prepares each value."""
+    if not rows:
+        return []
+    statement = _statement(model, columns, (), (), constants or {})
+    pk = connection.ops.quote_name(model._meta.pk.column)
+    tail = " ON CONFLICT DO NOTHING" if skip_conflicts else f" RETURNING {pk}"
+    width = len(columns) + len(statement.extra)
+    size = max(1, min(ROWS_PER_STATEMENT, _max_params() // width))
+    ids: list[int] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), size):
+            chunk = rows[start:start + size]
+            cursor.execute(statement.head + ", ".join([statement.row] * len(chunk)) + tail,
+                           statement.params(chunk))
+            if not skip_conflicts:
+                ids.extend(row[0] for row in cursor.fetchall())
+    return ids

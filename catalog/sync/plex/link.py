@@ -13,7 +13,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.db.models import Q
+from django.utils import timezone
 
+from catalog.db.bulk import insert
 from catalog.models import Show
 from catalog.sync import signals
 from integrations.values import Authority
@@ -82,18 +84,25 @@ def _holders(wanted: Iterable[Ids]) -> _Index:
     return index
 
 
+PLACEHOLDER = ["title", "tvdb_id", "tmdb_id", "imdb_id", "tmdb_status"]
+
+
 def _create(pending: dict[str, tuple[PlexShow, Ids]]) -> dict[str, int]:
     """Insert the placeholders; rows racing a parallel scan are skipped, then found."""
-    def make(show: PlexShow, ids: Ids) -> Show:
-        return Show(title=show.title[:500] or f"Plex {show.rating_key}", tvdb_id=ids[0],
-                    tmdb_id=ids[1], imdb_id=ids[2], tmdb_status=Show.TmdbStatus.UNKNOWN)
+    unknown = Show.TmdbStatus.UNKNOWN.value
 
+    def row(show: PlexShow, ids: Ids) -> tuple:
+        return (show.title[:500] or f"Plex {show.rating_key}", *ids, unknown)
+
+    now = timezone.now()
+    stamps = {"created_at": now, "updated_at": now}
     with_ids = {rk: v for rk, v in pending.items() if any(x is not None for x in v[1])}
     bare = [rk for rk in pending if rk not in with_ids]
-    created = Show.objects.bulk_create([make(*pending[rk]) for rk in bare])
-    out = {rk: row.pk for rk, row in zip(bare, created, strict=True)}
+    created = insert(Show, PLACEHOLDER, [row(*pending[rk]) for rk in bare], constants=stamps)
+    out = dict(zip(bare, created, strict=True))
     if with_ids:
-        Show.objects.bulk_create([make(*v) for v in with_ids.values()], ignore_conflicts=True)
+        insert(Show, PLACEHOLDER, [row(*v) for v in with_ids.values()], constants=stamps,
+               skip_conflicts=True)
         index = _holders(ids for _, ids in with_ids.values())
         for rk, (_, ids) in with_ids.items():
             ref = index.match(ids)
