@@ -48,17 +48,19 @@ class Handler(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _serve
 
-    def send_whole(self, status: int, headers: Mapping[str, str], body: bytes, *,
+    def send_whole(self, status: int, headers: Mapping[str, str | None], body: bytes, *,
                    truncate: bool = False) -> None:
-        """Status line, headers and body in one write (half the body when truncating)."""
+        """Status line, headers and body in one write (half the body when truncating); a
+        header given as None is left out (``"Date": None``: a server without a clock)."""
         try:
             phrase = HTTPStatus(status).phrase
         except ValueError:
             phrase = "Unknown"
-        lines = [f"HTTP/1.1 {status} {phrase}", "Server: mediasync-fake",
-                 f"Date: {self.date_time_string()}"]
-        lines += [f"{name}: {value}"
-                  for name, value in {"Content-Length": str(len(body)), **headers}.items()]
+        lines = [f"HTTP/1.1 {status} {phrase}", "Server: mediasync-fake"]
+        if "Date" not in headers:  # a fake with a clock of its own sends its own
+            lines.append(f"Date: {self.date_time_string()}")
+        lines += [f"{name}: {value}" for name, value
+                  in {"Content-Length": str(len(body)), **headers}.items() if value is not None]
         if truncate:
             body = body[: len(body) // 2]
             lines.append("Connection: close")

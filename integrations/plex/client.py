@@ -13,6 +13,7 @@ import logging
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any, Literal, TypeVar
 
 from plexapi.server import PlexServer
@@ -37,7 +38,13 @@ from integrations.plex.parse import (
     show_from,
 )
 from integrations.values import Page, Reject
-from integrations.values.plex import PlexItem, PlexSection, PlexServerInfo, PlexShow
+from integrations.values.plex import (
+    PlexItem,
+    PlexListingHead,
+    PlexSection,
+    PlexServerInfo,
+    PlexShow,
+)
 
 __all__ = ["ITEM_TYPES", "PlexClient", "disable_plexapi_autoreload"]
 
@@ -167,17 +174,25 @@ class PlexClient:
 
     def newest(self, section_key: str, *, kind: Literal["episode", "movie"]
                ) -> tuple[int, datetime | None]:
-        """(rows in the listing, the newest ``updatedAt`` among them): one row sorted by
-        ``updatedAt:desc``. The stamp is on Plex's own clock, the only one its filters know."""
+        """(rows in the listing, the newest ``updatedAt`` among them); see ``head``."""
+        head = self.head(section_key, kind=kind)
+        return head.total, head.newest
+
+    def head(self, section_key: str, *, kind: Literal["episode", "movie"]) -> PlexListingHead:
+        """The listing's size, newest ``updatedAt`` and Plex's clock: one row sorted by
+        ``updatedAt:desc``. Every stamp is on Plex's own clock, the only one its filters
+        know. A server (or proxy) that ignores ``sort`` answers some other row: the caller
+        can tell only from the rows it reads later."""
         params = [*_item_params(kind, None, None), ("sort", "updatedAt:desc")]
-        container = self._get(_all_path(section_key), params=params, start=0, size=1)
+        container, clock = self._get_dated(_all_path(section_key), params=params, start=0,
+                                           size=1)
         if container.total_size is None:
             raise self._count(self._error(InvalidError, "listing without totalSize",
                                           _all_path(section_key)))
         stamps = [int(stamp) for stamp in (row.get("updatedAt") for row in container.rows)
                   if str(stamp).isdigit()]
         newest = datetime.fromtimestamp(max(stamps), tz=UTC) if stamps else None
-        return container.total_size, newest
+        return PlexListingHead(container.total_size, newest, clock)
 
     def show(self, rating_key: str) -> PlexShow:
         """One show's own row (fresh ``leafCount``); NotFoundError when Plex no longer has it."""
@@ -257,6 +272,11 @@ class PlexClient:
 
     def _get(self, path: str, *, params: Any = None, start: int | None = None,
              size: int | None = None) -> Container:
+        return self._get_dated(path, params=params, start=start, size=size)[0]
+
+    def _get_dated(self, path: str, *, params: Any = None, start: int | None = None,
+                   size: int | None = None) -> tuple[Container, datetime | None]:
+        """The parsed container and the answer's ``Date`` (Plex's clock), when it has one."""
         headers = {"X-Plex-Token": self._token, "Accept": self._accept}
         if start is not None and size is not None:
             headers["X-Plex-Container-Start"] = str(start)
@@ -268,7 +288,8 @@ class PlexClient:
                 TransientError, f"HTML page instead of a MediaContainer ({content_type})",
                 response.url, status=response.status_code))
         try:
-            return parse_container(response.content, content_type)
+            return (parse_container(response.content, content_type),
+                    _date(response.headers.get("Date")))
         except (ET.ParseError, json.JSONDecodeError, UnicodeDecodeError) as exc:  # orjson's too
             error: UpstreamError = self._error(
                 TransientError, f"truncated or unreadable body ({type(exc).__name__})",
@@ -287,3 +308,13 @@ class PlexClient:
         metrics.record(UPSTREAM, "errors", kind=error.kind.value)
         return error
 
+
+def _date(header: str | None) -> datetime | None:
+    """An HTTP ``Date`` header as an aware datetime; None when absent or unreadable."""
+    if not header:
+        return None
+    try:
+        moment = parsedate_to_datetime(header)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

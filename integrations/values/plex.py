@@ -152,3 +152,14 @@ class PlexItem:
     def playable(self) -> bool:
         """False when Plex lists no part, only zero-size parts, or marks every part inaccessible."""
         return any(part.playable for part in self.parts)
+
+
+@dataclass(frozen=True, slots=True)
+class PlexListingHead:
+    """What one sorted row of a listing tells: its size, its newest ``updatedAt``, and
+    Plex's own clock when it answered (its ``Date`` header; None without one). All three are
+    Plex's, never ours."""
+
+    total: int
+    newest: datetime | None
+    clock: datetime | None

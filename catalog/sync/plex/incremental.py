@@ -2,7 +2,8 @@
 
 One paged listing of the episodes updated (or added: Plex stamps updatedAt on add) since the
 watermark (the newest ``updatedAt`` Plex itself reported when the last complete scan began,
-minus a margin: Plex's clock only, never ours) names the shows to look at; then the show
+minus a margin where it can matter: Plex's clock only, never ours; see ``watermark``) names
+the shows to look at; then the show
 listing, page by page. A show is expanded (``allLeaves``: one request for all its episodes
 with their media) when its digest changed, it was never hydrated, that listing named one of
 its episodes, or Plex counts a different number of episodes than we hold present (which
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 from django.db import transaction
 from django.db.models import F
@@ -35,14 +36,12 @@ from catalog.sync.plex.shows import (
     stored_shows,
 )
 from catalog.sync.plex.verify import verify_tv
+from catalog.sync.plex.watermark import note_read, watermark_since
 from integrations.errors import AuthError, UpstreamError
 from integrations.values import Page, Reject
 from integrations.values.plex import PlexItem
 from integrations.values.plex import PlexShow as PlexShowValue
 
-# Plex's `updatedAt>>=` is strictly later; ask from a little before the watermark so that an
-# edit stamped in the same second is not lost.
-SINCE_MARGIN = timedelta(seconds=60)
 EXPAND_WORKERS = 4  # allLeaves requests in flight at once when a page has several to expand
 Expansion = Page[PlexItem] | UpstreamError
 
@@ -54,6 +53,7 @@ def named_shows(scan: Scan, since: datetime) -> set[str]:
     listed = 0
     for page in scan.client.iter_items(scan.key, kind="episode", updated_since=since):
         listed += len(page.items)
+        note_read(scan, page.items)
         names.update(i.show_rating_key for i in items_changed(scan, page.items)
                      if i.show_rating_key)
         # unreadable rows name no show; show digests still catch most
@@ -65,32 +65,6 @@ def named_shows(scan: Scan, since: datetime) -> set[str]:
         "event": "updated_since", "library": scan.library.pk, "since": since.isoformat(),
         "episodes": listed, "shows": len(names)})
     return names
-
-
-def watermark_since(scan: Scan) -> datetime:
-    """Where the updated-since listing starts: the stored Plex-clock watermark, less a margin.
-
-    When Plex's newest stamp is now below the watermark, its clock was set back (after running
-    ahead) or its newest rows were deleted, and every later edit may be stamped below the
-    watermark: start from that newest stamp less the time since the last complete scan (a
-    duration on our own clock), which reaches back to where Plex's clock stood at that scan.
-    """
-    watermark = datetime.fromtimestamp(int(scan.cursor["watermark"]), tz=UTC)
-    newest = scan.plex_newest
-    if newest is None or newest >= watermark:
-        return watermark - SINCE_MARGIN
-    return newest - _since_last_complete_scan(scan) - SINCE_MARGIN
-
-
-def _since_last_complete_scan(scan: Scan) -> timedelta:
-    last = scan.cursor.get("complete_scan_at")
-    try:
-        elapsed = scan.now - datetime.fromisoformat(last) if last else None
-    except (TypeError, ValueError):
-        elapsed = None
-    if elapsed is None and scan.library.last_complete_scan_at is not None:
-        elapsed = scan.now - scan.library.last_complete_scan_at
-    return max(elapsed or timedelta(0), timedelta(0))
 
 
 def incremental_tv(scan: Scan) -> None:

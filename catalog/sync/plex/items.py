@@ -17,6 +17,7 @@ from catalog.models import MediaItem
 from catalog.paths.resolve import PathResolver
 from catalog.sync.plex.digests import item_digest_of
 from catalog.sync.plex.scan import CHUNK, LIVE, Scan, knowable
+from catalog.sync.plex.watermark import note_read
 from integrations.values import Reject
 from integrations.values.plex import PlexItem, PlexPart
 
@@ -163,6 +164,7 @@ def items_write_page(scan: Scan, items: Sequence[PlexItem],
     (an item whose show is not in it keeps the show it had). A library that held nothing when
     the scan started needs no lookup: everything in it is new."""
     result = ItemsWrite()
+    note_read(scan, items)
     stored = {} if scan.fresh else _stored(scan.library.pk, (i.rating_key for i in items))
     rows, touch = _plan(scan, items, show_ids, stored, result)
     upsert(MediaItem, COLUMNS, rows, conflict=["library", "rating_key"], update=UPDATE,

@@ -2,9 +2,10 @@
 
 The scan reads pages upstream and writes each in one transaction together with its progress
 (``library_start``, ``page_progress``, ``library_done`` events), so a run that is no longer
-ours commits nothing. A TV scan first asks Plex for its episode count and newest
-``updatedAt`` (one row, sorted): the first is the run's total, the second the watermark the
-next incremental scan asks from (Plex's clock, never ours). Only a scan that saw the whole
+ours commits nothing. A TV scan first asks Plex for its episode count, newest ``updatedAt``
+and clock (one row, sorted, and its ``Date``): the first is the run's total, the others the
+watermark the next incremental scan asks from (Plex's clock, never ours; see ``watermark``).
+Only a scan that saw the whole
 library without an error finalizes it: reconciles shows with Plex's counts, marks the unseen
 MISSING, promotes the long-missing to DELETED, and moves ``last_synced_at``/
 ``last_complete_scan_at`` to its start.
@@ -28,6 +29,7 @@ from catalog.sync.plex.flat import flat_movies, flat_tv
 from catalog.sync.plex.incremental import incremental_tv
 from catalog.sync.plex.reconcile import reconcile_tv
 from catalog.sync.plex.scan import Outcome, Scan
+from catalog.sync.plex.watermark import SORT_IGNORED, next_cursor, sort_ignored
 from catalog.upstreams.clients import plex_client
 from integrations.plex import PlexClient
 
@@ -86,29 +88,22 @@ def plex_library_sync(run: SyncRun, *, library_id: int, deep: bool = False,
     finally:
         if own_client:
             scan.client.close()
+    if sort_ignored(scan):
+        scan.outcome.notes.append(SORT_IGNORED)
     if scan.outcome.complete:
         plex_finalize(scan, {"mappings": fingerprint, "complete_scan_at": scan.now.isoformat(),
-                             "watermark": _watermark(scan)})
+                             **next_cursor(scan)})
     summary = scan.outcome.summary()
     run_progress(run, total=run.processed, final=True,
                  event={"event": "library_done", "library": library.pk, **summary})
     return summary
 
 
-def _watermark(scan: Scan) -> int:
-    """The newest Plex stamp known when this scan began (epoch seconds, Plex's clock); the
-    earlier watermark is kept only when Plex reported none. A lower one replaces it: Plex's
-    clock was set back (a watermark it stamped while running ahead would hide every edit
-    from then on), or its newest rows are gone; either way, asking from lower is safe."""
-    if scan.plex_newest is None:
-        return int(scan.cursor.get("watermark") or 0)
-    return int(scan.plex_newest.timestamp())
-
-
 def _scan(scan: Scan) -> None:
     library, mode = scan.library, scan.outcome.mode
     if library.type == PlexLibrary.Type.SHOW:
-        scan.total, scan.plex_newest = scan.client.newest(scan.key, kind="episode")
+        head = scan.client.head(scan.key, kind="episode")
+        scan.total, scan.plex_newest, scan.plex_clock = head.total, head.newest, head.clock
     run_progress(scan.run, total=scan.total, event={
         "event": "library_start", "library": library.pk, "title": library.title,
         "mode": mode, "reason": scan.outcome.reason})

@@ -38,6 +38,7 @@ class Outcome:
     expanded_shows: int = 0
     placeholders: int = 0
     errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what an operator should know; no error
     rejects: list[str] = field(default_factory=list)
     complete: bool = True
     # Shows this scan could not account for, by ratingKey: their items are left untouched
@@ -58,7 +59,8 @@ class Outcome:
             "shows": self.shows, "created": self.created, "updated": self.updated,
             "unchanged": self.unchanged, "seen_unchanged_shows": self.seen_unchanged_shows,
             "expanded_shows": self.expanded_shows, "placeholders": self.placeholders,
-            "errors": self.errors[:MAX_REPORTED], "rejects": self.rejects[:MAX_REPORTED],
+            "errors": self.errors[:MAX_REPORTED], "notes": self.notes[:MAX_REPORTED],
+            "rejects": self.rejects[:MAX_REPORTED],
             "complete": self.complete,
             "incomplete_shows": [{"rating_key": rk, "reason": why} for rk, why
                                  in sorted(self.partial.items())][:MAX_REPORTED],
@@ -87,6 +89,8 @@ class Scan:
     cursor: dict[str, Any] = field(default_factory=dict)  # the last complete scan's checkpoint
     total: int | None = None  # items Plex lists; the run's total follows it
     plex_newest: datetime | None = None  # newest updatedAt when the scan began (Plex's clock)
+    plex_clock: datetime | None = None  # Plex's clock when the scan began (its Date header)
+    read_newest: datetime | None = None  # newest stamp read that was older than plex_clock
     listed: dict[str, int | None] = field(default_factory=dict)  # leafCount by show ratingKey
     gone: set[str] = field(default_factory=set)  # shows Plex answered 404 for
     failed: set[str] = field(default_factory=set)  # shows whose expansion failed

@@ -127,6 +127,21 @@ class PlexMutationsMixin:
             if leaf.season is not None:
                 leaf.season.cache = None
 
+    def refresh_all(self: PlexFake, section_key: str) -> None:
+        """A bulk import, a migrated database or a library-wide metadata refresh: every
+        show, season, episode and movie of the section is stamped with the one instant
+        ``now``."""
+        with self._data_lock:
+            section = self.sections[section_key]
+            for show in section.shows:
+                show.updated_at, show.cache = self.now, None
+                for season in show.seasons:
+                    season.updated_at, season.cache = self.now, None
+                    for leaf in season.episodes:
+                        leaf.updated_at, leaf.cache = self.now, None
+            for movie in section.movies:
+                movie.updated_at, movie.cache = self.now, None
+
     def _changed(self: PlexFake, show: Show, season: Season, *, structure: bool = False) -> None:
         show.cache = season.cache = None
         section = show.section

@@ -94,7 +94,9 @@ class PlexRoutesMixin:
         default = TYPE_NUMBERS[section.type]
         try:
             kind = int(request.arg("type") or default)
-            rows = _sorted(request, _filter(request, _rows_of(section, kind), self.now))
+            rows = _filter(request, _rows_of(section, kind), self.now)
+            if self.honour_sort:
+                rows = _sorted(request, rows)
         except (BadRequest, ValueError) as exc:
             return _bad_request(str(exc))
         group, title2 = VIEW.get(kind, ("item", "All"))

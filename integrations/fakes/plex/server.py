@@ -10,6 +10,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Sequence
+from email.utils import formatdate
 from typing import Any
 
 from integrations.fakes.base import FakeRequest, FakeResponse, FakeServer
@@ -62,6 +63,8 @@ class PlexFake(PlexMutationsMixin, PlexRoutesMixin, FakeServer):
         friendly_name: str = "mediasync fake",
         windows_paths: bool = False,
         max_page_size: int | None = None,
+        honour_sort: bool = True,
+        send_date: bool = True,
         cache_rows: bool = True,
         host: str = "127.0.0.1",
         port: int = 0,
@@ -72,6 +75,8 @@ class PlexFake(PlexMutationsMixin, PlexRoutesMixin, FakeServer):
         self.friendly_name = friendly_name
         self.version = "1.40.2.8395-c67dce28e"
         self.max_page_size = max_page_size
+        self.honour_sort = honour_sort  # False: a proxy that drops `sort` (listing order)
+        self.send_date = send_date  # the `Date` header, on this fake's clock (`now`)
         self.cache_rows = cache_rows  # False: render rows per request (~1 s per 100k, no RAM)
         self.now = BASE_NOW
         # Called (under the data lock) before each request is answered: tests mutate the
@@ -205,7 +210,10 @@ class PlexFake(PlexMutationsMixin, PlexRoutesMixin, FakeServer):
                 return FakeResponse(404, b"<html><body><h1>404 Not Found</h1></body></html>",
                                     {"Content-Type": "text/html"})
             handler, args = route
-            return handler(request, *args)
+            response = handler(request, *args)
+            response.headers.setdefault(  # type: ignore[arg-type]
+                "Date", formatdate(self.now, usegmt=True) if self.send_date else None)
+            return response
 
     def _authorized(self, request: FakeRequest) -> bool:
         token = request.header("X-Plex-Token") or request.arg("X-Plex-Token")
