@@ -9,6 +9,9 @@ Rows go as multi-row statements of up to ``ROWS_PER_STATEMENT`` rows, not throug
 ``executemany``: SQLite drops and re-takes the GIL around every row of an ``executemany``, so
 a writer would queue behind the thread parsing the next page hundreds of times a page. One
 statement per chunk releases the GIL once per chunk, and is about twice as fast on its own.
+A writer that parses in its own thread can ask for ``rows_per_statement=1``: one prepared
+single-row statement and one ``executemany`` for all its rows (on PostgreSQL, psycopg sends
+them in one pipeline: one round trip).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import orjson
+import psycopg
 from django.db import connection, models
 
 Adapter = Callable[[Any], Any]
@@ -86,6 +90,14 @@ class _Statement:
     def sql(self, rows: int) -> str:
         return self.head + ", ".join([self.row] * rows) + self.tail
 
+    def one(self, row: Sequence[Any]) -> list[Any]:
+        """One row's parameters."""
+        values = [*row, *self.extra]
+        for index, adapt in self.adapters:
+            if values[index] is not None:
+                values[index] = adapt(values[index])
+        return values
+
     def params(self, rows: Sequence[Sequence[Any]]) -> list[Any]:
         flat: list[Any] = []
         for row in rows:
@@ -139,6 +151,17 @@ def _keep_clause(table: str, column: str, values: Sequence[str]) -> str:
     return f"{table}.{column} NOT IN ({listed})"
 
 
+def _executemany(cursor: Any, sql: str, params: list[list[Any]]) -> None:
+    """One statement for many rows. Django's PostgreSQL cursors bind client-side, quoting
+    every value in Python; a server-side-binding cursor on the same connection sends them
+    as typed parameters dumped in C, in one pipeline."""
+    if connection.vendor == "postgresql":
+        with psycopg.Cursor(connection.connection) as raw:
+            raw.executemany(sql, params)
+    else:
+        cursor.executemany(sql, params)
+
+
 def upsert(
     model: type[models.Model],
     columns: Sequence[str],
@@ -149,6 +172,7 @@ def upsert(
     constants: Mapping[str, Any] | None = None,
     keep: tuple[str, Sequence[str]] | None = None,
     newer: str | None = None,
+    rows_per_statement: int = ROWS_PER_STATEMENT,
 ) -> int:
     """Insert ``rows`` (tuples in ``columns`` order, by attname) or update the ``update``
     columns of the row that conflicts on ``conflict``; ``constants`` are columns with one
@@ -161,13 +185,15 @@ def upsert(
         return 0
     statement = _statement(model, columns, conflict, update, constants or {}, keep, newer)
     width = len(columns) + len(statement.extra)
-    size = max(1, min(ROWS_PER_STATEMENT, _max_params() // width))
+    size = max(1, min(rows_per_statement, _max_params() // width))
     whole = len(rows) - len(rows) % size
     with connection.cursor() as cursor:
-        if whole:  # one statement text for every full chunk: converted and prepared once
+        if size == 1:
+            _executemany(cursor, statement.sql(1), [statement.one(row) for row in rows])
+        elif whole:  # one statement text for every full chunk: converted and prepared once
             cursor.executemany(statement.sql(size), [
                 statement.params(rows[i:i + size]) for i in range(0, whole, size)])
-        if whole < len(rows):
+        if size > 1 and whole < len(rows):
             cursor.execute(statement.sql(len(rows) - whole), statement.params(rows[whole:]))
     return len(rows)
 
