@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from django.db import transaction
 
+from catalog.db.commits import commit_without_waiting
 from catalog.db.iterables import batched
 from catalog.models import PlexShow
 from catalog.sync.plex.items import items_touch_rejected, items_write_page
@@ -55,6 +56,7 @@ def _show_page(scan: Scan, page: Page[PlexShowValue]) -> None:
         else:
             outcome.complete = False
     with transaction.atomic():
+        commit_without_waiting()
         stored = stored_shows(scan.library.pk, (s.rating_key for s in page.items))
         written = plex_shows_write_page(scan, page.items, stored, accounted={})
         scan.report(listing="shows", errors=len(page.rejects))
@@ -148,6 +150,7 @@ def items_page(scan: Scan, page: Page[PlexItem], *, listing: str, total: int | N
     """One transaction: the page's items, its rejects and its progress."""
     items, show_ids = placed(scan, page.items) if shows else (list(page.items), {})
     with transaction.atomic():
+        commit_without_waiting()
         written = items_write_page(scan, items, show_ids)
         all_known = items_touch_rejected(scan, page.rejects)
         scan.report(listing=listing, processed=len(page.items) + len(page.rejects),

@@ -23,6 +23,7 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import F
 
+from catalog.db.commits import commit_without_waiting
 from catalog.models import MediaItem
 from catalog.runs import run_progress
 from catalog.sync.plex.digests import show_digest
@@ -146,6 +147,7 @@ def _commit(scan: Scan, page: Page[PlexShowValue], stored: Mapping[str, StoredSh
     leaves = [item for p in done.values() for item in p.items]
     rejects = tuple(r for p in done.values() for r in p.rejects)
     with transaction.atomic():
+        commit_without_waiting()
         touched = items_touch_unchanged_shows(scan, [stored[rk].id for rk in unchanged])
         written_shows = plex_shows_write_page(scan, page.items, stored, accounted)
         written = items_write_page(scan, leaves, written_shows.ids)

@@ -15,6 +15,7 @@ from datetime import datetime
 
 from django.db import transaction
 
+from catalog.db.commits import commit_without_waiting
 from catalog.db.cursors import cursor_get, cursor_set
 from catalog.sync.plex.finalize import verify_cursor_key
 from catalog.sync.plex.flat import placed
@@ -74,6 +75,7 @@ def _write(scan: Scan, page: Page[PlexItem], key: str, following: int) -> None:
     """One transaction: the slice page's changed items, the slice's position, the progress."""
     items, show_ids = placed(scan, page.items)
     with transaction.atomic():
+        commit_without_waiting()
         written = items_write_page(scan, items, show_ids)
         items_touch_rejected(scan, page.rejects)
         cursor_set(key, {"offset": following, "at": scan.now.isoformat()})
