@@ -96,3 +96,15 @@ def test_backoff_doubles_up_to_a_cap_with_jitter():
     assert low[:2] == [0.25, 0.5]
     assert max(high) == BACKOFF_CAP and high[-1] == BACKOFF_CAP
     assert backoff(10_000, rand=lambda: 1.0) == BACKOFF_CAP
+
+
+def test_a_stream_backs_off_further_unless_its_connection_lasted():
+    from catalog.sync.plex.live.coalesce import Coalescer as C
+    from catalog.sync.plex.live.stream import STABLE, Stream
+
+    now = [100.0]
+    stream = Stream(server_id=1, name="x", url="http://127.0.0.1:9", token="t",
+                    coalescer=C(), clock=lambda: now[0])
+    assert stream._next(3, opened=99.0) == 4  # hung up at once
+    now[0] = 100.0 + STABLE
+    assert stream._next(3, opened=100.0) == 1  # it lasted: start over

@@ -29,6 +29,7 @@ BACKOFF_BASE = 0.5
 BACKOFF_CAP = 60.0
 POLL = 0.5  # seconds a read waits before the thread looks at its stop flag
 SKIP_LINES = 20  # log lines about unreadable messages per minute, at most
+STABLE = 30.0  # seconds a connection must last for the next drop to back off from the start
 
 
 def backoff(attempt: int, *, rand: Callable[[], float] = random.random) -> float:
@@ -72,20 +73,25 @@ class Stream(threading.Thread):
                 self._failed(error, attempt)
                 continue
             self._connected(first)
-            first, attempt = False, 0
+            first, opened = False, self.clock()
             try:
                 self._read(sock)
             except UpstreamError as error:
-                attempt += 1
+                attempt = self._next(attempt, opened)
                 self._lost(str(error), attempt)
             except Exception as exc:  # a bug must cost a reconnect, never the stream
                 log.exception("plex listener: %s: unexpected error reading the stream",
                               self.server_name)
-                attempt += 1
+                attempt = self._next(attempt, opened)
                 self._lost(f"unexpected error ({type(exc).__name__})", attempt)
             finally:
                 sock.close()
         self.state.change(connected=False)
+
+    def _next(self, attempt: int, opened: float) -> int:
+        """The backoff starts over after a connection that lasted; a server that accepts and
+        hangs up at once keeps backing off."""
+        return 1 if self.clock() - opened >= STABLE else attempt + 1
 
     def _read(self, sock: NotificationSocket) -> None:
         while not self.stopping.is_set():
