@@ -12,6 +12,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError
 from django.http import HttpRequest, JsonResponse
@@ -48,6 +50,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         set_rollback()
         return Response({"detail": "This conflicts with an existing record."},
                         status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, RequestDataTooBig):  # past Django's own cap: read before any parser
+        return Response({"detail": f"The body is larger than {settings.API_MAX_BODY_BYTES} "
+                                   "bytes."}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     if isinstance(exc, (OverflowError, DataError)):
         log.warning("rejected a value the database cannot store: %s", type(exc).__name__)
         set_rollback()

@@ -57,12 +57,14 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def listener_state() -> dict[str, dict[str, Any]]:
-    """Per enabled server the listener has held: status, since, last event, counts."""
+    """Per enabled server the listener has held: status, since, last event, counts. ``/ready``
+    answers anyone, so the last error (it names the server's address) stays on the server's
+    page and in ``/metrics``, which need a login or the scrape token."""
     now = timezone.now()
     return {row.server.name: {
         "status": listener_status(row, now), "connected_since": _iso(row.connected_since),
         "last_event_at": _iso(row.last_event_at), "reconnects": row.reconnects,
-        "events_handled": row.events_handled, "last_error": row.last_error,
+        "events_handled": row.events_handled,
     } for row in listener_rows()}
 
 

@@ -364,3 +364,14 @@ def test_it_measures_a_text_as_sent_as_the_schemas_max_length_does(field, value,
     response = api_as(admin_user).post("/api/sonarr/servers/", body, format="json")
     assert response.status_code == 400 and list(response.json()) == [field]
     assert not SonarrServer.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_body_past_djangos_own_cap_is_a_json_413(api_as, operator):
+    """Django refuses a body past DATA_UPLOAD_MAX_MEMORY_SIZE before any parser reads it: the
+    API still answers its own 413 in JSON, never Django's HTML 400."""
+    body = '{"tvdb_id": 1, "pad": "' + "a" * 3_000_000 + '"}'
+    response = api_as(operator).post("/api/shows/", body, content_type="application/json")
+    assert response.status_code == 413
+    assert response["Content-Type"].startswith("application/json")
+    assert "larger than" in response.json()["detail"]

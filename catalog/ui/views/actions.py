@@ -43,9 +43,11 @@ def sync(request: HttpRequest, kind: str) -> HttpResponse:
         options = {"full": request.POST.get("full") == "1"}
     elif kind == SyncRun.Kind.PLEX:
         library_id = as_id(request.POST.get("library"))
-        library = PlexLibrary.objects.filter(pk=library_id).first() if library_id else None
-        if library is None:
-            _say(request, False, "Choose a library to scan.")
+        library = (PlexLibrary.objects.filter(pk=library_id, enabled=True,
+                                              server__enabled=True).first()
+                   if library_id else None)
+        if library is None:  # a disabled library or server is not scanned (as by schedule)
+            _say(request, False, "Choose an enabled library of an enabled server to scan.")
             return _back(request, "/libraries/")
         options = {"library_id": library.pk, "deep": request.POST.get("deep") == "1"}
     by = request.user.get_username()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from catalog.models import Decision
 from catalog.ui import buttons, selectors
 from catalog.ui.access import ui_view
 from catalog.ui.filters import GENRES, LOADING, parse_show_filters
@@ -40,7 +39,8 @@ def show_detail(request: HttpRequest, show_id: int) -> HttpResponse:
         "show": show, "items": items, "seasons": selectors.show_slot_map(show, items),
         "decisions": decisions, "verdicts": buttons.verdicts_for(d.status for d in decisions),
         # a push only sends pending decisions; a load only what is not loaded and not queued
-        "can_push": any(d.status == Decision.Status.PENDING for d in decisions),
+        # pending under an enabled rule of an enabled server: what a push would take
+        "can_push": bool(buttons.sonarr_push_options(show_id=show.pk)),
         "can_load": loading["status"] not in buttons.LOAD_BUSY
         and not all(done for _, done, _ in loading["parts"]),
         "loading": loading,

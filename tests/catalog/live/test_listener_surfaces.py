@@ -41,6 +41,9 @@ def test_ready_reports_the_streams_without_failing_on_them(client, servers, monk
     assert streams["den"]["events_handled"] == 1234 and streams["den"]["reconnects"] == 3
     assert streams["attic"]["status"] == "not running"
     assert "t0ken" not in response.content.decode()
+    # /ready answers anyone: the last error names the server's address, so it stays on the
+    # server's page and in /metrics
+    assert "last_error" not in streams["attic"] and "ws://" not in response.content.decode()
 
 
 def test_metrics_export_the_streams(client, servers, admin_user):

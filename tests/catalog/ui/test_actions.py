@@ -35,7 +35,7 @@ def test_it_scans_one_library_and_names_a_bad_one(operator, client):
     assert SyncRun.objects.get(kind="plex").options == {"library_id": library.pk, "deep": False}
     for bad in ("", "abc", "999999"):
         response = client.post("/sync/plex/", {"library": bad}, follow=True)
-        assert "Choose a library to scan." in _messages(response)
+        assert "Choose an enabled library of an enabled server to scan." in _messages(response)
     assert SyncRun.objects.filter(kind="plex").count() == 1
 
 

@@ -106,3 +106,20 @@ def test_empty_pages_say_what_to_do_next(client, operator):
     assert "An admin adds them in Admin → Discovery rules" in client.get(
         "/rules/").content.decode()
     assert "Runs start on their schedules" in client.get("/runs/").content.decode()
+
+
+@pytest.mark.django_db
+def test_a_disabled_server_or_library_is_neither_offered_nor_scanned(client, operator):
+    """The schedule never scans them; neither may a button or a hand-made POST."""
+    from catalog.models import PlexLibrary, SyncRun
+    from tests.factories import PlexLibraryFactory, PlexServerFactory
+
+    off_server = PlexLibraryFactory(server=PlexServerFactory(enabled=False), title="Attic")
+    off_library = PlexLibraryFactory(enabled=False, title="Cellar")
+    client.force_login(operator)
+    page = client.get("/libraries/").content.decode()
+    for library in (off_server, off_library):
+        assert f'name="library" value="{library.pk}"' not in page
+        client.post("/sync/plex/", {"library": library.pk})
+    assert not SyncRun.objects.filter(kind=SyncRun.Kind.PLEX).exists()
+    assert PlexLibrary.objects.count() == 2
