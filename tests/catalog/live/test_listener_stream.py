@@ -205,3 +205,21 @@ def test_the_token_is_never_logged_nor_in_an_error(secret_fake, caplog):
         assert "plex listener" in caplog.text
     finally:
         listener.shutdown()
+
+
+def test_a_deleted_server_is_let_go_at_once_without_a_database_warning(fake, library, caplog):
+    """Its state row would break the one upsert of every stream's state (its foreign key) on
+    each tick until the next reload; instead it is left out and its stream dropped."""
+    listener, _clock = listener_for()
+    listener.step()
+    try:
+        assert fake.notifications.wait_for_clients(1)
+        library.server.delete()
+        with caplog.at_level(logging.WARNING):
+            listener.save(force=True)
+            listener.step()
+        assert listener.streams == {}
+        assert "database unavailable" not in caplog.text
+        assert wait_for(lambda: fake.notifications.clients == 0)
+    finally:
+        listener.shutdown()

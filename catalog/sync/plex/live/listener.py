@@ -103,8 +103,10 @@ class Listener:
         changed = [s for s in snaps if beat or self._saved.get(s.server_id) != s.version]
         if not changed:
             return
-        states_save(changed, timezone.now())
-        self._saved.update((s.server_id, s.version) for s in changed)
+        gone = states_save(changed, timezone.now())
+        for pk in gone:  # deleted since the last reload: stop listening to it now
+            self._drop(pk)
+        self._saved.update((s.server_id, s.version) for s in changed if s.server_id not in gone)
         self._saved_at = now if beat else self._saved_at
 
     def shutdown(self) -> None:

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from catalog.models import PlexListenerState
+from catalog.models import PlexListenerState, PlexServer
 
 BEAT = 10.0  # seconds between saves when nothing changed
 FIELDS = ["connected", "connected_since", "last_event_at", "reconnects", "events_handled",
@@ -42,8 +42,13 @@ class StreamState:
             return replace(self, lock=threading.Lock())
 
 
-def states_save(states: Iterable[StreamState], now: datetime) -> None:
-    """Upsert the rows of these streams (one statement)."""
+def states_save(states: Iterable[StreamState], now: datetime) -> set[int]:
+    """Upsert the rows of these streams (one statement); returns the ids of servers deleted
+    meanwhile, whose rows are left out (their foreign key would refuse the whole upsert)."""
+    states = list(states)
+    ids = {s.server_id for s in states}
+    gone = ids - set(PlexServer.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    states = [s for s in states if s.server_id not in gone]
     rows = [PlexListenerState(
         server_id=s.server_id, connected=s.connected, connected_since=s.connected_since,
         last_event_at=s.last_event_at, reconnects=s.reconnects, events_handled=s.events_handled,
@@ -51,6 +56,7 @@ def states_save(states: Iterable[StreamState], now: datetime) -> None:
     if rows:
         PlexListenerState.objects.bulk_create(rows, update_conflicts=True,
                                               unique_fields=["server"], update_fields=FIELDS)
+    return gone
 
 
 def states_disconnect(server_ids: Iterable[int], now: datetime) -> None:
