@@ -22,6 +22,8 @@ from catalog.upstreams.checks import sonarr_server_check
 from catalog.upstreams.clients import sonarr_client
 from integrations.errors import UpstreamError
 
+MAX_SECRETS_AT_ONCE = 20  # one page shows each new secret once
+
 
 @admin.register(SonarrServer, site=site)
 class SonarrServerAdmin(SecretAdmin):
@@ -60,11 +62,16 @@ class SonarrServerAdmin(SecretAdmin):
     @admin.action(description="Generate a new webhook secret (shown once)",
                   permissions=["change"])
     def webhook_secret_generate(self, request: HttpRequest,
-                                queryset: QuerySet) -> TemplateResponse:
+                                queryset: QuerySet) -> TemplateResponse | None:
         """A new secret per selected server, on a page of its own (never in a message, which
-        would travel in a cookie) that no cache keeps."""
+        would travel in a cookie) that no cache keeps. At most 20 at once: more is refused
+        whole, never cut silently."""
+        if queryset.count() > MAX_SECRETS_AT_ONCE:
+            self.message_user(request, f"Choose at most {MAX_SECRETS_AT_ONCE} servers: no "
+                              "secret was generated.", messages.ERROR)
+            return None
         rows = []
-        for server in queryset.order_by("name")[:20]:
+        for server in queryset.order_by("name"):
             secret = sonarr_webhook_secret_new(server_id=server.pk)
             path = reverse("api-webhook-sonarr", kwargs={"server_id": server.pk})
             rows.append((server, request.build_absolute_uri(path), secret))

@@ -208,6 +208,17 @@ def test_the_admin_action_shows_new_secrets_on_a_page_of_their_own(admin_user, c
     assert "secret set" in later
 
 
+def test_the_admin_refuses_more_servers_than_one_page_shows_instead_of_cutting(
+        admin_user, client):
+    servers = [factories.SonarrServerFactory() for _ in range(21)]
+    client.force_login(admin_user)
+    page = client.post("/admin/catalog/sonarrserver/", {
+        "action": "webhook_secret_generate", "_selected_action": [s.pk for s in servers]},
+        follow=True)
+    assert "no secret was generated" in page.content.decode()
+    assert not SonarrServer.objects.exclude(webhook_secret_hash="").exists()
+
+
 def test_operators_cannot_generate_a_secret_in_the_admin(operator, client):
     srv = factories.SonarrServerFactory()
     client.force_login(operator)
