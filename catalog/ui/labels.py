@@ -13,6 +13,7 @@ import re
 from django.db.models import TextChoices
 
 from catalog.models import Decision, DiscoveryRule, MediaItem, PlexLibrary, Show, SyncRun
+from catalog.rules import criteria
 from catalog.rules.engine import EXCLUDED
 
 VOCABULARIES: dict[str, type[TextChoices]] = {
@@ -42,7 +43,11 @@ _BOUND = re.compile(r"^([a-z]+)(<|>=|>)(.+)$")
 _BOUND_WORDS = {("premiered", "<"): "premiered before",
                 ("premiered", ">="): "premiered on or after",
                 "<": "under", ">": "over", ">=": "at least"}
-_PAIR = re.compile(r"^(exclude:)?([a-z]+):(.*)$")
+# Only the criteria table's labels start a "<label>:<value>" reason: free text such as a
+# Sonarr message ("http://...", "sonarr: POST ...") stays as it was written.
+_FIELDS = "|".join(sorted({re.escape(row.label) for row in (*criteria.CRITERIA,
+                                                             *criteria.EXCLUDES)}))
+_PAIR = re.compile(rf"^(exclude:)?({_FIELDS}):(.*)$")
 
 
 def label(value: object, vocabulary: str) -> str:

@@ -117,3 +117,14 @@ def test_every_value_has_words():
                                       "exclude:type:Talk Show", "language:none", "ended")] == [
         "genre: Reality", "runtime under 20", "premiered on or after 2020-01-01",
         "excluded type: Talk Show", "no language known", "the show has ended"]
+
+
+@pytest.mark.parametrize("text", ["http://x", "a:b", "sonarr: POST /api/v3/series failed"])
+def test_free_text_that_looks_like_a_pair_is_left_as_written(text):
+    """Only the criteria table's labels start a "<label>:<value>" reason."""
+    assert reason_label(text) == text
+
+
+def test_a_criterions_pair_is_put_in_words():
+    assert reason_label("exclude:network:CBS") == "excluded network: CBS"
+    assert reason_label("genre:none") == "no genre known"
