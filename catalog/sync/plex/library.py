@@ -74,6 +74,10 @@ def plex_library_sync(run: SyncRun, *, library_id: int, deep: bool = False,
     """Scan one library; returns the summary. Listing failures raise (failing the run, with
     every committed page kept); a failed show expansion is counted and makes it incomplete."""
     library = PlexLibrary.objects.select_related("server").get(pk=library_id)
+    if not (library.enabled and library.server.enabled):
+        # An admin turned it off: no surface's "scan now" (API, admin, UI, listener, webhook)
+        # contacts that server, as no schedule does.
+        return {"library": library.title, "skipped": "library or its server is disabled"}
     mappings = list(library.server.path_mappings.all())
     fingerprint = mappings_fingerprint([(m.plex_prefix, m.local_prefix) for m in mappings])
     cursor = cursor_get(library_cursor_key(library.pk))

@@ -148,3 +148,24 @@ def test_it_runs_through_the_dispatch_table_with_a_client_of_its_own(fake, setti
     done = job_execute(run, row.work, upstream=row.upstream)
     assert done.status == "succeeded" and done.summary["created"] == 30
     assert done.requests == 1 and done.scope == f"library:{library.pk}"
+
+
+@pytest.mark.parametrize("off", ["library", "server"])
+def test_a_disabled_library_or_server_is_never_contacted_whichever_surface_queued_it(
+        fake, settings, off):
+    """The API's, the admin's and the UI's "scan now", the listener and the webhook all reach
+    this one function; none of them may contact a server an admin turned off."""
+    settings.HTTP_MAX_RETRIES = 0
+    library = library_for(server_for(fake, "plex"), "2", "movie")
+    target = library if off == "library" else library.server
+    target.enabled = False
+    target.save()
+    fake.reset_counts()
+    options = {"library_id": library.pk, "deep": False}
+    run = run_claim(kind=SyncRun.Kind.PLEX, scope=scope_for(SyncRun.Kind.PLEX, options),
+                    options=options)
+    row = WORK[SyncRun.Kind.PLEX]
+    done = job_execute(run, row.work, upstream=row.upstream)
+    assert done.status == "succeeded" and "disabled" in done.summary["skipped"]
+    assert done.requests == 0 and fake.total_requests() == 0
+    assert not MediaItem.objects.exists()
