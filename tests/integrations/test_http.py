@@ -247,12 +247,18 @@ def test_it_caps_a_huge_retry_after_at_backoff_max(echo: _Echo, fast_config: Mak
 
 
 def test_it_applies_the_default_read_timeout(echo: _Echo, fast_config: MakeConfig) -> None:
-    echo.inject(Fault("slow", delay=1.0), times=5)
+    """The fake holds its answer until the test lets go, so the only way the client can
+    return is its own read timeout: no race between a delay and the machine's speed."""
+    release = threading.Event()
+    echo.on_request(lambda request: release.wait(30), path_prefix="/shows")
     client = HttpClient(fast_config("tvmaze", echo.url, read_timeout=0.2, max_retries=0))
-    started = time.monotonic()
-    with pytest.raises(TransientError, match="timed out"):
-        client.get_json("/shows")
-    assert time.monotonic() - started < 0.95  # the 1 s delay was never waited out
+    try:
+        with pytest.raises(TransientError, match="timed out"):
+            client.get_json("/shows")
+        assert not release.is_set()  # the answer was still held when the client gave up
+    finally:
+        release.set()
+    assert echo.counts["GET /shows"] == 1  # max_retries=0: one attempt, no retry
 
 
 def test_it_reports_a_refused_connection_as_transient(fast_config: MakeConfig) -> None:
