@@ -8,9 +8,10 @@ made here.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -20,7 +21,7 @@ from django.utils import timezone
 
 from catalog.db.bulk import upsert
 from catalog.models import Decision, DiscoveryRule, RuleSelection, Show
-from catalog.rules import engine
+from catalog.rules import criteria, engine
 
 FACT_FIELDS = ("id", "tvdb_id", "language", "country", "type", "status", "premiered",
                "network", "web_channel", "genres", "runtime", "rating")
@@ -98,11 +99,15 @@ def row_facts(row: Sequence[Any], decoder: ColumnDecoder | None = None) -> engin
 
 def _facts_sql(where: str) -> str:
     """Rules decide over the TVMaze mirror: a show without TVMaze facts (a placeholder a
-    Plex scan created) is left out until TVMaze claims it."""
+    Plex scan created) is left out until TVMaze claims it. Dates and genres come as text on
+    every database, so a row is hashable and ``ColumnDecoder`` decodes each text once."""
     qn = connection.ops.quote_name
     meta = Show._meta
-    columns = ", ".join(qn(meta.get_field(name).column) for name in FACT_FIELDS)
-    return (f"SELECT {columns} FROM {qn(meta.db_table)} "  # noqa: S608
+    columns = [qn(meta.get_field(name).column) for name in FACT_FIELDS]
+    for name in ("premiered", "genres"):  # as text: hashable, decoded once per distinct value
+        at = FACT_FIELDS.index(name)
+        columns[at] = f"CAST({columns[at]} AS TEXT)"
+    return (f"SELECT {', '.join(columns)} FROM {qn(meta.db_table)} "  # noqa: S608
             f"WHERE tvmaze_id IS NOT NULL AND {where}")
 
 
@@ -149,22 +154,24 @@ def decide_rows(show_rows: Iterable[Sequence[Any]], views: list[RuleView], *, no
     """Evaluate the shows against the rules and write what changed; (evaluated, changed).
 
     ``contiguous``: the rows are every show between the first and last id (a chunk)."""
-    decoder = ColumnDecoder()
-    shows = [(row[0], row_facts(row, decoder)) for row in show_rows]
-    if not shows or not views:
+    rows = list(show_rows)
+    if not rows or not views:
         return 0, 0
-    current = _current(views, [sid for sid, _ in shows], contiguous)
+    current = _current(views, [row[0] for row in rows], contiguous)
+    decoder = ColumnDecoder()
     new: list[tuple] = []
     moves: dict[tuple[int, str, str], list[int]] = defaultdict(list)
     for view in views:
-        for sid, facts in shows:
+        verdict = _verdicts(view.filters, decoder)
+        for row in rows:
+            sid, tvdb_id = row[0], row[1]
             known = current.get((sid, view.id))
             status, reason, unapproved, refused = known or (None, "", True, None)
             target = engine.decision_next(
-                current=status, current_reason=reason,
-                verdict=engine.evaluate(facts, view.filters), has_tvdb=bool(facts.tvdb_id),
-                requires_approval=view.requires_approval, approved=not unapproved,
-                tvdb_corrected=refused is not None and refused != facts.tvdb_id)
+                current=status, current_reason=reason, verdict=verdict(row),
+                has_tvdb=bool(tvdb_id), requires_approval=view.requires_approval,
+                approved=not unapproved,
+                tvdb_corrected=refused is not None and refused != tvdb_id)
             if target is None:
                 continue
             if known is None:
@@ -172,7 +179,41 @@ def decide_rows(show_rows: Iterable[Sequence[Any]], views: list[RuleView], *, no
             else:
                 moves[(view.id, *target)].append(sid)
     _write(new, moves, now)
-    return len(shows) * len(views), len(new) + sum(len(ids) for ids in moves.values())
+    return len(rows) * len(views), len(new) + sum(len(ids) for ids in moves.values())
+
+
+def facts_read(*filters: engine.RuleFilters) -> list[str]:
+    """The fact columns these filters look at, in FACT_FIELDS order."""
+    used: set[str] = set()
+    for f in filters:
+        for c in f.selections:
+            for row in criteria.CRITERIA:
+                if getattr(c, row.name) not in (None, frozenset()):
+                    used.update(row.reads)
+        for row in criteria.EXCLUDES:
+            if getattr(f.excludes, row.name):
+                used.update(row.reads)
+    return [name for name in FACT_FIELDS if name in used]
+
+
+def _verdicts(filters: engine.RuleFilters, decoder: ColumnDecoder
+              ) -> Callable[[Sequence[Any]], str | None]:
+    """``evaluate`` of a raw fact row, once per distinct combination of the facts the filters
+    read: a chunk of shows shares a few hundred such combinations, so most rows cost a dict
+    lookup instead of building their facts and running every criterion."""
+    at = [FACT_FIELDS.index(name) for name in facts_read(filters)]
+    key: Callable[[Sequence[Any]], Any] = itemgetter(*at) if at else (lambda row: ())
+    seen: dict[Any, str | None] = {}
+
+    def verdict(row: Sequence[Any]) -> str | None:
+        k = key(row)
+        try:
+            return seen[k]
+        except KeyError:
+            found = seen[k] = engine.evaluate(row_facts(row, decoder), filters)
+            return found
+
+    return verdict
 
 
 def _write(new: list[tuple], moves: dict[tuple[int, str, str], list[int]],

@@ -29,7 +29,7 @@ from django.db.models import Count, Max
 
 from catalog.models import DiscoveryRule, Show
 from catalog.rules import criteria, engine, vocab
-from catalog.rules.decide import FACT_FIELDS, ColumnDecoder, row_facts, rule_spec
+from catalog.rules.decide import FACT_FIELDS, ColumnDecoder, facts_read, row_facts, rule_spec
 
 MAX_SPEC_CHARS = 20_000
 SAMPLE = 12
@@ -145,25 +145,6 @@ def _checked(where: str, raw: dict[str, Any], parsed: engine.Criteria | None,
     return {**values, **{name: [*values[name], *names] for name, names in stored.items()}}
 
 
-# Which stored facts each criterion and exclude reads (networks read both channels).
-READS = {c.name: c.reads for c in criteria.CRITERIA}
-EXCLUDE_READS = {e.name: e.reads for e in criteria.EXCLUDES}
-
-
-def _read_by(*filters: engine.RuleFilters) -> list[str]:
-    """The fact columns these filters look at, in FACT_FIELDS order."""
-    used: set[str] = set()
-    for f in filters:
-        for c in f.selections:
-            for name, columns in READS.items():
-                if getattr(c, name) not in (None, frozenset()):
-                    used.update(columns)
-        for name, columns in EXCLUDE_READS.items():
-            if getattr(f.excludes, name):
-                used.update(columns)
-    return [name for name in FACT_FIELDS if name in used]
-
-
 def memo_forget() -> None:
     """Forget this process's groupings (a benchmark's cold start; after a commit every
     process learns it through ``facts_version_renew``)."""
@@ -196,7 +177,7 @@ def _facts_version() -> str:
 
 def _fact_groups(*filters: engine.RuleFilters) -> list[Group]:
     """The groupings of ``_grouped``, memoised per process (see the module's docstring)."""
-    used = _read_by(*filters)
+    used = facts_read(*filters)
     counted = Show.objects.filter(tvmaze_id__isnull=False).aggregate(
         n=Count("id"), last=Max("id"))
     key = (_facts_version(), counted["n"], counted["last"], *used)

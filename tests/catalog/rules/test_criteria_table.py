@@ -78,9 +78,8 @@ def _accepted(names: set[str]) -> set[str]:
 
 def test_it_derives_the_previews_accepted_names_from_the_table(schema):
     candidates = (TABLE | _properties(schema, "Selection") | set(SelectionForm.base_fields)
-                  | set(preview.READS) | {"genre_any", "network"})
+                  | {"genre_any", "network"})
     assert _accepted(candidates) == TABLE
-    assert set(preview.READS) == TABLE and set(preview.EXCLUDE_READS) == EXCLUDES
     assert set(preview.ACCEPTED) == TABLE and set(preview.EXCLUDES_ACCEPTED) == EXCLUDES
 
 
