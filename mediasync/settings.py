@@ -205,6 +205,9 @@ SONARR_ABANDON_AFTER = envint("SONARR_ABANDON_AFTER", 365, minimum=1)
 # Sonarr's webhook: seconds between an import (Download) and the Plex refresh it triggers (Plex
 # must see the file first).
 SONARR_WEBHOOK_REFRESH_DELAY = envint("SONARR_WEBHOOK_REFRESH_DELAY", 30, minimum=0)
+# Each further import of the series pushes that refresh back by the delay, but no further than
+# this many seconds after the first import, so that a steady stream cannot starve it.
+SONARR_WEBHOOK_REFRESH_MAX_DELAY = envint("SONARR_WEBHOOK_REFRESH_MAX_DELAY", 300, minimum=0)
 # Refused webhook calls a minute per client address before it gets 429 (right secrets: no limit).
 SONARR_WEBHOOK_RATE = envint("SONARR_WEBHOOK_RATE", 60, minimum=1)
 # Apprise URLs (comma- or space-separated): one message per Sonarr run that added or failed.

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -134,11 +135,13 @@ def _held(rows: list[tuple[int, str, int | None]]) -> int:
     return sum(1 for _, status, _ in rows if status == S.SENDING)
 
 
-def sonarr_files_changed(*, tvdb_id: int) -> dict[str, Any]:
-    """The series' files changed in Sonarr: scan the Plex libraries that hold it once Plex
-    has had ``SONARR_WEBHOOK_REFRESH_DELAY`` seconds to see the file; a burst of imports of
-    one series waits for one scan."""
+def sonarr_files_changed(*, tvdb_id: int, now: datetime | None = None) -> dict[str, Any]:
+    """The series' files changed in Sonarr: refresh it in Plex once Plex has had
+    ``SONARR_WEBHOOK_REFRESH_DELAY`` seconds to see the file. A burst of imports of one series
+    waits for one refresh: each new one pushes it to that delay after itself (Plex must see
+    that file too), but never past ``SONARR_WEBHOOK_REFRESH_MAX_DELAY`` after the first."""
     delay = settings.SONARR_WEBHOOK_REFRESH_DELAY
     queued = task_later(FILES_TASK, name=f"sonarr files tvdb:{tvdb_id}", delay=delay,
-                        kwargs={"tvdb_id": tvdb_id})
+                        kwargs={"tvdb_id": tvdb_id},
+                        max_delay=settings.SONARR_WEBHOOK_REFRESH_MAX_DELAY, now=now)
     return {"refresh_in": delay, "coalesced": not queued}

@@ -73,8 +73,8 @@ def test_a_queued_scan_covers_it_and_a_running_one_is_tried_again(plex, queue, s
     assert (scans.queued, scans.waiting, scans.busy) == ([], [waiting.options["library_id"]],
                                                          [plex["b"].pk])
     again = Schedule.objects.get(name="sonarr files tvdb:81189 again 1")
-    assert eval(again.kwargs) == {"tvdb_id": 81189, "library_ids": [plex["b"].pk],  # noqa: S307
-                                  "attempt": 2}
+    assert eval(again.kwargs)["arguments"] == {  # noqa: S307
+        "tvdb_id": 81189, "library_ids": [plex["b"].pk], "attempt": 2}
     last = series_libraries_scan(tvdb_id=81189, library_ids=[plex["b"].pk],
                                  attempt=MAX_ATTEMPTS)
     assert last.busy == [plex["b"].pk]
