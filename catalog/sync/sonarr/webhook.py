@@ -9,8 +9,8 @@
   which nothing re-adds (no re-evaluation, rule move or push) until an operator approves it;
   so does one a push holds (``sending``): the delete wins (see below).
 - ``Download``, ``ImportComplete``, ``Rename``, ``EpisodeFileDelete``: the series' files
-  changed; once Plex has had time to notice, the Plex libraries holding the show are scanned
-  (``catalog.sync.sonarr.files``).
+  changed; once Plex has had time to notice, the show is refreshed in each Plex library
+  holding it, as the Plex listener refreshes one (``catalog.sync.sonarr.files``).
 - ``Test`` and every other event Sonarr sends: acknowledged, nothing changes.
 
 Both series events lock the server's rules, then the decisions, in the order a push's claim
