@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 import requests
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils import timezone
 
 from catalog.auth.webhooks import sonarr_webhook_secret_new
@@ -21,7 +21,14 @@ from catalog.sync.sonarr import push as push_module
 from catalog.sync.sonarr.claim import claim, still_claimed
 from catalog.sync.sonarr.outcomes import Item
 from catalog.sync.sonarr.webhook import sonarr_series_deleted
-from tests.catalog.sync.sonarr_fixtures import client_for, push
+from integrations.fakes.sonarr import SonarrFake
+from tests.catalog.sync.sonarr_fixtures import (
+    client_for,
+    push,
+    rule_for,
+    server_for,
+    shows_known_to,
+)
 from tests.catalog.sync.sonarr_races import World, held_world, hold
 from tests.catalog.sync.test_sonarr_webhook_events import Hook, _refilter
 
@@ -181,3 +188,31 @@ def test_the_push_never_posts_a_series_deleted_between_claim_and_post(world, mon
     assert calls == [3, 2]
     assert world.decision(3).status == S.REMOVED
     assert {world.decision(n).status for n in (0, 1, 2, 4, 5)} == {S.ADDED}
+
+
+def test_a_delete_during_a_one_by_one_add_wins_too(live_server):
+    """A server without ``series/import`` gets lookup + ``POST /series`` per series: the
+    delete landing during that POST wins the same way."""
+    with SonarrFake(version=SonarrFake.V3, catalog_size=10, supports_import=False) as fake:
+        server = server_for(fake)
+        rule = rule_for(server)
+        show = shows_known_to(fake, 1)[0]
+        secret = sonarr_webhook_secret_new(server_id=server.pk)
+        heard: list[dict] = []
+
+        def delete_now(request) -> None:
+            if request.path.rstrip("/") != "/api/v3/series":
+                return  # the series/import it tries first (404 here)
+            try:
+                heard.append(_deliver(live_server, server.pk, secret, show.tvdb_id, 31))
+            finally:
+                connections.close_all()
+
+        fake.on_request(delete_now, method="POST", path_prefix="/api/v3/series", times=2)
+        assert push(fake, server).status == SyncRun.Status.SUCCEEDED
+        assert fake.hook_errors == []
+        assert heard == [{"event": "SeriesDelete", "removed": 1, "being_sent": 1}]
+        decision = Decision.objects.get(rule=rule, show=show)
+        assert (decision.status, decision.sonarr_series_id) == (S.REMOVED, 31)
+        assert push(fake, server).status == SyncRun.Status.SUCCEEDED
+        assert [b["tvdbId"] for b in fake.added] == [show.tvdb_id]  # never POSTed again
