@@ -106,10 +106,11 @@ def loading_resume_task() -> str:
 def sonarr_files_changed_task(tvdb_id: int, library_ids: list[int] | None = None,
                               attempt: int = 1) -> str:
     """Sonarr imported, renamed or deleted a file of this series a little while ago (its
-    webhook): scan the Plex libraries that hold the show (all TV libraries when none does)."""
-    from catalog.sync.sonarr.files import series_libraries_scan
+    webhook): refresh the show in the Plex libraries that hold it (scan every TV library
+    when none does)."""
+    from catalog.sync.sonarr.files import series_files_changed
 
-    scans = series_libraries_scan(tvdb_id=int(tvdb_id), library_ids=library_ids,
-                                  attempt=int(attempt))
-    return (f"tvdb:{tvdb_id}: queued {scans.queued}, already queued {scans.waiting}, "
-            f"busy {scans.busy}")
+    work = series_files_changed(tvdb_id=int(tvdb_id), library_ids=library_ids,
+                                attempt=int(attempt))
+    return (f"tvdb:{tvdb_id}: refreshed in {work.refreshed}, scans queued {work.queued}, "
+            f"already queued {work.waiting}, busy {work.busy}")

@@ -2,10 +2,12 @@
 
 Starts the four loopback fakes with a seeded world, prepares a fresh SQLite database in
 ``DEMO_DATA_DIR`` (default ``data/demo``, wiped at each start), creates the demo accounts,
-servers, mappings and rules, serves the app with its job cluster and the Plex listener, runs
-the first syncs with their progress printed, then prints the URL and, once, what to try (the
+servers, mappings and rules, serves the app with its job cluster and the Plex listener,
+connects the fake Sonarr's webhook to it (a fresh secret, through Sonarr's API), runs the
+first syncs with their progress printed, then prints the URL and, once, what to try (the
 login page shows it too: the demo sets ``DEMO_MODE``). A few seconds later the fake Plex gains
-an episode, which the listener brings to its show's page without a scan. Ctrl-C (or SIGTERM)
+an episode, which the listener brings to its show's page without a scan (and when Sonarr
+holds that show, its import reaches mediasync's webhook too). Ctrl-C (or SIGTERM)
 stops everything it started, web and workers first, then the fakes.
 """
 
@@ -117,7 +119,11 @@ class Demo:
         self.env = {**base, **self.fakes(), "DATA_DIR": str(self.data),
                     "DJANGO_SETTINGS_MODULE": "mediasync.settings", "LOG_LEVEL": "warning",
                     "MEDIASYNC_ADMIN_USER": "admin", "MEDIASYNC_ADMIN_PASSWORD": PASSWORD,
-                    "Q_WORKERS": "2", "RUN_HEARTBEAT_SECONDS": "1", "DEMO_MODE": "1"}
+                    "Q_WORKERS": "2", "RUN_HEARTBEAT_SECONDS": "1", "DEMO_MODE": "1",
+                    # the fake Sonarr's webhook calls this mediasync (a few seconds after an
+                    # import, not Sonarr's default 30: the demo is watched live)
+                    "DEMO_WEBHOOK_BASE": f"http://127.0.0.1:{self.args.port}",
+                    "SONARR_WEBHOOK_REFRESH_DELAY": "5"}
         print("demo: preparing a fresh database …", flush=True)
         self.manage("demo_seed", "--prepare")
         self.serve()

@@ -202,10 +202,14 @@ RATE_LIMIT_DB = str(DATA_DIR / "ratelimit.sqlite3")
 # after how long it is given up (both in days).
 SONARR_RETRY_DELAY = envint("SONARR_RETRY_DELAY", 7, minimum=0)
 SONARR_ABANDON_AFTER = envint("SONARR_ABANDON_AFTER", 365, minimum=1)
-# Sonarr's webhook: seconds between an import (Download) and the Plex scan it triggers (Plex
-# must see the file first), and how many calls one client address may make per minute.
+# Sonarr's webhook: seconds between an import (Download) and the Plex refresh it triggers (Plex
+# must see the file first).
 SONARR_WEBHOOK_REFRESH_DELAY = envint("SONARR_WEBHOOK_REFRESH_DELAY", 30, minimum=0)
-SONARR_WEBHOOK_RATE = envint("SONARR_WEBHOOK_RATE", 600, minimum=1)
+# Each further import of the series pushes that refresh back by the delay, but no further than
+# this many seconds after the first import, so that a steady stream cannot starve it.
+SONARR_WEBHOOK_REFRESH_MAX_DELAY = envint("SONARR_WEBHOOK_REFRESH_MAX_DELAY", 300, minimum=0)
+# Refused webhook calls a minute per client address before it gets 429 (right secrets: no limit).
+SONARR_WEBHOOK_RATE = envint("SONARR_WEBHOOK_RATE", 60, minimum=1)
 # Apprise URLs (comma- or space-separated): one message per Sonarr run that added or failed.
 NOTIFY_URLS = envstr("NOTIFY_URLS") or ""
 
@@ -272,8 +276,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "catalog.api.pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "catalog.api.schema.ApiAutoSchema",
-    "DEFAULT_THROTTLE_RATES": {"login": "10/min",
-                               "sonarr_webhook": f"{SONARR_WEBHOOK_RATE}/min"},
+    "DEFAULT_THROTTLE_RATES": {"login": "10/min"},
     "EXCEPTION_HANDLER": "catalog.api.errors.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",  # the API reads JSON only
 }

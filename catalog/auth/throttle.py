@@ -36,7 +36,7 @@ def _user_key(username: str | None) -> str:
     return hashlib.sha256((username or "").casefold().encode()).hexdigest()[:32]
 
 
-def _address_key(address: str) -> str:
+def address_key(address: str) -> str:
     """An IPv6 client is counted by its /64: one host holds a whole /64 and could otherwise
     start afresh from each of its 2^64 addresses."""
     parsed = parse_ip(address)
@@ -47,7 +47,7 @@ def _address_key(address: str) -> str:
 
 def _buckets(address: str, username: str | None) -> list[tuple[str, int]]:
     """(cache key, failure limit) of each counter an attempt belongs to."""
-    address = _address_key(address)
+    address = address_key(address)
     return [
         (f"login-fail:pair:{_user_key(username)}:{address}", settings.LOGIN_FAILURE_LIMIT),
         (f"login-fail:addr:{address}", settings.LOGIN_ADDRESS_FAILURE_LIMIT),

@@ -138,16 +138,23 @@ class World:
                 server.stop()
 
     def plex_gain_episode(self) -> str:
-        """A new episode at the end of the first Plex server's first TV show (announced on
-        its notification stream, as Plex would); returns what happened, for a person."""
+        """A new episode at the end of a TV show of the first Plex server (announced on its
+        notification stream, as Plex would): the first show Sonarr holds, whose import Sonarr
+        then reports to its webhook, else the first show. Returns what happened, for a
+        person."""
+        held = {s["tvdbId"] for s in self.sonarr.library} if self.sonarr else set()
         for plan, fake in self.plex:
             for section in fake.sections.values():
                 if section.shows:
-                    show = section.shows[0]
+                    show = next((s for s in section.shows if s.tvdb in held), section.shows[0])
                     rk = fake.add_episode(show.rk)
                     leaf = fake.records[int(rk)]
-                    return (f"{plan.name} gained an episode of {show.title!r} "
+                    said = (f"{plan.name} gained an episode of {show.title!r} "
                             f"(S{leaf.season.index:02d}E{leaf.index:02d}, ratingKey {rk})")
+                    if self.sonarr and show.tvdb in held:
+                        self.sonarr.import_episode(show.tvdb, leaf.season.index, leaf.index)
+                        said += "; Sonarr imported it and told mediasync's webhook"
+                    return said
         return "no Plex TV show to give an episode to"
 
     def env(self) -> dict[str, str]:

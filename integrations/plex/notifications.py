@@ -6,15 +6,24 @@ token's value). A redirect is followed only to the same origin (scheme, host, po
 another origin is refused before anything is sent there, as for every credentialed request
 (``integrations.http_redirects``). Every failure is an ``UpstreamError``; a dead connection
 is a ``TransientError`` with ``lost`` set.
+
+A message is capped at ``MAX_MESSAGE`` bytes where the frames are read, not after: a frame
+announcing more (or fragments adding up to more) ends the connection as soon as its length is
+known, before its payload is read, so a hostile or broken server cannot make us buffer
+gigabytes. websocket-client has no size option, so its frame reader and fragment assembler
+(``websocket._abnf``, pinned in requirements.txt) are replaced by capped subclasses.
 """
 
 from __future__ import annotations
 
 import ssl
 import time
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import websocket
+from websocket._abnf import ABNF, continuous_frame, frame_buffer
 
 from integrations.errors import (
     AuthError,
@@ -26,14 +35,64 @@ from integrations.errors import (
 )
 from integrations.http import DEFAULT_SECRET_NAMES
 from integrations.http_redirects import origin
+from integrations.plex.events import MAX_MESSAGE
 
-__all__ = ["PATH", "NotificationSocket", "notifications_url"]
+__all__ = ["PATH", "FrameTooLarge", "NotificationSocket", "notifications_url"]
 
 UPSTREAM = "plex"
 PATH = "/:/websockets/notifications"
 MAX_REDIRECTS = 3
 PING_AFTER = 20.0  # seconds of silence before we ping
 DEAD_AFTER = 45.0  # seconds of silence (a ping unanswered) before the connection is dead
+
+
+class FrameTooLarge(websocket.WebSocketPayloadException):
+    """A frame, or a fragmented message, longer than the cap: the connection is dropped."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(f"a message of {size} bytes is over the {limit}-byte limit")
+        self.size, self.limit = size, limit
+
+
+class _CappedFrames(frame_buffer):
+    """websocket-client's frame reader, refusing a frame once its header announces more than
+    ``limit`` bytes (before any of the payload is buffered)."""
+
+    def __init__(self, recv: Callable[[int], bytes], skip_utf8_validation: bool,
+                 limit: int) -> None:
+        super().__init__(recv, skip_utf8_validation)
+        self.limit = limit
+
+    def recv_length(self) -> None:
+        super().recv_length()
+        if self.length is not None and self.length > self.limit:
+            raise FrameTooLarge(self.length, self.limit)
+
+
+class _CappedFragments(continuous_frame):
+    """websocket-client's fragment assembler, refusing a message whose fragments add up to
+    more than ``limit`` bytes."""
+
+    def __init__(self, fire_cont_frame: bool, skip_utf8_validation: bool, limit: int) -> None:
+        super().__init__(fire_cont_frame, skip_utf8_validation)
+        self.limit = limit
+
+    def add(self, frame: ABNF) -> None:
+        held = len(self.cont_data[1]) if self.cont_data else 0
+        if held + len(frame.data) > self.limit:
+            raise FrameTooLarge(held + len(frame.data), self.limit)
+        super().add(frame)
+
+
+class CappedWebSocket(websocket.WebSocket):
+    """A ``websocket.WebSocket`` whose messages are at most ``max_size`` bytes."""
+
+    def __init__(self, *args: Any, max_size: int = MAX_MESSAGE, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        frames, fragments = self.frame_buffer, self.cont_frame
+        self.frame_buffer = _CappedFrames(frames.recv, frames.skip_utf8_validation, max_size)
+        self.cont_frame = _CappedFragments(fragments.fire_cont_frame,
+                                           fragments.skip_utf8_validation, max_size)
 
 
 def notifications_url(base_url: str) -> str:
@@ -52,7 +111,7 @@ class NotificationSocket:
         self._token = token
         self._connect_timeout = connect_timeout
         self._poll = poll
-        self._ws: websocket.WebSocket | None = None
+        self._ws: CappedWebSocket | None = None
         self._heard = 0.0
         self._pinged = False
         self.scrubber = Scrubber.for_config(DEFAULT_SECRET_NAMES, {"X-Plex-Token": token})
@@ -64,7 +123,7 @@ class NotificationSocket:
         """Open the stream (following same-origin redirects only); raises UpstreamError."""
         url = self.url
         for _ in range(MAX_REDIRECTS + 1):
-            ws = websocket.WebSocket(enable_multithread=True)
+            ws = CappedWebSocket(enable_multithread=True)
             try:
                 ws.connect(url, header={"X-Plex-Token": self._token}, redirect_limit=0,
                            timeout=self._connect_timeout, suppress_origin=True)
@@ -107,6 +166,9 @@ class NotificationSocket:
             opcode, frame = ws.recv_data_frame(True)
         except websocket.WebSocketTimeoutException:
             return self._silence()
+        except FrameTooLarge as exc:
+            self.close()
+            raise self._error(TransientError, f"dropped the stream: {exc}", self.url) from None
         except (websocket.WebSocketException, OSError, ssl.SSLError, ValueError) as exc:
             self.close()
             raise self._error(TransientError, f"connection lost ({type(exc).__name__})",

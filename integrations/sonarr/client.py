@@ -25,7 +25,7 @@ from integrations.errors import (
     scrub_url,
 )
 from integrations.http import HttpClient, HttpConfig
-from integrations.sonarr import imports, wire
+from integrations.sonarr import connect, imports, wire
 from integrations.values.sonarr import (
     AddOptions,
     AddOutcome,
@@ -197,6 +197,15 @@ class SonarrClient:
                              "Sonarr accepted the series but its answer was unreadable",
                              series.tvdb_id)
         return AddResult(AddOutcome.ADDED, new_id, "added", series.tvdb_id)
+
+    def webhook_connect(self, *, name: str, url: str, username: str, password: str) -> int:
+        """Settings -> Connect -> Webhook through the API (``connect.webhook_connect``);
+        returns the connection's id. Errors never hold the password nor the API key."""
+        try:
+            return connect.webhook_connect(self._http, self._headers, name=name, url=url,
+                                           username=username, password=password)
+        except UpstreamError as exc:
+            raise self._scrubbed(exc) from None
 
     def import_series(self, items: Sequence[tuple[SonarrSeries, AddOptions]], *,
                       is_v4: bool) -> tuple[AddResult, ...]:

@@ -1,6 +1,7 @@
-"""`make demo` end to end: it starts offline, answers /health and /ready, its first syncs
-succeed, the episode its fake Plex gains reaches the catalog through the Plex listener (no
-scan), and Ctrl-C stops everything it started (web, cluster, listener and the fakes)."""
+"""`make demo` end to end: it starts offline, answers /health and /ready, its fake Sonarr is
+connected to mediasync's webhook, its first syncs succeed, the episode its fake Plex gains
+reaches the catalog through the Plex listener (no scan), and Ctrl-C stops everything it
+started (web, cluster, listener and the fakes)."""
 
 from __future__ import annotations
 
@@ -96,6 +97,11 @@ def test_it_runs_the_demo_offline_and_stops_cleanly(tmp_path):
         servers = requests.get(f"{base}/api/plex/servers/", timeout=5, headers={
             "Authorization": f"Token {token}"}).json()["results"]
         assert all(s["version"] and s["machine_identifier"] for s in servers), servers
+        # The fake Sonarr was connected to our webhook: its Test, then the echo of each add.
+        assert "Sonarr calls mediasync's webhook" in output, output
+        [sonarr] = requests.get(f"{base}/api/sonarr/servers/", timeout=5, headers={
+            "Authorization": f"Token {token}"}).json()["results"]
+        assert sonarr["webhook_configured"] and sonarr["webhook_event"] in ("Test", "SeriesAdd")
         login = requests.get(f"{base}/login/", timeout=5).text
         assert 'id="demo-hint"' in login and "demo-password" in login
         fakes = [line.split("=", 1)[1] for line in

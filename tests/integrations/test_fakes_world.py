@@ -76,3 +76,26 @@ def test_the_demo_world_reads_as_real():
         assert not {world.tvmaze.record(i).name for i in added} & names
     finally:
         world.stop()
+
+
+def test_the_gained_episode_is_imported_by_sonarr_when_it_holds_the_show():
+    """The demo's gained episode: a show Sonarr holds is preferred, and Sonarr then reports
+    the import (``Download``) to its webhook; without one, Plex alone gains it."""
+    world = world_start(which=("tvmaze", "plex", "sonarr"), shows=300)
+    try:
+        first = next(s for s in next(iter(world.plex[0][1].sections.values())).shows[1:]
+                     if s.tvdb in world.sonarr.catalog_ids)
+        said = world.plex_gain_episode()
+        assert "Sonarr imported" not in said  # Sonarr holds nothing yet
+        world.sonarr.seed_library(first.tvdb)
+        sent: list[dict] = []
+        world.sonarr._webhook.emit = sent.append  # where the calls would go
+        said = world.plex_gain_episode()
+        assert repr(first.title) in said and "Sonarr imported it" in said
+        assert [(b["eventType"], b["series"]["tvdbId"]) for b in sent] == [
+            ("Download", first.tvdb)]
+        season, episode = sent[0]["episodes"][0]["seasonNumber"], sent[0]["episodes"][0][
+            "episodeNumber"]
+        assert f"S{season:02d}E{episode:02d}" in said
+    finally:
+        world.stop()

@@ -3,10 +3,12 @@
 Sonarr sends the server's webhook secret as the HTTP basic password (any user name) or in
 an ``X-Webhook-Secret`` header. Sessions and tokens mean nothing here (so no CSRF either):
 without the secret every role is refused, and a missing, malformed or wrong secret, a server
-without one and a server that does not exist all get the same 401, byte for byte. The rate
-limit per client address is checked before anything else; bodies are JSON of bounded size
-and depth (413 / 400), validated before anything is written. Thin: ``sonarr_webhook_handle``
-does the work.
+without one and a server that does not exist all get the same 401, byte for byte. Refused
+calls are counted per client address and, past ``SONARR_WEBHOOK_RATE`` a minute, that address
+gets 429 before its secret is looked at (``catalog.auth.webhook_throttle``); calls with the
+right secret are never limited, so a mass delete in Sonarr arrives whole. Bodies are JSON of
+bounded size and depth (413 / 400), validated before anything is written. Thin:
+``sonarr_webhook_handle`` does the work.
 """
 
 from __future__ import annotations
@@ -25,11 +27,12 @@ from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from catalog.api.fields import StrictBooleanField, StrictIntegerField
 from catalog.auth.addresses import client_address
+from catalog.auth.webhook_throttle import webhook_failure_record, webhook_lockout
 from catalog.auth.webhooks import sonarr_webhook_server
 from catalog.models import SonarrServer
 from catalog.sync.sonarr.webhook import (
@@ -65,6 +68,7 @@ class SonarrWebhookAuthentication(BaseAuthentication):
         server_id = str((request.parser_context or {}).get("kwargs", {}).get("server_id", ""))
         server = sonarr_webhook_server(server_id, _secret(request))
         if server is None:
+            webhook_failure_record(client_address(request))
             raise AuthenticationFailed(REFUSED, code="webhook_secret")
         return AnonymousUser(), server
 
@@ -87,13 +91,16 @@ class HasWebhookServer(BasePermission):
         return isinstance(request.auth, SonarrServer)
 
 
-class WebhookThrottle(SimpleRateThrottle):
-    """``SONARR_WEBHOOK_RATE`` calls a minute per client address, secret or not."""
+class WebhookThrottle(BaseThrottle):
+    """An address past ``SONARR_WEBHOOK_RATE`` refused calls a minute waits (429); it is
+    asked before the secret is, and counts nothing itself (the authentication does)."""
 
-    scope = "sonarr_webhook"
+    def allow_request(self, request: Request, view: Any) -> bool:
+        self._wait = webhook_lockout(client_address(request))
+        return not self._wait
 
-    def get_cache_key(self, request: Request, view: Any) -> str:
-        return self.cache_format % {"scope": self.scope, "ident": client_address(request)}
+    def wait(self) -> float | None:
+        return self._wait or None
 
 
 class SeriesPayload(serializers.Serializer):

@@ -1,5 +1,7 @@
 """Fills a fresh database for the demo: users, the fakes' servers, mappings and rules, then
-(``--sync``) runs the first syncs through the job cluster and prints their progress."""
+(``--sync``) connects the demo Sonarr's webhook to this mediasync (when ``DEMO_WEBHOOK_BASE``
+says where it answers) and runs the first syncs through the job cluster, printing their
+progress."""
 
 from __future__ import annotations
 
@@ -14,8 +16,10 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Model
+from django.urls import reverse
 
 from catalog.auth.demo import DEMO_PASSWORD
+from catalog.auth.webhooks import sonarr_webhook_secret_new
 from catalog.models import (
     DiscoveryRule,
     PathMapping,
@@ -27,6 +31,8 @@ from catalog.models import (
 )
 from catalog.runs.enqueue import sync_enqueue
 from catalog.runs.schedules import schedules_ensure
+from catalog.upstreams.clients import sonarr_client
+from integrations.errors import UpstreamError
 from mediasync.env import envstr
 
 PHASE_TIMEOUT = 300.0  # generous: a busy CI box may be several times slower
@@ -141,6 +147,24 @@ def _rules(server: SonarrServer) -> None:
             RuleSelection.objects.create(rule=rule, position=0, **selection)
 
 
+def sonarr_webhooks_connect(base: str) -> list[str]:
+    """Each Sonarr server calls this mediasync's webhook: a fresh secret, handed to Sonarr
+    through its API (Settings -> Connect -> Webhook) and never printed. Returns their names."""
+    names = []
+    for server in SonarrServer.objects.order_by("pk"):
+        secret = sonarr_webhook_secret_new(server_id=server.pk) or ""
+        path = reverse("api-webhook-sonarr", kwargs={"server_id": server.pk})
+        try:
+            sonarr_client(server).webhook_connect(
+                name="mediasync", url=base.rstrip("/") + path, username="mediasync",
+                password=secret)
+        except UpstreamError as exc:
+            raise CommandError(f"demo: could not connect {server.name}'s webhook: {exc}"
+                               ) from None
+        names.append(server.name)
+    return names
+
+
 def schedules_later() -> None:
     """The demo's schedules start one interval from now, not the moment the job cluster
     starts: the first syncs are the demo's own, and nothing races them. The one-minute
@@ -179,6 +203,10 @@ class Command(BaseCommand):
                               f"{PlexLibrary.objects.count()} libraries, "
                               f"{DiscoveryRule.objects.count()} rules")
             return
+        base = envstr("DEMO_WEBHOOK_BASE")
+        if base:  # the web server answers by now: Sonarr sends the webhook its Test
+            for name in sonarr_webhooks_connect(base):
+                self.stdout.write(f"demo: {name} calls mediasync's webhook")
         # Discovery first (the server pages show its version and machine id), then TVMaze,
         # so that Plex scans link to its shows instead of making placeholders.
         self._wait([sync_enqueue(kind=SyncRun.Kind.PLEX, options={"server_id": server.pk},

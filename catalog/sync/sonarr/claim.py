@@ -84,6 +84,17 @@ def claim_owned(run: SyncRun, server_id: int, items: Sequence[Item], now: dateti
     return [_item(row, now) for row in rows]
 
 
+def still_claimed(run: SyncRun, items: Sequence[Item]) -> list[Item]:
+    """Those of ``items`` this run still holds, read just before they are POSTed: a
+    ``SeriesDelete`` from Sonarr's webhook takes a claim back (the delete wins), and what it
+    took must not be sent to Sonarr again."""
+    if not items:
+        return []
+    held = set(Decision.objects.filter(pk__in=[i.id for i in items], status=S.SENDING,
+                                       claim_run=run).values_list("pk", flat=True))
+    return [i for i in items if i.id in held]
+
+
 def _active_pushes(run: SyncRun) -> list[int]:
     return list(SyncRun.objects.filter(kind=SyncRun.Kind.SONARR, status__in=SyncRun.ACTIVE)
                 .exclude(pk=run.pk).values_list("pk", flat=True))

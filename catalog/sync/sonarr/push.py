@@ -20,7 +20,7 @@ from catalog.rules import engine
 from catalog.runs import run_progress
 from catalog.runs.notify import notify_push
 from catalog.sync.sonarr import send as sending
-from catalog.sync.sonarr.claim import candidates, claim, claim_owned
+from catalog.sync.sonarr.claim import candidates, claim, claim_owned, still_claimed
 from catalog.sync.sonarr.outcomes import Item, Outcomes, Tally
 from catalog.sync.sonarr.validate import (
     Resolution,
@@ -194,6 +194,7 @@ def _send_all(run: SyncRun, client: SonarrClient, server: SonarrServer,
         planned = [i for group in groups[at:at + size] for i in group]
         if claimed is None:
             claimed = claim(run, server.pk, planned, out.now, seen)
+        claimed = still_claimed(run, claimed)  # a webhook's delete may have taken some back
         try:
             sends = _ready_sends(claimed, valid, out, tags, is_v4=is_v4)
             if one_by_one:

@@ -2,27 +2,34 @@
 
 - ``SeriesAdd``: someone added the series in Sonarr. Our decisions for it that are still
   waiting (pending, awaiting approval, waiting for a TVDB id, failed) or that a delete had
-  marked ``removed_in_sonarr`` become ``exists`` with Sonarr's series id.
+  marked ``removed_in_sonarr`` become ``exists`` with Sonarr's series id; except a delete's
+  own series arriving late (its id is the one the delete named: Sonarr never reuses an id),
+  which is the echo of an add that the delete already undid.
 - ``SeriesDelete``: our ``added``/``exists`` decisions for it become ``removed_in_sonarr``,
-  which nothing re-adds (no re-evaluation, rule move or push) until an operator approves it.
+  which nothing re-adds (no re-evaluation, rule move or push) until an operator approves it;
+  so does one a push holds (``sending``): the delete wins (see below).
 - ``Download``, ``ImportComplete``, ``Rename``, ``EpisodeFileDelete``: the series' files
-  changed; once Plex has had time to notice, the Plex libraries holding the show are scanned
-  (``catalog.sync.sonarr.files``).
+  changed; once Plex has had time to notice, the show is refreshed in each Plex library
+  holding it, as the Plex listener refreshes one (``catalog.sync.sonarr.files``).
 - ``Test`` and every other event Sonarr sends: acknowledged, nothing changes.
 
 Both series events lock the server's rules, then the decisions, in the order a push's claim
 and outcome take them (rule 11), so they never interleave with a claim. A decision a push
-holds (``sending``) is left to that push: its own POST's answer is Sonarr's latest word on
-the series (its add -> ``added``, someone else's -> ``exists``), and its outcome is written
-only where its claim still holds. The webhook neither steals the claim nor is overwritten by
-it; its answer counts such decisions as ``being_sent``. Every event is idempotent: applied
-twice, the second changes nothing.
+holds (``sending``) is left to that push by ``SeriesAdd``: its own POST's answer is Sonarr's
+latest word on the series (its add -> ``added``, someone else's -> ``exists``). ``SeriesDelete``
+takes it from the push instead: it becomes ``removed_in_sonarr`` with its claim cleared, so
+the push's outcome (written only where its claim still holds) passes it by, and a push that
+has not POSTed it yet leaves it out (``claim.still_claimed``). Whatever the order in which
+the delete and the push's answer land, the series ends removed. Either answer counts such
+decisions as ``being_sent``. Every event is idempotent: applied twice, the second changes
+nothing.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -65,6 +72,7 @@ def sonarr_webhook_handle(*, server_id: int, event: WebhookEvent) -> dict[str, A
                                      series_id=event.series_id)
     elif event.type == "SeriesDelete" and event.tvdb_id:
         result = sonarr_series_deleted(server_id=server_id, tvdb_id=event.tvdb_id,
+                                       series_id=event.series_id,
                                        deleted_files=event.deleted_files)
     elif event.type in FILE_EVENTS and event.tvdb_id:
         result = sonarr_files_changed(tvdb_id=event.tvdb_id)
@@ -92,7 +100,8 @@ def sonarr_series_added(*, server_id: int, tvdb_id: int, series_id: int) -> dict
     """Someone added the series in Sonarr: what waited for it is now ``exists``."""
     rows = _locked(server_id, tvdb_id)
     now = timezone.now()
-    settle = [pk for pk, status, _ in rows if status in SETTLED_BY_ADD]
+    settle = [pk for pk, status, known in rows if status in SETTLED_BY_ADD
+              and not (status == S.REMOVED and known == series_id)]
     renumber = [pk for pk, status, known in rows if status in IN_SONARR and known != series_id]
     settled = Decision.objects.filter(pk__in=settle, status__in=SETTLED_BY_ADD).update(
         status=S.EXISTS, reason="added in Sonarr (webhook)", sonarr_series_id=series_id,
@@ -105,16 +114,20 @@ def sonarr_series_added(*, server_id: int, tvdb_id: int, series_id: int) -> dict
 
 
 @transaction.atomic
-def sonarr_series_deleted(*, server_id: int, tvdb_id: int,
+def sonarr_series_deleted(*, server_id: int, tvdb_id: int, series_id: int | None = None,
                           deleted_files: bool = False) -> dict[str, int]:
-    """Someone deleted the series in Sonarr: ours become ``removed_in_sonarr``."""
+    """Someone deleted the series in Sonarr: ours become ``removed_in_sonarr``, those a push
+    is sending included (their claim is cleared, so the push's outcome never lands)."""
     rows = _locked(server_id, tvdb_id)
     now = timezone.now()
     reason = "deleted in Sonarr with its files" if deleted_files else "deleted in Sonarr"
+    gone = (*IN_SONARR, S.SENDING)
+    fields: dict[str, Any] = {"sonarr_series_id": series_id} if series_id else {}
     removed = Decision.objects.filter(
-        pk__in=[pk for pk, status, _ in rows if status in IN_SONARR], status__in=IN_SONARR
+        pk__in=[pk for pk, status, _ in rows if status in gone], status__in=gone
     ).update(status=S.REMOVED, reason=f"{reason} (webhook)", attempts=0,
-             next_attempt_at=None, status_changed_at=now, updated_at=now)
+             next_attempt_at=None, claim_run=None, status_changed_at=now, updated_at=now,
+             **fields)
     return {"removed": removed, "being_sent": _held(rows)}
 
 
@@ -122,11 +135,13 @@ def _held(rows: list[tuple[int, str, int | None]]) -> int:
     return sum(1 for _, status, _ in rows if status == S.SENDING)
 
 
-def sonarr_files_changed(*, tvdb_id: int) -> dict[str, Any]:
-    """The series' files changed in Sonarr: scan the Plex libraries that hold it once Plex
-    has had ``SONARR_WEBHOOK_REFRESH_DELAY`` seconds to see the file; a burst of imports of
-    one series waits for one scan."""
+def sonarr_files_changed(*, tvdb_id: int, now: datetime | None = None) -> dict[str, Any]:
+    """The series' files changed in Sonarr: refresh it in Plex once Plex has had
+    ``SONARR_WEBHOOK_REFRESH_DELAY`` seconds to see the file. A burst of imports of one series
+    waits for one refresh: each new one pushes it to that delay after itself (Plex must see
+    that file too), but never past ``SONARR_WEBHOOK_REFRESH_MAX_DELAY`` after the first."""
     delay = settings.SONARR_WEBHOOK_REFRESH_DELAY
     queued = task_later(FILES_TASK, name=f"sonarr files tvdb:{tvdb_id}", delay=delay,
-                        kwargs={"tvdb_id": tvdb_id})
+                        kwargs={"tvdb_id": tvdb_id},
+                        max_delay=settings.SONARR_WEBHOOK_REFRESH_MAX_DELAY, now=now)
     return {"refresh_in": delay, "coalesced": not queued}

@@ -4,8 +4,9 @@ The fake's HTTP handler hands an upgrade request to ``NotificationHub.serve``, w
 RFC 6455 handshake with wsproto and then, in that handler's thread, sends whatever
 ``publish`` queued for it and answers the client's pings and close. Tests and the demo drive
 it: mutations of the fake publish the timeline entries Plex would send, ``section_scan``
-publishes a scan's activity and per-item burst, ``drop`` hangs up on every client, and
-``refuse`` answers new handshakes with 503 (a server restarting).
+publishes a scan's activity and per-item burst, ``drop`` hangs up on every client,
+``refuse`` answers new handshakes with 503 (a server restarting), and ``publish_frame`` sends
+raw bytes (a frame header announcing gigabytes, say) as a hostile or broken server would.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import json
 import queue
 import select
 import socket
+import struct
 import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -60,9 +62,20 @@ def activity(event: str, uuid: str, section: str, *, kind: str = "library.update
                         "librarySectionID": str(section)}}}]}}
 
 
+def text_frame_header(length: int, *, fin: bool = True, continuation: bool = False) -> bytes:
+    """An unmasked server frame's header announcing ``length`` payload bytes (RFC 6455)."""
+    first = (0x80 if fin else 0) | (0x0 if continuation else 0x1)
+    if length < 126:
+        return bytes([first, length])
+    if length < 2**16:
+        return bytes([first, 126]) + struct.pack("!H", length)
+    return bytes([first, 127]) + struct.pack("!Q", length)
+
+
 class _Client:
     def __init__(self) -> None:
-        self.outbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        # (raw, data): raw bytes go out as they are, the rest as one text message each
+        self.outbox: queue.SimpleQueue[tuple[bool, bytes] | None] = queue.SimpleQueue()
         self.closed = threading.Event()
 
 
@@ -95,10 +108,16 @@ class NotificationHub:
         return self.publish_raw(json.dumps(message, separators=(",", ":")))
 
     def publish_raw(self, text: str) -> int:
-        data = text.encode()
+        return self._put(False, text.encode())
+
+    def publish_frame(self, data: bytes) -> int:
+        """Send these bytes as they are, between messages (a frame of one's own making)."""
+        return self._put(True, data)
+
+    def _put(self, raw: bool, data: bytes) -> int:
         with self._lock:
             for client in self._clients:
-                client.outbox.put(data)
+                client.outbox.put((raw, data))
             self.sent += len(self._clients)
             return len(self._clients)
 
@@ -143,10 +162,11 @@ class NotificationHub:
         while not client.closed.is_set():
             try:
                 while True:
-                    data = client.outbox.get_nowait()
-                    if data is None or client.closed.is_set():
+                    item = client.outbox.get_nowait()
+                    if item is None or client.closed.is_set():
                         return
-                    connection.sendall(ws.send(Message(data=data.decode())))
+                    raw, data = item
+                    connection.sendall(data if raw else ws.send(Message(data=data.decode())))
             except queue.Empty:
                 pass
             except OSError:

@@ -37,8 +37,9 @@ class SonarrFake(FakeServer):
     ``add_exclusion``, ``import_episode``; ``added`` holds every POSTed series body,
     ``counts`` the requests per endpoint, and ``inject`` (from FakeServer) arms faults.
     ``webhook(url, username=, password=)`` makes it call that URL as Sonarr's webhook does on
-    a series added (by hand or through the API), deleted, or an episode imported;
-    ``webhook_test()`` sends Sonarr's "Test"; ``webhooks_wait()`` waits for the calls.
+    a series added (by hand or through the API), deleted, or an episode imported (as does a
+    Webhook connection saved through ``POST /api/v3/notification``, which is sent "Test" on
+    save); ``webhook_test()`` sends Sonarr's "Test"; ``webhooks_wait()`` waits for the calls.
     """
 
     name = "sonarr"
@@ -66,6 +67,7 @@ class SonarrFake(FakeServer):
         self._roots = data.root_folders()
         self._skyhook_down = False
         self._webhook = webhooks.Webhook()
+        self._notifications: list[dict[str, Any]] = []  # connections saved through the API
         self._file_ids = 0
         self._cache: dict[str, bytes] = {
             "status": self._render(data.system_status(version, v4=self.is_v4)),
@@ -327,4 +329,6 @@ _ROUTES: dict[tuple[str, str], Handler] = {
     ("GET", "importlistexclusion"): bulk.exclusion_list,
     ("GET", "importlistexclusion/paged"): bulk.exclusion_paged,
     ("POST", "importlistexclusion"): bulk.exclusion_post,
+    ("GET", "notification"): webhooks.notification_list,
+    ("POST", "notification"): webhooks.notification_post,
 }

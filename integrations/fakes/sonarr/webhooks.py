@@ -4,7 +4,8 @@ HTTP basic auth from a thread of its own, after the change, as Sonarr does.
 
 ``Webhook.wait()`` blocks until everything emitted so far was delivered; ``deliveries``
 holds (eventType, HTTP status, or the error's name) for each, ``answers`` the bodies
-answered (parsed JSON when it is).
+answered (parsed JSON when it is). The connection is made by a test control
+(``SonarrFake.webhook``) or, as in Sonarr, through ``POST /api/v3/notification``.
 """
 
 from __future__ import annotations
@@ -12,9 +13,15 @@ from __future__ import annotations
 import queue
 import threading
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
+
+from integrations.fakes.base import FakeRequest, FakeResponse
+from integrations.fakes.sonarr import rules
+
+if TYPE_CHECKING:
+    from integrations.fakes.sonarr.server import SonarrFake
 
 INSTANCE = "Sonarr"
 
@@ -127,3 +134,39 @@ class Webhook:
             except ValueError:
                 self.answers.append(answer.text)
             self.deliveries.append((body["eventType"], answer.status_code))
+
+
+# ---- Settings -> Connect through the API: ``POST /api/v3/notification`` ------------------
+
+METHODS = {1: "POST", 2: "PUT"}  # Sonarr's WebhookMethod
+MASK = "********"  # what Sonarr answers for a privacy field once saved
+
+
+def notification_post(fake: SonarrFake, request: FakeRequest, route: str) -> FakeResponse:
+    """Save a Webhook connection (the fake keeps one: the last saved) and, as Sonarr does on
+    save, send it the "Test" event. Every event fires whatever its ``on*`` flags say."""
+    body = rules.body_of(request)
+    if not isinstance(body, dict) or body.get("implementation") != "Webhook":
+        return fake._json([rules.failure("Implementation", "This fake only connects a Webhook",
+                                         None, None)], 400)
+    fields = {f.get("name"): f.get("value") for f in body.get("fields") or []
+              if isinstance(f, dict)}
+    url, method = fields.get("url"), METHODS.get(rules.as_int(fields.get("method", 1)))
+    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+        return fake._json([rules.failure("Url", "Invalid Url", url, None)], 400)
+    if method is None:
+        return fake._json([rules.failure("Method", "Invalid method", fields.get("method"),
+                                         None)], 400)
+    saved = {**body, "id": len(fake._notifications) + 1,
+             "fields": [{**f, "value": MASK} if f.get("name") == "password" else f
+                        for f in body.get("fields") or [] if isinstance(f, dict)]}
+    fake._notifications.append(saved)
+    fake.webhook(url, username=str(fields.get("username") or ""),
+                 password=str(fields.get("password") or ""), method=method)
+    fake.webhook_test()
+    return fake._json(saved, 201)
+
+
+def notification_list(fake: SonarrFake, request: FakeRequest, route: str) -> FakeResponse:
+    """The saved connections, passwords masked."""
+    return fake._json(fake._notifications)

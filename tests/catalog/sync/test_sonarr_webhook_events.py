@@ -20,7 +20,9 @@ from catalog.rules import services
 from catalog.rules.decide import decide_shows
 from catalog.rules.refilter import rule_refilter
 from catalog.runs import run_claim
+from catalog.runs.delayed import RUNNER
 from catalog.runs.execute import job_execute
+from catalog.sync.sonarr.webhook import sonarr_files_changed
 from integrations.fakes.sonarr import SonarrFake
 from tests import factories
 from tests.catalog.sync.sonarr_fixtures import push, rule_for, server_for, shows_known_to
@@ -239,11 +241,30 @@ def test_an_import_queues_one_delayed_scan_per_show(settings):
     waiting = Schedule.objects.filter(name__startswith="sonarr files").order_by("name")
     assert [s.name for s in waiting] == ["sonarr files tvdb:5555", "sonarr files tvdb:81189"]
     one = waiting.get(name="sonarr files tvdb:81189")
-    assert one.func == "catalog.tasks.sonarr_files_changed_task"
+    stored = eval(one.kwargs)  # noqa: S307 (django-q2 literal_evals it)
+    assert one.func == RUNNER and stored["target"] == "catalog.tasks.sonarr_files_changed_task"
+    assert stored["arguments"] == {"tvdb_id": 81189}
     assert one.schedule_type == Schedule.ONCE and one.repeats == -1
+    # Each event pushed it to the delay after itself (all within this test's second or so).
     assert before + timedelta(seconds=29) <= one.next_run <= timezone.now() + timedelta(
         seconds=31)
-    assert eval(one.kwargs) == {"tvdb_id": 81189}  # noqa: S307 (django-q2 literal_evals it)
+
+
+def test_an_import_late_in_the_delay_pushes_the_refresh_back_within_the_cap(settings):
+    settings.SONARR_WEBHOOK_REFRESH_DELAY = 30
+    settings.SONARR_WEBHOOK_REFRESH_MAX_DELAY = 120
+    first = timezone.now()
+    assert sonarr_files_changed(tvdb_id=81189, now=first)["coalesced"] is False
+    due = Schedule.objects.get(name="sonarr files tvdb:81189").next_run
+    assert due == first + timedelta(seconds=30)
+    late = first + timedelta(seconds=29)  # a second file, a second before the refresh
+    assert sonarr_files_changed(tvdb_id=81189, now=late)["coalesced"] is True
+    assert Schedule.objects.get(name="sonarr files tvdb:81189").next_run == late + timedelta(
+        seconds=30)
+    for seconds in range(50, 400, 20):  # a season pack imported file by file
+        sonarr_files_changed(tvdb_id=81189, now=first + timedelta(seconds=seconds))
+    assert Schedule.objects.get(name="sonarr files tvdb:81189").next_run == first + timedelta(
+        seconds=120)
 
 
 @pytest.mark.parametrize("event", ["Test", "Grab", "Health", "HealthRestored",

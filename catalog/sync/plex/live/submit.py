@@ -42,11 +42,11 @@ def _active_scan(library: PlexLibrary) -> SyncRun | None:
                                   status__in=SyncRun.ACTIVE).first()
 
 
-def _enqueue(options: dict) -> SyncRun | None:
+def _enqueue(options: dict, triggered_by: str = TRIGGER) -> SyncRun | None:
     try:
-        return sync_enqueue(kind=SyncRun.Kind.PLEX, options=options, triggered_by=TRIGGER)
+        return sync_enqueue(kind=SyncRun.Kind.PLEX, options=options, triggered_by=triggered_by)
     except EnqueueFailed as exc:
-        log.warning("plex listener: %s; trying again", exc)
+        log.warning("%s: %s; trying again", triggered_by, exc)
         return None
 
 
@@ -61,19 +61,28 @@ def _scan(library: PlexLibrary, batch: Batch) -> bool:
     return run is not None
 
 
-def _refresh(library: PlexLibrary, batch: Batch) -> bool:
+def refresh_enqueue(library: PlexLibrary, keys: dict[str, list[str]], *,
+                    triggered_by: str = TRIGGER) -> SyncRun | None:
+    """Queue the refresh of these keys (``items``/``shows``/``seasons``: ratingKeys) of one
+    library; None when it cannot go now and must be tried again: the library's scan is queued
+    or running (an incremental scan may not see an unstamped upgrade: the refresh comes
+    after it), its last refresh still runs, or the queue refused."""
     if _active_scan(library) is not None:
-        return False  # after the scan: an incremental scan may not see an unstamped upgrade
+        return None
+    try:
+        run = _enqueue({"library_id": library.pk, "refresh": keys}, triggered_by)
+    except RunInProgress:
+        return None
+    if run is not None:
+        log.info("%s: refresh of %s queued (run %s: %s)", triggered_by, library, run.pk,
+                 ", ".join(f"{len(v)} {k}" for k, v in keys.items()))
+    return run
+
+
+def _refresh(library: PlexLibrary, batch: Batch) -> bool:
     keys = {name: sorted(keys) for name, keys in
             (("items", batch.items), ("shows", batch.shows), ("seasons", batch.seasons)) if keys}
-    try:
-        run = _enqueue({"library_id": library.pk, "refresh": keys})
-    except RunInProgress:
-        return False  # the library's last refresh is still running: this one waits for it
-    if run is not None:
-        log.info("plex listener: refresh of %s queued (run %s: %s)", library, run.pk,
-                 ", ".join(f"{len(v)} {k}" for k, v in keys.items()))
-    return run is not None
+    return refresh_enqueue(library, keys) is not None
 
 
 def batch_submit(batch: Batch) -> bool:
