@@ -16,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 
-SCENARIOS = ("tvmaze", "plex", "tmdb", "sonarr", "refilter", "ui", "loading", "live")
+SCENARIOS = ("tvmaze", "readers", "plex", "tmdb", "sonarr", "refilter", "ui", "loading", "live")
 
 
 def _child(name: str, scale: float) -> None:
@@ -29,6 +29,10 @@ def _child(name: str, scale: float) -> None:
         from bench import tvmaze
 
         rows = tvmaze.run(shows=int(100_000 * scale), changed=int(1_000 * scale))
+    elif name == "readers":
+        from bench import readers
+
+        rows = readers.run(shows=int(100_000 * scale))
     elif name == "tmdb":
         from bench import tmdb
 
