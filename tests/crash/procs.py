@@ -36,6 +36,12 @@ def manage(args: list[str], env: dict[str, str]) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
+# How long a step may take before a test calls it stuck: bounds for a machine with every core
+# busy several times over (a subprocess's start-up alone can take tens of seconds there), never
+# a race; on a quiet machine each wait ends as soon as its condition holds.
+SLOW_MACHINE = 180
+
+
 def wait_for(predicate: Callable[[], bool], seconds: float, step: float = 0.05) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -80,12 +86,12 @@ def holder(gate: Path, run_id: int) -> int | None:
 def pages(args: list[str], env: dict[str, str], marker: Path) -> int:
     """Run ``manage.py args`` to the end; how many page reports it made."""
     proc = held(args, env, marker)
-    _out, err = proc.communicate(timeout=120)
+    _out, err = proc.communicate(timeout=2 * SLOW_MACHINE)
     assert proc.returncode == 0, err[-2000:]
     return int(marker.read_text())
 
 
-def kill_held(proc: subprocess.Popen, marker: Path, seconds: float = 60) -> str:
+def kill_held(proc: subprocess.Popen, marker: Path, seconds: float = SLOW_MACHINE) -> str:
     """SIGKILL a ``held`` process once it holds (waiting as long as a loaded machine may
     need); returns where it held ("inside 3", "after 2"). Fails if it ended first: then the
     kill would not have been mid-run."""
@@ -94,7 +100,7 @@ def kill_held(proc: subprocess.Popen, marker: Path, seconds: float = 60) -> str:
         ended = proc.poll() is not None
         if not ended:
             proc.send_signal(signal.SIGKILL)
-        _out, err = proc.communicate(timeout=30)
+        _out, err = proc.communicate(timeout=SLOW_MACHINE)
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -10,7 +10,7 @@ import pytest
 
 from catalog.models import SyncRun
 from catalog.runs import run_claim
-from tests.crash.procs import ROOT, subprocess_env
+from tests.crash.procs import ROOT, SLOW_MACHINE, subprocess_env
 
 # The real in-process path (manage.py sync, a schedule), killed between the claim and the start.
 CLAIM_THEN_DIE = """
@@ -26,7 +26,7 @@ services.sync_run_now(kind="tvmaze", options={"full": True}, triggered_by="comma
 def test_a_sync_killed_between_claim_and_start_frees_its_scope_at_once(tmp_path):
     proc = subprocess.run([sys.executable, "-c", CLAIM_THEN_DIE], cwd=ROOT,  # noqa: S603
                           env=subprocess_env(tmp_path), capture_output=True, text=True,
-                          timeout=60)
+                          timeout=SLOW_MACHINE)
     assert proc.returncode == -9, proc.stderr
     left = SyncRun.objects.get()
     assert left.status == SyncRun.Status.QUEUED
