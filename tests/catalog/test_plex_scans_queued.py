@@ -114,3 +114,121 @@ def test_it_names_the_refusal_when_the_queue_is_down(server, monkeypatch):
     run = SyncRun.objects.get()
     assert (run.status, run.error) == (SyncRun.Status.FAILED,
                                        "could not enqueue the job (ConnectionError)")
+
+
+SCAN_EXPECTED = {"anonymous": 401, "roleless": 403, "viewer": 403, "operator": 202,
+                 "admin": 202}
+
+
+def _libraries(server: PlexServer, *keys: str) -> list[PlexLibrary]:
+    return [factories.PlexLibraryFactory(server=server, key=key) for key in keys]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", list(SCAN_EXPECTED))
+def test_it_lets_operators_scan_a_whole_server(role, users, api_as):
+    # (a test transaction: the runs are queued at its commit, which never comes, so they wait)
+    server, other = factories.PlexServerFactory(), factories.PlexServerFactory()
+    mine = _libraries(server, "1", "2")
+    _libraries(other, "1")
+    response = api_as(users[role]).post(f"/api/plex/servers/{server.pk}/sync/", {},
+                                        format="json")
+    assert response.status_code == SCAN_EXPECTED[role]
+    runs = SyncRun.objects.filter(kind=SyncRun.Kind.PLEX)
+    if response.status_code != 202:
+        assert not runs.exists()
+        return
+    body = response.json()
+    assert body["busy"] == []
+    assert sorted(r["scope"] for r in body["runs"]) == sorted(f"library:{lib.pk}"
+                                                              for lib in mine)
+    assert {r["status"] for r in body["runs"]} == {"queued"}
+    assert sorted(runs.values_list("pk", flat=True)) == sorted(r["id"] for r in body["runs"])
+    assert set(runs.values_list("triggered_by", flat=True)) == {users[role].get_username()}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", list(SCAN_EXPECTED))
+def test_it_lets_operators_scan_every_library(role, users, api_as):
+    first, second = factories.PlexServerFactory(), factories.PlexServerFactory()
+    off = factories.PlexServerFactory(enabled=False)
+    wanted = [*_libraries(first, "1"), *_libraries(second, "1", "2")]
+    _libraries(off, "1")
+    factories.PlexLibraryFactory(server=first, key="9", enabled=False)
+    response = api_as(users[role]).post("/api/sync/plex/", {"deep": True}, format="json")
+    assert response.status_code == SCAN_EXPECTED[role]
+    if response.status_code == 202:
+        runs = response.json()["runs"]
+        assert sorted(r["scope"] for r in runs) == sorted(f"library:{lib.pk}" for lib in wanted)
+        assert {r["options"]["deep"] for r in runs} == {True}
+    else:
+        assert not SyncRun.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_scans_each_library_of_a_server_as_its_own_run(server, operator, api_as):
+    busy = PlexLibrary.objects.get(server=server, key="1")
+    holder = run_claim(kind=SyncRun.Kind.PLEX, scope=f"library:{busy.pk}")
+    response = api_as(operator).post(f"/api/plex/servers/{server.pk}/sync/")
+    assert response.status_code == 202
+    body = response.json()
+    assert body["busy"] == [holder.pk]
+    movies = PlexLibrary.objects.get(server=server, key="2")
+    assert [r["scope"] for r in body["runs"]] == [f"library:{movies.pk}"]
+    run = SyncRun.objects.get(pk=body["runs"][0]["id"])
+    assert run.status == SyncRun.Status.SUCCEEDED, run.error
+    assert MediaItem.objects.filter(library=movies).count() == 9
+    holder.refresh_from_db()
+    assert holder.status == SyncRun.Status.QUEUED
+
+
+@pytest.mark.django_db
+def test_it_answers_409_when_every_library_is_already_being_scanned(operator, api_as):
+    server = factories.PlexServerFactory()
+    holders = [run_claim(kind=SyncRun.Kind.PLEX, scope=f"library:{lib.pk}")
+               for lib in _libraries(server, "1", "2")]
+    response = api_as(operator).post(f"/api/plex/servers/{server.pk}/sync/")
+    assert response.status_code == 409
+    assert response.json()["busy"] == [h.pk for h in holders]
+    assert SyncRun.objects.count() == 2
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("enabled", [(False, True), (True, False)])
+def test_it_answers_409_for_a_server_with_nothing_to_scan(enabled, operator, api_as):
+    server = factories.PlexServerFactory(enabled=enabled[0])
+    factories.PlexLibraryFactory(server=server, enabled=enabled[1])
+    response = api_as(operator).post(f"/api/plex/servers/{server.pk}/sync/")
+    assert response.status_code == 409
+    assert "no enabled library" in response.json()["detail"]
+    assert not SyncRun.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("body", [{"deep": "yes"}, {"deep": 1}, {"deep": None}])
+def test_it_rejects_a_bad_scan_body(body, operator, api_as):
+    server = factories.PlexServerFactory()
+    _libraries(server, "1")
+    response = api_as(operator).post(f"/api/plex/servers/{server.pk}/sync/", body,
+                                     format="json")
+    assert response.status_code == 400 and "deep" in response.json()
+    assert not SyncRun.objects.exists()
+
+
+@pytest.mark.django_db
+def test_it_answers_404_for_an_unknown_server(operator, api_as):
+    assert api_as(operator).post("/api/plex/servers/999/sync/").status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_answers_503_when_the_queue_refuses_a_server_scan(operator, api_as, monkeypatch):
+    def broker_down(*args, **kwargs):
+        raise ConnectionError("broker unreachable")
+
+    monkeypatch.setattr("catalog.runs.enqueue.async_task", broker_down)
+    server = factories.PlexServerFactory()
+    _libraries(server, "1", "2")
+    response = api_as(operator).post(f"/api/plex/servers/{server.pk}/sync/")
+    assert response.status_code == 503
+    assert response.json()["detail"] == "the job queue is unavailable (ConnectionError)"
+    assert list(SyncRun.objects.values_list("status", flat=True)) == ["failed"]
