@@ -232,3 +232,26 @@ def test_it_answers_503_when_the_queue_refuses_a_server_scan(operator, api_as, m
     assert response.status_code == 503
     assert response.json()["detail"] == "the job queue is unavailable (ConnectionError)"
     assert list(SyncRun.objects.values_list("status", flat=True)) == ["failed"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_waits_for_what_it_queued_when_the_queue_fails_half_way(server, monkeypatch, capsys):
+    from catalog.runs import enqueue
+
+    real = enqueue.async_task
+    calls: list[int] = []
+
+    def second_refused(*args, **kwargs):
+        calls.append(1)
+        if len(calls) > 1:
+            raise ConnectionError("broker unreachable")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr("catalog.runs.enqueue.async_task", second_refused)
+    with pytest.raises(CommandError, match=r"job queue is unavailable .*--here"):
+        call_command("sync", "plex", "--json")
+    captured = capsys.readouterr()
+    assert "1 of the 2 libraries were not queued" in captured.err
+    (summary,) = _summaries(captured.out)  # the first was waited for and reported
+    assert summary["status"] == "succeeded"
+    assert sorted(SyncRun.objects.values_list("status", flat=True)) == ["failed", "succeeded"]

@@ -111,8 +111,9 @@ class Command(BaseCommand):
             self.not_queued = f"{queued.refused}; scan in this process with --here"
             if not queued.runs:
                 raise CommandError(self.not_queued)
-            self.stderr.write(f"{queued.refused}: the libraries after "
-                              f"{len(queued.runs) + len(queued.busy)} were not queued")
+            left = len(libraries) - len(queued.runs) - len(queued.busy)
+            self.stderr.write(f"{queued.refused}: {left} of the {len(libraries)} libraries "
+                              "were not queued")
         if not queued.runs:
             raise CommandError("every matching library is already being scanned")
         ids = [run.pk for run in queued.runs]
