@@ -14,7 +14,7 @@ single-row statement and one ``executemany`` for all its rows; on PostgreSQL one
 all of them, each column bound as one array (``INSERT … SELECT … FROM unnest(…)``), so the
 server parses and plans it once. (Django's PostgreSQL connections prepare nothing, so a
 single-row statement per row was parsed and planned for every row: 0.18 ms of the server's
-CPU a row, three times what the arrays cost.)
+CPU a row, three to five times what the arrays cost.)
 
 Defaults that are plain constants (NULL, numbers, booleans, simple text) are written into the
 statement as literals rather than bound with every row: a wide table's defaults would
