@@ -4,7 +4,8 @@ Each scenario gets a fresh SQLite database in a temporary DATA_DIR and its own p
 peak RSS is the scenario's own (the schema is migrated by a process before it). The fakes run
 in further processes of their own. With ``--postgres URL`` (or ``BENCH_POSTGRES_URL``) each
 scenario runs again on that PostgreSQL database, emptied first, and a last table puts the two
-side by side.
+side by side. The cluster scenario runs on PostgreSQL and Redis only (``--postgres`` and
+``REDIS_URL``): it measures a real job cluster's workers scanning side by side.
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ import subprocess
 import sys
 import tempfile
 
-SCENARIOS = ("tvmaze", "readers", "plex", "tmdb", "sonarr", "refilter", "ui", "loading", "live")
+SCENARIOS = ("tvmaze", "readers", "plex", "tmdb", "sonarr", "refilter", "ui", "loading", "live",
+             "cluster")
+ONLY_POSTGRES = {"cluster"}
 
 
-def _child(name: str, scale: float) -> None:
+def _child(name: str, scale: float, libraries: int) -> None:
     import django
 
     django.setup()
@@ -53,6 +56,11 @@ def _child(name: str, scale: float) -> None:
         from bench import live
 
         rows = live.run(events=max(3, int(200 * scale)), sequential=max(3, int(20 * scale)))
+    elif name == "cluster":
+        from bench import cluster
+
+        rows = cluster.run(libraries=libraries, shows=max(1, int(2_000 * scale)),
+                           episodes=max(1, int(100_000 * scale)))
     elif name == "plex":
         from bench import plex
 
@@ -65,7 +73,7 @@ def _child(name: str, scale: float) -> None:
     print("JSON " + json.dumps([r.__dict__ for r in rows]))
 
 
-def _run(name: str, scale: float, database_url: str | None) -> list[dict]:
+def _run(name: str, scale: float, database_url: str | None, libraries: int) -> list[dict]:
     """One scenario in a child process on a fresh database; returns its rows."""
     with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as data_dir:
         env = {**os.environ, "DATA_DIR": data_dir, "DJANGO_SETTINGS_MODULE":
@@ -79,8 +87,8 @@ def _run(name: str, scale: float, database_url: str | None) -> list[dict]:
             subprocess.run([*django, "flush", "--no-input", "--verbosity", "0"], env=env,
                            check=True)
         done = subprocess.run([sys.executable, "-m", "bench", "--child", name, "--scale",
-                               str(scale)], env=env, check=True, stdout=subprocess.PIPE,
-                              text=True)
+                               str(scale), "--libraries", str(libraries)], env=env, check=True,
+                              stdout=subprocess.PIPE, text=True)
     rows: list[dict] = []
     for line in done.stdout.splitlines():
         if line.startswith("JSON "):
@@ -97,15 +105,23 @@ def main() -> None:
     parser.add_argument("--postgres", default=os.environ.get("BENCH_POSTGRES_URL"),
                         metavar="URL", help="also run each scenario on this PostgreSQL "
                         "database (emptied first); default: $BENCH_POSTGRES_URL")
+    parser.add_argument("--libraries", type=int, default=4, metavar="N",
+                        help="cluster scenario: libraries, each on a Plex fake of its own")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        _child(args.child, args.scale)
+        _child(args.child, args.scale, args.libraries)
         return
     rows: list[dict] = []
     for name in args.scenarios:
-        for url in (None, args.postgres) if args.postgres else (None,):
-            rows += _run(name, args.scale, url)
+        if name in ONLY_POSTGRES and not (args.postgres and os.environ.get("REDIS_URL")):
+            print(f"{name}: skipped: it needs PostgreSQL and Redis (pass --postgres URL or set "
+                  "BENCH_POSTGRES_URL, and set REDIS_URL)", flush=True)
+            continue
+        databases = (args.postgres,) if name in ONLY_POSTGRES else (
+            (None, args.postgres) if args.postgres else (None,))
+        for url in databases:
+            rows += _run(name, args.scale, url, args.libraries)
     if args.postgres:
         from bench.harness import Row, print_side_by_side
 

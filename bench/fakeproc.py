@@ -35,6 +35,11 @@ class FakeProcess:
         self._proc.start()
         self.url: str = self._conn.recv()
 
+    @property
+    def pid(self) -> int:
+        """The fake's process, for its CPU time."""
+        return self._proc.pid
+
     def call(self, name: str, *args: Any, **kwargs: Any) -> Any:
         self._conn.send((name, args, kwargs))
         status, value = self._conn.recv()

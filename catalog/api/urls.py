@@ -24,6 +24,7 @@ urlpatterns = [
     path("sync/tvmaze/", runs.TvmazeSyncView.as_view(), name="api-sync-tvmaze"),
     path("sync/tmdb/", runs.TmdbSyncView.as_view(), name="api-sync-tmdb"),
     path("sync/sonarr/", sonarr.SonarrSyncView.as_view(), name="api-sync-sonarr"),
+    path("sync/plex/", plex.PlexScansView.as_view(), name="api-sync-plex"),
     path("live/", loading.LiveView.as_view(), name="api-live"),
     path("webhooks/sonarr/<str:server_id>/", webhooks.SonarrWebhookView.as_view(),
          name="api-webhook-sonarr"),

@@ -9,9 +9,12 @@ Rows go as multi-row statements of up to ``ROWS_PER_STATEMENT`` rows, not throug
 ``executemany``: SQLite drops and re-takes the GIL around every row of an ``executemany``, so
 a writer would queue behind the thread parsing the next page hundreds of times a page. One
 statement per chunk releases the GIL once per chunk, and is about twice as fast on its own.
-A writer that parses in its own thread can ask for ``rows_per_statement=1``: one prepared
-single-row statement and one ``executemany`` for all its rows (on PostgreSQL, psycopg sends
-them in one pipeline: one round trip).
+A writer that parses in its own thread can ask for ``rows_per_statement=1``: on SQLite one
+single-row statement and one ``executemany`` for all its rows; on PostgreSQL one statement for
+all of them, each column bound as one array (``INSERT … SELECT … FROM unnest(…)``), so the
+server parses and plans it once. (Django's PostgreSQL connections prepare nothing, so a
+single-row statement per row was parsed and planned for every row: 0.18 ms of the server's
+CPU a row, three to five times what the arrays cost.)
 
 Defaults that are plain constants (NULL, numbers, booleans, simple text) are written into the
 statement as literals rather than bound with every row: a wide table's defaults would
@@ -121,6 +124,7 @@ class _Statement:
     tail: str  # ON CONFLICT … DO UPDATE SET …
     adapters: list[tuple[int, Adapter]]
     extra: tuple[Any, ...]  # constants and defaults bound with every row
+    arrays: str = ""  # PostgreSQL: INSERT … SELECT … FROM unnest(one array per column)
 
     def sql(self, rows: int) -> str:
         return self.head + ", ".join([self.row] * rows) + self.tail
@@ -132,6 +136,14 @@ class _Statement:
             if values[index] is not None:
                 values[index] = adapt(values[index])
         return values
+
+    def columns(self, rows: Sequence[Sequence[Any]]) -> list[Any]:
+        """Parameters of ``arrays``, in its order: the extras (in its select list), then
+        each given column's values as one list (in its ``unnest``)."""
+        lists = [list(values) for values in zip(*rows, strict=True)]
+        for index, adapt in self.adapters:
+            lists[index] = [None if v is None else adapt(v) for v in lists[index]]
+        return [*self.extra, *lists]
 
     def params(self, rows: Sequence[Sequence[Any]]) -> list[Any]:
         flat: list[Any] = []
@@ -180,7 +192,25 @@ def _statement(model: type[models.Model], columns: Sequence[str], conflict: Sequ
         tail += " WHERE " + " AND ".join(conditions)
     adapters = [(i, a) for i, f in enumerate(fields) if (a := _adapter(f)) is not None]
     row = ", ".join(["%s"] * (len(fields) + len(extra)) + list(literals.values()))
-    return _Statement(head, f"({row})", tail, adapters, tuple(extra.values()))
+    arrays = _arrays(model, fields, list(extra), list(literals.values()), names) + tail \
+        if connection.vendor == "postgresql" else ""
+    return _Statement(head, f"({row})", tail, adapters, tuple(extra.values()), arrays)
+
+
+def _arrays(model: type[models.Model], fields: Sequence[models.Field], extra: Sequence[str],
+            literals: Sequence[str], names: Sequence[str]) -> str:
+    """``INSERT … SELECT`` of one row per array element: the given columns as arrays cast to
+    their column's type, the extras as values bound once, the literal defaults as written."""
+    qn = connection.ops.quote_name
+    by_column = {f.column: f for f in model._meta.concrete_fields}
+    selected = [f"v.c{i}" for i in range(len(fields))]
+    selected += [f"CAST(%s AS {by_column[c].db_type(connection)})" for c in extra]
+    selected += list(literals)
+    unnest = ", ".join(f"CAST(%s AS {f.db_type(connection)}[])" for f in fields)
+    aliases = ", ".join(f"c{i}" for i in range(len(fields)))
+    # Only quoted model identifiers and the columns' own types are interpolated.
+    return (f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(n) for n in names)}) "  # noqa: S608
+            f"SELECT {', '.join(selected)} FROM unnest({unnest}) AS v({aliases})")
 
 
 def _keep_clause(table: str, column: str, values: Sequence[str]) -> str:
@@ -192,15 +222,16 @@ def _keep_clause(table: str, column: str, values: Sequence[str]) -> str:
     return f"{table}.{column} NOT IN ({listed})"
 
 
-def _executemany(cursor: Any, sql: str, params: list[list[Any]]) -> None:
-    """One statement for many rows. Django's PostgreSQL cursors bind client-side, quoting
-    every value in Python; a server-side-binding cursor on the same connection sends them
-    as typed parameters dumped in C, in one pipeline."""
+def _one_statement(cursor: Any, statement: _Statement, rows: Sequence[Sequence[Any]]) -> None:
+    """Every row in one go: on PostgreSQL one statement over arrays, bound server-side (Django's
+    cursors bind client-side, quoting every value in Python; a server-side-binding cursor on
+    the same connection sends them typed, dumped in C); on SQLite a single-row statement for
+    each row, in one ``executemany``."""
     if connection.vendor == "postgresql":
         with psycopg.Cursor(connection.connection) as raw:
-            raw.executemany(sql, params)
+            raw.execute(statement.arrays, statement.columns(rows))
     else:
-        cursor.executemany(sql, params)
+        cursor.executemany(statement.sql(1), [statement.one(row) for row in rows])
 
 
 def upsert(
@@ -230,7 +261,7 @@ def upsert(
     whole = len(rows) - len(rows) % size
     with connection.cursor() as cursor:
         if size == 1:
-            _executemany(cursor, statement.sql(1), [statement.one(row) for row in rows])
+            _one_statement(cursor, statement, rows)
         elif whole:  # one statement text for every full chunk: converted and prepared once
             cursor.executemany(statement.sql(size), [
                 statement.params(rows[i:i + size]) for i in range(0, whole, size)])

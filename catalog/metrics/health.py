@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest, JsonResponse
@@ -62,6 +63,12 @@ def cluster_alive() -> bool:
     except CheckFailed:
         return False
     return True
+
+
+def cluster_ready() -> bool:
+    """Will a task queued now be run? At once in django-q2's sync mode (tests), else only by
+    a cluster that reports."""
+    return bool(settings.Q_CLUSTER.get("sync")) or cluster_alive()
 
 
 CHECKS: dict[str, Callable[[], None]] = {

@@ -215,7 +215,7 @@ def shows_write_page(shows: Sequence[TvmazeShow], *, force: bool = False) -> Pag
     # In TVMaze id order, whatever the page's: two writers of the same shows (a walk and a
     # refresh) then lock their rows in one order and cannot deadlock on PostgreSQL. One
     # single-row statement for the lot: pages are parsed on this thread, so SQLite's per-row
-    # GIL release costs nothing, and PostgreSQL gets the page in one pipeline.
+    # GIL release costs nothing, and PostgreSQL gets the page as one statement over arrays.
     rows = [_row(changed[sid], *external[sid]) for sid in sorted(changed)]
     now = timezone.now()
     upsert(Show, INSERT_COLUMNS, rows, conflict=["tvmaze_id"],

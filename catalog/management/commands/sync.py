@@ -1,22 +1,29 @@
-"""``manage.py sync tvmaze|plex|sonarr``: run a sync now, in this process, printing progress."""
+"""``manage.py sync tvmaze|plex|tmdb|sonarr``: run a sync now and print its summary.
+
+TVMaze, TMDB and Sonarr run in this process. Plex queues one run per library to the job
+cluster, whose workers scan them side by side, and waits for them all (``--here`` scans in
+this process instead, one library after the other: no cluster needed)."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from catalog.models import SyncRun
+from catalog.metrics.health import cluster_ready
+from catalog.models import PlexLibrary, SyncRun
 from catalog.rules.services import sonarr_servers_select
 from catalog.runs import RunInProgress, run_counts
 from catalog.runs.execute import sync_run_now
+from catalog.runs.wait import ClusterGone, runs_wait
 from catalog.sync.exceptions import ShowNotFoundInLibrary
 from catalog.sync.plex.library import plex_libraries_select
+from catalog.sync.plex.queue import plex_libraries_enqueue
 from catalog.sync.tmdb.show import tmdb_ids_check
 
 MAX_ID = 2**31 - 1
@@ -34,7 +41,9 @@ def _tmdb_id(text: str) -> int:
 
 
 class Command(BaseCommand):
-    help = "Run a TVMaze, TMDB, Plex or Sonarr sync synchronously; exits non-zero when it fails."
+    help = ("Run a TVMaze, TMDB or Sonarr sync here, or queue the Plex scans to the job "
+            "cluster and wait for them; exits non-zero when one fails.")
+    not_queued = ""  # why some runs never started (the job queue refused them)
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="source", required=True)
@@ -46,6 +55,9 @@ class Command(BaseCommand):
         plex.add_argument("--server", help="only this server (by name)")
         plex.add_argument("--library", help="only the library with this section key")
         plex.add_argument("--deep", action="store_true", help="re-read everything flat")
+        plex.add_argument("--here", action="store_true",
+                          help="scan in this process, one library after the other, instead of "
+                               "queueing one run per library to the job cluster (qcluster)")
         tmdb = sub.add_parser("tmdb", help="refresh library shows from TMDB")
         tmdb.add_argument("--tmdb-id", type=_tmdb_id, action="append", dest="tmdb_ids",
                           metavar="ID", help="only this show (repeatable; any catalog show)")
@@ -83,11 +95,55 @@ class Command(BaseCommand):
         libraries = plex_libraries_select(server=options["server"], key=options["library"])
         if not libraries:
             raise CommandError("no enabled Plex library matches (run discovery first?)")
+        if options["here"]:
+            return self._plex_here(libraries, deep=options["deep"])
+        return self._plex_queued(libraries, deep=options["deep"])
+
+    def _plex_queued(self, libraries: list[PlexLibrary], *, deep: bool) -> list[SyncRun]:
+        """One run per library through the job queue; waits while a cluster reports."""
+        if not cluster_ready():
+            raise CommandError("no job cluster is running: start `manage.py qcluster`, or "
+                               "scan in this process with --here")
+        queued = plex_libraries_enqueue(libraries, deep=deep, triggered_by="command")
+        for library, run in queued.busy:
+            self.stderr.write(f"{library}: {RunInProgress(run)}")
+        if queued.refused:
+            self.not_queued = f"{queued.refused}; scan in this process with --here"
+            if not queued.runs:
+                raise CommandError(self.not_queued)
+            left = len(libraries) - len(queued.runs) - len(queued.busy)
+            self.stderr.write(f"{queued.refused}: {left} of the {len(libraries)} libraries "
+                              "were not queued")
+        if not queued.runs:
+            raise CommandError("every matching library is already being scanned")
+        ids = [run.pk for run in queued.runs]
+        try:
+            return runs_wait(ids, alive=cluster_ready, report=self._progress_lines())
+        except ClusterGone as exc:
+            raise CommandError(str(exc)) from None
+        except KeyboardInterrupt:
+            raise CommandError(f"stopped waiting; run(s) {ids} go on in the job cluster "
+                               "(cancel them from the runs page or the API)") from None
+
+    def _progress_lines(self) -> Callable[[list[SyncRun]], None]:
+        """A ``runs_wait`` report that writes the runs' states to stderr when they change."""
+        last = [""]
+
+        def report(rows: list[SyncRun]) -> None:
+            line = "  ".join(f"{r.scope}: {r.status} {r.processed}"
+                             f"{f'/{r.total}' if r.total else ''}" for r in rows)
+            if line != last[0]:
+                self.stderr.write(line)
+                last[0] = line
+
+        return report
+
+    def _plex_here(self, libraries: list[PlexLibrary], *, deep: bool) -> list[SyncRun]:
         runs = []
         for library in libraries:
             try:
                 runs.append(self._run(SyncRun.Kind.PLEX,
-                                      {"library_id": library.pk, "deep": options["deep"]}))
+                                      {"library_id": library.pk, "deep": deep}))
             except CommandError as exc:  # one library busy: say so, scan the others
                 self.stderr.write(f"{library}: {exc}")
         if not runs:
@@ -129,6 +185,8 @@ class Command(BaseCommand):
         failed = [r for r in runs if r.status != SyncRun.Status.SUCCEEDED]
         if failed:
             raise CommandError(f"sync failed: {failed[0].error or failed[0].status}")
+        if self.not_queued:
+            raise CommandError(self.not_queued)
 
     @contextmanager
     def _progress_to_stderr(self) -> Iterator[None]:

@@ -147,8 +147,8 @@ def _plan(scan: Scan, items: Sequence[PlexItem], show_ids: Mapping[str, int],
 
 
 def _per_statement() -> int:
-    """PostgreSQL: one prepared single-row statement for the page, sent in one pipeline
-    (psycopg converts a long multi-row statement's placeholders in Python on every call).
+    """PostgreSQL: one statement for the page, its columns bound as arrays (psycopg converts
+    a long multi-row statement's placeholders in Python on every call; see ``upsert``).
     SQLite: multi-row statements, which release the GIL once per chunk, not once per row."""
     return 1 if connection.vendor == "postgresql" else ROWS_PER_STATEMENT
 

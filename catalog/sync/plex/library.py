@@ -34,12 +34,15 @@ from catalog.upstreams.clients import plex_client
 from integrations.plex import PlexClient
 
 
-def plex_libraries_select(*, server: str | None = None, key: str | None = None
-                          ) -> list[PlexLibrary]:
-    """Enabled libraries of enabled servers, optionally one server (by name) or section key."""
+def plex_libraries_select(*, server: str | None = None, key: str | None = None,
+                          server_id: int | None = None) -> list[PlexLibrary]:
+    """Enabled libraries of enabled servers, optionally one server (by name or id) or
+    section key."""
     libraries = PlexLibrary.objects.filter(enabled=True, server__enabled=True)
     if server:
         libraries = libraries.filter(server__name=server)
+    if server_id is not None:
+        libraries = libraries.filter(server_id=server_id)
     if key:
         libraries = libraries.filter(key=key)
     return list(libraries.select_related("server").order_by("server__name", "key"))

@@ -84,6 +84,12 @@ def _holders(wanted: Iterable[Ids]) -> _Index:
     return index
 
 
+def id_order(ids: Ids) -> tuple:
+    """Sorts ids tvdb first, then tmdb, then imdb, an absent id after any present one."""
+    tvdb, tmdb, imdb = ids
+    return (tvdb is None, tvdb or 0, tmdb is None, tmdb or 0, imdb is None, imdb or "")
+
+
 PLACEHOLDER = ["title", "tvdb_id", "tmdb_id", "imdb_id", "tmdb_status"]
 
 
@@ -101,7 +107,11 @@ def _create(pending: dict[str, tuple[PlexShow, Ids]]) -> dict[str, int]:
     created = insert(Show, PLACEHOLDER, [row(*pending[rk]) for rk in bare], constants=stamps)
     out = dict(zip(bare, created, strict=True))
     if with_ids:
-        insert(Show, PLACEHOLDER, [row(*v) for v in with_ids.values()], constants=stamps,
+        # In one order of ids, whatever the listing's: two scans inserting the same new ids
+        # side by side then meet on the first they share, instead of each holding one the
+        # other waits for (a deadlock, failing a page).
+        ordered = sorted(with_ids.values(), key=lambda v: id_order(v[1]))
+        insert(Show, PLACEHOLDER, [row(*v) for v in ordered], constants=stamps,
                skip_conflicts=True)
         index = _holders(ids for _, ids in with_ids.values())
         for rk, (_, ids) in with_ids.items():

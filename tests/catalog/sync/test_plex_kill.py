@@ -1,4 +1,4 @@
-"""A real ``manage.py sync plex`` killed with SIGKILL mid-way through a first ingest: each
+"""A real ``manage.py sync plex --here`` killed with SIGKILL mid-way through a first ingest: each
 re-run starts at once (the dead owner is noticed, not waited out) and the last one ends with
 exactly the rows of an uninterrupted ingest.
 
@@ -25,7 +25,7 @@ KILLS = 3
 # Held at a report in 1..MOST: the ingest makes one a page of the 20 its 4,000 episodes fill,
 # and a victim commits MOST pages at most, so the last one held still has pages to go.
 MOST = 4
-ARGS = ["sync", "plex", "--server", "target", "--library", "1", "--json"]
+ARGS = ["sync", "plex", "--here", "--server", "target", "--library", "1", "--json"]
 ITEM = ("rating_key", "plex_show__rating_key", "kind", "title", "season_number",
         "episode_number", "guid", "digest", "updated_at_plex", "duration", "file_size",
         "part_count", "streams_signature", "file_path", "state", "missing_since",

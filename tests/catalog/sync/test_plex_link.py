@@ -104,3 +104,17 @@ def test_it_relinks_a_show_plex_rematched(fake, library):
     done = scan(library, fake, T0 + timedelta(hours=1))
     assert done.summary["expanded_shows"] == 1
     assert _linked(library, show) == target
+
+
+def test_it_creates_placeholders_in_id_order_whatever_the_listing_order(fake, library):
+    # Two libraries scanned side by side may hold the same new shows: inserted in one order,
+    # their scans meet on the first id they share instead of deadlocking over two.
+    from catalog.sync.plex.link import id_order
+
+    scan(library, fake, T0)  # one show page: one insert, so ids were handed out in its order
+    rows = list(Show.objects.filter(tmdb_status="unknown").order_by("pk").values_list(
+        "tvdb_id", "tmdb_id", "imdb_id"))
+    with_ids = [ids for ids in rows if any(v is not None for v in ids)]
+    listed = [(s.tvdb, s.title) for s in fake.shows_of("1")]
+    assert len(with_ids) > 50 and listed != sorted(listed)  # the listing is not in id order
+    assert with_ids == sorted(with_ids, key=id_order)
