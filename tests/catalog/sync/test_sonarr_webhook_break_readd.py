@@ -1,0 +1,62 @@
+"""Adversarial (issue #20): a series deleted in Sonarr is never added to that Sonarr again by
+a rule save ("No push, refilter, re-decision, rule save or rule move to another server ever
+adds such a series again", docs/rules-and-sonarr.md).
+
+The delete is recorded on the decisions that were ``added``/``exists`` at the time; another
+rule of the same server whose decision for the show was ``filtered`` then, and that a later
+rule save makes match, decides it ``pending`` and the next push sends the deleted series to
+the very Sonarr it was deleted from.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from catalog.models import Decision, SyncRun
+from integrations.fakes.sonarr import SonarrFake
+from tests.catalog.sync.sonarr_fixtures import push, rule_for, server_for, shows_known_to
+from tests.catalog.sync.test_sonarr_webhook_events import Hook
+
+S = Decision.Status
+pytestmark = pytest.mark.django_db(transaction=True)  # rule saves queue refilters on commit
+
+
+@pytest.fixture
+def fake():
+    with SonarrFake(version=SonarrFake.V4, catalog_size=40) as server:
+        yield server
+
+
+def _deleted_in_sonarr(fake, server, rule, show) -> int:
+    assert push(fake, server).status == SyncRun.Status.SUCCEEDED
+    gone = Decision.objects.get(rule=rule, show=show)
+    assert gone.status == S.ADDED
+    fake.remove_series(gone.sonarr_series_id)
+    answer = Hook(server.pk).send("SeriesDelete", show.tvdb_id, series_id=gone.sonarr_series_id)
+    assert answer.status_code == 200, answer.content
+    gone.refresh_from_db()
+    assert gone.status == S.REMOVED
+    return len(fake.added)
+
+
+def test_a_save_of_another_rule_of_that_server_does_not_add_the_deleted_series_again(
+        fake, admin_user, api_as):
+    server = server_for(fake)
+    adding = rule_for(server)
+    show = shows_known_to(fake, 1)[0]  # a Drama
+    admin = api_as(admin_user)
+    other = rule_for(server, name="comedies")
+    assert admin.patch(f"/api/rules/{other.pk}/", {"selections": [{"genres_any": ["Comedy"]}]},
+                       format="json").status_code == 200
+    assert Decision.objects.get(rule=other, show=show).status == S.FILTERED
+    sent = _deleted_in_sonarr(fake, server, adding, show)
+
+    # The operator widens the other rule: a rule save, which must not undo the delete.
+    assert admin.patch(f"/api/rules/{other.pk}/", {"selections": []},
+                       format="json").status_code == 200
+    assert push(fake, server).status == SyncRun.Status.SUCCEEDED
+
+    assert show.tvdb_id not in {b["tvdbId"] for b in fake.added[sent:]}, (
+        "the series deleted in Sonarr was added to it again",
+        Decision.objects.get(rule=other, show=show).status)
+    assert show.tvdb_id not in {s["tvdbId"] for s in fake.library}
