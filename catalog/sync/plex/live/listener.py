@@ -66,13 +66,17 @@ class Listener:
         wanted = {pk: (name, url, token) for pk, name, url, token in
                   PlexServer.objects.filter(enabled=True).values_list("pk", "name", "url",
                                                                       "token")}
-        for pk in [pk for pk, s in self.streams.items()  # gone, changed, or its thread died
-                   if pk not in wanted or not s.same(*wanted[pk][1:]) or not s.is_alive()]:
+        dropped = [pk for pk, s in self.streams.items()  # gone, changed, or its thread died
+                   if pk not in wanted or not s.same(*wanted[pk][1:]) or not s.is_alive()]
+        for pk in dropped:
             self._drop(pk)
         for pk, (name, url, token) in wanted.items():
             if pk not in self.streams:
+                # Taking over from a stream of this server (new token or URL, dead thread):
+                # what happened since that one last heard is unknown, so it catches up.
                 stream = Stream(server_id=pk, name=name, url=url, token=token,
-                                coalescer=self.coalescer, clock=self.clock)
+                                coalescer=self.coalescer, clock=self.clock,
+                                resume=pk in dropped)
                 self.streams[pk] = stream
                 stream.start()
 
