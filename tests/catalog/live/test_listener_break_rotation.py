@@ -38,16 +38,3 @@ def test_a_stream_back_under_a_rotated_token_catches_up_what_it_missed(fake, lib
         "no catch-up scan after the stream was down")
     assert MediaItem.objects.filter(library=library, rating_key=missed).exists()
 
-
-def test_a_stream_back_under_a_rotated_token_uses_only_the_new_token(fake, library, listening):
-    """Coverage: the old token is refused, the new one is picked up within one reload."""
-    listener, clock = listening
-    fake.token = "rotated-token"
-    fake.notifications.drop()
-    assert wait_for(lambda: fake.notifications.clients == 0)
-    PlexServer.objects.filter(pk=library.server_id).update(token="rotated-token")
-    clock.now += listener.reload
-    listener.step()
-    assert fake.notifications.wait_for_clients(1, accepted=2, timeout=10)
-    assert wait_for(lambda: listener.streams[library.server_id].state.snapshot().connected)
-    assert listener.streams[library.server_id].same(library.server.url, "rotated-token")

@@ -45,16 +45,3 @@ def test_an_add_sent_again_after_the_series_came_back_keeps_the_new_id():
 
     assert _status(decision) == (S.EXISTS, 6), "a replayed add of deleted series 5 took over"
 
-
-def test_every_event_replayed_in_order_changes_nothing_the_second_time():
-    """The whole history sent twice ends as it ended the first time (coverage)."""
-    decision = factories.DecisionFactory(status=S.PENDING)
-    hook = Hook(decision.rule.server_id)
-    tvdb = decision.show.tvdb_id
-    history = [("SeriesAdd", 5), ("SeriesDelete", 5), ("SeriesAdd", 6)]
-    for event, series in history:
-        assert hook.send(event, tvdb, series_id=series).status_code == 200
-    first = _status(decision)
-    for event, series in history:
-        hook.send(event, tvdb, series_id=series)
-    assert _status(decision) == first == (S.EXISTS, 6)
