@@ -21,7 +21,7 @@ from catalog.models import PlexServer
 from catalog.sync.plex.live.coalesce import Coalescer
 from catalog.sync.plex.live.state import BEAT, states_disconnect, states_save
 from catalog.sync.plex.live.stream import Stream
-from catalog.sync.plex.live.submit import batch_submit
+from catalog.sync.plex.live.submit import batch_submit, batches_ours
 
 log = logging.getLogger(__name__)
 TICK = 0.2  # seconds between looks at what is due
@@ -88,7 +88,14 @@ class Listener:
         log.info("plex listener: %s: no longer listened to", stream.server_name)
 
     def flush(self) -> None:
-        for batch in self.coalescer.due(self.clock()):
+        due = self.coalescer.due(self.clock())
+        try:
+            due = batches_ours(due)
+        except DatabaseError:
+            for batch in due:
+                self.coalescer.put_back(batch, self.clock())
+            raise
+        for batch in due:
             try:
                 done = batch_submit(batch)
             except DatabaseError:
