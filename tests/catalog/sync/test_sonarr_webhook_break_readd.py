@@ -13,6 +13,7 @@ from __future__ import annotations
 import pytest
 
 from catalog.models import Decision, SyncRun
+from catalog.rules.decide import decide_shows
 from integrations.fakes.sonarr import SonarrFake
 from tests.catalog.sync.sonarr_fixtures import push, rule_for, server_for, shows_known_to
 from tests.catalog.sync.test_sonarr_webhook_events import Hook
@@ -60,3 +61,26 @@ def test_a_save_of_another_rule_of_that_server_does_not_add_the_deleted_series_a
         "the series deleted in Sonarr was added to it again",
         Decision.objects.get(rule=other, show=show).status)
     assert show.tvdb_id not in {s["tvdbId"] for s in fake.library}
+
+
+def test_a_new_rule_waiting_for_the_next_push_does_not_add_the_deleted_series_again(
+        fake, admin_user, api_as):
+    """The same gap without any edit: a rule created after the push (its decision ``pending``
+    until the next push) still sends the series the user deletes in between."""
+    server = server_for(fake)
+    adding = rule_for(server)
+    show = shows_known_to(fake, 1)[0]
+    assert push(fake, server).status == SyncRun.Status.SUCCEEDED
+    later = rule_for(server, name="created after the push")
+    decide_shows([show.pk])
+    assert Decision.objects.get(rule=later, show=show).status == S.PENDING
+    gone = Decision.objects.get(rule=adding, show=show)
+    fake.remove_series(gone.sonarr_series_id)
+    answer = Hook(server.pk).send("SeriesDelete", show.tvdb_id, series_id=gone.sonarr_series_id)
+    assert answer.status_code == 200
+    sent = len(fake.added)
+
+    assert push(fake, server).status == SyncRun.Status.SUCCEEDED
+
+    assert show.tvdb_id not in {b["tvdbId"] for b in fake.added[sent:]}, (
+        "the series deleted in Sonarr was added to it again by the newer rule")
