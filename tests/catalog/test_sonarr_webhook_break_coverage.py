@@ -137,3 +137,13 @@ def test_the_whole_history_sent_again_ends_where_it_ended():
     for event, series in history:
         hook.send(event, tvdb, series_id=series)
     assert _status(decision) == first == (S.EXISTS, 6)
+
+
+def test_an_escaped_surrogate_pair_is_text_like_any_other(world):  # noqa: F811
+    """The parser refuses lone surrogates only: an emoji sent as an escaped pair is fine."""
+    server, secret, _ = world
+    body = b'{"eventType":"Test","instanceName":"Sonarr \\ud83d\\udcfa","series":{"id":1,' \
+           b'"tvdbId":1234,"title":"\\ud83c\\udf7f"}}'
+    answer = Client().generic("POST", url(server.pk), body, content_type="application/json",
+                              **basic(secret))
+    assert answer.status_code == 200, answer.content
