@@ -127,13 +127,19 @@ def sonarr_series_deleted(*, server_id: int, tvdb_id: int, series_id: int | None
     """Someone deleted the series in Sonarr: the deletion of that TVDB id on this server is
     recorded (no decision of the server for it is sent again, see ``SonarrDeletion``), and
     ours become ``removed_in_sonarr``, those a push is sending included (their claim is
-    cleared, so the push's outcome never lands). Only decisions holding that series (its id
-    recorded, or none) are removed: one Sonarr holds under another id was added back since,
-    and a delete of a series whose deletion was already cleared is a replay."""
+    cleared, so the push's outcome never lands).
+
+    Sonarr never reuses a series id and numbers new ones upwards, so a delete applies to a
+    decision whose recorded id is that series' or an older one (or none is recorded); one
+    holding a newer id was added back since, and such a delete is a late copy that changes
+    nothing, as is a delete of the series whose recorded deletion was lifted since."""
     rows = _locked(server_id, tvdb_id)
     deletion = _deletion(server_id, tvdb_id)
-    if (series_id and deletion is not None and deletion.series_id == series_id
-            and deletion.cleared_at is not None):
+    replayed = series_id and deletion is not None and deletion.series_id == series_id and (
+        deletion.cleared_at is not None)
+    newer = series_id and any(status in IN_SONARR and known and known > series_id
+                              for _, status, known in rows)
+    if replayed or newer:
         return {"removed": 0, "being_sent": _held(rows)}
     now = timezone.now()
     SonarrDeletion.objects.update_or_create(
@@ -144,7 +150,7 @@ def sonarr_series_deleted(*, server_id: int, tvdb_id: int, series_id: int | None
     fields: dict[str, Any] = {"sonarr_series_id": series_id} if series_id else {}
     removed = Decision.objects.filter(
         pk__in=[pk for pk, status, known in rows if status in gone
-                and (status == S.SENDING or not series_id or known in (None, series_id))],
+                and (status == S.SENDING or not series_id or not known or known <= series_id)],
         status__in=gone
     ).update(status=S.REMOVED, reason=f"{reason} (webhook)", attempts=0,
              next_attempt_at=None, claim_run=None, status_changed_at=now, updated_at=now,
