@@ -40,6 +40,25 @@ def json_depth_exceeds(data: Any, limit: int) -> bool:
     return False
 
 
+def has_lone_surrogate(data: Any) -> bool:
+    """Whether a key or string holds half of a UTF-16 pair (``"\\ud800"`` is valid JSON): no
+    database stores one, and an answer echoing it cannot be encoded (iterative)."""
+    stack = [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+    return False
+
+
 def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not valid JSON")
 
@@ -58,6 +77,8 @@ class JSONParser(parsers.JSONParser):
         encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
         try:
             data = json.loads(raw.decode(encoding), parse_constant=_reject_constant)
+        except LookupError:  # a charset codecs knows that is no text encoding (rot13, zlib)
+            raise ParseError(f"JSON parse error - {encoding!r} is not a text encoding.") from None
         except RecursionError:
             raise ParseError("JSON parse error - nested too deeply.") from None
         except (ValueError, UnicodeDecodeError) as exc:
@@ -65,4 +86,6 @@ class JSONParser(parsers.JSONParser):
         if json_depth_exceeds(data, settings.API_MAX_JSON_DEPTH):
             raise ParseError(
                 f"JSON parse error - nested deeper than {settings.API_MAX_JSON_DEPTH} levels.")
+        if has_lone_surrogate(data):
+            raise ParseError("JSON parse error - a string holds a lone UTF-16 surrogate.")
         return data

@@ -1,14 +1,16 @@
-"""Failed webhook calls, counted per client address: guessing a secret is throttled, a Sonarr
-that sends the right one never is.
+"""Failed webhook calls, counted per client address (per /64 for IPv6): refused calls are
+limited, a Sonarr that sends the right secret never is.
 
-Only a refused call (no, a malformed or a wrong secret; a server without one or that does not
-exist) counts. Past ``SONARR_WEBHOOK_RATE`` of them in a window of ``WINDOW`` seconds that
-starts at the address's first failure, every call from that address is answered 429 without
-its secret being looked at, until the window ends; calls made while refused are not counted,
-so retrying never extends it. Authenticated calls are never counted: a user deleting a
-thousand series in Sonarr at once sends a thousand ``SeriesDelete`` calls, and Sonarr does not
-send a refused one again (it logs "Unable to send OnDelete notification" and moves on; v4 also
-pauses a notification that keeps failing), so a dropped delete would be lost for good.
+The secret is checked first, on every call. Only a refused call (no, a malformed or a wrong
+secret; a server without one or that does not exist) counts. Past ``SONARR_WEBHOOK_RATE`` of
+them in a window of ``WINDOW`` seconds that starts at the address's first failure, a refused
+call from that address is answered 429 instead of 401, until the window ends; those are not
+counted, so retrying never extends it. A limit against load, not guessing: a secret is 256
+random bits. A call with the right secret is never limited nor counted, whatever its address
+shares with a client sending wrong ones (a NAT, an IPv6 /64): a user deleting a thousand series
+in Sonarr at once sends a thousand ``SeriesDelete`` calls, and Sonarr does not send a refused
+one again (it logs "Unable to send OnDelete notification" and moves on; v4 also pauses a
+notification that keeps failing), so a dropped delete would be lost for good.
 
 Counters live in the cache (Redis or the database cache), so every process sees them.
 """
@@ -32,7 +34,8 @@ def _key(address: str) -> str:
 
 
 def webhook_lockout(address: str) -> int:
-    """Seconds until calls from ``address`` are looked at again; 0 when they are now."""
+    """Seconds until refused calls from ``address`` are answered 401 again (429 until then);
+    0 when they are now."""
     key, now = _key(address), clock()
     start = cache.get(f"{key}:start")
     if start is None or now >= start + WINDOW:

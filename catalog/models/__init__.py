@@ -5,7 +5,7 @@ from catalog.models.metrics import UpstreamCounter
 from catalog.models.plex import MediaItem, PathMapping, PlexLibrary, PlexServer, PlexShow
 from catalog.models.rules import DiscoveryRule, RuleSelection
 from catalog.models.shows import Episode, Show
-from catalog.models.sonarr import Decision, SonarrServer
+from catalog.models.sonarr import Decision, SonarrDeletion, SonarrServer
 from catalog.models.sync import SyncCursor, SyncRun
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "PlexShow",
     "RuleSelection",
     "Show",
+    "SonarrDeletion",
     "SonarrServer",
     "SyncCursor",
     "SyncRun",

@@ -88,3 +88,29 @@ class Decision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule_id}/{self.show_id}: {self.status}"
+
+
+class SonarrDeletion(models.Model):
+    """A series Sonarr's webhook said was deleted on that server (``SeriesDelete``), by TVDB
+    id: while it stands (``cleared_at`` unset) no decision of that server for that id is sent
+    there again, whichever rule or show carries it (the push settles each as
+    ``removed_in_sonarr``). Cleared by an operator's approval of such a decision or by a
+    ``SeriesAdd`` of the id on that server (someone added it back by hand); kept afterwards,
+    with the deleted series id, so a replay of the old add or delete changes nothing."""
+
+    server = models.ForeignKey(SonarrServer, on_delete=models.CASCADE,
+                               related_name="deletions", db_index=False)
+    tvdb_id = models.PositiveIntegerField()
+    # Sonarr's id of the deleted series (when the event named it); Sonarr never reuses one.
+    series_id = models.PositiveIntegerField(null=True, blank=True)
+    deleted_at = models.DateTimeField()
+    cleared_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["server", "tvdb_id"],
+                                    name="sonarr_deletion_server_tvdb_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.server_id}/tvdb:{self.tvdb_id} (series {self.series_id})"

@@ -39,11 +39,14 @@ def delayed_run(target: str, arguments: dict[str, Any], first_at: str = "") -> A
 
 @transaction.atomic
 def task_later(func: str, *, name: str, delay: float, kwargs: dict[str, Any],
-               max_delay: float | None = None, now: datetime | None = None) -> bool:
+               max_delay: float | None = None, merge: str | None = None,
+               now: datetime | None = None) -> bool:
     """Run ``func(**kwargs)`` once, ``delay`` seconds from now (at once when 0); False when
     a task of this ``name`` is already waiting (it covers this trigger too, and with
     ``max_delay`` it is pushed to ``delay`` seconds from now, at most ``max_delay`` seconds
-    after its first trigger)."""
+    after its first trigger). ``merge`` names a list argument that says what the task
+    covers: the waiting task's is widened to this trigger's too (sorted, without repeats),
+    so a trigger folded into it loses nothing it asked for."""
     name = name[:NAME_LENGTH]
     now = now or timezone.now()
     if delay <= 0:
@@ -57,6 +60,8 @@ def task_later(func: str, *, name: str, delay: float, kwargs: dict[str, Any],
                                                            schedule_type=Schedule.ONCE)
                .exclude(repeats=0).order_by("pk").first())
     if waiting is not None:
+        if merge is not None:
+            _widen(waiting, merge, kwargs.get(merge) or [])
         if max_delay is not None:
             _postpone(waiting, now, delay, max_delay)
         return False
@@ -74,6 +79,19 @@ def first_trigger(schedule: Schedule) -> datetime | None:
         return datetime.fromisoformat(stored["first_at"])
     except (ValueError, SyntaxError, TypeError, KeyError):
         return None
+
+
+def _widen(waiting: Schedule, key: str, values: list[Any]) -> None:
+    """The waiting task's ``key`` argument united with ``values``."""
+    try:
+        stored = ast.literal_eval(waiting.kwargs or "{}")
+        held = stored["arguments"].get(key) or []
+        wider = sorted({*held, *values})
+    except (ValueError, SyntaxError, TypeError, KeyError, AttributeError):
+        return  # not one of ours
+    if wider != held:
+        stored["arguments"][key] = wider
+        Schedule.objects.filter(pk=waiting.pk).update(kwargs=repr(stored))
 
 
 def _postpone(waiting: Schedule, now: datetime, delay: float, max_delay: float) -> None:

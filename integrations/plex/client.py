@@ -34,6 +34,7 @@ from integrations.plex.parse import (
     map_rows,
     parse_container,
     section_from,
+    sectioned,
     server_info_from,
     show_from,
 )
@@ -198,7 +199,7 @@ class PlexClient:
         """One show's own row (fresh ``leafCount``); NotFoundError when Plex no longer has it."""
         path = f"/library/metadata/{rating_key}"
         container = self._get(path)
-        shows, rejects = map_rows(container.rows, show_from)
+        shows, rejects = map_rows(container.rows, sectioned(show_from, container.attrs))
         if not shows:
             reason = rejects[0].reason if rejects else "no row"
             raise self._count(self._error(InvalidError, f"show unreadable: {reason}", path))
@@ -212,7 +213,8 @@ class PlexClient:
         rejects: list[Reject] = []
         try:
             for page in _iterate(lambda start: self._page(
-                    path, {"includeGuids": 1}, start, LEAVES_PAGE_SIZE, item_from)):
+                    path, {"includeGuids": 1}, start, LEAVES_PAGE_SIZE, item_from,
+                    with_section=True)):
                 items.extend(page.items)
                 rejects.extend(page.rejects)
         except NotFoundError:
@@ -227,7 +229,7 @@ class PlexClient:
             container = self._get(path, params={"includeGuids": 1})
         except NotFoundError:
             return Page((), None, total=0)
-        items, rejects = map_rows(container.rows, item_from)
+        items, rejects = map_rows(container.rows, sectioned(item_from, container.attrs))
         return Page(items, None, total=len(items) + len(rejects), rejects=rejects)
 
     def iter_shows(self, section_key: str, *, size: int = PAGE_SIZE) -> Iterator[Page[PlexShow]]:
@@ -258,7 +260,8 @@ class PlexClient:
         items: list[PlexItem] = []
         rejects: list[Reject] = []
         for page in _iterate(lambda start: self._page(
-                path, {"includeGuids": 1}, start, LEAVES_PAGE_SIZE, item_from)):
+                path, {"includeGuids": 1}, start, LEAVES_PAGE_SIZE, item_from,
+                with_section=True)):
             items.extend(page.items)
             rejects.extend(page.rejects)
         return Page(tuple(items), None, total=len(items) + len(rejects), rejects=tuple(rejects))
@@ -269,8 +272,10 @@ class PlexClient:
     # -- plumbing ---------------------------------------------------------------------------
 
     def _page(self, path: str, params: Any, start: int, size: int,
-              mapper: Callable[[Row], T]) -> Page[T]:
+              mapper: Callable[[Row], T], *, with_section: bool = False) -> Page[T]:
         container = self._get(path, params=params, start=start, size=size)
+        if with_section:  # rows of any section (by ratingKey): say which holds each
+            mapper = sectioned(mapper, container.attrs)  # type: ignore[type-var]
         items, rejects = map_rows(container.rows, mapper)
         base = container.offset if container.offset is not None else start
         got = len(container.rows)

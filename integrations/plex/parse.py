@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -30,6 +30,7 @@ from integrations.values.plex import (
 )
 
 T = TypeVar("T")
+S = TypeVar("S", PlexItem, PlexShow)
 Row = Mapping[str, Any]  # attributes, and each child tag's list of child rows
 
 # Row tags: XML uses Directory (shows, sections) and Video; JSON uses Metadata and Directory.
@@ -159,6 +160,17 @@ def show_from(row: Row) -> PlexShow:
         leaf_count=_int(row, "leafCount"),
         external_ids=show_external_ids(guid, _guid_ids(row)),
     )
+
+
+def sectioned(mapper: Callable[[Row], S], container: Row) -> Callable[[Row], S]:
+    """``mapper`` with each value's ``section_key`` set from its row's ``librarySectionID``,
+    else the container's: which library holds a row read by ratingKey."""
+    fallback = _str(container, "librarySectionID")
+
+    def mapped(row: Row) -> S:
+        return replace(mapper(row), section_key=_str(row, "librarySectionID") or fallback)
+
+    return mapped
 
 
 def item_from(row: Row) -> PlexItem:

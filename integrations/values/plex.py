@@ -91,6 +91,9 @@ class PlexShow:
     child_count: int | None
     leaf_count: int | None
     external_ids: tuple[ExternalId, ...]
+    # The library section holding it (``librarySectionID``), where the answer said: read by
+    # ratingKey, a row may belong to any section of the server.
+    section_key: str | None = None
 
     def external_id(self, authority: Authority) -> ExternalId | None:
         """First external id of that authority, if any."""
@@ -114,6 +117,9 @@ class PlexItem:
     added_at: datetime | None
     updated_at: datetime | None
     media: tuple[PlexMedia, ...]
+    # The library section holding it (``librarySectionID``), where the answer said: read by
+    # ratingKey, a row may belong to any section of the server.
+    section_key: str | None = None
 
     @property
     def parts(self) -> tuple[PlexPart, ...]:

@@ -1,7 +1,7 @@
 """The webhook's limit is on refused calls only: a thousand authenticated ``SeriesDelete``
-calls in a burst (a user cleaning up Sonarr) are each applied, while an address guessing
-secrets is answered 429 without its guesses being checked, until its window ends; another
-address, Sonarr's, is not affected."""
+calls in a burst (a user cleaning up Sonarr) are each applied, while an address sending wrong
+secrets gets 429 instead of 401 for them until its window ends; a right secret is never
+limited, from that address or another."""
 
 from __future__ import annotations
 
@@ -54,10 +54,13 @@ def test_guessing_is_throttled_and_a_lockout_ends_with_its_window(settings, monk
     guesses = [_delete(guesser, server.pk, f"guess-{n}", tvdb) for n in range(5)]
     assert guesses == [401] * 5
     refused = guesser.post(url(server.pk), {"eventType": "Test"},
-                           content_type="application/json", **basic(secret))
-    assert refused.status_code == 429  # not even the right secret is looked at
+                           content_type="application/json", **basic("another"))
+    assert refused.status_code == 429  # refused, and past the limit
     assert refused["Retry-After"] == "60"
-    assert _delete(guesser, server.pk, "another", tvdb) == 429  # not counted, not checked
+    right = guesser.post(url(server.pk), {"eventType": "Test"},
+                         content_type="application/json", **basic(secret))
+    assert right.status_code == 200  # the right secret is never limited
+    assert _delete(guesser, server.pk, "another", tvdb) == 429  # not counted
     anonymous = guesser.post(url(server.pk), {"eventType": "Test"},
                              content_type="application/json")
     assert anonymous.status_code == 429

@@ -371,3 +371,19 @@ def test_it_rejects_a_row_whose_stamp_no_datetime_holds_and_keeps_the_rest(
     page = client.items("2", kind="episode")
     assert [i.rating_key for i in page.items] == ["1"]
     assert [r.ref for r in page.rejects] == ["2"] and "updatedAt" in page.rejects[0].reason
+
+
+def test_an_item_read_by_key_carries_its_own_section_over_the_containers():
+    """``/library/metadata/{rk,rk}`` may hold rows of several sections: each row's
+    ``librarySectionID`` says which (the container's only where a row does not)."""
+    from integrations.plex.parse import Container, item_from, map_rows, sectioned
+
+    container = Container(attrs={"librarySectionID": "1"}, rows=(
+        {"ratingKey": "7", "type": "movie", "title": "a", "librarySectionID": "2"},
+        {"ratingKey": "8", "type": "movie", "title": "b"},
+        {"ratingKey": "9", "type": "movie", "title": "c", "librarySectionID": 3}),
+        size=3, total_size=None, offset=None)
+    items, rejects = map_rows(container.rows, sectioned(item_from, container.attrs))
+    assert not rejects
+    assert [(i.rating_key, i.section_key) for i in items] == [("7", "2"), ("8", "1"),
+                                                              ("9", "3")]

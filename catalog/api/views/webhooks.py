@@ -3,10 +3,12 @@
 Sonarr sends the server's webhook secret as the HTTP basic password (any user name) or in
 an ``X-Webhook-Secret`` header. Sessions and tokens mean nothing here (so no CSRF either):
 without the secret every role is refused, and a missing, malformed or wrong secret, a server
-without one and a server that does not exist all get the same 401, byte for byte. Refused
-calls are counted per client address and, past ``SONARR_WEBHOOK_RATE`` a minute, that address
-gets 429 before its secret is looked at (``catalog.auth.webhook_throttle``); calls with the
-right secret are never limited, so a mass delete in Sonarr arrives whole. Bodies are JSON of
+without one and a server that does not exist all get the same 401, byte for byte. The secret
+is checked first, on every call: one with the right secret is never limited, nor counted, so a
+mass delete in Sonarr arrives whole, whatever else shares its address. Refused calls are
+counted per client address and, past ``SONARR_WEBHOOK_RATE`` a minute, are answered 429
+instead of 401 (``catalog.auth.webhook_throttle``): a limit against load, not guessing (a
+secret is 256 random bits). Bodies are JSON of
 bounded size and depth (413 / 400), validated before anything is written. Thin:
 ``sonarr_webhook_handle`` does the work.
 """
@@ -23,11 +25,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, Throttled
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from catalog.api.fields import StrictBooleanField, StrictIntegerField
@@ -67,8 +68,12 @@ class SonarrWebhookAuthentication(BaseAuthentication):
     def authenticate(self, request: Request) -> tuple[AnonymousUser, SonarrServer]:
         server_id = str((request.parser_context or {}).get("kwargs", {}).get("server_id", ""))
         server = sonarr_webhook_server(server_id, _secret(request))
-        if server is None:
-            webhook_failure_record(client_address(request))
+        if server is None:  # the same for every server id: the limit is per address
+            address = client_address(request)
+            wait = webhook_lockout(address)
+            if wait:  # past the limit: not counted, so retrying never extends it
+                raise Throttled(wait=wait)
+            webhook_failure_record(address)
             raise AuthenticationFailed(REFUSED, code="webhook_secret")
         return AnonymousUser(), server
 
@@ -89,18 +94,6 @@ class SonarrWebhookAuthScheme(OpenApiAuthenticationExtension):
 class HasWebhookServer(BasePermission):
     def has_permission(self, request: Request, view: Any) -> bool:
         return isinstance(request.auth, SonarrServer)
-
-
-class WebhookThrottle(BaseThrottle):
-    """An address past ``SONARR_WEBHOOK_RATE`` refused calls a minute waits (429); it is
-    asked before the secret is, and counts nothing itself (the authentication does)."""
-
-    def allow_request(self, request: Request, view: Any) -> bool:
-        self._wait = webhook_lockout(client_address(request))
-        return not self._wait
-
-    def wait(self) -> float | None:
-        return self._wait or None
 
 
 class SeriesPayload(serializers.Serializer):
@@ -145,16 +138,7 @@ class SonarrWebhookView(APIView):
 
     authentication_classes = [SonarrWebhookAuthentication]
     permission_classes = [HasWebhookServer]
-    throttle_classes = [WebhookThrottle]
-
-    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        self.check_throttles(request)  # before the secret is looked at: floods stop here
-        super().initial(request, *args, **kwargs)
-
-    def check_throttles(self, request: Request) -> None:
-        if not getattr(self, "_throttle_checked", False):  # once, although asked twice
-            self._throttle_checked = True
-            super().check_throttles(request)
+    throttle_classes: list[type] = []  # refused calls are limited by the authentication
 
     @extend_schema(
         request=SonarrWebhookPayload, responses={200: WebhookAnswer, 202: WebhookAnswer},

@@ -14,6 +14,12 @@ states, path mappings and the catalog links come out exactly as a scan would lea
 - a season: its episode listing (one request), written like episodes; the season's items it
   no longer lists go MISSING.
 
+Plex is asked by ratingKey, so an answer may be of any section of the server (a notification
+naming the wrong section: a confused Plex, a section deleted and its id met again): what the
+answer places in another section (its ``librarySectionID``) is never written into this
+library, nor marked missing here (a note says where it is): that section's own scan or
+notification reads it, and this library's scans settle whether it is still here.
+
 A refresh never moves a library's watermark or its last complete scan: the scheduled scans
 stay the net that catches whatever a notification never said.
 """
@@ -21,6 +27,7 @@ stay the net that catches whatever a notification never said.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -39,6 +46,7 @@ from catalog.upstreams.clients import plex_client
 from integrations.errors import AuthError, NotFoundError, UpstreamError
 from integrations.plex import PlexClient
 from integrations.values.plex import PlexItem
+from integrations.values.plex import PlexShow as PlexShowRow
 
 PER_REQUEST = 100
 State = MediaItem.State
@@ -92,6 +100,8 @@ def _seasons(scan: Scan, seasons: Sequence[str], done: set[str]) -> tuple[set[st
             continue
         if page is None:
             continue  # gone: its episodes' own deletions say which
+        if len(_here(scan, page.items)) != len(page.items):
+            continue  # another section's season: neither written nor emptied here
         done.update(i.rating_key for i in page.items)
         shows = {i.show_rating_key for i in page.items}
         numbers = {i.season_number for i in page.items}
@@ -128,6 +138,8 @@ def _show(scan: Scan, rating_key: str) -> set[str]:
         raise
     except UpstreamError as error:
         scan.outcome.errors.append(f"show {rating_key}: {error}")
+        return set()
+    if _elsewhere(scan, show, "show"):
         return set()
     rows = len(page.items) + len(page.rejects)
     if (show.leaf_count is not None and rows < show.leaf_count) or not all(
@@ -187,6 +199,8 @@ def _show_row(scan: Scan, rating_key: str) -> None:
     except UpstreamError as error:
         scan.outcome.errors.append(f"show {rating_key}: {error}")
         return
+    if _elsewhere(scan, show, "show"):
+        return
     with transaction.atomic():
         stored = stored_shows(scan.library.pk, [rating_key])
         written = plex_shows_write_page(scan, [show], stored, {})
@@ -218,12 +232,13 @@ def _items(scan: Scan, keys: Sequence[str]) -> tuple[set[str], set[str]]:
         except UpstreamError as error:
             scan.outcome.errors.append(f"items {chunk[0]}…: {error}")
             continue
+        listed = {i.rating_key for i in page.items} | {r.ref for r in page.rejects}
+        page = replace(page, items=_here(scan, page.items))
         known = _show_ids(scan, page.items)
         write = [i for i in page.items if i.show_rating_key is None
                  or i.show_rating_key in known]
         shows.update(i.show_rating_key for i in page.items
                      if i.show_rating_key is not None and i.show_rating_key not in known)
-        listed = {i.rating_key for i in page.items} | {r.ref for r in page.rejects}
         touched |= _shows_of(scan, chunk) | {i.show_rating_key for i in write
                                              if i.show_rating_key}
         with transaction.atomic():
@@ -235,6 +250,21 @@ def _items(scan: Scan, keys: Sequence[str]) -> tuple[set[str], set[str]]:
         _count(scan, written, gone)
         scan.reject(page.rejects, "item")
     return shows, touched
+
+
+def _here(scan: Scan, items: Sequence[PlexItem]) -> tuple[PlexItem, ...]:
+    """The items the answer places in this library (or places nowhere)."""
+    return tuple(i for i in items if not _elsewhere(scan, i, "item"))
+
+
+def _elsewhere(scan: Scan, value: PlexItem | PlexShowRow, kind: str) -> bool:
+    """True (with a note) when Plex places ``value`` in another section than this library."""
+    section = value.section_key
+    if section is None or section == scan.library.key:
+        return False
+    scan.outcome.notes.append(f"{kind} {value.rating_key} is in section {section}, not in "
+                              f"this library ({scan.library.key}): not written here")
+    return True
 
 
 def _show_ids(scan: Scan, items: Sequence[PlexItem]) -> dict[str, int]:

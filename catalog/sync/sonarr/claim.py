@@ -16,7 +16,7 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import Q
 
-from catalog.models import Decision, DiscoveryRule, SyncRun
+from catalog.models import Decision, DiscoveryRule, SonarrDeletion, SyncRun
 from catalog.runs import run_progress
 from catalog.sync.sonarr.outcomes import Item
 
@@ -59,7 +59,7 @@ def claim(run: SyncRun, server_id: int, items: Sequence[Item], now: datetime,
 
 
 def claim_owned(run: SyncRun, server_id: int, items: Sequence[Item], now: datetime,
-                rules_seen: Mapping[int, datetime]) -> list[Item]:
+                rules_seen: Mapping[int, datetime], *, to_send: bool = True) -> list[Item]:
     """``claim`` inside a transaction that has just checked the run is ours.
 
     Only decisions of rules still enabled, still on this server and unchanged since the push
@@ -75,10 +75,15 @@ def claim_owned(run: SyncRun, server_id: int, items: Sequence[Item], now: dateti
     if not rules:
         return []
     orphans = any(i.status == S.SENDING for i in items)
-    rows = list(Decision.objects.select_for_update(of=("self",)).filter(
+    # A series deleted in Sonarr since the push read them is not claimed to be sent (the next
+    # push settles it): the webhook records the deletion under the rules' lock held here.
+    query = Decision.objects.select_for_update(of=("self",)).filter(
         pk__in=[i.id for i in items], rule_id__in=rules
     ).filter(claimable(now, _active_pushes(run) if orphans else None))
-        .order_by("show_id", "rule_id").values_list(*FIELDS))
+    if to_send:
+        query = query.exclude(show__tvdb_id__in=SonarrDeletion.objects.filter(
+            server_id=server_id, cleared_at__isnull=True).values("tvdb_id"))
+    rows = list(query.order_by("show_id", "rule_id").values_list(*FIELDS))
     Decision.objects.filter(pk__in=[row[0] for row in rows]).update(
         status=S.SENDING, claim_run=run, updated_at=now)
     return [_item(row, now) for row in rows]
@@ -93,6 +98,12 @@ def still_claimed(run: SyncRun, items: Sequence[Item]) -> list[Item]:
     held = set(Decision.objects.filter(pk__in=[i.id for i in items], status=S.SENDING,
                                        claim_run=run).values_list("pk", flat=True))
     return [i for i in items if i.id in held]
+
+
+def deleted_in_sonarr(server_id: int) -> frozenset[int]:
+    """The TVDB ids deleted in this Sonarr that no operator or hand-made add brought back."""
+    return frozenset(SonarrDeletion.objects.filter(server_id=server_id, cleared_at__isnull=True)
+                     .values_list("tvdb_id", flat=True))
 
 
 def _active_pushes(run: SyncRun) -> list[int]:

@@ -8,7 +8,8 @@ at a time. When no library holds the show yet, the new file may be its first: ev
 TV library gets its incremental scan instead (Plex answers only what changed since the last
 one). A library that cannot take the work now (its scan or its last refresh still running,
 the queue refusing) is tried again after the same delay, a few times; beyond that the
-scheduled scan is the net.
+scheduled scan is the net. A retry still waiting takes in the libraries a later import of
+the series finds busy (their sets are merged), so none is dropped.
 """
 
 from __future__ import annotations
@@ -79,8 +80,8 @@ def series_files_changed(*, tvdb_id: int, library_ids: Sequence[int] | None = No
         task_later("catalog.tasks.sonarr_files_changed_task",
                    name=f"sonarr files tvdb:{tvdb_id} again {attempt}",
                    delay=max(settings.SONARR_WEBHOOK_REFRESH_DELAY, 1),
-                   kwargs={"tvdb_id": tvdb_id, "library_ids": work.busy,
-                           "attempt": attempt + 1})
+                   kwargs={"tvdb_id": tvdb_id, "library_ids": sorted(work.busy),
+                           "attempt": attempt + 1}, merge="library_ids")
     return work
 
 

@@ -20,7 +20,13 @@ from catalog.rules import engine
 from catalog.runs import run_progress
 from catalog.runs.notify import notify_push
 from catalog.sync.sonarr import send as sending
-from catalog.sync.sonarr.claim import candidates, claim, claim_owned, still_claimed
+from catalog.sync.sonarr.claim import (
+    candidates,
+    claim,
+    claim_owned,
+    deleted_in_sonarr,
+    still_claimed,
+)
 from catalog.sync.sonarr.outcomes import Item, Outcomes, Tally
 from catalog.sync.sonarr.validate import (
     Resolution,
@@ -121,11 +127,12 @@ def _push_items(run: SyncRun, client: SonarrClient, server: SonarrServer,
     is_v4 = bool(next(iter(valid.values())).resolution.resolved.get("is_v4"))
     library = {s.tvdb_id: s.id for s in client.series()}
     excluded = client.exclusions(paged=is_v4)
+    deleted = deleted_in_sonarr(server.pk)
     out = Outcomes(run, tally, now, server.pk)
     senders = _senders(items, valid)
     now_items, send_items = [], []
     for item in items:
-        if _verdict_without_post(item, library, excluded, valid) is not None:
+        if _verdict_without_post(item, library, excluded, valid, deleted) is not None:
             now_items.append(item)
         elif item.due:
             send_items.append(item)
@@ -134,20 +141,24 @@ def _push_items(run: SyncRun, client: SonarrClient, server: SonarrServer,
         chunk = now_items[start:start + SETTLE_CHUNK]
         with transaction.atomic():  # claim, outcome and progress (which checks the run is
             # ours before anything commits) in one transaction: nothing leaves the house here
-            for item in claim_owned(run, server.pk, chunk, now, _rules_seen(valid)):
-                _settle_without_post(out, item, library, excluded, valid, senders)
+            for item in claim_owned(run, server.pk, chunk, now, _rules_seen(valid),
+                                    to_send=False):
+                _settle_without_post(out, item, library, excluded, valid, senders, deleted)
             out.flush(processed=len(chunk))
     out.flush(processed=idle)
     _send_all(run, client, server, valid, send_items, out, is_v4=is_v4)
 
 
 def _verdict_without_post(item: Item, library: dict[int, int], excluded: frozenset[int],
-                          valid: Valid) -> str | None:
-    """Which outcome needs no POST: no TVDB id, already in Sonarr, excluded, a dry run."""
+                          valid: Valid, deleted: frozenset[int]) -> str | None:
+    """Which outcome needs no POST: no TVDB id, already in Sonarr, deleted there (whichever
+    rule or show of ours carries the id: see ``SonarrDeletion``), excluded, a dry run."""
     if not item.tvdb_id:
         return S.PENDING_TVDB
     if item.tvdb_id in library:
         return S.EXISTS
+    if item.tvdb_id in deleted:
+        return S.REMOVED
     if item.tvdb_id in excluded:
         return S.SKIPPED
     if valid[item.rule_id].rule.dry_run and item.due:
@@ -158,9 +169,9 @@ def _verdict_without_post(item: Item, library: dict[int, int], excluded: frozens
 def _settle_without_post(out: Outcomes, item: Item, library: dict[int, int],
                          excluded: frozenset[int],
                          valid: Valid,
-                         senders: set[tuple[int, int]]) -> None:
+                         senders: set[tuple[int, int]], deleted: frozenset[int]) -> None:
     """The claimed item's outcome, judged again from what it was at the claim."""
-    verdict = _verdict_without_post(item, library, excluded, valid)
+    verdict = _verdict_without_post(item, library, excluded, valid, deleted)
     if verdict == S.PENDING_TVDB:
         out.set(item, S.PENDING_TVDB, tally=S.PENDING_TVDB)
     elif verdict == S.EXISTS and item.sending:  # our own add, its outcome unwritten
@@ -169,6 +180,8 @@ def _settle_without_post(out: Outcomes, item: Item, library: dict[int, int],
                 series_id=library[item.tvdb_id or 0])
     elif verdict == S.EXISTS:
         out.set(item, S.EXISTS, reason="already in Sonarr", series_id=library[item.tvdb_id or 0])
+    elif verdict == S.REMOVED:
+        out.set(item, S.REMOVED, reason="deleted in Sonarr (not sent again)")
     elif verdict == S.SKIPPED:
         out.set(item, S.SKIPPED, reason=engine.EXCLUDED)
     elif verdict == "dry_run":

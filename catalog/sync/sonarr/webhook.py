@@ -36,7 +36,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from catalog.models import Decision, DiscoveryRule, SonarrServer
+from catalog.models import Decision, DiscoveryRule, SonarrDeletion, SonarrServer
 from catalog.runs.delayed import task_later
 
 log = logging.getLogger(__name__)
@@ -97,9 +97,17 @@ def _locked(server_id: int, tvdb_id: int) -> list[tuple[int, str, int | None]]:
 
 @transaction.atomic
 def sonarr_series_added(*, server_id: int, tvdb_id: int, series_id: int) -> dict[str, int]:
-    """Someone added the series in Sonarr: what waited for it is now ``exists``."""
+    """Someone added the series in Sonarr: what waited for it is now ``exists``, and the
+    server's deletion of that TVDB id (if any) no longer stands. An add of the very series a
+    delete named (Sonarr never reuses an id) is the echo or replay of an add that delete
+    undid: it changes nothing."""
     rows = _locked(server_id, tvdb_id)
+    deletion = _deletion(server_id, tvdb_id)
+    if deletion is not None and deletion.series_id == series_id:
+        return {"settled": 0, "being_sent": _held(rows)}
     now = timezone.now()
+    if deletion is not None and deletion.cleared_at is None:
+        SonarrDeletion.objects.filter(pk=deletion.pk).update(cleared_at=now)
     settle = [pk for pk, status, known in rows if status in SETTLED_BY_ADD
               and not (status == S.REMOVED and known == series_id)]
     renumber = [pk for pk, status, known in rows if status in IN_SONARR and known != series_id]
@@ -116,19 +124,44 @@ def sonarr_series_added(*, server_id: int, tvdb_id: int, series_id: int) -> dict
 @transaction.atomic
 def sonarr_series_deleted(*, server_id: int, tvdb_id: int, series_id: int | None = None,
                           deleted_files: bool = False) -> dict[str, int]:
-    """Someone deleted the series in Sonarr: ours become ``removed_in_sonarr``, those a push
-    is sending included (their claim is cleared, so the push's outcome never lands)."""
+    """Someone deleted the series in Sonarr: the deletion of that TVDB id on this server is
+    recorded (no decision of the server for it is sent again, see ``SonarrDeletion``), and
+    ours become ``removed_in_sonarr``, those a push is sending included (their claim is
+    cleared, so the push's outcome never lands).
+
+    Sonarr never reuses a series id and numbers new ones upwards, so a delete applies to a
+    decision whose recorded id is that series' or an older one (or none is recorded); one
+    holding a newer id was added back since, and such a delete is a late copy that changes
+    nothing, as is a delete of the series whose recorded deletion was lifted since."""
     rows = _locked(server_id, tvdb_id)
+    deletion = _deletion(server_id, tvdb_id)
+    replayed = series_id and deletion is not None and deletion.series_id == series_id and (
+        deletion.cleared_at is not None)
+    newer = series_id and any(status in IN_SONARR and known and known > series_id
+                              for _, status, known in rows)
+    if replayed or newer:
+        return {"removed": 0, "being_sent": _held(rows)}
     now = timezone.now()
+    SonarrDeletion.objects.update_or_create(
+        server_id=server_id, tvdb_id=tvdb_id,
+        defaults={"series_id": series_id, "deleted_at": now, "cleared_at": None})
     reason = "deleted in Sonarr with its files" if deleted_files else "deleted in Sonarr"
     gone = (*IN_SONARR, S.SENDING)
     fields: dict[str, Any] = {"sonarr_series_id": series_id} if series_id else {}
     removed = Decision.objects.filter(
-        pk__in=[pk for pk, status, _ in rows if status in gone], status__in=gone
+        pk__in=[pk for pk, status, known in rows if status in gone
+                and (status == S.SENDING or not series_id or not known or known <= series_id)],
+        status__in=gone
     ).update(status=S.REMOVED, reason=f"{reason} (webhook)", attempts=0,
              next_attempt_at=None, claim_run=None, status_changed_at=now, updated_at=now,
              **fields)
     return {"removed": removed, "being_sent": _held(rows)}
+
+
+def _deletion(server_id: int, tvdb_id: int) -> SonarrDeletion | None:
+    """The server's deletion record for the id, locked (the series events take turns)."""
+    return (SonarrDeletion.objects.select_for_update()
+            .filter(server_id=server_id, tvdb_id=tvdb_id).first())
 
 
 def _held(rows: list[tuple[int, str, int | None]]) -> int:

@@ -125,6 +125,7 @@ def show_node(show: Show, *, detail: bool = False) -> Node:
     ]
     children: list[Node] = [("Genre", [("tag", genre)], []) for genre in show.genres]
     if detail:
+        attrs.append(("librarySectionID", show.section.key))
         children.append(("Location", [("path", _show_folder(show))], []))
     return ("Directory", attrs, children + _guid_nodes(show.guids))
 
@@ -164,6 +165,8 @@ def leaf_node(leaf: Leaf, *, detail: bool = False) -> Node:
     attrs += [("year", leaf.year), ("thumb", f"/library/metadata/{rk}/thumb/{leaf.updated_at}"),
               ("duration", leaf.duration), ("addedAt", leaf.added_at),
               ("updatedAt", leaf.updated_at)]
+    if detail:  # Plex names each row's section when asked by ratingKey
+        attrs.append(("librarySectionID", leaf.section.key))
     children = [_media_node(media, detail) for media in leaf.media]
     return ("Video", attrs, children + _guid_nodes(leaf.guids))
 

@@ -6,6 +6,7 @@ Clocks are passed in, never waited for."""
 
 from __future__ import annotations
 
+import ast
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -97,3 +98,15 @@ def test_a_schedule_it_cannot_read_is_left_as_it_is():
                             next_run=T0 + timedelta(seconds=30))
     assert _later(20) is False
     assert _due() == 30
+
+
+def test_a_merged_list_argument_takes_in_what_a_folded_trigger_covers():
+    def later(ids: list[int]) -> bool:
+        return task_later(f"{__name__}.record", name="retry", delay=30,
+                          kwargs={"ids": ids, "attempt": 2}, merge="ids", now=T0)
+
+    assert later([3]) is True
+    assert later([1, 3]) is False
+    assert later([]) is False
+    stored = ast.literal_eval(Schedule.objects.get(name="retry").kwargs)
+    assert stored["arguments"] == {"ids": [1, 3], "attempt": 2}

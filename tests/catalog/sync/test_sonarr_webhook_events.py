@@ -15,7 +15,7 @@ from django.utils import timezone
 from django_q.models import Schedule
 
 from catalog.auth.webhooks import sonarr_webhook_secret_new
-from catalog.models import Decision, DiscoveryRule, Show, SyncRun
+from catalog.models import Decision, DiscoveryRule, Show, SonarrDeletion, SyncRun
 from catalog.rules import services
 from catalog.rules.decide import decide_shows
 from catalog.rules.refilter import rule_refilter
@@ -136,8 +136,13 @@ def test_a_deleted_series_marks_ours_removed_and_nothing_else():
     assert answer.json() == {"event": "SeriesDelete", "removed": 2, "being_sent": 0}
     assert _status(added) == (S.REMOVED, 4) and _status(found) == (S.REMOVED, 4)
     assert added.reason == "deleted in Sonarr with its files (webhook)"
+    # Another rule's decision still waiting stays pending until the next push, which
+    # settles it removed_in_sonarr without sending it: the deletion stands for the server.
     assert _status(waiting)[0] == S.PENDING
+    assert SonarrDeletion.objects.filter(server=rule.server, tvdb_id=show.tvdb_id,
+                                         series_id=4, cleared_at__isnull=True).exists()
     assert _status(elsewhere)[0] == S.ADDED
+    assert not SonarrDeletion.objects.filter(server=elsewhere.rule.server).exists()
     assert hook.send("SeriesDelete", show.tvdb_id, series_id=4).json()["removed"] == 0
     assert _status(added) == (S.REMOVED, 4)
 

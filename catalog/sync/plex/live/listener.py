@@ -21,7 +21,7 @@ from catalog.models import PlexServer
 from catalog.sync.plex.live.coalesce import Coalescer
 from catalog.sync.plex.live.state import BEAT, states_disconnect, states_save
 from catalog.sync.plex.live.stream import Stream
-from catalog.sync.plex.live.submit import batch_submit
+from catalog.sync.plex.live.submit import batch_submit, batches_ours
 
 log = logging.getLogger(__name__)
 TICK = 0.2  # seconds between looks at what is due
@@ -66,13 +66,17 @@ class Listener:
         wanted = {pk: (name, url, token) for pk, name, url, token in
                   PlexServer.objects.filter(enabled=True).values_list("pk", "name", "url",
                                                                       "token")}
-        for pk in [pk for pk, s in self.streams.items()  # gone, changed, or its thread died
-                   if pk not in wanted or not s.same(*wanted[pk][1:]) or not s.is_alive()]:
+        dropped = [pk for pk, s in self.streams.items()  # gone, changed, or its thread died
+                   if pk not in wanted or not s.same(*wanted[pk][1:]) or not s.is_alive()]
+        for pk in dropped:
             self._drop(pk)
         for pk, (name, url, token) in wanted.items():
             if pk not in self.streams:
+                # Taking over from a stream of this server (new token or URL, dead thread):
+                # what happened since that one last heard is unknown, so it catches up.
                 stream = Stream(server_id=pk, name=name, url=url, token=token,
-                                coalescer=self.coalescer, clock=self.clock)
+                                coalescer=self.coalescer, clock=self.clock,
+                                resume=pk in dropped)
                 self.streams[pk] = stream
                 stream.start()
 
@@ -84,7 +88,14 @@ class Listener:
         log.info("plex listener: %s: no longer listened to", stream.server_name)
 
     def flush(self) -> None:
-        for batch in self.coalescer.due(self.clock()):
+        due = self.coalescer.due(self.clock())
+        try:
+            due = batches_ours(due)
+        except DatabaseError:
+            for batch in due:
+                self.coalescer.put_back(batch, self.clock())
+            raise
+        for batch in due:
             try:
                 done = batch_submit(batch)
             except DatabaseError:

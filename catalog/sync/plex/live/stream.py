@@ -44,12 +44,13 @@ class Stream(threading.Thread):
 
     def __init__(self, *, server_id: int, name: str, url: str, token: str,
                  coalescer: Coalescer, clock: Callable[[], float] = time.monotonic,
-                 wall: Callable[[], datetime] = timezone.now) -> None:
+                 wall: Callable[[], datetime] = timezone.now, resume: bool = False) -> None:
         super().__init__(name=f"plex-stream-{server_id}", daemon=True)
         self.server_id, self.server_name = server_id, name
         self.url, self._token = url, token
         self.coalescer, self.clock, self.wall = coalescer, clock, wall
         self.state = StreamState(server_id)
+        self.resume = resume  # takes over from a stream of this server: catch up at once
         self.stopping = threading.Event()
         self._skip_window, self._skip_lines, self._skip_quiet = float("-inf"), 0, 0
 
@@ -63,7 +64,7 @@ class Stream(threading.Thread):
         self.stopping.set()
 
     def run(self) -> None:
-        attempt, first = 0, True
+        attempt, first = 0, not self.resume
         while not self.stopping.is_set():
             sock = NotificationSocket(self.url, self._token, poll=POLL)
             try:

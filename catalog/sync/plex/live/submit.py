@@ -85,6 +85,19 @@ def _refresh(library: PlexLibrary, batch: Batch) -> bool:
     return refresh_enqueue(library, keys) is not None
 
 
+def batches_ours(batches: list[Batch]) -> list[Batch]:
+    """Those of ``batches`` that name an enabled library of ours (one query for them all):
+    entries for sections we do not hold, however many, cost nothing more."""
+    if not batches:
+        return []
+    sections = set(PlexLibrary.objects.filter(
+        server_id__in={b.server_id for b in batches}, enabled=True, server__enabled=True,
+    ).values_list("server_id", "key"))
+    servers = {server for server, _ in sections}
+    return [b for b in batches if (b.server_id, b.section) in sections
+            or (b.section == ALL and b.server_id in servers)]
+
+
 def batch_submit(batch: Batch) -> bool:
     """Queue the batch's work; False when it must be tried again later."""
     done = True
