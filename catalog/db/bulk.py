@@ -121,6 +121,7 @@ class _Statement:
     tail: str  # ON CONFLICT … DO UPDATE SET …
     adapters: list[tuple[int, Adapter]]
     extra: tuple[Any, ...]  # constants and defaults bound with every row
+    json: str = ""  # PostgreSQL: the same upsert of a JSON array of rows (see _json_sql)
 
     def sql(self, rows: int) -> str:
         return self.head + ", ".join([self.row] * rows) + self.tail
@@ -180,7 +181,24 @@ def _statement(model: type[models.Model], columns: Sequence[str], conflict: Sequ
         tail += " WHERE " + " AND ".join(conditions)
     adapters = [(i, a) for i, f in enumerate(fields) if (a := _adapter(f)) is not None]
     row = ", ".join(["%s"] * (len(fields) + len(extra)) + list(literals.values()))
-    return _Statement(head, f"({row})", tail, adapters, tuple(extra.values()))
+    json = _json_sql(head, fields, len(extra), list(literals.values()), tail)
+    return _Statement(head, f"({row})", tail, adapters, tuple(extra.values()), json)
+
+
+def _json_sql(head: str, fields: Sequence[models.Field], extra: int, literals: Sequence[str],
+              tail: str) -> str:
+    """PostgreSQL: ``INSERT … SELECT`` from the rows given as one JSON array of arrays (one
+    parameter after the ``extra`` ones), each element typed as its column. The server parses
+    the page; psycopg no longer adapts every value and queues every row in Python."""
+    if connection.vendor != "postgresql":
+        return ""
+    # cast_db_type: varchar without its length, so a value too long fails as an INSERT's would
+    # rather than being cut by the cast.
+    values = [f"r.v->{i}" if isinstance(f, models.JSONField)
+              else f"(r.v->>{i})::{f.cast_db_type(connection)}" for i, f in enumerate(fields)]
+    select = ", ".join([*values, *(["%s"] * extra), *literals])
+    return (head.removesuffix("VALUES ") + f"SELECT {select} "  # noqa: S608
+            "FROM jsonb_array_elements(%s::jsonb) AS r(v) WHERE true" + tail)
 
 
 def _keep_clause(table: str, column: str, values: Sequence[str]) -> str:
@@ -190,6 +208,24 @@ def _keep_clause(table: str, column: str, values: Sequence[str]) -> str:
         raise ValueError("keep values must be plain identifiers")
     listed = ", ".join(f"'{v}'" for v in values)
     return f"{table}.{column} NOT IN ({listed})"
+
+
+def _distinct(model: type[models.Model], columns: Sequence[str], conflict: Sequence[str],
+              rows: Sequence[Sequence[Any]]) -> bool:
+    """Whether no two rows share a conflict key (the other key columns are constants): one
+    statement cannot update a row twice, one statement per row can."""
+    names = {model._meta.get_field(name).attname for name in conflict}
+    at = [i for i, name in enumerate(columns) if name in names]
+    return len({tuple(row[i] for i in at) for row in rows}) == len(rows)
+
+
+def _json_rows(rows: Sequence[Sequence[Any]]) -> str | None:
+    """The rows as one JSON array, or None when a value has no exact JSON form here (an
+    integer past 64 bits, a type orjson does not write) and the rows must go one by one."""
+    try:
+        return orjson.dumps(rows).decode()
+    except TypeError:
+        return None
 
 
 def _executemany(cursor: Any, sql: str, params: list[list[Any]]) -> None:
@@ -228,6 +264,11 @@ def upsert(
     width = len(columns) + len(statement.extra)
     size = max(1, min(rows_per_statement, _max_params() // width))
     whole = len(rows) - len(rows) % size
+    if (statement.json and size == 1 and _distinct(model, columns, conflict, rows)
+            and (text := _json_rows(rows)) is not None):
+        with psycopg.Cursor(connection.connection) as raw:  # server-side binding
+            raw.execute(statement.json, [*statement.extra, text])
+        return len(rows)
     with connection.cursor() as cursor:
         if size == 1:
             _executemany(cursor, statement.sql(1), [statement.one(row) for row in rows])
