@@ -106,12 +106,15 @@ def _incoming(show: TvmazeShow) -> dict[str, int | str | None]:
 
 def _claim_placeholders(changed: dict[int, TvmazeShow], known: _Known) -> None:
     """A show new to the page takes over the placeholder (no TVMaze id) holding its ids."""
+    if not known.by_tvdb and not known.by_imdb:  # nobody holds any of the page's ids
+        return
     claims: dict[int, _Held] = {}
     for sid, show in changed.items():
         if sid in known.stamps:
             continue
+        incoming = _incoming(show)
         for kind, table in (("tvdb", known.by_tvdb), ("imdb", known.by_imdb)):
-            holder = table.get(_incoming(show)[kind])
+            holder = table.get(incoming[kind])
             if holder is not None and holder.tvmaze_id is None and holder.pk not in claims:
                 holder.tvmaze_id = sid
                 claims[holder.pk] = holder
@@ -131,8 +134,9 @@ def _absorb_placeholders(changed: dict[int, TvmazeShow], known: _Known) -> None:
     for sid, show in changed.items():
         if sid not in known.stamps:
             continue  # a show new to the catalog claims the placeholder row itself
+        incoming = _incoming(show)
         for kind, table in (("tvdb", known.by_tvdb), ("imdb", known.by_imdb)):
-            holder = table.get(_incoming(show)[kind])
+            holder = table.get(incoming[kind])
             if holder is not None and holder.tvmaze_id is None and holder.pk not in pairs:
                 pairs[holder.pk] = known.by_tvmaze[sid]
     if not pairs:
