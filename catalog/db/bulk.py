@@ -32,7 +32,8 @@ from typing import Any
 
 import orjson
 import psycopg
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.db.backends.base.base import BaseDatabaseWrapper
 from psycopg.types.json import Jsonb
 
 Adapter = Callable[[Any], Any]
@@ -61,10 +62,12 @@ def _json_text(value: Any) -> str:
         return json.dumps(value)
 
 
-def _adapter(field: models.Field) -> Adapter | None:
-    """A cheap value adapter for the column, or None when the driver takes values as-is."""
-    ops = connection.ops
-    sqlite = connection.vendor == "sqlite"
+def _adapter(field: models.Field, db: BaseDatabaseWrapper) -> Adapter | None:
+    """A cheap value adapter for the column, or None when the driver takes values as-is.
+    ``db`` is the connection itself, not Django's per-thread proxy: a statement asks about
+    every column of the table, and each proxied attribute is a thread-local lookup."""
+    ops = db.ops
+    sqlite = db.vendor == "sqlite"
     if isinstance(field, models.DateTimeField):
         return _sqlite_datetime if sqlite else ops.adapt_datetimefield_value
     if isinstance(field, models.DateField):
@@ -78,14 +81,15 @@ def _adapter(field: models.Field) -> Adapter | None:
     return None
 
 
-def _defaults(model: type[models.Model], given: Sequence[str]) -> dict[str, Any]:
+def _defaults(model: type[models.Model], given: Sequence[str],
+              db: BaseDatabaseWrapper) -> dict[str, Any]:
     """Values for the concrete non-null columns the caller left out (never the primary key)."""
     out: dict[str, Any] = {}
     for field in model._meta.concrete_fields:
         if field.primary_key or field.attname in given or field.null:
             continue
         value = field.get_default()
-        adapt = _adapter(field)
+        adapt = _adapter(field, db)
         if isinstance(value, (datetime, date)) and adapt is None:
             raise ValueError(f"{field.attname}: no adapter for its default")
         out[field.column] = adapt(value) if adapt else value
@@ -162,20 +166,22 @@ def _statement(model: type[models.Model], columns: Sequence[str], conflict: Sequ
                keep: tuple[str, Sequence[str]] | None = None,
                newer: str | None = None) -> _Statement:
     meta = model._meta
+    db = connections[DEFAULT_DB_ALIAS]
     fields = [meta.get_field(name) for name in columns]
     extra: dict[str, Any] = {}
     for name, value in constants.items():
         field = meta.get_field(name)
-        adapt = _adapter(field)
+        adapt = _adapter(field, db)
         extra[field.column] = adapt(value) if adapt and value is not None else value
     literals: dict[str, str] = {}
-    for column, value in _defaults(model, [f.attname for f in fields] + list(constants)).items():
+    given = [f.attname for f in fields] + list(constants)
+    for column, value in _defaults(model, given, db).items():
         literal = _literal(value)
         if literal is None:
             extra[column] = value
         else:
             literals[column] = literal
-    qn = connection.ops.quote_name
+    qn = db.ops.quote_name
     names = [f.column for f in fields] + list(extra) + list(literals)
     column = lambda name: qn(meta.get_field(name).column)  # noqa: E731
     # Only quoted model identifiers are interpolated; every value is a bound parameter.
@@ -190,7 +196,7 @@ def _statement(model: type[models.Model], columns: Sequence[str], conflict: Sequ
         conditions.append(f"({stamp} IS NULL OR {stamp} <= excluded.{column(newer)})")
     if conditions:
         tail += " WHERE " + " AND ".join(conditions)
-    adapters = [(i, a) for i, f in enumerate(fields) if (a := _adapter(f)) is not None]
+    adapters = [(i, a) for i, f in enumerate(fields) if (a := _adapter(f, db)) is not None]
     row = ", ".join(["%s"] * (len(fields) + len(extra)) + list(literals.values()))
     arrays = _arrays(model, fields, list(extra), list(literals.values()), names) + tail \
         if connection.vendor == "postgresql" else ""

@@ -62,6 +62,15 @@ def enabled_rule_views() -> list[RuleView]:
     return [rule_view(rule) for rule in qs]
 
 
+def any_rule_enabled() -> bool:
+    """Whether any rule is enabled: one raw statement, as the page writer asks on every page
+    and most catalogs being mirrored have no rule yet."""
+    table = connection.ops.quote_name(DiscoveryRule._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {table} WHERE enabled = %s LIMIT 1", [True])  # noqa: S608
+        return cursor.fetchone() is not None
+
+
 class ColumnDecoder:
     """Raw column values to Python: dates and genre lists repeat a lot, so each distinct
     text is decoded once (SQLite hands back text; PostgreSQL already decoded values)."""
@@ -244,8 +253,10 @@ def _write(new: list[tuple], moves: dict[tuple[int, str, str], list[int]],
 
 def decide_shows(show_ids: Collection[int]) -> int:
     """The page writer's hook: changed shows against every enabled rule; rows changed."""
+    if not show_ids or not any_rule_enabled():
+        return 0
     views = enabled_rule_views()
-    if not views or not show_ids:
+    if not views:
         return 0
     return decide_rows(facts_by_ids(show_ids), views, now=timezone.now())[1]
 

@@ -7,15 +7,15 @@ reported, never allowed to fail the page.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Q
+from django.db import connection
 from django.utils import timezone
 
 from catalog.db.bulk import upsert
-from catalog.db.lists import one_of
+from catalog.db.lists import db_datetime, one_of
 from catalog.models import Show
 from catalog.sync import signals
 from catalog.sync.identity import shows_absorb
@@ -68,15 +68,8 @@ class _Known:
 def _known(shows: dict[int, TvmazeShow]) -> _Known:
     tvdbs = {s.tvdb_id for s in shows.values() if s.tvdb_id}
     imdbs = {s.imdb_id for s in shows.values() if s.imdb_id}
-    touching = Q(tvmaze_id__in=one_of(shows))
-    if tvdbs:
-        touching |= Q(tvdb_id__in=one_of(tvdbs))
-    if imdbs:
-        touching |= Q(imdb_id__in=one_of(imdbs))
-    rows = Show.objects.filter(touching).order_by().values_list(
-        "id", "tvmaze_id", "tvdb_id", "imdb_id", "tvmaze_updated_at")
     known = _Known(stamps={}, by_tvdb={}, by_imdb={})
-    for row in (_Held(*values) for values in rows):
+    for row in (_Held(*values) for values in _touching(shows, tvdbs, imdbs)):
         if row.tvmaze_id in shows:
             known.stamps[row.tvmaze_id] = row.tvmaze_updated_at
             known.by_tvmaze[row.tvmaze_id] = row
@@ -85,6 +78,22 @@ def _known(shows: dict[int, TvmazeShow]) -> _Known:
         if row.imdb_id in imdbs:
             known.by_imdb[row.imdb_id] = row
     return known
+
+
+def _touching(shows: Collection[int], tvdbs: set[int], imdbs: set[str]) -> list[tuple]:
+    """(id, tvmaze_id, tvdb_id, imdb_id, tvmaze_updated_at) of every row holding one of the
+    ids: one raw statement (the queryset cost more to build than to run, on every page)."""
+    where, params = [], []
+    for column, values in (("tvmaze_id", shows), ("tvdb_id", tvdbs), ("imdb_id", imdbs)):
+        if values:
+            listed = one_of(values)
+            where.append(f"{column} IN ({listed.sql})")
+            params += listed.params
+    table = connection.ops.quote_name(Show._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id, tvmaze_id, tvdb_id, imdb_id, tvmaze_updated_at "  # noqa: S608
+                       f"FROM {table} WHERE {' OR '.join(where)}", params)
+        return [(*row[:4], db_datetime(row[4])) for row in cursor.fetchall()]
 
 
 KINDS = ("tvdb", "imdb")
@@ -97,12 +106,15 @@ def _incoming(show: TvmazeShow) -> dict[str, int | str | None]:
 
 def _claim_placeholders(changed: dict[int, TvmazeShow], known: _Known) -> None:
     """A show new to the page takes over the placeholder (no TVMaze id) holding its ids."""
+    if not known.by_tvdb and not known.by_imdb:  # nobody holds any of the page's ids
+        return
     claims: dict[int, _Held] = {}
     for sid, show in changed.items():
         if sid in known.stamps:
             continue
+        incoming = _incoming(show)
         for kind, table in (("tvdb", known.by_tvdb), ("imdb", known.by_imdb)):
-            holder = table.get(_incoming(show)[kind])
+            holder = table.get(incoming[kind])
             if holder is not None and holder.tvmaze_id is None and holder.pk not in claims:
                 holder.tvmaze_id = sid
                 claims[holder.pk] = holder
@@ -122,8 +134,9 @@ def _absorb_placeholders(changed: dict[int, TvmazeShow], known: _Known) -> None:
     for sid, show in changed.items():
         if sid not in known.stamps:
             continue  # a show new to the catalog claims the placeholder row itself
+        incoming = _incoming(show)
         for kind, table in (("tvdb", known.by_tvdb), ("imdb", known.by_imdb)):
-            holder = table.get(_incoming(show)[kind])
+            holder = table.get(incoming[kind])
             if holder is not None and holder.tvmaze_id is None and holder.pk not in pairs:
                 pairs[holder.pk] = known.by_tvmaze[sid]
     if not pairs:
@@ -197,6 +210,16 @@ def _row(show: TvmazeShow, tvdb_id: int | None, imdb_id: str | None) -> tuple:
     )
 
 
+def _show_ids(tvmaze_ids: Collection[int]) -> list[int]:
+    """Catalog ids of these TVMaze shows (raw, as ``_touching``)."""
+    listed = one_of(tvmaze_ids)
+    table = connection.ops.quote_name(Show._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id FROM {table} WHERE tvmaze_id IN ({listed.sql})",  # noqa: S608
+                       listed.params)
+        return [row[0] for row in cursor.fetchall()]
+
+
 def shows_write_page(shows: Sequence[TvmazeShow], *, force: bool = False) -> PageWrite:
     """Upsert the new and changed shows of one page with bulk statements; run the signals.
 
@@ -224,7 +247,6 @@ def shows_write_page(shows: Sequence[TvmazeShow], *, force: bool = False) -> Pag
     result.created = sum(1 for sid in changed if sid not in known.stamps)
     result.updated = len(changed) - result.created
     if signals.has_shows_changed_hooks():
-        result.show_ids = list(Show.objects.filter(tvmaze_id__in=one_of(changed))
-                               .values_list("id", flat=True))
+        result.show_ids = _show_ids(changed)
         signals.shows_changed(result.show_ids)
     return result

@@ -2,12 +2,19 @@
 
 Built page by page from raw container listings; attribute access never does I/O, so a sync
 can hash and store them without any hidden plexapi reload.
+
+Rows (items, their media and parts, shows) are frozen msgspec structs rather than frozen
+dataclasses: a first ingest builds three per episode, and a frozen dataclass's ``__init__``
+sets each field through ``object.__setattr__``. Copy one changed with
+``msgspec.structs.replace``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+
+import msgspec
 
 from integrations.values import Authority, ExternalId
 
@@ -36,8 +43,7 @@ class PlexSection:
     locations: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class PlexPart:
+class PlexPart(msgspec.Struct, frozen=True, gc=False):
     """One file of a media version; `accessible`/`exists` are only set when Plex checked."""
 
     id: int
@@ -55,8 +61,7 @@ class PlexPart:
         return self.size != 0 and self.accessible is not False and self.exists is not False
 
 
-@dataclass(frozen=True, slots=True)
-class PlexMedia:
+class PlexMedia(msgspec.Struct, frozen=True, gc=False):
     """One media version of an item (a movie or episode may have several)."""
 
     id: int
@@ -78,8 +83,7 @@ class PlexMedia:
         return f"{self.video_codec or ''}/{self.audio_codec or ''}/{channels}"
 
 
-@dataclass(frozen=True, slots=True)
-class PlexShow:
+class PlexShow(msgspec.Struct, frozen=True, gc=False):
     """A show row of a `type=2` listing; `external_ids` from its guid and Guid children."""
 
     rating_key: str
@@ -100,8 +104,7 @@ class PlexShow:
         return next((e for e in self.external_ids if e.authority == authority), None)
 
 
-@dataclass(frozen=True, slots=True)
-class PlexItem:
+class PlexItem(msgspec.Struct, frozen=True, gc=False):
     """An episode or movie row, with its Media and Part exactly as the listing carried them."""
 
     rating_key: str

@@ -24,31 +24,31 @@ Count = Annotated[int, msgspec.Meta(ge=0, le=MAX_INT)]
 NUL = b"\\u0000"  # JSON's only spelling of a NUL character inside a string
 
 
-class _Country(msgspec.Struct):
+class _Country(msgspec.Struct, gc=False):
     code: str | None = None
 
 
-class _Channel(msgspec.Struct):
+class _Channel(msgspec.Struct, gc=False):
     name: str | None = None
     country: _Country | None = None
 
 
-class _Externals(msgspec.Struct):
+class _Externals(msgspec.Struct, gc=False):
     thetvdb: Count | None = None
     imdb: str | None = None
     tvrage: Count | None = None
 
 
-class _Image(msgspec.Struct):
+class _Image(msgspec.Struct, gc=False):
     original: str | None = None
 
 
-class _Rating(msgspec.Struct):
+class _Rating(msgspec.Struct, gc=False):
     average: float | None = None
 
 
-class _Show(msgspec.Struct, rename={"web": "webChannel", "average_runtime": "averageRuntime",
-                                    "official_site": "officialSite"}):
+class _Show(msgspec.Struct, gc=False, rename={
+        "web": "webChannel", "average_runtime": "averageRuntime", "official_site": "officialSite"}):
     id: Count
     name: str
     updated: int
@@ -118,19 +118,19 @@ def _value(s: _Show) -> TvmazeShow:
         country = network.country.code
     if not country and web is not None and web.country is not None:
         country = web.country.code
-    return TvmazeShow(
-        id=s.id, name=s.name, type=s.type, language=s.language, status=s.status,
-        genres=tuple(s.genres) if s.genres else (),
-        runtime=s.runtime if s.runtime is not None else s.average_runtime,
-        premiered=_date(s.premiered), ended=_date(s.ended),
-        network=network.name if network is not None else None,
-        web_channel=web.name if web is not None else None,
-        country=country or None,
-        tvdb_id=externals.thetvdb if externals is not None else None,
-        imdb_id=imdb or None,
-        tvrage_id=externals.tvrage if externals is not None else None,
-        official_site=s.official_site, summary=s.summary,
-        image_url=s.image.original if s.image is not None else None,
-        rating=s.rating.average if s.rating is not None else None,
-        updated=datetime.fromtimestamp(s.updated, tz=UTC),
+    return TvmazeShow(  # positional, in field order: the cheapest call for 100,000 shows
+        s.id, s.name, s.type, s.language, s.status,  # id, name, type, language, status
+        tuple(s.genres) if s.genres else (),  # genres
+        s.runtime if s.runtime is not None else s.average_runtime,  # runtime
+        _date(s.premiered), _date(s.ended),  # premiered, ended
+        network.name if network is not None else None,  # network
+        web.name if web is not None else None,  # web_channel
+        country or None,  # country
+        externals.thetvdb if externals is not None else None,  # tvdb_id
+        imdb or None,  # imdb_id
+        externals.tvrage if externals is not None else None,  # tvrage_id
+        s.official_site, s.summary,  # official_site, summary
+        s.image.original if s.image is not None else None,  # image_url
+        s.rating.average if s.rating is not None else None,  # rating
+        datetime.fromtimestamp(s.updated, tz=UTC),  # updated
     )

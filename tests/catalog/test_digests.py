@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime
 from hashlib import blake2b
 
 import pytest
+from msgspec.structs import replace
 
 from catalog.sync.plex.digests import item_digest, show_digest
 from integrations.values import Authority, ExternalId

@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -132,7 +132,7 @@ def shows_queue_library() -> int:
 def shows_refresh_episodes(show_ids: Collection[int]) -> int:
     """Hook for TVMaze changes: a loaded show TVMaze reports changed (an episode change bumps
     the show) gets its episode list again; one statement per page of the catalog sync."""
-    if not show_ids:
+    if not show_ids or not _any_loaded(show_ids):
         return 0
     now = timezone.now()
     queued = Show.objects.filter(pk__in=one_of(show_ids), episodes_loaded=True).exclude(
@@ -142,6 +142,17 @@ def shows_refresh_episodes(show_ids: Collection[int]) -> int:
     if queued:
         transaction.on_commit(loaders_kick_safely)
     return queued
+
+
+def _any_loaded(show_ids: Collection[int]) -> bool:
+    """Whether any of the shows has its episodes loaded: one raw statement, as the catalog
+    writer asks on every page and a mirror's pages mostly hold none."""
+    listed = one_of(show_ids)
+    table = connection.ops.quote_name(Show._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {table} WHERE episodes_loaded = %s "  # noqa: S608
+                       f"AND id IN ({listed.sql}) LIMIT 1", [True, *listed.params])
+        return cursor.fetchone() is not None
 
 
 def show_claim_next(*, token: str, now: datetime | None = None) -> int | None:

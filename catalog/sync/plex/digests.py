@@ -42,8 +42,13 @@ def item_digest_of(rating_key: str, updated_at: datetime | None, duration: int |
                    primary_guid: str | None) -> str:
     """``item_digest`` from facts a writer has already computed (each PlexItem property
     walks the media again)."""
-    return _hash((rating_key, _stamp(updated_at), _text(duration), _text(file_size),
-                  str(part_count), streams_signature, _text(primary_guid)))
+    # One f-string, not a tuple of helper calls: a first ingest hashes 100,000 items. The
+    # text is exactly ``_hash``'s join of the same fields.
+    stamp = "" if updated_at is None else int(updated_at.timestamp())
+    text = (f"{rating_key}|{stamp}|{'' if duration is None else duration}|"
+            f"{'' if file_size is None else file_size}|{part_count}|{streams_signature}|"
+            f"{'' if primary_guid is None else primary_guid}")
+    return blake2b(text.encode(), digest_size=20).hexdigest()
 
 
 def show_digest_of(child_count: int | None, leaf_count: int | None,

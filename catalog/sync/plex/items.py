@@ -79,14 +79,17 @@ Facts = tuple[str, str | None, str, int | None, int, str]
 def item_facts(item: PlexItem, resolver: PathResolver) -> Facts:
     """(digest, file, state, file size, part count, streams signature) in one walk of the
     item's media: each PlexItem property walks it again, and a scan asks for 100,000 items."""
-    parts: list[PlexPart] = []
-    signatures: list[str] = []
-    for media in item.media:
-        parts += media.parts
-        signatures.append(media.signature)
-    sizes = [part.size for part in parts if part.size is not None]
-    size = sum(sizes) if sizes else None
-    signature = "|".join(signatures)
+    media = item.media
+    if len(media) == 1:  # nearly every episode: one version
+        parts: Sequence[PlexPart] = media[0].parts
+        signature = media[0].signature
+    else:
+        parts = [part for version in media for part in version.parts]
+        signature = "|".join(version.signature for version in media)
+    size = None
+    for part in parts:
+        if part.size is not None:
+            size = part.size if size is None else size + part.size
     guid = item.guid or (item.external_ids[0].descriptor if item.external_ids else None)
     digest = item_digest_of(item.rating_key, item.updated_at, item.duration, size, len(parts),
                             signature, guid)

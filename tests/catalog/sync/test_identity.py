@@ -4,11 +4,11 @@ to be. Both keep the operator's add, and neither moves an id another show holds.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
 from django.db import transaction
+from msgspec.structs import replace
 
 from catalog.models import Decision, Show
 from catalog.models.library import library_shows

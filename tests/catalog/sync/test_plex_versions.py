@@ -3,11 +3,11 @@ play and reach, not merely the first one Plex lists."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 from django.db import transaction
+from msgspec.structs import replace
 
 from catalog.models import MediaItem, PathMapping, SyncRun
 from catalog.paths.resolve import PathResolver

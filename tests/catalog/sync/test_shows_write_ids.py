@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
 from django.db import transaction
+from msgspec.structs import replace
 
 from catalog.models import Show
 from catalog.sync.shows_write import shows_write_page
