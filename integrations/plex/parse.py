@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import orjson
+from msgspec.structs import replace
 
 from integrations.plex.guids import item_external_ids, show_external_ids
 from integrations.values import Reject
