@@ -10,11 +10,11 @@ after the push whose decision still waits, and the show a TVMaze update moves th
 """
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
 from django.db import transaction
+from msgspec.structs import replace
 
 from catalog.models import Decision, SyncRun
 from catalog.rules.decide import decide_shows
