@@ -54,9 +54,8 @@ def _buckets(address: str, username: str | None) -> list[tuple[str, int]]:
     ]
 
 
-def _window_start(key: str, now: float, *, create: bool) -> float | None:
+def _window_start(key: str, now: float, window: int, *, create: bool) -> float | None:
     """When ``key``'s current window began; a new one begins at ``now`` if asked."""
-    window = settings.LOGIN_FAILURE_WINDOW
     start = cache.get(f"{key}:start")
     if start is not None and now < start + window:
         return start
@@ -72,15 +71,30 @@ def _count_key(key: str, start: float) -> str:
     return f"{key}:{int(start * 1000)}"  # a new window never inherits an old count
 
 
+def window_remaining(key: str, *, limit: int, window: int, now: float) -> float:
+    """Seconds left of ``key``'s fixed window once ``limit`` failures were counted in it;
+    0 while fewer were (or no window is open)."""
+    start = _window_start(key, now, window, create=False)
+    if start is not None and (cache.get(_count_key(key, start)) or 0) >= limit:
+        return start + window - now
+    return 0.0
+
+
+def window_count(key: str, *, window: int, now: float) -> None:
+    """Count one failure under ``key``; its window starts with the first."""
+    counter = _count_key(key, _window_start(key, now, window, create=True))
+    cache.add(counter, 0, timeout=window + 60)
+    try:
+        cache.incr(counter)
+    except ValueError:  # expired between add and incr
+        cache.set(counter, 1, timeout=window + 60)
+
+
 def lockout_remaining(*, address: str, username: str | None) -> int:
     """Seconds until this (user, address) may try again; 0 when it may now."""
-    now = time.time()
-    remaining = 0.0
-    for key, limit in _buckets(address, username):
-        start = _window_start(key, now, create=False)
-        if start is not None and (cache.get(_count_key(key, start)) or 0) >= limit:
-            remaining = max(remaining, start + settings.LOGIN_FAILURE_WINDOW - now)
-    return math.ceil(remaining)
+    now, window = time.time(), settings.LOGIN_FAILURE_WINDOW
+    return math.ceil(max(window_remaining(key, limit=limit, window=window, now=now)
+                         for key, limit in _buckets(address, username)))
 
 
 def record_failure(*, address: str, username: str | None) -> None:
@@ -89,13 +103,7 @@ def record_failure(*, address: str, username: str | None) -> None:
         return
     now = time.time()
     for key, _ in _buckets(address, username):
-        start = _window_start(key, now, create=True)
-        counter = _count_key(key, start)
-        cache.add(counter, 0, timeout=settings.LOGIN_FAILURE_WINDOW + 60)
-        try:
-            cache.incr(counter)
-        except ValueError:  # expired between add and incr
-            cache.set(counter, 1, timeout=settings.LOGIN_FAILURE_WINDOW + 60)
+        window_count(key, window=settings.LOGIN_FAILURE_WINDOW, now=now)
 
 
 def clear_failures(*, address: str, username: str | None) -> None:

@@ -12,7 +12,8 @@ in Sonarr at once sends a thousand ``SeriesDelete`` calls, and Sonarr does not s
 one again (it logs "Unable to send OnDelete notification" and moves on; v4 also pauses a
 notification that keeps failing), so a dropped delete would be lost for good.
 
-Counters live in the cache (Redis or the database cache), so every process sees them.
+Counters are the login throttle's fixed windows (``catalog.auth.throttle``), in the cache
+(Redis or the database cache), so every process sees them.
 """
 
 from __future__ import annotations
@@ -21,9 +22,8 @@ import math
 import time
 
 from django.conf import settings
-from django.core.cache import cache
 
-from catalog.auth.throttle import address_key
+from catalog.auth.throttle import address_key, window_count, window_remaining
 
 WINDOW = 60  # seconds
 clock = time.time  # the wall clock, replaceable in tests
@@ -36,24 +36,11 @@ def _key(address: str) -> str:
 def webhook_lockout(address: str) -> int:
     """Seconds until refused calls from ``address`` are answered 401 again (429 until then);
     0 when they are now."""
-    key, now = _key(address), clock()
-    start = cache.get(f"{key}:start")
-    if start is None or now >= start + WINDOW:
-        return 0
-    if (cache.get(f"{key}:count") or 0) < settings.SONARR_WEBHOOK_RATE:
-        return 0
-    return max(1, math.ceil(start + WINDOW - now))
+    left = window_remaining(_key(address), limit=settings.SONARR_WEBHOOK_RATE, window=WINDOW,
+                            now=clock())
+    return max(1, math.ceil(left)) if left > 0 else 0
 
 
 def webhook_failure_record(address: str) -> None:
     """Count one refused call from ``address`` (its window starts with its first)."""
-    key, now = _key(address), clock()
-    start = cache.get(f"{key}:start")
-    if start is not None and now >= start + WINDOW:  # the cache kept it past its window
-        cache.delete_many([f"{key}:start", f"{key}:count"])
-    cache.add(f"{key}:start", now, timeout=WINDOW)  # add: racing failures share it
-    cache.add(f"{key}:count", 0, timeout=WINDOW)
-    try:
-        cache.incr(f"{key}:count")
-    except ValueError:  # expired between add and incr: a new window
-        cache.set(f"{key}:count", 1, timeout=WINDOW)
+    window_count(_key(address), window=WINDOW, now=clock())
