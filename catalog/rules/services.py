@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from catalog.models import Decision, DiscoveryRule, SonarrDeletion, SonarrServer, SyncRun
@@ -146,17 +146,18 @@ DECLINABLE = (S.AWAITING_APPROVAL, S.PENDING, S.PENDING_TVDB)
 SKIP_LEAVES = (S.ADDED, S.EXISTS, S.SKIPPED, S.SENDING, S.REMOVED)
 
 
+@transaction.atomic
 def decisions_approve(decisions: QuerySet[Decision], *, by: str) -> int:
     """awaiting_approval -> pending, remembered so that a re-evaluation never asks again;
     removed_in_sonarr (deleted in Sonarr) -> pending too: the operator wants it back, and the
-    next push adds it again (the server's record of that deletion is cleared, or the push
-    would settle it removed again). Nothing else ever moves a removed decision."""
+    next push adds it again (the server's record of that deletion is cleared in the same
+    transaction, or the push would settle it removed again). Nothing else ever moves a
+    removed decision. A constant number of statements, however many are approved."""
     now = timezone.now()
-    back = decisions.filter(status=S.REMOVED, show__tvdb_id__isnull=False).values_list(
-        "rule__server_id", "show__tvdb_id")
-    for server_id, tvdb_id in set(back):
-        SonarrDeletion.objects.filter(server_id=server_id, tvdb_id=tvdb_id,
-                                      cleared_at__isnull=True).update(cleared_at=now)
+    approved_back = decisions.filter(status=S.REMOVED, rule__server_id=OuterRef("server_id"),
+                                     show__tvdb_id=OuterRef("tvdb_id"))
+    SonarrDeletion.objects.filter(cleared_at__isnull=True).filter(
+        Exists(approved_back)).update(cleared_at=now)
     return decisions.filter(status__in=APPROVABLE).update(
         status=S.PENDING, approved_at=now, approved_by=by[:150], reason="",
         sonarr_series_id=None, status_changed_at=now, next_attempt_at=None, attempts=0,

@@ -67,3 +67,31 @@ def test_a_hand_made_add_lifts_the_deletion_and_a_replay_of_the_delete_does_not_
     for decision in (gone, waiting):
         decision.refresh_from_db()
         assert (decision.status, decision.sonarr_series_id) == (S.EXISTS, 900)
+
+
+def test_an_approval_lifts_only_the_deletions_of_what_it_approves_in_constant_statements(
+        django_assert_max_num_queries):
+    """Approving after a mass delete is one request: its cost must not grow with the number
+    of series, and a deletion of a series (or a server) it does not approve stands."""
+    from django.utils import timezone
+
+    from catalog.rules.services import decisions_approve
+    from tests import factories
+
+    rule = factories.DiscoveryRuleFactory()
+    other_server = factories.DiscoveryRuleFactory().server
+    removed = [factories.DecisionFactory(rule=rule, status=S.REMOVED) for _ in range(30)]
+    kept = factories.DecisionFactory(rule=rule, status=S.REMOVED)
+    now = timezone.now()
+    for decision in [*removed, kept]:
+        SonarrDeletion.objects.create(server=rule.server, tvdb_id=decision.show.tvdb_id,
+                                      deleted_at=now)
+    SonarrDeletion.objects.create(server=other_server, tvdb_id=removed[0].show.tvdb_id,
+                                  deleted_at=now)
+    with django_assert_max_num_queries(4):
+        assert decisions_approve(Decision.objects.filter(pk__in=[d.pk for d in removed]),
+                                 by="vera") == 30
+    standing = set(SonarrDeletion.objects.filter(cleared_at__isnull=True)
+                   .values_list("server_id", "tvdb_id"))
+    assert standing == {(rule.server_id, kept.show.tvdb_id),
+                        (other_server.pk, removed[0].show.tvdb_id)}
