@@ -41,9 +41,8 @@ def scans_response(request: Request, *, server_id: int | None = None) -> Respons
     if not queued.runs:
         return Response({"detail": "every library is already being scanned", "busy": busy},
                         status=status.HTTP_409_CONFLICT)
-    for run in queued.runs:
-        run.refresh_from_db()
-    return Response({"runs": serializers.SyncRunSerializer(queued.runs, many=True).data,
+    runs = SyncRun.objects.filter(pk__in=[run.pk for run in queued.runs]).order_by("pk")
+    return Response({"runs": serializers.SyncRunSerializer(runs, many=True).data,
                      "busy": busy}, status=status.HTTP_202_ACCEPTED)
 
 
