@@ -1,8 +1,8 @@
 """``manage.py sync plex`` against a real django-q2 cluster of two workers: each library is its
 own run, and the workers scan them side by side.
 
-Library A's fake holds its second episode page until the test lets it go, so A's run is
-mid-scan (a page committed, the next one asked for) for as long as the test likes; library
+Library A's fake holds its third episode page until the test lets it go, so A's run is
+mid-scan (a page committed, a later one asked for) for as long as the test likes; library
 B's run must start and finish meanwhile, which only a second worker can do. No timing: the
 hold lasts until B is seen done, whatever the machine's speed.
 """
@@ -26,6 +26,7 @@ from catalog.models import MediaItem, PlexLibrary, PlexServer, Show, SyncRun
 from catalog.runs import run_claim
 from integrations.fakes.base import FakeRequest
 from integrations.fakes.plex import LibrarySpec, PlexFake
+from integrations.plex.client import PAGE_SIZE
 from tests.crash.procs import gated, hold_run, holder, manage, stop, subprocess_env, wait_for
 from tests.test_qcluster import _shared_cache
 
@@ -34,15 +35,19 @@ TOKEN = "plex-fake-token-123"
 HOLD_SECONDS = 240  # a failed test's fake lets go by itself
 
 
-class SecondPageHold:
-    """Holds the first episode-listing request past the first page until ``release``."""
+class ThirdPageHold:
+    """Holds the first episode-listing request for the third page until ``released``.
+
+    The scan asks for page k+1 while it writes page k, so the request for page 2 can come
+    before page 1 is committed; the request for page 3 is made only once the scan moved on
+    from writing page 1, so while it is held page 1's rows are there by construction."""
 
     def __init__(self) -> None:
         self.holding, self.released = threading.Event(), threading.Event()
 
     def __call__(self, request: FakeRequest) -> None:
-        later_page = int(request.header("X-Plex-Container-Start") or 0) > 0
-        if request.query.get("type") == ["4"] and later_page and not self.holding.is_set():
+        third_page = int(request.header("X-Plex-Container-Start") or 0) >= 2 * PAGE_SIZE
+        if request.query.get("type") == ["4"] and third_page and not self.holding.is_set():
             self.holding.set()
             self.released.wait(HOLD_SECONDS)
 
@@ -58,7 +63,7 @@ def _run(library: PlexLibrary) -> SyncRun | None:
 
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_scan_two_libraries_side_by_side(tmp_path):
-    hold = SecondPageHold()
+    hold = ThirdPageHold()
     with PlexFake([LibrarySpec("1", "show", "A", shows=20, episodes=1000)], token=TOKEN,
                   seed=3) as fake_a, \
             PlexFake([LibrarySpec("1", "show", "B", shows=10, episodes=300)], token=TOKEN,
@@ -77,7 +82,7 @@ def test_two_workers_scan_two_libraries_side_by_side(tmp_path):
         try:
             assert wait_for(cluster_alive, 60), "the cluster never reported"
             command = manage(["sync", "plex", "--json"], env)
-            assert wait_for(hold.holding.is_set, 120), "library A's scan never got to page 2"
+            assert wait_for(hold.holding.is_set, 120), "library A's scan never got to page 3"
             assert wait_for(lambda: (_run(b) is not None and _run(b).status
                                      not in SyncRun.ACTIVE), 120), _run(b)
             run_a, run_b = _run(a), _run(b)
