@@ -82,17 +82,23 @@ def _known(shows: dict[int, TvmazeShow]) -> _Known:
 
 def _touching(shows: Collection[int], tvdbs: set[int], imdbs: set[str]) -> list[tuple]:
     """(id, tvmaze_id, tvdb_id, imdb_id, tvmaze_updated_at) of every row holding one of the
-    ids: one raw statement (the queryset cost more to build than to run, on every page)."""
-    where, params = [], []
+    ids: one raw statement (the queryset cost more to build than to run, on every page).
+
+    A ``UNION`` of one lookup per id, not one ``WHERE … OR …``: PostgreSQL cannot probe an
+    index for ``x IN (subquery) OR y IN (subquery)`` and read the whole table on every page
+    (45 ms a page at 100,000 shows, quadratic over a mirror)."""
+    selects, params = [], []
+    table = connection.ops.quote_name(Show._meta.db_table)
     for column, values in (("tvmaze_id", shows), ("tvdb_id", tvdbs), ("imdb_id", imdbs)):
         if values:
             listed = one_of(values)
-            where.append(f"{column} IN ({listed.sql})")
+            selects.append(f"SELECT id, tvmaze_id, tvdb_id, imdb_id, tvmaze_updated_at "  # noqa: S608
+                           f"FROM {table} WHERE {column} IN ({listed.sql})")
             params += listed.params
-    table = connection.ops.quote_name(Show._meta.db_table)
+    if not selects:
+        return []
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT id, tvmaze_id, tvdb_id, imdb_id, tvmaze_updated_at "  # noqa: S608
-                       f"FROM {table} WHERE {' OR '.join(where)}", params)
+        cursor.execute(" UNION ".join(selects), params)
         return [(*row[:4], db_datetime(row[4])) for row in cursor.fetchall()]
 
 

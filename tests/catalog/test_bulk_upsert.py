@@ -81,3 +81,37 @@ def test_it_sends_one_statement_for_the_page_on_postgresql(monkeypatch):
            constants=MADE, rows_per_statement=1)
     assert sent == ["execute"]
     assert _stored() == rows
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("odd", [2**70, float("nan"), float("inf")])
+def test_a_value_without_an_exact_json_form_is_still_written_exactly(odd):
+    # On PostgreSQL the page goes as JSON text; a value JSON cannot carry exactly (orjson
+    # refuses integers past 64 bits and writes NaN as null) sends the page as arrays instead.
+    rows = [_row(n, f"Show {n}") for n in range(3)]
+    if isinstance(odd, int):
+        with pytest.raises(Exception, match="out of range|too large|overflow"):
+            upsert(Show, COLUMNS, [*rows, (odd, *rows[0][1:])], conflict=["tvmaze_id"],
+                   update=COLUMNS[1:], constants=MADE, rows_per_statement=1)
+        return
+    rows[1] = (*rows[1][:6], odd, STAMP)
+    upsert(Show, COLUMNS, rows, conflict=["tvmaze_id"], update=COLUMNS[1:], constants=MADE,
+           rows_per_statement=1)
+    stored = Show.objects.get(tvmaze_id=2).rating
+    if odd != odd and connection.vendor == "sqlite":
+        assert stored is None  # SQLite's own rule: it stores NaN as NULL
+    else:
+        assert stored is not None and (stored != stored if odd != odd else stored == odd)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_text_too_long_for_its_column_is_refused_not_cut():
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite does not enforce a column's length")
+    from django.db import transaction
+
+    long = "x" * (Show._meta.get_field("title").max_length + 1)
+    with pytest.raises(Exception, match="too long"), transaction.atomic():
+        upsert(Show, COLUMNS, [_row(0, long)], conflict=["tvmaze_id"], update=COLUMNS[1:],
+               constants=MADE, rows_per_statement=1)
+    assert not Show.objects.exists()
