@@ -14,9 +14,9 @@ single-row statement and one ``executemany`` for all its rows; on PostgreSQL one
 all of them, the rows bound as one JSON text written by orjson (``INSERT … SELECT … FROM
 jsonb_array_elements(…)``; psycopg dumps an array element by element in Python, which cost
 a 100,000-show mirror 3 s), or each column as one array (``unnest``) when a value has no
-exact JSON form, so the server parses and plans it once. (Django's PostgreSQL connections prepare nothing, so a
-single-row statement per row was parsed and planned for every row: 0.18 ms of the server's
-CPU a row, three to five times what the arrays cost.)
+exact JSON form, so the server parses and plans it once. (Django's PostgreSQL connections
+prepare nothing, so a single-row statement per row was parsed and planned for every row:
+0.18 ms of the server's CPU a row, three to five times what the arrays cost.)
 
 Defaults that are plain constants (NULL, numbers, booleans, simple text) are written into the
 statement as literals rather than bound with every row: a wide table's defaults would

@@ -90,7 +90,7 @@ def test_a_value_without_an_exact_json_form_is_still_written_exactly(odd):
     # refuses integers past 64 bits and writes NaN as null) sends the page as arrays instead.
     rows = [_row(n, f"Show {n}") for n in range(3)]
     if isinstance(odd, int):
-        with pytest.raises(Exception, match="out of range|too large|overflow"):
+        with pytest.raises(Exception, match=r"out of range|too large|overflow"):
             upsert(Show, COLUMNS, [*rows, (odd, *rows[0][1:])], conflict=["tvmaze_id"],
                    update=COLUMNS[1:], constants=MADE, rows_per_statement=1)
         return
