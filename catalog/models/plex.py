@@ -62,7 +62,9 @@ class PlexLibrary(models.Model):
 class PlexShow(models.Model):
     """A show as one library holds it, linked to the catalog Show."""
 
-    library = models.ForeignKey(PlexLibrary, on_delete=models.CASCADE, related_name="shows")
+    # indexed by the unique (library, rating_key) constraint it leads
+    library = models.ForeignKey(PlexLibrary, on_delete=models.CASCADE, related_name="shows",
+                                db_index=False)
     rating_key = models.CharField(max_length=32)
     show = models.ForeignKey(
         Show, on_delete=models.SET_NULL, null=True, blank=True, related_name="plex_shows"
@@ -101,7 +103,9 @@ class MediaItem(models.Model):
         MISSING = "missing", "Missing"
         DELETED = "deleted", "Deleted"
 
-    library = models.ForeignKey(PlexLibrary, on_delete=models.CASCADE, related_name="items")
+    # indexed by the unique (library, rating_key) constraint it leads
+    library = models.ForeignKey(PlexLibrary, on_delete=models.CASCADE, related_name="items",
+                                db_index=False)
     plex_show = models.ForeignKey(
         PlexShow, on_delete=models.SET_NULL, null=True, blank=True, related_name="items"
     )
@@ -136,8 +140,9 @@ class MediaItem(models.Model):
             )
         ]
         indexes = [
+            # No index on last_seen_at: every scan rewrites it on every item it sees, and
+            # the lookups of unseen items go through (library, state).
             models.Index(fields=["library", "state"], name="item_library_state"),
-            models.Index(fields=["library", "last_seen_at"], name="item_library_seen"),
             models.Index(fields=["state", "missing_since"], name="item_state_missing"),
             models.Index(fields=["rating_key"], name="item_rating_key"),
         ]

@@ -34,7 +34,7 @@ class Show(models.Model):
     imdb_id = models.CharField(max_length=16, null=True, blank=True, unique=True)
     tmdb_id = models.PositiveIntegerField(null=True, blank=True, unique=True)
 
-    title = models.CharField(max_length=500, db_index=True)
+    title = models.CharField(max_length=500)  # indexed in Meta: no pattern-ops twin
     language = models.CharField(max_length=64, blank=True, default="")
     country = models.CharField(max_length=8, blank=True, default="")
     type = models.CharField(max_length=64, blank=True, default="")
@@ -49,7 +49,7 @@ class Show(models.Model):
     tvmaze_updated_at = models.DateTimeField(null=True, blank=True)
 
     tmdb_status = models.CharField(
-        max_length=16, choices=TmdbStatus.choices, default=TmdbStatus.UNKNOWN, db_index=True
+        max_length=16, choices=TmdbStatus.choices, default=TmdbStatus.UNKNOWN
     )
     overview = models.TextField(blank=True, default="")
     tmdb_seasons = models.PositiveIntegerField(null=True, blank=True)
@@ -99,6 +99,7 @@ class Show(models.Model):
     class Meta:
         ordering = ["id"]
         indexes = [
+            models.Index(fields=["title"], name="show_title"),
             models.Index(fields=["tmdb_status", "tmdb_fetched_at"], name="show_tmdb_refresh"),
             models.Index(fields=["loading_status", "loading_next_at"], name="show_loading_queue"),
             # The operator's adds: the library's third part (catalog.models.library), a few rows.
