@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -23,6 +22,7 @@ from bench.apireaders import read_until_told
 from bench.fakeproc import FakeProcess
 from bench.harness import Row, measure
 from bench.tvmaze import START, _sync
+from integrations.fakes.ports import free_port
 from integrations.fakes.tvmaze import TvmazeFake
 from integrations.tvmaze import TvmazeClient
 
@@ -30,12 +30,6 @@ CLIENTS = 8
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_P95_MS = 500
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _server(port: int) -> subprocess.Popen:
@@ -73,7 +67,7 @@ def _viewer_token() -> str:
 
 
 def run(shows: int) -> list[Row]:
-    token, port = _viewer_token(), _free_port()
+    token, port = _viewer_token(), free_port()
     url = f"http://127.0.0.1:{port}"
     server = _server(port)
     try:

@@ -28,18 +28,30 @@ class ClusterGone(Exception):
         self.active = active
 
 
+class RunsTimedOut(Exception):
+    """Runs were still queued or running when the waiter's deadline passed."""
+
+    def __init__(self, active: list[SyncRun], seconds: float) -> None:
+        ids = ", ".join(f"#{run.pk} ({run.status})" for run in active)
+        super().__init__(f"run(s) {ids} still active after {seconds:.0f} s")
+        self.active, self.seconds = active, seconds
+
+
 def runs_wait(run_ids: Sequence[int], *, alive: Callable[[], bool],
               report: Callable[[list[SyncRun]], None] | None = None,
               poll: float = POLL_SECONDS, grace: float = GRACE_SECONDS,
+              deadline: float | None = None,
               sleep: Callable[[float], None] = time.sleep,
               clock: Callable[[], float] = time.monotonic) -> list[SyncRun]:
     """Poll the runs until every one has ended; returns them in id order.
 
     ``report`` gets the rows after each poll. While a run is still active and ``alive()``
     has said no for ``grace`` seconds in a row, raise ClusterGone: the runs stay queued for
-    the next cluster, the waiter stops.
+    the next cluster, the waiter stops. With a ``deadline`` (seconds from the start), a run
+    still active once it has passed raises RunsTimedOut, whether or not a cluster reports.
     """
     ids = sorted(run_ids)
+    started = clock()
     unseen_since: float | None = None
     while True:
         rows = list(SyncRun.objects.filter(pk__in=ids).order_by("id"))
@@ -54,4 +66,6 @@ def runs_wait(run_ids: Sequence[int], *, alive: Callable[[], bool],
             unseen_since = clock() if unseen_since is None else unseen_since
             if clock() - unseen_since >= grace:
                 raise ClusterGone(active, grace)
+        if deadline is not None and clock() - started >= deadline:
+            raise RunsTimedOut(active, deadline)
         sleep(poll)

@@ -1,4 +1,5 @@
-"""``runs_wait``: until every run has ended, unless no cluster reports for the grace period.
+"""``runs_wait``: until every run has ended, unless no cluster reports for the grace period
+or the caller's deadline passes.
 
 The clock and the sleep are the test's: each poll advances the clock by the poll interval,
 so "30 s without a cluster" is a count of polls, never a wait."""
@@ -11,7 +12,7 @@ import pytest
 
 from catalog.models import SyncRun
 from catalog.runs import run_claim, run_finish
-from catalog.runs.wait import ClusterGone, runs_wait
+from catalog.runs.wait import ClusterGone, RunsTimedOut, runs_wait
 
 
 class Clock:
@@ -56,6 +57,22 @@ def test_it_stops_waiting_when_no_cluster_reports_for_the_grace_period():
     assert clock.sleeps == 30  # exactly the grace period, not one poll more
     run.refresh_from_db()
     assert run.status == SyncRun.Status.QUEUED  # still there for the next cluster
+
+
+@pytest.mark.django_db
+def test_it_gives_up_at_the_deadline_though_a_cluster_reports():
+    first, second = _run("library:1"), _run("library:2")
+    clock = Clock({3: lambda: run_finish(first, status=SyncRun.Status.SUCCEEDED),
+                   11: lambda: pytest.fail("still waiting after the deadline")})
+    with pytest.raises(RunsTimedOut, match=rf"^run\(s\) #{second.pk} \(queued\) still active "
+                                           r"after 10 s$") as caught:
+        runs_wait([first.pk, second.pk], alive=lambda: True, clock=clock, sleep=clock.sleep,
+                  poll=1.0, deadline=10.0)
+    assert clock.sleeps == 10  # exactly the deadline, not one poll more
+    assert [run.pk for run in caught.value.active] == [second.pk]
+    assert caught.value.seconds == 10.0
+    second.refresh_from_db()
+    assert second.status == SyncRun.Status.QUEUED  # the run is left as it was
 
 
 @pytest.mark.django_db

@@ -19,15 +19,11 @@ from pathlib import Path
 import pytest
 import requests
 
+from integrations.fakes.ports import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 # Two minutes on an idle machine; a shared CI box may need more.
 START_TIMEOUT = int(os.environ.get("DEMO_SMOKE_TIMEOUT", 300))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _listening(url_or_port: str | int) -> bool:
@@ -68,7 +64,7 @@ def _read_until(proc: subprocess.Popen, marker: str, timeout: float) -> str:
 
 @pytest.mark.timeout(START_TIMEOUT + 60)
 def test_it_runs_the_demo_offline_and_stops_cleanly(tmp_path):
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items()
            if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "DATA_DIR")}
     proc = subprocess.Popen(  # noqa: S603 - this interpreter, this checkout's module
