@@ -19,9 +19,17 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHON=python \
     MEDIASYNC_CONTAINER=1
 
-RUN groupadd --gid "${MEDIASYNC_GID}" mediasync \
- && useradd --uid "${MEDIASYNC_UID}" --gid mediasync --no-create-home --home-dir /app \
-      --shell /usr/sbin/nologin mediasync
+# The ids may already exist in the base image (gid 100 `users` is the usual `id -g` on Synology
+# and openSUSE, gid 20 `dialout` is macOS's `staff`): a group or an account that already has
+# the id is used as it is, and only a free id gets a new `mediasync` entry. So every line
+# below names the numeric ids, never the name.
+RUN if ! getent group "${MEDIASYNC_GID}" >/dev/null; then \
+      groupadd --gid "${MEDIASYNC_GID}" mediasync; \
+    fi \
+ && if ! getent passwd "${MEDIASYNC_UID}" >/dev/null; then \
+      useradd --uid "${MEDIASYNC_UID}" --gid "${MEDIASYNC_GID}" --no-create-home \
+        --home-dir /app --shell /usr/sbin/nologin mediasync; \
+    fi
 
 WORKDIR /app
 COPY requirements.txt .
@@ -32,9 +40,9 @@ RUN pip install -r requirements.txt
 COPY . .
 RUN chmod -R u=rwX,go=rX /app && chmod 755 /app/bin/mediasync \
  && python -m compileall -q /app \
- && mkdir -p /data && chown mediasync:mediasync /data && chmod 750 /data
+ && mkdir -p /data && chown "${MEDIASYNC_UID}:${MEDIASYNC_GID}" /data && chmod 750 /data
 
-USER mediasync:mediasync
+USER ${MEDIASYNC_UID}:${MEDIASYNC_GID}
 VOLUME ["/data"]
 EXPOSE 8000
 

@@ -12,6 +12,10 @@ licence), and against the rules a self-hoster's first `docker compose up` depend
   that service, kept in ``./secrets/NAME`` (the layout bin/mediasync's hints assume);
 - every ``docker compose up`` instruction says ``--build``.
 
+and that the Dockerfile builds with whatever ids a user's ``id -u`` / ``id -g`` print: an id the
+base image already has (gid 100 ``users``, gid 20 ``dialout``) is reused, not created again (the
+creating line is also run, against a copy of /etc), and later lines name only the ids.
+
 Each rule is a function returning its problems, so that ``test_a_one_line_mutation_*`` can
 show that breaking one line of the real file makes the rule report it.
 """
@@ -20,7 +24,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +37,7 @@ from jsonschema import Draft202012Validator
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = ROOT / "docker-compose.yml"
+DOCKERFILE = ROOT / "Dockerfile"
 SCHEMA = ROOT / "tests" / "data" / "compose-spec.json"
 SCHEMA_README = ROOT / "tests" / "data" / "README.md"
 DOCS = [COMPOSE, ROOT / "README.md", ROOT / "docs" / "operating.md", ROOT / ".env.example",
@@ -104,6 +112,25 @@ def _walk_keys(node: Any, path: str = ""):
     elif isinstance(node, list):
         for index, value in enumerate(node):
             yield from _walk_keys(value, f"{path}[{index}]")
+
+
+def _instructions(dockerfile: str) -> list[str]:
+    """The Dockerfile's instructions, with continuation lines joined as Docker joins them
+    (the backslash and the newline removed, comment lines inside an instruction dropped)."""
+    instructions: list[str] = []
+    current: str | None = None
+    for line in dockerfile.splitlines():
+        if line.strip().startswith("#") or (current is None and not line.strip()):
+            continue
+        continued = re.search(r"\\[ \t]*$", line)
+        part = line[:continued.start()] if continued else line
+        current = part.lstrip() if current is None else current + part
+        if not continued:
+            instructions.append(current)
+            current = None
+    if current is not None:
+        instructions.append(current)
+    return instructions
 
 
 # --- the rules ---------------------------------------------------------------------------------
@@ -206,6 +233,33 @@ def build_instruction_problems(texts: dict[str, str]) -> list[str]:
     return problems
 
 
+def user_problems(dockerfile: str) -> list[str]:
+    """The runtime user's ids may already exist in the base image (gid 100 `users`, gid 20
+    `dialout`): the build reuses them instead of failing, and later lines name the ids only."""
+    instructions = _instructions(dockerfile)
+    creating = [index for index, line in enumerate(instructions)
+                if line.startswith("RUN ") and re.search(r"\b(groupadd|useradd)\b", line)]
+    if len(creating) != 1:
+        return [f"expected one RUN that creates the user and group, found {len(creating)}"]
+    run = instructions[creating[0]]
+    problems = []
+    if not re.search(r'if ! getent group "\$\{MEDIASYNC_GID\}" >/dev/null; then\s+'
+                     r'groupadd --gid "\$\{MEDIASYNC_GID\}" mediasync;\s+fi', run):
+        problems.append("groupadd is not guarded by `getent group \"${MEDIASYNC_GID}\"`: the "
+                        "build fails when the gid exists (100 users, 20 dialout)")
+    if not re.search(r'if ! getent passwd "\$\{MEDIASYNC_UID\}" >/dev/null; then\s+'
+                     r'useradd --uid "\$\{MEDIASYNC_UID\}" --gid "\$\{MEDIASYNC_GID\}" ', run):
+        problems.append("useradd is not guarded by `getent passwd \"${MEDIASYNC_UID}\"` or "
+                        "does not take the numeric --gid")
+    for line in instructions[creating[0] + 1:]:
+        if re.search(r'(?:\bchown(?:\s+-\S+)*\s+|--chown=|^USER\s+)"?mediasync\b', line):
+            problems.append(f"names the user or group, which may not exist: {line}")
+    users = [line for line in instructions if line.startswith("USER ")]
+    if users != ["USER ${MEDIASYNC_UID}:${MEDIASYNC_GID}"]:
+        problems.append(f"USER is not ${{MEDIASYNC_UID}}:${{MEDIASYNC_GID}}: {users}")
+    return problems
+
+
 # --- the real files keep them ------------------------------------------------------------------
 
 def test_the_vendored_schema_is_the_one_its_readme_names():
@@ -272,7 +326,7 @@ def test_the_runtime_user_has_a_fixed_id_and_cannot_write_the_code():
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "ARG MEDIASYNC_UID=10001" in dockerfile
     assert "ARG MEDIASYNC_GID=10001" in dockerfile
-    assert re.search(r"^USER mediasync", dockerfile, re.MULTILINE)
+    assert re.search(r"^USER \$\{MEDIASYNC_UID\}:\$\{MEDIASYNC_GID\}$", dockerfile, re.MULTILINE)
     copies = re.findall(r"^COPY .*$", dockerfile, re.MULTILINE)
     assert copies and not any("--chown" in line for line in copies)  # code stays root's
     app = _load(COMPOSE.read_text())["x-mediasync"]
@@ -285,6 +339,82 @@ def test_the_app_services_keep_their_data_in_the_documented_bind_mount():
     for name in ("web", "worker", "listen"):
         assert "./data:/data" in services[name]["volumes"]
     assert "DATA_DIR=/data" in (ROOT / "Dockerfile").read_text()
+
+
+def test_the_user_and_group_are_created_only_where_their_ids_are_free():
+    assert user_problems(DOCKERFILE.read_text()) == []
+
+
+# The ids of python:3.11-slim-bookworm's /etc that a user's `id -u` / `id -g` may hit: gid 100
+# `users` (Synology, openSUSE), gid 20 `dialout` (macOS's `staff`), and uid:gid 33 `www-data`.
+_BASE_IMAGE_IDS = {"group": ["users:x:100:", "dialout:x:20:", "www-data:x:33:"],
+                   "passwd": ["www-data:x:33:33:www-data:/var/www:/usr/sbin/nologin"]}
+_FREE_IDS = {"10001", "1026", "501"}  # none in the base image (dropped from the copy if here)
+
+
+def _etc_copy(root: Path) -> Path:
+    """A copy of this machine's /etc/passwd, group (and shadow files when readable), holding
+    the base image's ids above and none of _FREE_IDS: what groupadd/useradd --prefix edit."""
+    etc = root / "etc"
+    etc.mkdir(parents=True)
+    for name in ("passwd", "group", "shadow", "gshadow"):
+        source = Path("/etc") / name
+        if os.access(source, os.R_OK):
+            shutil.copy(source, etc / name)
+    for name, entries in _BASE_IMAGE_IDS.items():
+        lines = [line for line in (etc / name).read_text().splitlines()
+                 if line.count(":") < 2 or line.split(":")[2] not in _FREE_IDS]
+        ids = {line.split(":")[2] for line in lines if line.count(":") >= 2}
+        lines += [entry for entry in entries if entry.split(":")[2] not in ids]
+        (etc / name).write_text("\n".join(lines) + "\n")
+    return etc
+
+
+def _entries(etc: Path, name: str) -> list[list[str]]:
+    return [line.split(":") for line in (etc / name).read_text().splitlines() if line]
+
+
+@pytest.mark.parametrize(("uid", "gid"),
+                         [(10001, 10001), (1026, 100), (501, 20), (33, 10001), (33, 33)],
+                         ids=["both-free", "gid-100-users", "gid-20-dialout", "uid-33-taken",
+                              "both-taken"])
+def test_the_user_creation_of_the_dockerfile_runs_with_ids_the_base_image_has(tmp_path, uid, gid):
+    """The Dockerfile's own RUN line, run by sh as the build runs it, against a copy of /etc:
+    groupadd and useradd edit the copy (--prefix), and getent reads it."""
+    tools = {name: shutil.which(name) or shutil.which(name, path="/usr/sbin:/sbin")
+             for name in ("groupadd", "useradd")}
+    if not all(tools.values()):
+        pytest.skip("groupadd/useradd are not installed here")
+    if os.geteuid() != 0:
+        pytest.skip("groupadd/useradd --prefix need root")
+    root = tmp_path / "root"
+    etc = _etc_copy(root)
+    shims = tmp_path / "bin"
+    shims.mkdir()
+    for name, tool in tools.items():
+        (shims / name).write_text(f'#!/bin/sh\nexec {tool} --prefix "{root}" "$@"\n')
+    (shims / "getent").write_text(  # getent DATABASE KEY, by name or by id, from the copy
+        '#!/bin/sh\nexec awk -F: -v key="$2" \'$1 == key || $3 == key { print; found = 1 } '
+        f'END {{ exit !found }}\' "{etc}/$1"\n')
+    for shim in shims.iterdir():
+        shim.chmod(0o755)
+    gid_was_free = not any(entry[2] == str(gid) for entry in _entries(etc, "group"))
+    uid_was_free = not any(entry[2] == str(uid) for entry in _entries(etc, "passwd"))
+    assert (gid_was_free, uid_was_free) == (str(gid) in _FREE_IDS, str(uid) in _FREE_IDS)
+    run = next(line for line in _instructions(DOCKERFILE.read_text())
+               if line.startswith("RUN ") and "groupadd" in line)
+    result = subprocess.run(  # noqa: S603 (the Dockerfile's own line, against a copy of /etc)
+        ["/bin/sh", "-c", run.removeprefix("RUN ")], capture_output=True, text=True, timeout=60,
+        env={"PATH": f"{shims}:{os.environ['PATH']}", "MEDIASYNC_UID": str(uid),
+             "MEDIASYNC_GID": str(gid)})
+    assert result.returncode == 0, result.stderr
+    groups = {entry[2]: entry[0] for entry in _entries(etc, "group")}
+    users = {entry[2]: entry for entry in _entries(etc, "passwd")}
+    assert str(gid) in groups and str(uid) in users
+    if gid_was_free:
+        assert groups[str(gid)] == "mediasync"
+    if uid_was_free:
+        assert users[str(uid)][0] == "mediasync" and users[str(uid)][3] == str(gid)
 
 
 # --- a one-line mutation of each rule is caught ------------------------------------------------
