@@ -10,6 +10,7 @@ licence), and against the rules a self-hoster's first `docker compose up` depend
   TCP server on 127.0.0.1, and the published port's container side follows ``PORT`` too;
 - every ``*_FILE`` variable names a secret declared under top-level ``secrets:``, mounted in
   that service, kept in ``./secrets/NAME`` (the layout bin/mediasync's hints assume);
+- no two services build under one ``image:`` tag (a first parallel build then fails);
 - every ``docker compose up`` instruction says ``--build``.
 
 and that the Dockerfile builds with whatever ids a user's ``id -u`` / ``id -g`` print: an id the
@@ -223,6 +224,29 @@ def secret_problems(text: str) -> list[str]:
     return problems
 
 
+def image_problems(text: str) -> list[str]:
+    """One image build per tag: services that build under the same `image:` make recent
+    Compose (buildx bake, in parallel) fail a first build with `image ... already exists`; and
+    no service may expect to pull an image that only a build here makes."""
+    services = _load(text)["services"]
+    built: dict[str, str] = {}
+    problems = []
+    for name, service in services.items():
+        image = service.get("image")
+        if "build" not in service:
+            if image is None:
+                problems.append(f"{name}: neither build nor image")
+            continue
+        if image is not None and image in built:
+            problems.append(f"{name} and {built[image]} both build the image {image}")
+        elif image is not None:
+            built[image] = name
+    for name, service in services.items():
+        if "build" not in service and service.get("image") in built:
+            problems.append(f"{name}: uses {service['image']}, which only a build here makes")
+    return problems
+
+
 def build_instruction_problems(texts: dict[str, str]) -> list[str]:
     problems = []
     for where, text in texts.items():
@@ -314,6 +338,12 @@ def test_the_image_healthcheck_follows_port_too():
 
 def test_every_file_variable_names_a_declared_and_mounted_secret():
     assert secret_problems(COMPOSE.read_text()) == []
+
+
+def test_no_two_services_build_the_same_image_tag():
+    assert image_problems(COMPOSE.read_text()) == []
+    services = _load(COMPOSE.read_text())["services"]
+    assert all("build" in services[name] for name in ("web", "worker", "listen"))
 
 
 def test_every_compose_up_instruction_rebuilds():
@@ -441,9 +471,11 @@ def _mutate(old: str, new: str) -> str:
      "secrets: [secret_key, db_password, tmdb_api_key]"),
     (secret_problems, "    file: ./secrets/admin_password", "    file: ./admin_password"),
     (schema_problems, "      retries: 3\n", "      retry: 3\n"),
+    (image_problems, "x-mediasync: &mediasync\n",
+     "x-mediasync: &mediasync\n  image: mediasync:latest\n"),
 ], ids=["start_interval", "depends_on-required", "hard-coded-port", "compose-time-port",
         "published-port", "pg_isready-socket", "fixed-PORT", "undeclared-secret",
-        "unmounted-secret", "secret-outside-secrets-dir", "schema"])
+        "unmounted-secret", "secret-outside-secrets-dir", "schema", "shared-image-tag"])
 def test_a_one_line_mutation_of_each_rule_is_caught(rule, old, new):
     assert rule(COMPOSE.read_text()) == []
     assert rule(_mutate(old, new)) != []
