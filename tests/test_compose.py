@@ -5,7 +5,11 @@ Specification's JSON schema (vendored in tests/data/, see its README for the sou
 licence), and against the rules a self-hoster's first `docker compose up` depends on:
 
 - no option newer than Docker Engine 20.10 / Compose v2 as distributions ship it
-  (``healthcheck.start_interval`` needs Engine 25 and stops `up` outright on older ones);
+  (``healthcheck.start_interval`` needs Engine 25 and stops `up` outright on older ones;
+  ``env_file``'s long form, ``build.additional_contexts``, ``build.dockerfile_inline``,
+  ``develop``, ``include``, ``depends_on.*.required`` / ``restart`` need newer Compose);
+- the settings of .env (``ALLOWED_HOSTS``, ``CSRF_TRUSTED_ORIGINS``, ``PORT`` …) reach every
+  app service through ``${NAME:-default}``, never a fixed value;
 - every app healthcheck follows the container's ``$PORT`` (``$$PORT`` in the file), asks the
   TCP server on 127.0.0.1, and the published port's container side follows ``PORT`` too;
 - every ``*_FILE`` variable names a secret declared under top-level ``secrets:``, mounted in
@@ -15,7 +19,8 @@ licence), and against the rules a self-hoster's first `docker compose up` depend
 
 and that the Dockerfile builds with whatever ids a user's ``id -u`` / ``id -g`` print: an id the
 base image already has (gid 100 ``users``, gid 20 ``dialout``) is reused, not created again (the
-creating line is also run, against a copy of /etc), and later lines name only the ids.
+creating line is also run, against a copy of /etc), and later lines name only the ids; and
+that no COPY/ADD option nor RUN line (chown, chmod) lets the runtime user write the code in /app.
 
 Each rule is a function returning its problems, so that ``test_a_one_line_mutation_*`` can
 show that breaking one line of the real file makes the rule report it.
@@ -26,7 +31,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import posixpath
 import re
+import shlex
 import shutil
 import subprocess
 from pathlib import Path
@@ -46,11 +53,16 @@ DOCS = [COMPOSE, ROOT / "README.md", ROOT / "docs" / "operating.md", ROOT / ".en
 
 # Options that Docker Engine 20.10 or a distribution's Compose v2 (2.x before 2.20) refuse or
 # ignore: the healthcheck's start_interval (Engine 25), include, develop, models, provider,
-# lifecycle hooks, label_file, use_api_socket, and depends_on's required / restart.
+# lifecycle hooks, label_file, use_api_socket, depends_on's required / restart, build's
+# additional_contexts and dockerfile_inline (Compose 2.17), and env_file's long form
+# ({path, required, format}: Compose 2.24).
 NEWER_KEYS = {"start_interval", "develop", "post_start", "pre_stop", "label_file",
               "use_api_socket", "models", "provider"}
 NEWER_TOP_LEVEL = {"include", "models"}
 NEWER_DEPENDS_ON = {"required", "restart"}
+NEWER_BUILD = {"additional_contexts", "dockerfile_inline"}
+# The settings .env must reach every app service through interpolation (never a fixed value).
+ENV_SETTINGS = ("ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS", "HTTPS", "TRUSTED_PROXIES", "PORT")
 
 _VARIABLE = re.compile(
     r"\$\$|\$\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?-)(?P<default>[^}]*))?\}"
@@ -155,6 +167,15 @@ def newer_option_problems(text: str) -> list[str]:
             for other, spec in depends_on.items():
                 for key in NEWER_DEPENDS_ON & set(spec or {}):
                     problems.append(f"{name}.depends_on.{other}.{key}: newer than Compose v2.20")
+        build = service.get("build")
+        if isinstance(build, dict):
+            problems += [f"{name}.build.{key}: newer than Compose v2.17"
+                         for key in sorted(NEWER_BUILD & set(build))]
+        env_file = service.get("env_file")
+        entries = env_file if isinstance(env_file, list) else [env_file]
+        if any(isinstance(entry, dict) for entry in entries):
+            problems.append(f"{name}.env_file: the long form ({{path, required}}) is newer "
+                            "than Compose v2.24")
     if "start_interval" in text or "start-interval" in (ROOT / "Dockerfile").read_text():
         problems.append("start_interval is named in the file (or --start-interval in Dockerfile)")
     return problems
@@ -190,6 +211,81 @@ def port_problems(text: str) -> list[str]:
             target = str(mapping.get("target") if isinstance(mapping, dict) else mapping)
             if not re.search(r"\$\{PORT(?::?-[^}]*)?\}(/\w+)?$", target):
                 problems.append(f"{name}: published port {mapping!r} does not lead to $PORT")
+    return problems
+
+
+def env_setting_problems(text: str) -> list[str]:
+    """Each setting .env may change reaches every app service as ``${NAME}`` or
+    ``${NAME:-default}``: a fixed value would ignore the user's .env."""
+    problems = []
+    for name, service in _load(text)["services"].items():
+        if "build" not in service:
+            continue
+        environment = _environment(service)
+        for setting in ENV_SETTINGS:
+            value = environment.get(setting)
+            if value is None or not re.fullmatch(
+                    rf"\$\{{{setting}(?::?-[^}}]*)?\}}", value):
+                problems.append(f"{name}.{setting}: {value!r} does not come from .env "
+                                f"(${{{setting}:-default}})")
+    return problems
+
+
+def _writes_for_group_or_others(mode: str) -> bool:
+    """Whether a chmod mode (octal or symbolic) grants write to group or others."""
+    if re.fullmatch(r"[0-7]{1,4}", mode):
+        digits = mode.zfill(3)
+        return bool(int(digits[-2]) & 2 or int(digits[-1]) & 2)
+    for clause in mode.split(","):
+        match = re.fullmatch(r"([ugoa]*)([-+=][rwxXstugo]*)+", clause)
+        if match is None:
+            return True  # not understood: assume the worst
+        who = match.group(1) or "a"  # no who: everyone (less the umask)
+        for op, perms in re.findall(r"([-+=])([rwxXstugo]*)", clause[len(match.group(1)):]):
+            if op in "+=" and "w" in perms and set(who) & set("goa"):
+                return True
+    return False
+
+
+def code_write_problems(dockerfile: str) -> list[str]:
+    """The app code (/app) stays root's and read-only for the runtime user: no COPY/ADD
+    --chown, no --chmod, chmod or chown in a RUN line that gives it away or makes it writable."""
+    problems = []
+    workdir = "/"
+    for line in _instructions(dockerfile):
+        keyword, _, rest = line.partition(" ")
+        keyword = keyword.upper()
+        if keyword == "WORKDIR":
+            workdir = posixpath.join(workdir, rest.strip())
+        elif keyword in ("COPY", "ADD"):
+            if re.search(r"--chown[= ]", rest):
+                problems.append(f"{line}: --chown gives the code to another user")
+            chmod = re.search(r"--chmod[= ](\S+)", rest)
+            if chmod and _writes_for_group_or_others(chmod.group(1)):
+                problems.append(f"{line}: --chmod makes the code writable")
+        elif keyword == "RUN":
+            cwd = workdir
+            for command in re.split(r"&&|\|\||;|\|", rest):
+                try:
+                    words = shlex.split(command)
+                except ValueError:
+                    words = command.split()
+                if not words:
+                    continue
+                operands = [word for word in words[1:] if not word.startswith("-")]
+                if words[0] == "cd" and operands:
+                    cwd = posixpath.join(cwd, operands[0])
+                if words[0] not in ("chown", "chgrp", "chmod") or len(operands) < 2:
+                    continue
+                owner, paths = operands[0], operands[1:]
+                under_app = [path for path in paths if posixpath.normpath(
+                    posixpath.join(cwd, path)).split("/")[:2] == ["", "app"]]
+                if not under_app:
+                    continue
+                if words[0] == "chmod" and _writes_for_group_or_others(owner):
+                    problems.append(f"{line}: chmod {owner} makes {under_app} writable")
+                elif words[0] != "chmod" and not re.fullmatch(r"(root|0)?(:(root|0)?)?", owner):
+                    problems.append(f"{line}: {words[0]} {owner} gives {under_app} away")
     return problems
 
 
@@ -310,11 +406,16 @@ def test_env_example_settings_reach_the_app_with_the_defaults_its_header_explain
     assert web["environment"]["ALLOWED_HOSTS"] == "localhost,127.0.0.1"
     assert web["environment"]["PORT"] == "8000"
     assert web["ports"] == ["8000:8000"]
-    custom = _interpolate(_load(text), {"PORT": "9000", "PUBLISH": "127.0.0.1:80",
-                                        "ALLOWED_HOSTS": "media.lan"})["services"]
+    assert web["environment"]["CSRF_TRUSTED_ORIGINS"] == ""
+    custom = _interpolate(_load(text), {
+        "PORT": "9000", "PUBLISH": "127.0.0.1:80", "ALLOWED_HOSTS": "media.lan",
+        "CSRF_TRUSTED_ORIGINS": "https://media.example.org"})["services"]
     assert custom["web"]["ports"] == ["127.0.0.1:80:9000"]
     assert custom["worker"]["environment"]["ALLOWED_HOSTS"] == "media.lan"
     assert custom["web"]["environment"]["PORT"] == "9000"
+    for name in ("web", "worker", "listen"):
+        assert custom[name]["environment"]["CSRF_TRUSTED_ORIGINS"] == "https://media.example.org"
+    assert env_setting_problems(text) == []
     header = "\n".join(line for line in text.splitlines() if line.startswith("#"))
     for name in ("PUBLISH", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS", "PORT", "MEDIASYNC_UID",
                  "400 Bad Request", "chown -R 10001:10001 data secrets", "first created"):
@@ -357,8 +458,8 @@ def test_the_runtime_user_has_a_fixed_id_and_cannot_write_the_code():
     assert "ARG MEDIASYNC_UID=10001" in dockerfile
     assert "ARG MEDIASYNC_GID=10001" in dockerfile
     assert re.search(r"^USER \$\{MEDIASYNC_UID\}:\$\{MEDIASYNC_GID\}$", dockerfile, re.MULTILINE)
-    copies = re.findall(r"^COPY .*$", dockerfile, re.MULTILINE)
-    assert copies and not any("--chown" in line for line in copies)  # code stays root's
+    assert re.findall(r"^COPY .*$", dockerfile, re.MULTILINE)
+    assert code_write_problems(dockerfile) == []  # code stays root's and read-only
     app = _load(COMPOSE.read_text())["x-mediasync"]
     assert app["build"]["args"] == {"MEDIASYNC_UID": "${MEDIASYNC_UID:-10001}",
                                     "MEDIASYNC_GID": "${MEDIASYNC_GID:-10001}"}
@@ -473,12 +574,52 @@ def _mutate(old: str, new: str) -> str:
     (schema_problems, "      retries: 3\n", "      retry: 3\n"),
     (image_problems, "x-mediasync: &mediasync\n",
      "x-mediasync: &mediasync\n  image: mediasync:latest\n"),
+    (newer_option_problems, "      web:\n        condition: service_healthy",
+     "      web:\n        condition: service_healthy\n        restart: true"),
+    (newer_option_problems, "  restart: unless-stopped\n  environment:\n",
+     "  restart: unless-stopped\n  env_file: [{path: .env, required: false}]\n  environment:\n"),
+    (newer_option_problems, "    context: .\n",
+     "    context: .\n    additional_contexts: {x: ./x}\n"),
+    (newer_option_problems, "    context: .\n",
+     "    context: .\n    dockerfile_inline: FROM x\n"),
+    (newer_option_problems, '    command: ["web"]\n',
+     '    command: ["web"]\n    develop: {watch: [{action: rebuild, path: .}]}\n'),
+    (newer_option_problems, "services:\n", "include: [other.yml]\nservices:\n"),
+    (env_setting_problems, "    CSRF_TRUSTED_ORIGINS: ${CSRF_TRUSTED_ORIGINS:-}\n",
+     "    CSRF_TRUSTED_ORIGINS: https://media.example.org\n"),
+    (env_setting_problems, "    ALLOWED_HOSTS: ${ALLOWED_HOSTS:-localhost,127.0.0.1}\n",
+     "    ALLOWED_HOSTS: localhost,127.0.0.1\n"),
 ], ids=["start_interval", "depends_on-required", "hard-coded-port", "compose-time-port",
         "published-port", "pg_isready-socket", "fixed-PORT", "undeclared-secret",
-        "unmounted-secret", "secret-outside-secrets-dir", "schema", "shared-image-tag"])
+        "unmounted-secret", "secret-outside-secrets-dir", "schema", "shared-image-tag",
+        "depends_on-restart", "env_file-long-form", "additional_contexts", "dockerfile_inline",
+        "develop", "include", "fixed-CSRF_TRUSTED_ORIGINS", "fixed-ALLOWED_HOSTS"])
 def test_a_one_line_mutation_of_each_rule_is_caught(rule, old, new):
     assert rule(COMPOSE.read_text()) == []
     assert rule(_mutate(old, new)) != []
+
+
+def _mutate_dockerfile(old: str, new: str) -> str:
+    text = DOCKERFILE.read_text()
+    assert text.count(old) == 1, f"mutation anchor {old!r} is not one line of the Dockerfile"
+    return text.replace(old, new)
+
+
+@pytest.mark.parametrize(("old", "new"), [
+    ("COPY . .\n", "COPY --chown=${MEDIASYNC_UID}:${MEDIASYNC_GID} . .\n"),
+    ("COPY . .\n", "COPY --chmod=777 . .\n"),
+    ("chmod -R u=rwX,go=rX /app", "chmod -R u=rwX,go=rwX /app"),
+    ("chmod -R u=rwX,go=rX /app", "chmod -R a+w /app"),
+    ("chmod 755 /app/bin/mediasync", "chmod 777 /app/bin/mediasync"),
+    ('chown "${MEDIASYNC_UID}:${MEDIASYNC_GID}" /data',
+     'chown -R "${MEDIASYNC_UID}:${MEDIASYNC_GID}" /app /data'),
+    ("RUN chmod -R u=rwX,go=rX /app",
+     'RUN chown -R "${MEDIASYNC_UID}" . && chmod -R u=rwX,go=rX /app'),
+], ids=["copy-chown", "copy-chmod", "chmod-go-w", "chmod-a+w", "chmod-777", "chown-app",
+        "chown-workdir"])
+def test_a_dockerfile_line_that_lets_the_runtime_user_write_the_code_is_caught(old, new):
+    assert code_write_problems(DOCKERFILE.read_text()) == []
+    assert code_write_problems(_mutate_dockerfile(old, new)) != []
 
 
 def test_a_compose_up_without_build_is_caught():
