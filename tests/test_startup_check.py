@@ -7,7 +7,9 @@ an ordinary user, use a file that user cannot read).
 
 from __future__ import annotations
 
+import ast
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -16,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = str(ROOT / "bin" / "mediasync")
@@ -103,6 +106,64 @@ def test_an_unreadable_secret_names_the_uid_and_the_chown_or_chmod_that_fixes_it
         f"run `chown {uid} {secret}` or `chmod 644 {secret}`")
     secret.chmod(0o644)  # the fix it names works
     assert _run(place, as_other=True, MEDIASYNC_ADMIN_PASSWORD_FILE=str(secret)).returncode == 0
+
+
+def test_other_file_variables_of_the_environment_do_not_stop_start_up(place):
+    """COMPOSE_FILE, a tool's config file, anything *_FILE exported on a developer's box: not
+    the project's secrets, so not checked (the settings never read them either)."""
+    others = {"FOO_FILE": "/nonexistent", "TF_CLI_CONFIG_FILE": "/root/.terraformrc-missing",
+              "COMPOSE_FILE": "a.yml:b.yml", "KUBECONFIG_FILE": str(place)}
+    result = _run(place, **others)
+    assert result.returncode == 0, result.stderr
+    assert "python manage.py migrate --noinput" in result.stdout
+    missing = _run(place, **others, DATABASE_PASSWORD_FILE=str(place / "db_password"))
+    assert missing.returncode == 78  # while a missing secret of the project still stops it
+    assert missing.stderr.startswith("mediasync: DATABASE_PASSWORD_FILE: ")
+
+
+def _script_secrets() -> list[str]:
+    match = re.search(r"^SECRETS=\(([^)]*)\)", Path(SCRIPT).read_text(), re.MULTILINE)
+    assert match, "bin/mediasync has no SECRETS=(...) list"
+    return match.group(1).split()
+
+
+def _variables_read_by_the_code() -> set[str]:
+    """Every variable the settings and the commands read through mediasync.env's readers."""
+    readers = {"envstr", "envbool", "envint", "envfloat", "envurl", "envlist", "envnetworks",
+               "envchoice"}
+    found = set()
+    for path in [ROOT / "mediasync" / "settings.py",
+                 *sorted((ROOT / "catalog" / "management" / "commands").glob("*.py"))]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                    and node.func.id in readers and node.args
+                    and isinstance(node.args[0], ast.Constant)):
+                found.add(node.args[0].value)
+    return found
+
+
+def test_every_secret_the_script_checks_is_one_the_code_reads_and_the_docs_name():
+    """bin/mediasync's SECRETS is the one list; this keeps it from drifting from the code, the
+    docs and the compose file."""
+    secrets = _script_secrets()
+    assert len(secrets) == len(set(secrets))
+    read = _variables_read_by_the_code()
+    assert sorted(set(secrets) - read) == []  # no stale name
+    looks_secret = {name for name in read if re.search(r"PASSWORD|TOKEN|API_KEY|SECRET", name)}
+    assert sorted(looks_secret - set(secrets)) == []  # no secret left unchecked
+    configuration = (ROOT / "docs" / "configuration.md").read_text()
+    marked = {re.match(r"\| `([A-Z][A-Z0-9_]+)`", row).group(1)
+              for row in re.findall(r"^\| `[A-Z].*\(secret\) \|$", configuration, re.MULTILINE)}
+    assert marked == set(secrets)
+    operating = (ROOT / "docs" / "operating.md").read_text()
+    section = operating[operating.index("## Secrets"):operating.index("Plex tokens")]
+    assert set(re.findall(r"`([A-Z][A-Z0-9_]+)`", section)) - {"NAME_FILE"} == set(secrets)
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    for name, service in compose["services"].items():
+        if "build" in service:  # ours (postgres reads POSTGRES_PASSWORD_FILE itself)
+            files = {key.removesuffix("_FILE") for key in service.get("environment", {})
+                     if key.endswith("_FILE")}
+            assert sorted(files - set(secrets)) == [], name
 
 
 def test_in_the_image_the_fix_names_the_host_file_of_the_compose_layout(place):
