@@ -1,8 +1,9 @@
 # mediasync: gunicorn web process or django-q2 worker, chosen by the command.
 #
 # The runtime user has a fixed UID/GID (10001:10001 unless the build args say otherwise), so
-# the host files it must read or write can be given to it: `chown -R 10001:10001 data secrets`
-# on the host, or build with your own ids (MEDIASYNC_UID / MEDIASYNC_GID, see .env.example).
+# the host files it must read or write can be given to it on the host:
+# `sudo chown -R 10001:10001 data secrets`, or build with your own ids (MEDIASYNC_UID /
+# MEDIASYNC_GID, see .env.example).
 # The app code is owned by root and not writable by that user; it writes only to /data.
 FROM python:3.11-slim-bookworm
 

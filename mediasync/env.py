@@ -32,7 +32,7 @@ def _unreadable(path: str, exc: OSError) -> str:
     """Why a secret file cannot be read, with the fix (bin/mediasync checks the same at start)."""
     if isinstance(exc, PermissionError):
         uid = os.getuid()
-        return (f"cannot read {path!r} as uid {uid}: run `chown {uid} {path}` or "
+        return (f"cannot read {path!r} as uid {uid}: run `sudo chown {uid} {path}` or "
                 f"`chmod 644 {path}`")
     if isinstance(exc, IsADirectoryError):
         return f"{path!r} is a directory, not a file: write the secret into a file there"

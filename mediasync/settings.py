@@ -33,7 +33,7 @@ except OSError as exc:
     raise SettingsError(f"DATA_DIR: cannot create {DATA_DIR} ({exc.strerror})") from None
 if not os.access(DATA_DIR, os.W_OK):
     raise SettingsError(f"DATA_DIR: cannot write {DATA_DIR} as uid {os.getuid()}: run "
-                        f"`chown -R {os.getuid()}:{os.getgid()} {DATA_DIR}`")
+                        f"`sudo chown -R {os.getuid()}:{os.getgid()} {DATA_DIR}`")
 
 
 def _secret_key() -> str:

@@ -60,7 +60,7 @@ def test_a_secret_file_it_may_not_read_names_the_uid_and_the_fix(tmp_path):
         envstr("TMDB_API_KEY", env={"TMDB_API_KEY_FILE": str(secret)})
     uid = os.getuid()
     assert str(excinfo.value) == (f"TMDB_API_KEY_FILE: cannot read {str(secret)!r} as uid {uid}: "
-                                  f"run `chown {uid} {secret}` or `chmod 644 {secret}`")
+                                  f"run `sudo chown {uid} {secret}` or `chmod 644 {secret}`")
 
 
 def test_a_directory_in_place_of_a_secret_file_is_named(tmp_path):

@@ -103,7 +103,7 @@ def test_an_unreadable_secret_names_the_uid_and_the_chown_or_chmod_that_fixes_it
     assert result.returncode == 78
     assert result.stderr.strip() == (
         f"mediasync: MEDIASYNC_ADMIN_PASSWORD_FILE: cannot read {secret} as uid {uid}: "
-        f"run `chown {uid} {secret}` or `chmod 644 {secret}`")
+        f"run `sudo chown {uid} {secret}` or `chmod 644 {secret}`")
     secret.chmod(0o644)  # the fix it names works
     assert _run(place, as_other=True, MEDIASYNC_ADMIN_PASSWORD_FILE=str(secret)).returncode == 0
 
@@ -182,7 +182,8 @@ def test_an_unwritable_data_dir_names_the_chown_that_fixes_it(place):
     gid = OTHER_UID if os.geteuid() == 0 else os.getegid()
     assert result.returncode == 78
     assert result.stderr.strip() == (
-        f"mediasync: DATA_DIR: cannot write {data} as uid {uid}: run `chown -R {uid}:{gid} {data}`")
+        f"mediasync: DATA_DIR: cannot write {data} as uid {uid}: "
+        f"run `sudo chown -R {uid}:{gid} {data}`")
     assert "gunicorn" not in result.stdout
 
 
@@ -193,7 +194,8 @@ def test_a_data_dir_that_cannot_be_created_names_its_fix(place):
     result = _run(place, as_other=True, DATA_DIR=str(parent / "data"))
     uid = _uid(as_other=True)
     assert result.returncode == 78
-    assert f"DATA_DIR: cannot create {parent}/data as uid {uid}: run `mkdir -p {parent}/data" \
+    assert f"DATA_DIR: cannot create {parent}/data as uid {uid}: " \
+        f"run `mkdir -p {parent}/data && sudo chown {uid}:" \
         in result.stderr
 
 
@@ -229,5 +231,5 @@ def test_the_settings_name_the_same_fix_when_started_without_the_script(place):
     gid = OTHER_UID if os.geteuid() == 0 else os.getegid()
     assert result.returncode != 0
     assert result.stderr.strip().splitlines()[-1].endswith(
-        f"DATA_DIR: cannot write {data} as uid {uid}: run `chown -R {uid}:{gid} {data}`")
+        f"DATA_DIR: cannot write {data} as uid {uid}: run `sudo chown -R {uid}:{gid} {data}`")
     assert list(data.iterdir()) == []
