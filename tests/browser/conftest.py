@@ -14,7 +14,11 @@ from pathlib import Path
 
 import pytest
 from selenium import webdriver
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+from selenium.common.exceptions import (
+    NoSuchElementException,
+    StaleElementReferenceException,
+    WebDriverException,
+)
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
@@ -66,9 +70,19 @@ class Page:
         self.wait(lambda d: "/login/" not in d.current_url)
 
     def wait(self, condition, timeout: float = WAIT):
-        """Until ``condition`` holds; the polled fragment may swap an element mid-read."""
+        """Until ``condition`` holds; the polled fragment may swap an element mid-read, or a
+        form's answer replace the document (chromedriver then says the node "does not belong
+        to the document" rather than that it is stale)."""
+        def read(driver: WebDriver):
+            try:
+                return condition(driver)
+            except WebDriverException as exc:
+                if "does not belong to the document" in (exc.msg or ""):
+                    raise StaleElementReferenceException(exc.msg) from exc
+                raise
+
         return WebDriverWait(self.driver, timeout, poll_frequency=0.1, ignored_exceptions=(
-            NoSuchElementException, StaleElementReferenceException)).until(condition)
+            NoSuchElementException, StaleElementReferenceException)).until(read)
 
     def find(self, css: str):
         return self.wait(lambda d: d.find_element(By.CSS_SELECTOR, css))
