@@ -217,7 +217,9 @@ def _statement(model: type[models.Model], columns: Sequence[str], conflict: Sequ
     arrays = json = ""
     if connection.vendor == "postgresql":
         arrays = _arrays(model, fields, list(extra), list(literals.values()), names) + tail
-        json = _json(model, fields, list(extra), list(literals.values()), names) + tail
+        # A JSON column with its own encoder is written as that encoder writes it: arrays.
+        if not any(isinstance(f, models.JSONField) and f.encoder for f in fields):
+            json = _json(model, fields, list(extra), list(literals.values()), names) + tail
     floats = tuple(i for i, f in enumerate(fields) if isinstance(f, models.FloatField))
     return _Statement(head, f"({row})", tail, adapters, tuple(extra.values()), arrays, json,
                       floats)
@@ -258,7 +260,9 @@ def _json(model: type[models.Model], fields: Sequence[models.Field], extra: Sequ
     """``INSERT … SELECT`` of one row per element of a JSON array of rows (one parameter after
     the extras), each value cast to its column's type by the server: the page is written
     by orjson in C, where psycopg dumps every element of every array in Python."""
-    selected = [f"r.v->{i}" if isinstance(f, models.JSONField)
+    # A JSON column's None is SQL NULL, as Django stores it (JSON ``null`` would slip past
+    # the column's NOT NULL), hence NULLIF.
+    selected = [f"NULLIF(r.v->{i}, 'null'::jsonb)" if isinstance(f, models.JSONField)
                 else f"CAST(r.v->>{i} AS {_cast(f)})" for i, f in enumerate(fields)]
     selected += _extras(model, extra) + list(literals)
     return _insert_select(model, names, selected,
@@ -281,7 +285,7 @@ def _one_statement(cursor: Any, statement: _Statement, rows: Sequence[Sequence[A
     single-row statement for each row, in one ``executemany``."""
     if connection.vendor == "postgresql":
         with psycopg.Cursor(connection.connection) as raw:
-            if (text := statement.json_rows(rows)) is not None:
+            if statement.json and (text := statement.json_rows(rows)) is not None:
                 raw.execute(statement.json, [*statement.extra, text])
             else:
                 raw.execute(statement.arrays, statement.columns(rows))

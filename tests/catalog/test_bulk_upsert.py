@@ -115,3 +115,16 @@ def test_a_text_too_long_for_its_column_is_refused_not_cut():
         upsert(Show, COLUMNS, [_row(0, long)], conflict=["tvmaze_id"], update=COLUMNS[1:],
                constants=MADE, rows_per_statement=1)
     assert not Show.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_missing_json_value_is_refused_by_its_column_not_stored_as_json_null():
+    # genres is NOT NULL: None must fail as Django's own save would, on both databases and
+    # whichever way PostgreSQL's page travels (JSON text or arrays), never store JSON null.
+    from django.db import transaction
+
+    row = (*_row(0, "No genres")[:4], None, *_row(0, "No genres")[5:])
+    with pytest.raises(Exception, match=r"(?i)not.null|null value"), transaction.atomic():
+        upsert(Show, COLUMNS, [row], conflict=["tvmaze_id"], update=COLUMNS[1:],
+               constants=MADE, rows_per_statement=1)
+    assert not Show.objects.exists()
