@@ -17,7 +17,6 @@ class CatalogConfig(AppConfig):
         from django_q.signals import post_spawn
 
         from catalog import tasks
-        from catalog.api.fields import use_strict_json_fields
         from catalog.auth import throttle  # noqa: F401  (connects the failed-login receivers)
         from catalog.rules.decide import decide_shows
         from catalog.rules.preview import facts_version_renew
@@ -35,7 +34,6 @@ class CatalogConfig(AppConfig):
         post_spawn.connect(_refilter_stale_rules, dispatch_uid="catalog.refilter_stale")
         connect_schedule_signals()
         _forget_artwork_of_deleted_shows()
-        use_strict_json_fields()
         _save_upstream_counters_after_work()
         _teach_log_scrubber()
 

@@ -28,16 +28,15 @@ from __future__ import annotations
 import json
 import math
 import sqlite3
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
 import orjson
-import psycopg
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.backends.base.base import BaseDatabaseWrapper
-from psycopg.types.json import Jsonb
 
 Adapter = Callable[[Any], Any]
 POSTGRES_MAX_PARAMS = 65_535
@@ -79,6 +78,8 @@ def _adapter(field: models.Field, db: BaseDatabaseWrapper) -> Adapter | None:
         if sqlite:
             return _sqlite_json
         if field.encoder is None:
+            from psycopg.types.json import Jsonb  # here: SQLite processes never load psycopg
+
             return lambda value: Jsonb(value, dumps=_json_text)
         return lambda value: field.get_db_prep_save(value, connection)
     return None
@@ -109,7 +110,8 @@ def _max_params() -> int:
 
 def _literal(value: Any) -> str | None:
     """A default as SQL both databases read the same, or None to bind it."""
-    if isinstance(value, Jsonb) and value.obj in ([], {}):
+    json_types = sys.modules.get("psycopg.types.json")  # absent: no Jsonb can have been made
+    if json_types and isinstance(value, json_types.Jsonb) and value.obj in ([], {}):
         value = _json_text(value.obj)
     if value is None:
         return "NULL"
@@ -284,6 +286,8 @@ def _one_statement(cursor: Any, statement: _Statement, rows: Sequence[Sequence[A
     (Django's cursors bind client-side, quoting every value in Python); on SQLite a
     single-row statement for each row, in one ``executemany``."""
     if connection.vendor == "postgresql":
+        import psycopg
+
         with psycopg.Cursor(connection.connection) as raw:
             if statement.json and (text := statement.json_rows(rows)) is not None:
                 raw.execute(statement.json, [*statement.extra, text])
