@@ -98,10 +98,11 @@ class _TakenOverAtTheEnd:
 @pytest.mark.django_db
 @pytest.mark.parametrize("mode", ["walk", "increment"])
 def test_a_taken_over_worker_writes_no_end_of_walk_checkpoint(
-        mode, fake, new_run, tvmaze_client_for):
+        mode, fake, new_run, tvmaze_client_for, monkeypatch):
     from catalog.db.cursors import cursor_get
     from catalog.runs import RunLost
 
+    monkeypatch.setattr(tvmaze_module, "SHOWS_PER_COMMIT", 1)
     client = tvmaze_client_for(fake)
     if mode == "increment":
         _run(new_run, client, START)
@@ -149,3 +150,57 @@ def test_a_run_resumed_by_its_redelivered_task_never_counts_past_its_total(
     tvmaze_sync(again, client)
     assert all(total is not None and processed <= total for processed, total in seen), seen
     assert (again.processed, again.total) == (len(fake.ids), len(fake.ids))
+
+
+def _batches(run: SyncRun) -> list[tuple[str, int]]:
+    return [(e["page"], e["changed"]) for e in run.events if e.get("event") == "page_progress"]
+
+
+@pytest.mark.django_db
+def test_a_walk_commits_its_index_pages_a_batch_of_shows_at_a_time(new_run, tvmaze_client_for):
+    with TvmazeFake(count=2600, seed=5, start_ts=START) as big:
+        run = _run(new_run, tvmaze_client_for(big), START)
+        batches = _batches(run)
+        pages = big.last_page + 1
+    # Whole index pages, in order, each in one batch; every batch but the last holds at
+    # least SHOWS_PER_COMMIT shows, and no batch holds a page more than it needs.
+    numbers = [int(n) for label, _ in batches for n in _page_range(label)]
+    assert numbers == list(range(pages))
+    assert len(batches) < pages
+    assert all(changed >= tvmaze_module.SHOWS_PER_COMMIT for _, changed in batches[:-1])
+    assert sum(changed for _, changed in batches) == run.processed == 2600
+    assert run.summary["pages"] == pages
+
+
+def _page_range(label: str) -> range:
+    first, _, last = label.partition("-")
+    return range(int(first), int(last or first) + 1)
+
+
+@pytest.mark.django_db
+def test_a_slow_index_commits_each_page_it_has_after_page_seconds(
+        fake, new_run, tvmaze_client_for, monkeypatch):
+    fake.inject(Fault("slow", delay=0.05), times=10**6, path_prefix="/shows")
+    monkeypatch.setattr(tvmaze_module, "PAGE_SECONDS", 0.01)
+    run = _run(new_run, tvmaze_client_for(fake), START)
+    assert [label for label, _ in _batches(run)] == [str(n) for n in range(fake.last_page + 1)]
+    assert run.processed == len(fake.ids)
+
+
+@pytest.mark.django_db
+def test_max_pages_ends_a_batch_at_its_page_and_the_next_run_resumes_there(
+        new_run, tvmaze_client_for):
+    from catalog.db.cursors import cursor_get
+
+    with TvmazeFake(count=2600, seed=5, start_ts=START) as big:
+        client = tvmaze_client_for(big)
+        run = new_run()
+        summary = tvmaze_sync(run, client, max_pages=3)
+        run_finish(run, status=SyncRun.Status.SUCCEEDED, summary=summary)
+        assert summary["pages"] == 3 and summary["complete"] is False
+        assert cursor_get("tvmaze")["next_page"] == 3
+        big.reset_counts()
+        run = _run(new_run, client, START)
+        assert [int(n) for label, _ in _batches(run) for n in _page_range(label)] == list(
+            range(3, big.last_page + 1))
+        assert big.counts["GET /shows"] == big.last_page + 1 - 3 + 1  # pages 3.., the 404

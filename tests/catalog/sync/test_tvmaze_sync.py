@@ -26,6 +26,12 @@ def fake():
         yield server
 
 
+@pytest.fixture
+def page_per_commit(monkeypatch):
+    """Each index page in a transaction of its own, for tests of what a commit keeps."""
+    monkeypatch.setattr(tvmaze_sync_module, "SHOWS_PER_COMMIT", 1)
+
+
 def _run(new_run, client, **kwargs):
     run = new_run()
     summary = tvmaze_sync(run, client, **kwargs)
@@ -158,7 +164,7 @@ def test_it_falls_back_to_a_full_walk_after_a_long_gap(fake, new_run, tvmaze_cli
 
 @pytest.mark.django_db
 def test_it_resumes_a_killed_walk_at_the_first_uncommitted_page(
-    fake, new_run, tvmaze_client_for, monkeypatch
+    fake, new_run, tvmaze_client_for, monkeypatch, page_per_commit
 ):
     client = tvmaze_client_for(fake)
     real_write = tvmaze_sync_module.shows_write_page
@@ -190,7 +196,8 @@ def test_it_resumes_a_killed_walk_at_the_first_uncommitted_page(
 
 
 @pytest.mark.django_db
-def test_it_fails_on_a_500_storm_keeping_committed_pages(fake, new_run, tvmaze_client_for):
+def test_it_fails_on_a_500_storm_keeping_committed_pages(fake, new_run, tvmaze_client_for,
+                                                        page_per_commit):
     client = tvmaze_client_for(fake)
     pages = {"n": 0}
 
