@@ -15,7 +15,7 @@ from catalog.models import Show
 COLUMNS = ["tvmaze_id", "title", "language", "premiered", "genres", "runtime", "rating",
            "tvmaze_updated_at"]
 AWKWARD = ['{"a", b}', "back\\slash", "it's 100%", "NULL", "", " ", "Ōkami 東京 Ærø",
-           "comma, {brace}", 'quote "q"', "tab\tnew\nline"]
+           "comma, {brace}", 'quote "q"', "tab\tnew\nline", "%s", "100%%s", "%(name)s", "?"]
 STAMP = datetime(2026, 12, 7, 9, 30, 15, 123456, tzinfo=UTC)
 MADE = {"created_at": STAMP, "updated_at": STAMP}
 
@@ -31,10 +31,11 @@ def _stored() -> list[tuple]:
 
 
 @pytest.mark.django_db
-def test_it_writes_awkward_values_exactly_as_given():
+@pytest.mark.parametrize("per_statement", [1, 4, 100])  # 4: full statements and a remainder
+def test_it_writes_awkward_values_exactly_as_given(per_statement):
     rows = [_row(n, title) for n, title in enumerate(AWKWARD)]
     written = upsert(Show, COLUMNS, rows, conflict=["tvmaze_id"], update=COLUMNS[1:],
-                     constants=MADE, rows_per_statement=1)
+                     constants=MADE, rows_per_statement=per_statement)
     assert written == len(rows)
     assert _stored() == rows
     shows = Show.objects.all()
@@ -127,4 +128,16 @@ def test_a_missing_json_value_is_refused_by_its_column_not_stored_as_json_null()
     with pytest.raises(Exception, match=r"(?i)not.null|null value"), transaction.atomic():
         upsert(Show, COLUMNS, [row], conflict=["tvmaze_id"], update=COLUMNS[1:],
                constants=MADE, rows_per_statement=1)
+    assert not Show.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("per_statement", [1, 100])
+def test_a_broken_constraint_is_djangos_integrity_error_and_writes_nothing(per_statement):
+    from django.db import IntegrityError, transaction
+
+    rows = [_row(n, f"Show {n}") for n in range(3)]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        upsert(Show, [*COLUMNS, "tvdb_id"], [(*r, 77) for r in rows], conflict=["tvmaze_id"],
+               update=COLUMNS[1:], constants=MADE, rows_per_statement=per_statement)
     assert not Show.objects.exists()
