@@ -1,10 +1,10 @@
 """``manage.py sync plex`` against a real django-q2 cluster of two workers: each library is its
 own run, and the workers scan them side by side.
 
-Library A's fake holds its third episode page until the test lets it go, so A's run is
-mid-scan (a page committed, a later one asked for) for as long as the test likes; library
-B's run must start and finish meanwhile, which only a second worker can do. No timing: the
-hold lasts until B is seen done, whatever the machine's speed.
+Library A's fake holds an episode page past its first transaction until the test lets it
+go, so A's run is mid-scan (a batch of pages committed, a later page asked for) for as long
+as the test likes; library B's run must start and finish meanwhile, which only a second
+worker can do. No timing: the hold lasts until B is seen done, whatever the machine's speed.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from django_q.tasks import async_task
 from catalog.metrics.health import cluster_alive
 from catalog.models import MediaItem, PlexLibrary, PlexServer, Show, SyncRun
 from catalog.runs import run_claim
+from catalog.sync.pages import ROWS_PER_COMMIT
 from integrations.fakes.base import FakeRequest
 from integrations.fakes.plex import LibrarySpec, PlexFake
 from integrations.plex.client import PAGE_SIZE
@@ -35,19 +36,23 @@ TOKEN = "plex-fake-token-123"
 HOLD_SECONDS = 240  # a failed test's fake lets go by itself
 
 
-class ThirdPageHold:
-    """Holds the first episode-listing request for the third page until ``released``.
+# The scan writes listing pages a batch at a time and asks for the next page while it
+# writes: the page after the first batch can be asked for before that batch is committed,
+# the one after it only once the scan moved on from writing the batch. While that one is
+# held, the first batch's rows are there by construction.
+HELD_PAGE = -(-ROWS_PER_COMMIT // PAGE_SIZE) + 1
+A_EPISODES = 2 * ROWS_PER_COMMIT
 
-    The scan asks for page k+1 while it writes page k, so the request for page 2 can come
-    before page 1 is committed; the request for page 3 is made only once the scan moved on
-    from writing page 1, so while it is held page 1's rows are there by construction."""
+
+class PageHold:
+    """Holds the first episode-listing request for ``HELD_PAGE`` until ``released``."""
 
     def __init__(self) -> None:
         self.holding, self.released = threading.Event(), threading.Event()
 
     def __call__(self, request: FakeRequest) -> None:
-        third_page = int(request.header("X-Plex-Container-Start") or 0) >= 2 * PAGE_SIZE
-        if request.query.get("type") == ["4"] and third_page and not self.holding.is_set():
+        held = int(request.header("X-Plex-Container-Start") or 0) >= HELD_PAGE * PAGE_SIZE
+        if request.query.get("type") == ["4"] and held and not self.holding.is_set():
             self.holding.set()
             self.released.wait(HOLD_SECONDS)
 
@@ -63,8 +68,8 @@ def _run(library: PlexLibrary) -> SyncRun | None:
 
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_scan_two_libraries_side_by_side(tmp_path):
-    hold = ThirdPageHold()
-    with PlexFake([LibrarySpec("1", "show", "A", shows=20, episodes=1000)], token=TOKEN,
+    hold = PageHold()
+    with PlexFake([LibrarySpec("1", "show", "A", shows=20, episodes=A_EPISODES)], token=TOKEN,
                   seed=3) as fake_a, \
             PlexFake([LibrarySpec("1", "show", "B", shows=10, episodes=300)], token=TOKEN,
                      seed=4) as fake_b, \
@@ -82,7 +87,7 @@ def test_two_workers_scan_two_libraries_side_by_side(tmp_path):
         try:
             assert wait_for(cluster_alive, 60), "the cluster never reported"
             command = manage(["sync", "plex", "--json"], env)
-            assert wait_for(hold.holding.is_set, 120), "library A's scan never got to page 3"
+            assert wait_for(hold.holding.is_set, 120), "library A's scan never got to the held page"
             assert wait_for(lambda: (_run(b) is not None and _run(b).status
                                      not in SyncRun.ACTIVE), 120), _run(b)
             run_a, run_b = _run(a), _run(b)
@@ -90,7 +95,7 @@ def test_two_workers_scan_two_libraries_side_by_side(tmp_path):
             assert run_b.status == SyncRun.Status.SUCCEEDED, run_b.error
             assert MediaItem.objects.filter(library=b).count() == 300
             assert run_a.status == SyncRun.Status.RUNNING
-            assert 0 < MediaItem.objects.filter(library=a).count() < 1000
+            assert 0 < MediaItem.objects.filter(library=a).count() < A_EPISODES
             assert run_a.owner_pid != run_b.owner_pid
             assert hold.holding.is_set() and not hold.released.is_set()
             hold.released.set()
@@ -104,7 +109,7 @@ def test_two_workers_scan_two_libraries_side_by_side(tmp_path):
         summaries = [json.loads(line) for line in out.strip().splitlines()]
         assert {(s["scope"], s["status"]) for s in summaries} == {
             (f"library:{a.pk}", "succeeded"), (f"library:{b.pk}", "succeeded")}
-        assert MediaItem.objects.filter(library=a).count() == 1000
+        assert MediaItem.objects.filter(library=a).count() == A_EPISODES
         run_a, run_b = _run(a), _run(b)
         assert run_b.finished_at < run_a.finished_at
         assert {run_a.triggered_by, run_b.triggered_by} == {"command"}
@@ -120,7 +125,7 @@ def test_a_scan_held_inside_its_page_transaction_holds_up_no_other_library(tmp_p
         pytest.skip("SQLite's writers take turns")
     gate = tmp_path / "gate"
     gate.mkdir()
-    with PlexFake([LibrarySpec("1", "show", "A", shows=20, episodes=1000)], token=TOKEN,
+    with PlexFake([LibrarySpec("1", "show", "A", shows=20, episodes=A_EPISODES)], token=TOKEN,
                   seed=3) as fake_a, \
             PlexFake([LibrarySpec("1", "show", "B", shows=10, episodes=300)], token=TOKEN,
                      seed=4) as fake_b, \
@@ -147,7 +152,7 @@ def test_a_scan_held_inside_its_page_transaction_holds_up_no_other_library(tmp_p
             assert MediaItem.objects.filter(library=b).count() == 300
             # A is still inside its transaction: what it wrote there is not visible
             assert SyncRun.objects.get(pk=run_a.pk).status == SyncRun.Status.RUNNING
-            assert MediaItem.objects.filter(library=a).count() < 1000
+            assert MediaItem.objects.filter(library=a).count() < A_EPISODES
             assert Show.objects.filter(plex_shows__library=b).count() == 10
             os.kill(holder(gate, run_a.pk), signal.SIGKILL)
         finally:

@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import islice, takewhile
 from typing import Any
 
 from django.db import transaction
@@ -22,6 +23,7 @@ from catalog.db.cursors import cursor_get, cursor_set
 from catalog.db.iterables import batched
 from catalog.models import Show, SyncRun
 from catalog.runs import run_progress
+from catalog.sync.pages import ROWS_PER_COMMIT, pages_joined
 from catalog.sync.shows_write import PageWrite, shows_write_page
 from integrations.errors import InvalidError, NotFoundError
 from integrations.tvmaze import TvmazeClient
@@ -32,11 +34,7 @@ CURSOR_KEY = "tvmaze"
 IDS_PER_INDEX_PAGE = 250
 FETCH_BATCH = 250
 PAGE_SECONDS = 5.0
-# Index pages are committed a few at a time: a commit per 250-show page cost a 100,000-show
-# mirror a fifth of its CPU on SQLite (each commit rewrote every leaf of the id and title
-# indexes its shows touched) and half its wall time on PostgreSQL. A slow upstream still
-# commits every PAGE_SECONDS, so progress moves and a crash loses little.
-SHOWS_PER_COMMIT = 1_000
+SHOWS_PER_COMMIT = ROWS_PER_COMMIT  # index pages are written a few at a time (sync.pages)
 MAX_REPORTED_REJECTS = 50
 # The smallest updates window that covers the gap since the last success (with an hour spare).
 WINDOWS: tuple[tuple[str, timedelta], ...] = (
@@ -175,30 +173,15 @@ def _walk_pages(run: SyncRun, client: TvmazeClient, cursor: dict[str, Any], outc
 
 def _index_batches(client: TvmazeClient, start: int, *, max_pages: int | None = None,
                    ) -> Iterator[tuple[range, Page[TvmazeShow]]]:
-    """Index pages from ``start`` taken together until they hold ``SHOWS_PER_COMMIT`` shows,
-    ``PAGE_SECONDS`` have passed or ``max_pages`` pages are read: ``(page numbers, one page
-    of their shows)``. Ends after the last page (TVMaze's 404)."""
-    shows, seconds = SHOWS_PER_COMMIT, PAGE_SECONDS
-    items: list[TvmazeShow] = []
-    rejects: list[Reject] = []
-    first, opened = start, time.monotonic()
-    for number, page in client.iter_index_pages(start):
-        if page is None:
-            break
-        items.extend(page.items)
-        rejects.extend(page.rejects)
-        read = number + 1 - first
-        if (len(items) + len(rejects) >= shows or time.monotonic() - opened >= seconds
-                or read == max_pages):
-            yield range(first, number + 1), Page(items=tuple(items), cursor=None,
-                                                 rejects=tuple(rejects))
-            if read == max_pages:
-                return
-            items, rejects, first, opened = [], [], number + 1, time.monotonic()
-    else:
-        return
-    if number > first:
-        yield range(first, number), Page(items=tuple(items), cursor=None, rejects=tuple(rejects))
+    """Index pages from ``start`` to TVMaze's 404, joined a batch at a time (at most
+    ``max_pages`` pages in all): ``(the batch's page numbers, one page of their shows)``."""
+    pages = (page for _, page in takewhile(lambda read: read[1] is not None,
+                                          client.iter_index_pages(start)))
+    first = start
+    for taken, page in pages_joined(islice(pages, max_pages), rows=SHOWS_PER_COMMIT,
+                                    seconds=PAGE_SECONDS):
+        yield range(first, first + taken), page
+        first += taken
 
 
 def _walk(run: SyncRun, client: TvmazeClient, cursor: dict[str, Any], started: datetime, *,

@@ -16,6 +16,7 @@ from django.db import transaction
 from catalog.db.commits import commit_without_waiting
 from catalog.db.iterables import batched
 from catalog.models import PlexShow
+from catalog.sync.pages import pages_joined
 from catalog.sync.plex.items import items_touch_rejected, items_write_page
 from catalog.sync.plex.reconcile import reconcile_tv
 from catalog.sync.plex.scan import CHUNK, Scan, knowable, prefetched
@@ -67,12 +68,13 @@ def _show_page(scan: Scan, page: Page[PlexShowValue]) -> None:
 
 
 def flat_episodes(scan: Scan) -> None:
-    """Write every episode page, each in one transaction with its progress."""
+    """Write every episode page, a few pages (``pages_joined``) in one transaction with their
+    progress."""
     def fetch(start: int) -> Page[PlexItem]:
         return scan.client.items(scan.key, kind="episode", start=start)
 
-    for page in prefetched(fetch, "plex-episodes"):
-        items_page(scan, page, listing="episodes", total=page.total, shows=True)
+    for taken, page in pages_joined(prefetched(fetch, "plex-episodes")):
+        items_page(scan, page, listing="episodes", total=page.total, shows=True, pages=taken)
 
 
 def flat_movies(scan: Scan) -> None:
@@ -146,8 +148,9 @@ def placed(scan: Scan, items: Sequence[PlexItem]) -> tuple[list[PlexItem], dict[
 
 
 def items_page(scan: Scan, page: Page[PlexItem], *, listing: str, total: int | None,
-               shows: bool) -> None:
-    """One transaction: the page's items, its rejects and its progress."""
+               shows: bool, pages: int = 1) -> None:
+    """One transaction: the page's items, its rejects and its progress (``pages``: how many
+    listing pages it joins)."""
     items, show_ids = placed(scan, page.items) if shows else (list(page.items), {})
     with transaction.atomic():
         commit_without_waiting()
@@ -155,7 +158,7 @@ def items_page(scan: Scan, page: Page[PlexItem], *, listing: str, total: int | N
         all_known = items_touch_rejected(scan, page.rejects)
         scan.report(listing=listing, processed=len(page.items) + len(page.rejects),
                     changed=written.changed, skipped=written.unchanged,
-                    errors=len(page.rejects), total=total)
+                    errors=len(page.rejects), total=total, pages=pages)
     outcome = scan.outcome
     outcome.created += written.created
     outcome.updated += written.updated

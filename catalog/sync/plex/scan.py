@@ -101,13 +101,15 @@ class Scan:
 
     def report(self, *, listing: str, processed: int = 0, changed: int = 0, skipped: int = 0,
                errors: int = 0, total: int | None = None,
-               detail: dict[str, Any] | None = None, event: str = "page_progress") -> None:
+               detail: dict[str, Any] | None = None, event: str = "page_progress",
+               pages: int = 1) -> None:
         """A page's progress: call it inside the page's transaction (it checks that the run
         is still ours, and raises RunLost or RunCancelled so that the page rolls back);
         for a read-only listing, after the read. ``processed`` never passes the total: a
-        listing that grew while it was read raises it. ``detail`` adds fields to the event."""
+        listing that grew while it was read raises it. ``detail`` adds fields to the event;
+        ``pages`` is how many listing pages the transaction joined."""
         if event == "page_progress":
-            self.outcome.pages += 1
+            self.outcome.pages += pages
         if total is not None:
             self.total = total
         done = self.run.processed + processed

@@ -10,6 +10,7 @@ from django.db import connection
 from django.utils import timezone
 
 from catalog.models import MediaItem, PlexShow, SyncRun
+from catalog.sync import pages
 from integrations.fakes.base import FakeRequest
 from integrations.fakes.plex import LibrarySpec, PlexFake
 from tests.catalog.sync.plex_fixtures import T0, library_for, scan, server_for
@@ -46,7 +47,8 @@ def fake() -> Iterator[TakeoverPlex]:
 
 @pytest.mark.parametrize("change", [{"owner_token": "a-successor"},
                                     {"cancel_requested_at": timezone.now()}])
-def test_it_commits_no_page_after_its_run_changed_hands(fake, change):
+def test_it_commits_no_page_after_its_run_changed_hands(fake, change, monkeypatch):
+    monkeypatch.setattr(pages, "ROWS_PER_COMMIT", 1)  # a transaction per listing page
     library = library_for(server_for(fake, "plex"), "1")
     fake.at = ("600", change)
     done = scan(library, fake, T0)
