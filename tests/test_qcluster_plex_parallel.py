@@ -36,12 +36,14 @@ TOKEN = "plex-fake-token-123"
 HOLD_SECONDS = 240  # a failed test's fake lets go by itself
 
 
-# The scan writes listing pages a batch at a time and asks for the next page while it
-# writes: the page after the first batch can be asked for before that batch is committed,
-# the one after it only once the scan moved on from writing the batch. While that one is
-# held, the first batch's rows are there by construction.
-HELD_PAGE = -(-ROWS_PER_COMMIT // PAGE_SIZE) + 1
-A_EPISODES = 2 * ROWS_PER_COMMIT
+# The scan writes listing pages a batch at a time while a thread reads up to a batch's
+# worth of pages ahead: the pages of the second batch and one more can be asked for before
+# the first batch is committed, the next only once the scan took the second batch's first
+# page, after writing the first. While that one is held, the first batch's rows are there
+# by construction.
+BATCH_PAGES = -(-ROWS_PER_COMMIT // PAGE_SIZE)
+HELD_PAGE = 2 * BATCH_PAGES + 1
+A_EPISODES = (HELD_PAGE + BATCH_PAGES) * PAGE_SIZE
 
 
 class PageHold:

@@ -16,6 +16,7 @@ from django.db import transaction
 from catalog.db.commits import commit_without_waiting
 from catalog.db.iterables import batched
 from catalog.models import PlexShow
+from catalog.sync import pages
 from catalog.sync.pages import pages_joined
 from catalog.sync.plex.items import items_touch_rejected, items_write_page
 from catalog.sync.plex.reconcile import reconcile_tv
@@ -73,7 +74,8 @@ def flat_episodes(scan: Scan) -> None:
     def fetch(start: int) -> Page[PlexItem]:
         return scan.client.items(scan.key, kind="episode", start=start)
 
-    for taken, page in pages_joined(prefetched(fetch, "plex-episodes")):
+    listing = prefetched(fetch, "plex-episodes", ahead=-(-pages.ROWS_PER_COMMIT // PAGE_SIZE))
+    for taken, page in pages_joined(listing):
         items_page(scan, page, listing="episodes", total=page.total, shows=True, pages=taken)
 
 

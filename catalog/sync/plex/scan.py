@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from queue import Full, Queue
 from typing import Any, TypeVar
 
 from catalog.models import MediaItem, PlexLibrary, SyncRun
@@ -145,15 +147,42 @@ def knowable(reject: Reject) -> bool:
     return not reject.ref.startswith("#") and "/" not in reject.ref
 
 
-def prefetched(fetch: Callable[[int], Page[T]], name: str) -> Iterator[Page[T]]:
-    """Every page of a listing, the next one fetched (and parsed) in a thread while the
-    caller writes this one; an upstream error surfaces where its page would have been."""
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix=name) as pool:
-        pending = pool.submit(fetch, 0)
-        while True:
-            page = pending.result()
-            if page.cursor is not None:
-                pending = pool.submit(fetch, int(page.cursor))
-            yield page
-            if page.cursor is None:
+def prefetched(fetch: Callable[[int], Page[T]], name: str, *, ahead: int = 1,
+               ) -> Iterator[Page[T]]:
+    """Every page of a listing, fetched (and parsed) in a thread up to ``ahead`` pages before
+    the caller, who writes meanwhile (a few pages at a time: ``pages_joined``); an upstream
+    error surfaces where its page would have been."""
+    ready: Queue[tuple[Page[T] | None, BaseException | None]] = Queue(maxsize=ahead)
+    stop = threading.Event()
+
+    def hand_over(item: tuple[Page[T] | None, BaseException | None]) -> None:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.1)
                 return
+            except Full:
+                continue
+
+    def produce() -> None:
+        start: int | None = 0
+        try:
+            while start is not None and not stop.is_set():
+                page = fetch(start)
+                hand_over((page, None))
+                start = None if page.cursor is None else int(page.cursor)
+        except BaseException as exc:
+            hand_over((None, exc))
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix=name) as pool:
+        pool.submit(produce)
+        try:
+            while True:
+                page, error = ready.get()
+                if error is not None:
+                    raise error
+                assert page is not None
+                yield page
+                if page.cursor is None:
+                    return
+        finally:
+            stop.set()
