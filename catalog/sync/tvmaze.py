@@ -23,7 +23,7 @@ from catalog.db.cursors import cursor_get, cursor_set
 from catalog.db.iterables import batched
 from catalog.models import Show, SyncRun
 from catalog.runs import run_progress
-from catalog.sync.pages import ROWS_PER_COMMIT, pages_joined
+from catalog.sync.pages import ROWS_PER_COMMIT, pages_grouped
 from catalog.sync.shows_write import PageWrite, shows_write_page
 from integrations.errors import InvalidError, NotFoundError
 from integrations.tvmaze import TvmazeClient
@@ -93,29 +93,36 @@ def tvmaze_sync(run: SyncRun, client: TvmazeClient, *, full: bool = False,
 
 
 def _commit(run: SyncRun, client: TvmazeClient, outcome: Outcome, cursor: dict[str, Any],
-            page: Page[TvmazeShow], *, label: str, skipped: int = 0,
-            counted: int | None = None, pages: int = 1) -> None:
-    """Write one page, its checkpoint and the run's progress in one transaction.
+            pages: list[Page[TvmazeShow]], *, label: str, skipped: int = 0,
+            counted: int | None = None) -> None:
+    """Write pages, their checkpoint and the run's progress in one transaction: each page on
+    its own and in order, so the rows (and who holds a disputed id) are those of a commit
+    per page wherever a group ends; then settle each page's contested ids.
 
-    ``counted`` is how many of the page's shows count towards the run's total (the tail of an
-    incremental run re-reads known ids that the total does not include).
+    ``counted`` is how many of the pages' shows count towards the run's total (the tail of
+    an incremental run re-reads known ids that the total does not include).
     """
-    processed = len(page.items) + len(page.rejects) if counted is None else counted
+    shows = sum(len(p.items) for p in pages)
+    rejects = sum(len(p.rejects) for p in pages)
+    processed = shows + rejects if counted is None else counted
     with transaction.atomic():
         commit_without_waiting()
-        written: PageWrite = shows_write_page(page.items)
-        if page.items:
-            cursor["highest_id"] = max(cursor.get("highest_id", 0), *(s.id for s in page.items))
+        writes: list[PageWrite] = [shows_write_page(page.items) for page in pages]
+        if shows:
+            cursor["highest_id"] = max(cursor.get("highest_id", 0),
+                                       *(s.id for p in pages for s in p.items))
         cursor_set(CURSOR_KEY, cursor)
-        run_progress(run, processed=processed, changed=written.changed,
-                     skipped=written.unchanged + skipped, errors=len(page.rejects),
+        changed = sum(w.changed for w in writes)
+        run_progress(run, processed=processed, changed=changed,
+                     skipped=sum(w.unchanged for w in writes) + skipped, errors=rejects,
                      total=_total_covering(run, processed),
-                     event={"event": "page_progress", "page": label, "changed": written.changed})
-    outcome.pages += pages
-    outcome.created += written.created
-    outcome.updated += written.updated
-    outcome.conflicts.extend(_settle(run, client, page, written))
-    outcome.rejects.extend(f"{r.ref}: {r.reason}" for r in page.rejects)
+                     event={"event": "page_progress", "page": label, "changed": changed})
+    outcome.pages += len(pages)
+    for page, written in zip(pages, writes, strict=True):
+        outcome.created += written.created
+        outcome.updated += written.updated
+        outcome.conflicts.extend(_settle(run, client, page, written))
+        outcome.rejects.extend(f"{r.ref}: {r.reason}" for r in page.rejects)
 
 
 def _settle(run: SyncRun, client: TvmazeClient, page: Page[TvmazeShow],
@@ -160,28 +167,27 @@ def _walk_pages(run: SyncRun, client: TvmazeClient, cursor: dict[str, Any], outc
     Only shows with an id above ``above`` count towards the run's total.
     """
     left = None if max_pages is None else max(1, max_pages - outcome.pages)
-    for numbers, page in _index_batches(client, start, max_pages=left):
+    for numbers, group in _index_batches(client, start, max_pages=left):
         cursor["next_page"] = numbers[-1] + 1
-        counted = None if above < 0 else sum(1 for s in page.items if s.id > above)
+        counted = None if above < 0 else sum(1 for p in group for s in p.items if s.id > above)
         label = str(numbers[0]) if len(numbers) == 1 else f"{numbers[0]}-{numbers[-1]}"
-        _commit(run, client, outcome, cursor, page, label=label, counted=counted,
-                pages=len(numbers))
+        _commit(run, client, outcome, cursor, group, label=label, counted=counted)
         if max_pages is not None and outcome.pages >= max_pages:
             return False
     return True
 
 
 def _index_batches(client: TvmazeClient, start: int, *, max_pages: int | None = None,
-                   ) -> Iterator[tuple[range, Page[TvmazeShow]]]:
-    """Index pages from ``start`` to TVMaze's 404, joined a batch at a time (at most
-    ``max_pages`` pages in all): ``(the batch's page numbers, one page of their shows)``."""
+                   ) -> Iterator[tuple[range, list[Page[TvmazeShow]]]]:
+    """Index pages from ``start`` to TVMaze's 404, grouped for one transaction each (at most
+    ``max_pages`` pages in all): ``(the group's page numbers, its pages)``."""
     pages = (page for _, page in takewhile(lambda read: read[1] is not None,
                                           client.iter_index_pages(start)))
     first = start
-    for taken, page in pages_joined(islice(pages, max_pages), rows=SHOWS_PER_COMMIT,
-                                    seconds=PAGE_SECONDS):
-        yield range(first, first + taken), page
-        first += taken
+    for group in pages_grouped(islice(pages, max_pages), rows=SHOWS_PER_COMMIT,
+                               seconds=PAGE_SECONDS):
+        yield range(first, first + len(group)), group
+        first += len(group)
 
 
 def _walk(run: SyncRun, client: TvmazeClient, cursor: dict[str, Any], started: datetime, *,
@@ -263,7 +269,7 @@ def _increment(run: SyncRun, client: TvmazeClient, cursor: dict[str, Any], since
                      event={"event": "updates", "since": since, "changed": len(changed)})
     for page, gone in _fetch_groups(client, changed):
         label = f"ids {page.items[0].id if page.items else '-'}"
-        _commit(run, client, outcome, cursor, page, label=label, skipped=gone,
+        _commit(run, client, outcome, cursor, [page], label=label, skipped=gone,
                 counted=len(page.items) + len(page.rejects) + gone)
     # Should the walk past the highest id be interrupted, its resumption must not claim more
     # than this run covered: it completes with the previous success time.

@@ -10,6 +10,7 @@ their predecessor so that a shift is seen and absorbed.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import closing
 
 from django.db import transaction
 
@@ -17,8 +18,8 @@ from catalog.db.commits import commit_without_waiting
 from catalog.db.iterables import batched
 from catalog.models import PlexShow
 from catalog.sync import pages
-from catalog.sync.pages import pages_joined
-from catalog.sync.plex.items import items_touch_rejected, items_write_page
+from catalog.sync.pages import pages_grouped
+from catalog.sync.plex.items import ItemsWrite, items_touch_rejected, items_write_page
 from catalog.sync.plex.reconcile import reconcile_tv
 from catalog.sync.plex.scan import CHUNK, Scan, knowable, prefetched
 from catalog.sync.plex.shows import (
@@ -69,14 +70,15 @@ def _show_page(scan: Scan, page: Page[PlexShowValue]) -> None:
 
 
 def flat_episodes(scan: Scan) -> None:
-    """Write every episode page, a few pages (``pages_joined``) in one transaction with their
-    progress."""
+    """Write every episode page, a few pages (``pages_grouped``) in one transaction with their
+    progress, while a thread reads up to a group's worth of pages ahead."""
     def fetch(start: int) -> Page[PlexItem]:
         return scan.client.items(scan.key, kind="episode", start=start)
 
-    listing = prefetched(fetch, "plex-episodes", ahead=-(-pages.ROWS_PER_COMMIT // PAGE_SIZE))
-    for taken, page in pages_joined(listing):
-        items_page(scan, page, listing="episodes", total=page.total, shows=True, pages=taken)
+    ahead = -(-pages.ROWS_PER_COMMIT // PAGE_SIZE)
+    with closing(prefetched(fetch, "plex-episodes", ahead=ahead)) as listing:
+        for group in pages_grouped(listing):
+            items_pages(scan, group, listing="episodes", shows=True)
 
 
 def flat_movies(scan: Scan) -> None:
@@ -98,8 +100,8 @@ def flat_movies(scan: Scan) -> None:
             items = items[after:]
         read.update(i.rating_key for i in items)
         read.update(r.ref for r in page.rejects)
-        items_page(scan, Page(items, page.cursor, total=page.total, rejects=page.rejects),
-                   listing="movies", total=page.total, shows=False)
+        items_pages(scan, [Page(items, page.cursor, total=page.total, rejects=page.rejects)],
+                    listing="movies", shows=False)
         anchors = [i.rating_key for i in page.items[-OVERLAP:]]
         if page.cursor is None:
             break
@@ -149,24 +151,30 @@ def placed(scan: Scan, items: Sequence[PlexItem]) -> tuple[list[PlexItem], dict[
     return keep, show_ids
 
 
-def items_page(scan: Scan, page: Page[PlexItem], *, listing: str, total: int | None,
-               shows: bool, pages: int = 1) -> None:
-    """One transaction: the page's items, its rejects and its progress (``pages``: how many
-    listing pages it joins)."""
-    items, show_ids = placed(scan, page.items) if shows else (list(page.items), {})
+def items_pages(scan: Scan, pages: list[Page[PlexItem]], *, listing: str, shows: bool) -> None:
+    """One transaction: each page's items and rejects, written page by page and in order (the
+    rows of a commit per page), and their progress (with the last page's total)."""
+    placed_pages = [placed(scan, page.items) if shows else (list(page.items), {})
+                    for page in pages]
+    written, all_known = ItemsWrite(), True
     with transaction.atomic():
         commit_without_waiting()
-        written = items_write_page(scan, items, show_ids)
-        all_known = items_touch_rejected(scan, page.rejects)
-        scan.report(listing=listing, processed=len(page.items) + len(page.rejects),
+        for page, (items, show_ids) in zip(pages, placed_pages, strict=True):
+            done = items_write_page(scan, items, show_ids)
+            written.created += done.created
+            written.updated += done.updated
+            written.unchanged += done.unchanged
+            all_known = items_touch_rejected(scan, page.rejects) and all_known
+        rejects = [r for page in pages for r in page.rejects]
+        scan.report(listing=listing, processed=sum(len(p.items) for p in pages) + len(rejects),
                     changed=written.changed, skipped=written.unchanged,
-                    errors=len(page.rejects), total=total, pages=pages)
+                    errors=len(rejects), total=pages[-1].total, pages=len(pages))
     outcome = scan.outcome
     outcome.created += written.created
     outcome.updated += written.updated
     outcome.unchanged += written.unchanged
-    if page.rejects:
-        scan.reject(page.rejects, "item")
+    if rejects:
+        scan.reject(tuple(rejects), "item")
         outcome.complete = outcome.complete and all_known
 
 

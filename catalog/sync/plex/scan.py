@@ -150,7 +150,7 @@ def knowable(reject: Reject) -> bool:
 def prefetched(fetch: Callable[[int], Page[T]], name: str, *, ahead: int = 1,
                ) -> Iterator[Page[T]]:
     """Every page of a listing, fetched (and parsed) in a thread up to ``ahead`` pages before
-    the caller, who writes meanwhile (a few pages at a time: ``pages_joined``); an upstream
+    the caller, who writes meanwhile (a few pages at a time: ``pages_grouped``); an upstream
     error surfaces where its page would have been."""
     ready: Queue[tuple[Page[T] | None, BaseException | None]] = Queue(maxsize=ahead)
     stop = threading.Event()

@@ -1,4 +1,4 @@
-"""A first ingest writes its episode pages a batch at a time (``pages_joined``), with the same
+"""A first ingest writes its episode pages a group at a time (``pages_grouped``), with the same
 rows as a page per transaction, and counts every listing page it read."""
 
 from __future__ import annotations
