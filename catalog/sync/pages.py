@@ -1,12 +1,11 @@
 """Upstream pages grouped into the transaction an engine commits at once.
 
 A listing's pages are sized by the upstream (250 TVMaze shows, 200 Plex items), not by what a
-commit costs us: each commit rewrites the index leaves its rows touched (SQLite's WAL) and is
-a round trip and a flush request on PostgreSQL. Committing a few pages at a time cut a
-100,000-show mirror's CPU by a third on SQLite and its wall time by more than half on
-PostgreSQL. Each page is still written on its own, in order, inside the group's transaction,
-so the rows are those of a commit per page wherever a group ends (a crash, an upstream error,
-a slow upstream). A slow upstream still commits what it has every few seconds.
+commit costs us: each commit is a round trip and a flush request on PostgreSQL and rewrites
+the index leaves its rows touched in SQLite's WAL. Each page is still written on its own, in
+order, inside the group's transaction, so the rows (and who holds an id two shows claim) are
+those of a commit per page wherever a group ends (a crash, an upstream error, a slow
+upstream). A slow upstream still commits what it has every few seconds.
 """
 
 from __future__ import annotations
