@@ -33,7 +33,8 @@ class PageWrite:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    show_ids: list[int] = field(default_factory=list)
+    show_ids: list[int] = field(default_factory=list)  # catalog ids, once announced
+    written: list[int] = field(default_factory=list)  # TVMaze ids of the shows written
     conflicts: list[str] = field(default_factory=list)
     # (claimant, holder) TVMaze ids of conflicts with a TVMaze show outside the page, whose
     # id may be one TVMaze has since taken from it (see ``contested``).
@@ -226,8 +227,11 @@ def _show_ids(tvmaze_ids: Collection[int]) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def shows_write_page(shows: Sequence[TvmazeShow], *, force: bool = False) -> PageWrite:
-    """Upsert the new and changed shows of one page with bulk statements; run the signals.
+def shows_write_page(shows: Sequence[TvmazeShow], *, force: bool = False,
+                     announce: bool = True) -> PageWrite:
+    """Upsert the new and changed shows of one page with bulk statements; run the signals
+    (unless ``announce`` is False: the caller then calls ``shows_announce`` with the
+    ``written`` ids of its pages, once for the transaction).
 
     ``force`` writes every show of the page, even those whose upstream stamp is unchanged.
     """
@@ -252,7 +256,18 @@ def shows_write_page(shows: Sequence[TvmazeShow], *, force: bool = False) -> Pag
            constants={"created_at": now, "updated_at": now}, rows_per_statement=1)
     result.created = sum(1 for sid in changed if sid not in known.stamps)
     result.updated = len(changed) - result.created
-    if signals.has_shows_changed_hooks():
-        result.show_ids = _show_ids(changed)
-        signals.shows_changed(result.show_ids)
+    result.written = list(changed)
+    if announce:
+        result.show_ids = shows_announce(result.written)
     return result
+
+
+def shows_announce(tvmaze_ids: Collection[int]) -> list[int]:
+    """Run the shows-changed hooks (rules, loading, facts) for these written TVMaze shows;
+    returns their catalog ids. Once per transaction of pages: each run is a few queries and
+    a cache write, whatever the number of shows."""
+    if not tvmaze_ids or not signals.has_shows_changed_hooks():
+        return []
+    show_ids = _show_ids(tvmaze_ids)
+    signals.shows_changed(show_ids)
+    return show_ids

@@ -24,7 +24,7 @@ from catalog.db.iterables import batched
 from catalog.models import Show, SyncRun
 from catalog.runs import run_progress
 from catalog.sync.pages import ROWS_PER_COMMIT, pages_grouped
-from catalog.sync.shows_write import PageWrite, shows_write_page
+from catalog.sync.shows_write import PageWrite, shows_announce, shows_write_page
 from integrations.errors import InvalidError, NotFoundError
 from integrations.tvmaze import TvmazeClient
 from integrations.values import Page, Reject
@@ -107,7 +107,9 @@ def _commit(run: SyncRun, client: TvmazeClient, outcome: Outcome, cursor: dict[s
     processed = shows + rejects if counted is None else counted
     with transaction.atomic():
         commit_without_waiting()
-        writes: list[PageWrite] = [shows_write_page(page.items) for page in pages]
+        writes: list[PageWrite] = [shows_write_page(page.items, announce=False)
+                                   for page in pages]
+        shows_announce([sid for written in writes for sid in written.written])
         if shows:
             cursor["highest_id"] = max(cursor.get("highest_id", 0),
                                        *(s.id for p in pages for s in p.items))

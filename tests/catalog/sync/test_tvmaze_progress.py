@@ -205,3 +205,22 @@ def test_max_pages_ends_a_batch_at_its_page_and_the_next_run_resumes_there(
         assert [int(n) for label, _ in _batches(run) for n in _page_range(label)] == list(
             range(3, big.last_page + 1))
         assert big.counts["GET /shows"] == big.last_page + 1 - 3 + 1  # pages 3.., the 404
+
+
+@pytest.mark.django_db
+def test_the_shows_changed_hooks_run_once_per_transaction_with_every_written_show(
+        new_run, tvmaze_client_for):
+    from catalog.models import Show
+    from catalog.sync import signals
+
+    calls: list[list[int]] = []
+    hook = calls.append
+    signals.on_shows_changed(hook)
+    try:
+        with TvmazeFake(count=2600, seed=5, start_ts=START) as big:
+            run = _run(new_run, tvmaze_client_for(big), START)
+    finally:
+        signals.remove_shows_changed(hook)
+    assert len(calls) == len(_batches(run))
+    announced = [pk for ids in calls for pk in ids]
+    assert sorted(announced) == sorted(Show.objects.values_list("pk", flat=True))

@@ -170,11 +170,11 @@ def test_it_resumes_a_killed_walk_at_the_first_uncommitted_page(
     real_write = tvmaze_sync_module.shows_write_page
     calls = {"n": 0}
 
-    def dies_on_third_page(shows):
+    def dies_on_third_page(shows, **kwargs):
         calls["n"] += 1
         if calls["n"] == 3:
             raise KeyboardInterrupt("killed")
-        return real_write(shows)
+        return real_write(shows, **kwargs)
 
     monkeypatch.setattr(tvmaze_sync_module, "shows_write_page", dies_on_third_page)
     run = new_run()
