@@ -14,17 +14,26 @@ from selenium.webdriver.common.by import By
 
 from catalog.auth.demo import DEMO_PASSWORD, SLOW_LIBRARY, WHAT_TO_TRY
 from catalog.models import Decision, PlexLibrary, SyncRun
+from catalog.sync.pages import ROWS_PER_COMMIT
 from catalog.tasks import execute_run
 from integrations.fakes.world import SLOW_LIBRARY as SLOW_SPEC
 from integrations.fakes.world import world_start
+from integrations.plex.client import PAGE_SIZE
 from tests.browser.conftest import Page
 
 EPISODE_LISTING = f"/library/sections/{SLOW_SPEC.key}/all"
 
 
+# The scan commits its episode pages a group at a time while a thread reads up to a group
+# ahead. Held at the third page of the second group, the first group can commit and the
+# second cannot: the bar stops at the first group until ``step()`` lets a group's pages by.
+GROUP_PAGES = -(-ROWS_PER_COMMIT // PAGE_SIZE)
+HELD_START = (GROUP_PAGES + 2) * PAGE_SIZE
+
+
 class Hold:
-    """Holds the slow library's episode pages from ``start`` >= 400 until released, one
-    page a ``step()``; ``release()`` lets the rest through."""
+    """Holds the slow library's episode pages from ``HELD_START`` until released, a group's
+    pages a ``step()``; ``release()`` lets the rest through."""
 
     def __init__(self) -> None:
         self.gate = threading.Semaphore(0)
@@ -35,12 +44,13 @@ class Hold:
         if request.path.rstrip("/") != EPISODE_LISTING or request.arg("type") != "4":
             return
         start = int(request.header("X-Plex-Container-Start") or 0)
-        if start >= 400 and not self.open:
+        if start >= HELD_START and not self.open:
             self.held.set()
             self.gate.acquire(timeout=60)
 
     def step(self) -> None:
-        self.gate.release()
+        for _ in range(GROUP_PAGES):
+            self.gate.release()
 
     def release(self) -> None:
         self.open = True
@@ -132,13 +142,13 @@ def test_a_first_time_operator_walks_the_demo(page: Page, demo_world, background
     page.wait(lambda d: d.find_element(By.XPATH, f"{row}//button")).click()
     page.wait(lambda d: "Queued run #" in page.text())
     run = SyncRun.objects.get(kind="plex", scope=f"library:{slow.pk}")
-    assert hold.held.wait(30), "the scan never reached its third page"
+    assert hold.held.wait(30), "the scan never reached the held page"
 
     # 4. watch its bar move, in the same document (htmx polls the fragment)
     page.open("/runs/")
     page.driver.execute_script("window.sameDocument = true")
-    first = _bar(page, run)
-    assert 0 < first < 3000
+    first = page.wait(lambda d: _bar(page, run), timeout=30)  # the first group commits
+    assert 0 < first < SLOW_SPEC.episodes
     page.shot("22-demo-run-held")
     hold.step()
     page.wait(lambda d: _bar(page, run) > first, timeout=10)
