@@ -15,7 +15,7 @@ from django.db import connection
 from django.utils import timezone
 
 from catalog.db.bulk import upsert
-from catalog.db.lists import any_of, db_datetime
+from catalog.db.lists import db_datetime, one_of
 from catalog.models import Show
 from catalog.sync import signals
 from catalog.sync.identity import shows_absorb
@@ -85,22 +85,21 @@ def _touching(shows: Collection[int], tvdbs: set[int], imdbs: set[str]) -> list[
     """(id, tvmaze_id, tvdb_id, imdb_id, tvmaze_updated_at) of every row holding one of the
     ids: one raw statement (the queryset cost more to build than to run, on every page).
 
-    A ``UNION ALL`` of one lookup per kind of id, not one ``WHERE … OR …``: PostgreSQL cannot
-    probe an index for ``x IN (subquery) OR y IN (subquery)`` and read the whole table on
-    every page (45 ms a page at 100,000 shows, quadratic over a mirror). A row found twice is
-    the same row twice (``_known`` files it by each id), so no duplicate removal."""
+    A ``UNION`` of one lookup per id, not one ``WHERE … OR …``: PostgreSQL cannot probe an
+    index for ``x IN (subquery) OR y IN (subquery)`` and read the whole table on every page
+    (45 ms a page at 100,000 shows, quadratic over a mirror)."""
     selects, params = [], []
     table = connection.ops.quote_name(Show._meta.db_table)
     for column, values in (("tvmaze_id", shows), ("tvdb_id", tvdbs), ("imdb_id", imdbs)):
         if values:
-            where, bound = any_of(connection.ops.quote_name(column), values)
+            listed = one_of(values)
             selects.append(f"SELECT id, tvmaze_id, tvdb_id, imdb_id, tvmaze_updated_at "  # noqa: S608
-                           f"FROM {table} WHERE {where}")
-            params += bound
+                           f"FROM {table} WHERE {column} IN ({listed.sql})")
+            params += listed.params
     if not selects:
         return []
     with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(selects), params)
+        cursor.execute(" UNION ".join(selects), params)
         return [(*row[:4], db_datetime(row[4])) for row in cursor.fetchall()]
 
 
@@ -220,10 +219,11 @@ def _row(show: TvmazeShow, tvdb_id: int | None, imdb_id: str | None) -> tuple:
 
 def _show_ids(tvmaze_ids: Collection[int]) -> list[int]:
     """Catalog ids of these TVMaze shows (raw, as ``_touching``)."""
-    where, bound = any_of(connection.ops.quote_name("tvmaze_id"), tvmaze_ids)
+    listed = one_of(tvmaze_ids)
     table = connection.ops.quote_name(Show._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT id FROM {table} WHERE {where}", bound)  # noqa: S608
+        cursor.execute(f"SELECT id FROM {table} WHERE tvmaze_id IN ({listed.sql})",  # noqa: S608
+                       listed.params)
         return [row[0] for row in cursor.fetchall()]
 
 
