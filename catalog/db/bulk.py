@@ -313,6 +313,14 @@ def _send(cursor: Any, sql: str, params: Sequence[Any], *, many: bool = False) -
         run(cursor.cursor, sql.replace("%s", "?"), params)
 
 
+def page_rows_per_statement() -> int:
+    """``rows_per_statement`` for a page of rows written at once: on PostgreSQL one statement
+    over the whole page (see ``_one_statement``: psycopg converts a long multi-row statement's
+    placeholders in Python on every call, and the server parses and plans each one); on
+    SQLite multi-row statements, which release the GIL once per chunk, not once per row."""
+    return 1 if connection.vendor == "postgresql" else ROWS_PER_STATEMENT
+
+
 def upsert(
     model: type[models.Model],
     columns: Sequence[str],

@@ -19,7 +19,7 @@ from django.db import connection
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from catalog.db.bulk import upsert
+from catalog.db.bulk import page_rows_per_statement, upsert
 from catalog.models import Decision, DiscoveryRule, RuleSelection, Show
 from catalog.rules import criteria, engine
 
@@ -233,7 +233,8 @@ def _write(new: list[tuple], moves: dict[tuple[int, str, str], list[int]],
     constants = {"decided_at": now, "updated_at": now, "status_changed_at": now,
                  "attempts": 0, "next_attempt_at": None}
     upsert(Decision, COLUMNS, new, conflict=["show_id", "rule_id"], update=UPDATE,
-           constants=constants, keep=("status", SETTLED))
+           constants=constants, keep=("status", SETTLED),
+           rows_per_statement=page_rows_per_statement())
     if not moves:
         return
     qn = connection.ops.quote_name

@@ -9,10 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from django.db import connection
 from django.db.models import F
 
-from catalog.db.bulk import ROWS_PER_STATEMENT, upsert
+from catalog.db.bulk import page_rows_per_statement, upsert
 from catalog.db.iterables import batched
 from catalog.models import MediaItem
 from catalog.paths.resolve import PathResolver
@@ -149,13 +148,6 @@ def _plan(scan: Scan, items: Sequence[PlexItem], show_ids: Mapping[str, int],
     return rows, touch
 
 
-def _per_statement() -> int:
-    """PostgreSQL: one statement for the page, its columns bound as arrays (psycopg converts
-    a long multi-row statement's placeholders in Python on every call; see ``upsert``).
-    SQLite: multi-row statements, which release the GIL once per chunk, not once per row."""
-    return 1 if connection.vendor == "postgresql" else ROWS_PER_STATEMENT
-
-
 def items_changed(scan: Scan, items: Sequence[PlexItem]) -> list[PlexItem]:
     """The items that are new or whose digest or state differ from the rows we hold: one
     lookup, no write (an updated-since listing re-lists the edge of its margin every time)."""
@@ -179,7 +171,8 @@ def items_write_page(scan: Scan, items: Sequence[PlexItem],
     stored = {} if scan.fresh else _stored(scan.library.pk, (i.rating_key for i in items))
     rows, touch = _plan(scan, items, show_ids, stored, result)
     upsert(MediaItem, COLUMNS, rows, conflict=["library", "rating_key"], update=UPDATE,
-           constants=_constants(scan), newer="last_seen_at", rows_per_statement=_per_statement())
+           constants=_constants(scan), newer="last_seen_at",
+           rows_per_statement=page_rows_per_statement())
     for chunk in batched(touch, CHUNK):  # stamps never move backwards
         MediaItem.objects.filter(id__in=chunk, last_seen_at__lte=scan.now).update(
             last_seen_at=scan.now, last_scan_at=scan.now)
