@@ -24,7 +24,7 @@ from django_q.tasks import async_task
 from catalog.metrics.health import cluster_alive
 from catalog.models import MediaItem, PlexLibrary, PlexServer, Show, SyncRun
 from catalog.runs import run_claim
-from catalog.sync.pages import ROWS_PER_COMMIT
+from catalog.sync.pages import pages_per_group
 from integrations.fakes.base import FakeRequest
 from integrations.fakes.plex import LibrarySpec, PlexFake
 from integrations.plex.client import PAGE_SIZE
@@ -41,7 +41,7 @@ HOLD_SECONDS = 240  # a failed test's fake lets go by itself
 # the first batch is committed, the next only once the scan took the second batch's first
 # page, after writing the first. While that one is held, the first batch's rows are there
 # by construction.
-BATCH_PAGES = -(-ROWS_PER_COMMIT // PAGE_SIZE)
+BATCH_PAGES = pages_per_group(PAGE_SIZE)
 HELD_PAGE = 2 * BATCH_PAGES + 1
 A_EPISODES = (HELD_PAGE + BATCH_PAGES) * PAGE_SIZE
 

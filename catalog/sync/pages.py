@@ -22,6 +22,12 @@ ROWS_PER_COMMIT = 1_000
 SECONDS_PER_COMMIT = 5.0
 
 
+def pages_per_group(page_size: int) -> int:
+    """How many pages of ``page_size`` rows a full group takes (how far a reader reads ahead,
+    and where a test holds a listing past the first group)."""
+    return -(-ROWS_PER_COMMIT // page_size)
+
+
 def pages_grouped(pages: Iterable[Page[T]], *, rows: int | None = None,
                   seconds: float | None = None) -> Iterator[list[Page[T]]]:
     """Consecutive pages, a group once they hold ``rows`` rows (``ROWS_PER_COMMIT``), once

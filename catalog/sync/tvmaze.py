@@ -23,7 +23,8 @@ from catalog.db.cursors import cursor_get, cursor_set
 from catalog.db.iterables import batched
 from catalog.models import Show, SyncRun
 from catalog.runs import run_progress
-from catalog.sync.pages import ROWS_PER_COMMIT, pages_grouped
+from catalog.sync import pages as page_groups
+from catalog.sync.pages import pages_grouped
 from catalog.sync.shows_write import PageWrite, shows_announce, shows_write_page
 from integrations.errors import InvalidError, NotFoundError
 from integrations.tvmaze import TvmazeClient
@@ -33,8 +34,6 @@ from integrations.values.tvmaze import TvmazeShow
 CURSOR_KEY = "tvmaze"
 IDS_PER_INDEX_PAGE = 250
 FETCH_BATCH = 250
-PAGE_SECONDS = 5.0
-SHOWS_PER_COMMIT = ROWS_PER_COMMIT  # index pages are written a few at a time (sync.pages)
 MAX_REPORTED_REJECTS = 50
 # The smallest updates window that covers the gap since the last success (with an hour spare).
 WINDOWS: tuple[tuple[str, timedelta], ...] = (
@@ -183,11 +182,10 @@ def _index_batches(client: TvmazeClient, start: int, *, max_pages: int | None = 
                    ) -> Iterator[tuple[range, list[Page[TvmazeShow]]]]:
     """Index pages from ``start`` to TVMaze's 404, grouped for one transaction each (at most
     ``max_pages`` pages in all): ``(the group's page numbers, its pages)``."""
-    pages = (page for _, page in takewhile(lambda read: read[1] is not None,
-                                          client.iter_index_pages(start)))
+    listing = (page for _, page in takewhile(lambda read: read[1] is not None,
+                                            client.iter_index_pages(start)))
     first = start
-    for group in pages_grouped(islice(pages, max_pages), rows=SHOWS_PER_COMMIT,
-                               seconds=PAGE_SECONDS):
+    for group in pages_grouped(islice(listing, max_pages)):
         yield range(first, first + len(group)), group
         first += len(group)
 
@@ -243,7 +241,7 @@ def _fetch_groups(client: TvmazeClient, ids: Sequence[int], *, size: int = FETCH
     shows: list[TvmazeShow] = []
     rejects: list[Reject] = []
     gone = 0
-    seconds = PAGE_SECONDS if seconds is None else seconds
+    seconds = page_groups.SECONDS_PER_COMMIT if seconds is None else seconds
     opened = time.monotonic()
     for n, show_id in enumerate(ids, 1):
         try:

@@ -14,7 +14,7 @@ from selenium.webdriver.common.by import By
 
 from catalog.auth.demo import DEMO_PASSWORD, SLOW_LIBRARY, WHAT_TO_TRY
 from catalog.models import Decision, PlexLibrary, SyncRun
-from catalog.sync.pages import ROWS_PER_COMMIT
+from catalog.sync.pages import pages_per_group
 from catalog.tasks import execute_run
 from integrations.fakes.world import SLOW_LIBRARY as SLOW_SPEC
 from integrations.fakes.world import world_start
@@ -27,7 +27,7 @@ EPISODE_LISTING = f"/library/sections/{SLOW_SPEC.key}/all"
 # The scan commits its episode pages a group at a time while a thread reads up to a group
 # ahead. Held at the third page of the second group, the first group can commit and the
 # second cannot: the bar stops at the first group until ``step()`` lets a group's pages by.
-GROUP_PAGES = -(-ROWS_PER_COMMIT // PAGE_SIZE)
+GROUP_PAGES = pages_per_group(PAGE_SIZE)
 HELD_START = (GROUP_PAGES + 2) * PAGE_SIZE
 
 

@@ -40,9 +40,9 @@ def test_killed_walks_resume_at_once_and_end_with_the_uninterrupted_rows(tmp_pat
     with TvmazeFake(count=14_000, seed=3) as fake:
         env = subprocess_env(tmp_path, TVMAZE_BASE_URL=fake.url)
         reports = pages(args, env, marker)
-        # The walk's size, a report per SHOWS_PER_COMMIT ids (and one per batch whose
+        # The walk's size, a report per group of ROWS_PER_COMMIT ids (and one per page whose
         # contested ids it settles), the checkpoint: a walk held at report 4 has committed
-        # three batches at most, which its successor skips. The last one held still has more.
+        # three groups at most, which its successor skips. The last one held still has more.
         assert reports - (most - 1) * (KILLS - 1) > most, reports
         expected, expected_cursor = _rows(), _cursor()
         assert len(expected) == len(fake.ids)

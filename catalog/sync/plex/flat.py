@@ -17,8 +17,7 @@ from django.db import transaction
 from catalog.db.commits import commit_without_waiting
 from catalog.db.iterables import batched
 from catalog.models import PlexShow
-from catalog.sync import pages
-from catalog.sync.pages import pages_grouped
+from catalog.sync.pages import pages_grouped, pages_per_group
 from catalog.sync.plex.items import ItemsWrite, items_touch_rejected, items_write_page
 from catalog.sync.plex.reconcile import reconcile_tv
 from catalog.sync.plex.scan import CHUNK, Scan, knowable, prefetched
@@ -75,7 +74,7 @@ def flat_episodes(scan: Scan) -> None:
     def fetch(start: int) -> Page[PlexItem]:
         return scan.client.items(scan.key, kind="episode", start=start)
 
-    ahead = -(-pages.ROWS_PER_COMMIT // PAGE_SIZE)
+    ahead = pages_per_group(PAGE_SIZE)
     with closing(prefetched(fetch, "plex-episodes", ahead=ahead)) as listing:
         for group in pages_grouped(listing):
             items_pages(scan, group, listing="episodes", shows=True)

@@ -9,6 +9,7 @@ import pytest
 
 from catalog.models import SyncRun
 from catalog.runs import run_finish
+from catalog.sync import pages as page_groups
 from catalog.sync import tvmaze as tvmaze_module
 from catalog.sync.tvmaze import tvmaze_sync
 from integrations.fakes.base import Fault
@@ -72,7 +73,7 @@ def test_a_slow_increment_reports_a_page_every_few_seconds(
     changed = fake.ids[:40]
     fake.change(changed)
     fake.inject(Fault("slow", delay=0.02), times=10**6, path_prefix="/shows/")
-    monkeypatch.setattr(tvmaze_module, "PAGE_SECONDS", 0.1)
+    monkeypatch.setattr(page_groups, "SECONDS_PER_COMMIT", 0.1)
     run = _run(new_run, client, START + 120)
     pages = [e for e in run.events if e.get("event") == "page_progress"]
     assert len(pages) >= 4  # 40 shows at ~20 ms each, a page every 0.1 s
@@ -102,7 +103,7 @@ def test_a_taken_over_worker_writes_no_end_of_walk_checkpoint(
     from catalog.db.cursors import cursor_get
     from catalog.runs import RunLost
 
-    monkeypatch.setattr(tvmaze_module, "SHOWS_PER_COMMIT", 1)
+    monkeypatch.setattr(page_groups, "ROWS_PER_COMMIT", 1)
     client = tvmaze_client_for(fake)
     if mode == "increment":
         _run(new_run, client, START)
@@ -163,11 +164,11 @@ def test_a_walk_commits_its_index_pages_a_batch_of_shows_at_a_time(new_run, tvma
         batches = _batches(run)
         pages = big.last_page + 1
     # Whole index pages, in order, each in one batch; every batch but the last holds at
-    # least SHOWS_PER_COMMIT shows, and no batch holds a page more than it needs.
+    # least ROWS_PER_COMMIT shows, and no batch holds a page more than it needs.
     numbers = [int(n) for label, _ in batches for n in _page_range(label)]
     assert numbers == list(range(pages))
     assert len(batches) < pages
-    assert all(changed >= tvmaze_module.SHOWS_PER_COMMIT for _, changed in batches[:-1])
+    assert all(changed >= page_groups.ROWS_PER_COMMIT for _, changed in batches[:-1])
     assert sum(changed for _, changed in batches) == run.processed == 2600
     assert run.summary["pages"] == pages
 
@@ -180,9 +181,9 @@ def _page_range(label: str) -> range:
 @pytest.mark.django_db
 def test_a_slow_index_commits_each_page_it_has_after_page_seconds(
         fake, new_run, tvmaze_client_for, monkeypatch):
-    # Every page takes longer to read than PAGE_SECONDS (none: no clock race), so each is
+    # Every page takes longer to read than SECONDS_PER_COMMIT (none: no clock race), so each is
     # committed as soon as it is read.
-    monkeypatch.setattr(tvmaze_module, "PAGE_SECONDS", 0)
+    monkeypatch.setattr(page_groups, "SECONDS_PER_COMMIT", 0)
     run = _run(new_run, tvmaze_client_for(fake), START)
     assert [label for label, _ in _batches(run)] == [str(n) for n in range(fake.last_page + 1)]
     assert run.processed == len(fake.ids)

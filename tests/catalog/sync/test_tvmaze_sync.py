@@ -10,6 +10,7 @@ from catalog.db.cursors import cursor_get
 from catalog.models import Show, SyncRun
 from catalog.runs import run_finish
 from catalog.runs.execute import job_execute
+from catalog.sync import pages as page_groups
 from catalog.sync import signals
 from catalog.sync import tvmaze as tvmaze_sync_module
 from catalog.sync.tvmaze import choose_window, tvmaze_sync
@@ -29,7 +30,7 @@ def fake():
 @pytest.fixture
 def page_per_commit(monkeypatch):
     """Each index page in a transaction of its own, for tests of what a commit keeps."""
-    monkeypatch.setattr(tvmaze_sync_module, "SHOWS_PER_COMMIT", 1)
+    monkeypatch.setattr(page_groups, "ROWS_PER_COMMIT", 1)
 
 
 def _run(new_run, client, **kwargs):
