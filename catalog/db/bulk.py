@@ -28,7 +28,6 @@ from __future__ import annotations
 import json
 import math
 import sqlite3
-import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -93,6 +92,9 @@ def _defaults(model: type[models.Model], given: Sequence[str],
         if field.primary_key or field.attname in given or field.null:
             continue
         value = field.get_default()
+        if isinstance(field, models.JSONField) and value in ([], {}):
+            out[field.column] = _json_text(value)  # written as a literal on both databases
+            continue
         adapt = _adapter(field, db)
         if isinstance(value, (datetime, date)) and adapt is None:
             raise ValueError(f"{field.attname}: no adapter for its default")
@@ -110,9 +112,6 @@ def _max_params() -> int:
 
 def _literal(value: Any) -> str | None:
     """A default as SQL both databases read the same, or None to bind it."""
-    json_types = sys.modules.get("psycopg.types.json")  # absent: no Jsonb can have been made
-    if json_types and isinstance(value, json_types.Jsonb) and value.obj in ([], {}):
-        value = _json_text(value.obj)
     if value is None:
         return "NULL"
     if isinstance(value, bool):
