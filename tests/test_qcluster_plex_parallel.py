@@ -36,13 +36,13 @@ TOKEN = "plex-fake-token-123"
 HOLD_SECONDS = 240  # a failed test's fake lets go by itself
 
 
-# The scan writes listing pages a batch at a time while a thread reads up to a batch's
-# worth of pages ahead: the pages of the second batch and one more can be asked for before
-# the first batch is committed, the next only once the scan took the second batch's first
-# page, after writing the first. While that one is held, the first batch's rows are there
-# by construction.
+# The scan writes listing pages a group at a time while a thread reads at most a group's
+# worth of pages ahead of it: the second group's pages can be asked for before the first
+# group is committed, the page after them only once the scan took the second group's first
+# page, after writing the first group. While that page is held, the first group's rows are
+# there by construction.
 BATCH_PAGES = pages_per_group(PAGE_SIZE)
-HELD_PAGE = 2 * BATCH_PAGES + 1
+HELD_PAGE = 2 * BATCH_PAGES
 A_EPISODES = (HELD_PAGE + BATCH_PAGES) * PAGE_SIZE
 
 

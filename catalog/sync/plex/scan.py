@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from queue import Full, Queue
+from queue import SimpleQueue
 from typing import Any, TypeVar
 
 from catalog.models import MediaItem, PlexLibrary, SyncRun
@@ -149,35 +149,35 @@ def knowable(reject: Reject) -> bool:
 
 def prefetched(fetch: Callable[[int], Page[T]], name: str, *, ahead: int = 1,
                ) -> Iterator[Page[T]]:
-    """Every page of a listing, fetched (and parsed) in a thread up to ``ahead`` pages before
-    the caller, who writes meanwhile (a few pages at a time: ``pages_grouped``); an upstream
-    error surfaces where its page would have been."""
-    ready: Queue[tuple[Page[T] | None, BaseException | None]] = Queue(maxsize=ahead)
+    """Every page of a listing, fetched (and parsed) in a thread at most ``ahead`` pages
+    before the caller, who writes meanwhile (a few pages at a time: ``pages_grouped``): the
+    thread asks for a page only while fewer than ``ahead`` read pages wait for the caller. An
+    upstream error surfaces where its page would have been; closing stops the thread."""
+    ready: SimpleQueue[tuple[Page[T] | None, BaseException | None]] = SimpleQueue()
+    slots = threading.Semaphore(ahead)
     stop = threading.Event()
-
-    def hand_over(item: tuple[Page[T] | None, BaseException | None]) -> None:
-        while not stop.is_set():
-            try:
-                ready.put(item, timeout=0.1)
-                return
-            except Full:
-                continue
 
     def produce() -> None:
         start: int | None = 0
         try:
-            while start is not None and not stop.is_set():
+            while start is not None:
+                while not slots.acquire(timeout=0.1):
+                    if stop.is_set():
+                        return
+                if stop.is_set():
+                    return
                 page = fetch(start)
-                hand_over((page, None))
+                ready.put((page, None))
                 start = None if page.cursor is None else int(page.cursor)
-        except BaseException as exc:
-            hand_over((None, exc))
+        except BaseException as exc:  # re-raised in the caller's thread
+            ready.put((None, exc))
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix=name) as pool:
         pool.submit(produce)
         try:
             while True:
                 page, error = ready.get()
+                slots.release()
                 if error is not None:
                     raise error
                 assert page is not None

@@ -66,3 +66,18 @@ def test_it_commits_no_page_after_its_run_changed_hands(fake, change, monkeypatc
     else:
         assert run.status == "cancelled"
     assert run.processed == committed
+
+
+@pytest.mark.parametrize("change", [{"owner_token": "a-successor"},
+                                    {"cancel_requested_at": timezone.now()}])
+def test_a_change_of_hands_while_a_group_is_read_rolls_the_whole_group_back(fake, change):
+    library = library_for(server_for(fake, "plex"), "1")
+    # The first group (pages at 0..800) is written only once the page at 800 is read, after
+    # the change made when the page at 600 was asked for: none of its pages may commit.
+    assert pages.pages_per_group(200) == 5
+    fake.at = ("600", change)
+    done = scan(library, fake, T0)
+    assert not MediaItem.objects.filter(library=library).exists()
+    run = SyncRun.objects.get(pk=done.run.pk)
+    assert run.processed == 0
+    assert run.status == ("running" if "owner_token" in change else "cancelled")

@@ -42,10 +42,10 @@ def test_it_reads_every_page_in_order_at_most_ahead_pages_before_the_caller(ahea
     listing = Listing()
     pages = prefetched(listing, "test", ahead=ahead)
     assert next(pages).items == (0,)
-    # one page taken, ``ahead`` waiting, one read whose hand-over waits for room
-    assert _settled(listing, 2 + ahead)
+    # one page taken, ``ahead`` read and waiting for the caller; no read beyond them
+    assert _settled(listing, 1 + ahead)
     threading.Event().wait(0.1)
-    assert listing.asked == list(range(2 + ahead))
+    assert listing.asked == list(range(1 + ahead))
     assert [p.items[0] for p in pages] == list(range(1, PAGES))
     assert listing.asked == list(range(PAGES))
 
@@ -62,7 +62,7 @@ def test_a_caller_that_stops_stops_the_reading():
     listing = Listing()
     pages = prefetched(listing, "test", ahead=2)
     next(pages)
-    assert _settled(listing, 4)
+    assert _settled(listing, 3)  # the page taken and the two read ahead
     pages.close()  # waits for the reader's thread to end
     asked = list(listing.asked)
     threading.Event().wait(0.2)
