@@ -7,6 +7,7 @@ names the variable (``SettingsError``).
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -164,8 +165,13 @@ Q_WORKERS = envint("Q_WORKERS", 2, minimum=1)
 Q_TIMEOUT = envint("Q_TIMEOUT", 3600, minimum=10)
 # django-q2's ORM broker hands a task out again once ``retry`` seconds pass without an ack,
 # so retry must outlive the longest run (timeout) with margin; tasks are idempotent anyway.
+# Two installations sharing one Redis keep their queues apart by name.
+Q_CLUSTER_NAME = envstr("Q_CLUSTER_NAME", "mediasync")
+if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", Q_CLUSTER_NAME):
+    raise SettingsError(
+        f"Q_CLUSTER_NAME: 1 to 64 letters, digits, '-' or '_', got {Q_CLUSTER_NAME!r}")
 Q_CLUSTER = {
-    "name": "mediasync",
+    "name": Q_CLUSTER_NAME,
     "workers": Q_WORKERS,
     "timeout": Q_TIMEOUT,
     "retry": Q_TIMEOUT + 600,

@@ -5,6 +5,10 @@ import tempfile
 
 os.environ.setdefault("DATA_DIR", tempfile.mkdtemp(prefix="mediasync-test-"))
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
+# Each xdist worker has its own task queue, and so has every qcluster it starts (they inherit
+# the environment): two workers' clusters on one Redis must not take each other's tasks. Set,
+# not defaulted: the workers inherit the environment of the controller, which loads this too.
+os.environ["Q_CLUSTER_NAME"] = f"mediasync-test-{os.environ.get('PYTEST_XDIST_WORKER', 'gw0')}"
 
 from mediasync.settings import *  # noqa: F403
 from mediasync.settings import Q_CLUSTER

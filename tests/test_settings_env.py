@@ -101,6 +101,40 @@ def test_it_refuses_a_heartbeat_too_slow_for_the_lease(extra, tmp_path):
         "configuration error: RUN_HEARTBEAT_SECONDS: must be at most half of "
         f"RUN_LEASE_SECONDS ({extra.get('RUN_LEASE_SECONDS', '60')} s) so that a live run "
         f"keeps its lease, got {float(extra.get('RUN_HEARTBEAT_SECONDS', '5'))}"]
+
+
+@pytest.mark.parametrize("name", ["two words", "x" * 65, "queue:1", "é"])
+def test_it_refuses_a_queue_name_redis_keys_would_mangle(name, tmp_path):
+    result = _manage_check({"Q_CLUSTER_NAME": name}, tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"configuration error: Q_CLUSTER_NAME: 1 to 64 letters, digits, '-' or '_', got {name!r}"]
+
+
+def test_the_queue_is_named_by_the_environment(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    env.update({"DJANGO_SETTINGS_MODULE": "mediasync.settings", "DATA_DIR": str(tmp_path)})
+    code = "from django.conf import settings; print(settings.Q_CLUSTER['name'])"
+    for given, expected in (("second_install-2", "second_install-2"), (None, "mediasync")):
+        env.pop("Q_CLUSTER_NAME", None)
+        if given:
+            env["Q_CLUSTER_NAME"] = given
+        shown = subprocess.run([sys.executable, "manage.py", "shell", "--no-imports", "-c", code],  # noqa: S603
+                               cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+        assert shown.stdout.strip() == expected, shown.stderr
+
+
+def test_each_test_worker_and_the_clusters_it_starts_share_a_queue_of_their_own(tmp_path):
+    # Clusters started by two xdist workers on one Redis took each other's tasks.
+    from django.conf import settings
+
+    from tests.crash.procs import subprocess_env
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    assert settings.Q_CLUSTER["name"] == f"mediasync-test-{worker}"
+    assert subprocess_env(tmp_path)["Q_CLUSTER_NAME"] == settings.Q_CLUSTER["name"]
+
+
 def test_it_refuses_a_guessable_metrics_token(tmp_path):
     result = _manage_check({"METRICS_TOKEN": "short"}, tmp_path)
     assert result.returncode == 2
