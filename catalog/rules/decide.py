@@ -132,23 +132,27 @@ def facts_by_ids(show_ids: Collection[int]) -> list[tuple]:
     return rows
 
 
-def _current(views: list[RuleView], ids: list[int], contiguous: bool
+def _current(views: list[RuleView], ids: list[int], span: tuple[int, int] | None
              ) -> dict[tuple[int, int], tuple[str, str, bool, int | None]]:
     """Existing decisions of these shows for these rules, (status, reason, unapproved, the
-    TVDB id Sonarr refused): by
-    id range when the shows are an id-ordered chunk (no 5,000-item IN list), else by id."""
+    TVDB id Sonarr refused). Each lookup probes the (rule, show) unique index whatever the
+    planner knows: a bulk-loaded table has no statistics, and PostgreSQL then read every
+    decision of the rule through the (rule, status) index for each page of shows."""
     qn = connection.ops.quote_name
     rule_ids = [v.id for v in views]
     head = (f"SELECT show_id, rule_id, status, reason, approved_at IS NULL, "  # noqa: S608
-            f"refused_tvdb_id "
-            f"FROM {qn(Decision._meta.db_table)} "
-            f"WHERE rule_id IN ({', '.join(['%s'] * len(rule_ids))}) AND ")
-    if contiguous:
-        queries = [(head + "show_id >= %s AND show_id <= %s", [*rule_ids, ids[0], ids[-1]])]
+            f"refused_tvdb_id FROM {qn(Decision._meta.db_table)} WHERE ")
+    rules_in = f"rule_id IN ({', '.join(['%s'] * len(rule_ids))})"
+    if span is not None:  # a chunk of every show in an id range: one range of the index
+        queries = [(head + rules_in + " AND show_id >= %s AND show_id <= %s",
+                    [*rule_ids, *span])]
+    elif connection.vendor == "postgresql":  # each (rule, show) pair as one index probe
+        pairs = "(SELECT r, s FROM unnest(%s::bigint[]) r, unnest(%s::bigint[]) s)"
+        queries = [(f"{head}(rule_id, show_id) IN {pairs}", [rule_ids, ids])]
     else:
         parts = [ids[at:at + IN_LIMIT] for at in range(0, len(ids), IN_LIMIT)]
-        queries = [(head + f"show_id IN ({', '.join(['%s'] * len(p))})", [*rule_ids, *p])
-                   for p in parts]
+        queries = [(head + rules_in + f" AND show_id IN ({', '.join(['%s'] * len(p))})",
+                    [*rule_ids, *p]) for p in parts]
     found: dict[tuple[int, int], tuple[str, str, bool, int | None]] = {}
     with connection.cursor() as cursor:
         for sql, params in queries:
@@ -159,14 +163,14 @@ def _current(views: list[RuleView], ids: list[int], contiguous: bool
 
 
 def decide_rows(show_rows: Iterable[Sequence[Any]], views: list[RuleView], *, now: datetime,
-                contiguous: bool = False) -> tuple[int, int]:
+                span: tuple[int, int] | None = None) -> tuple[int, int]:
     """Evaluate the shows against the rules and write what changed; (evaluated, changed).
 
-    ``contiguous``: the rows are every show between the first and last id (a chunk)."""
+    ``span``: the rows are every show with an id in this inclusive range (a chunk)."""
     rows = list(show_rows)
     if not rows or not views:
         return 0, 0
-    current = _current(views, [row[0] for row in rows], contiguous)
+    current = _current(views, [row[0] for row in rows], span)
     decoder = ColumnDecoder()
     new: list[tuple] = []
     moves: dict[tuple[int, str, str], list[int]] = defaultdict(list)
@@ -187,7 +191,7 @@ def decide_rows(show_rows: Iterable[Sequence[Any]], views: list[RuleView], *, no
                 new.append((sid, view.id, *target))
             else:
                 moves[(view.id, *target)].append(sid)
-    _write(new, moves, now)
+    _write(new, moves, now, span)
     return len(rows) * len(views), len(new) + sum(len(ids) for ids in moves.values())
 
 
@@ -225,11 +229,12 @@ def _verdicts(filters: engine.RuleFilters, decoder: ColumnDecoder
     return verdict
 
 
-def _write(new: list[tuple], moves: dict[tuple[int, str, str], list[int]],
-           now: datetime) -> None:
+def _write(new: list[tuple], moves: dict[tuple[int, str, str], list[int]], now: datetime,
+           span: tuple[int, int] | None) -> None:
     """New decisions in multi-row inserts (an upsert, in case a concurrent writer got there
     first); changed ones as one UPDATE per (rule, status, reason): reasons repeat, so a few
-    hundred statements move a hundred thousand rows. Settled rows are never touched."""
+    hundred statements move a hundred thousand rows. Settled rows are never touched. Each
+    UPDATE finds its rows through the (rule, show) index, as ``_current`` does."""
     constants = {"decided_at": now, "updated_at": now, "status_changed_at": now,
                  "attempts": 0, "next_attempt_at": None}
     upsert(Decision, COLUMNS, new, conflict=["show_id", "rule_id"], update=UPDATE,
@@ -239,17 +244,23 @@ def _write(new: list[tuple], moves: dict[tuple[int, str, str], list[int]],
         return
     qn = connection.ops.quote_name
     stamp = connection.ops.adapt_datetimefield_value(now)
-    settled = ", ".join(["%s"] * len(SETTLED))
+    head = (f"UPDATE {qn(Decision._meta.db_table)} SET status = %s, reason = %s, "  # noqa: S608
+            "status_changed_at = %s, updated_at = %s, attempts = 0, next_attempt_at = NULL "
+            f"WHERE status NOT IN ({', '.join(['%s'] * len(SETTLED))}) AND ")
     with connection.cursor() as cursor:
         for (rule_id, status, reason), show_ids in moves.items():
+            values = [status, reason, stamp, stamp, *SETTLED]
+            if connection.vendor == "postgresql" and span is None:
+                cursor.execute(head + "(rule_id, show_id) IN (SELECT %s::bigint, "
+                               "unnest(%s::bigint[]))", [*values, rule_id, show_ids])
+                continue
+            bounds = " AND show_id >= %s AND show_id <= %s" if span else ""
             for at in range(0, len(show_ids), IN_LIMIT):
                 part = show_ids[at:at + IN_LIMIT]
                 cursor.execute(
-                    f"UPDATE {qn(Decision._meta.db_table)} SET status = %s, reason = %s, "  # noqa: S608
-                    "status_changed_at = %s, updated_at = %s, attempts = 0, "
-                    f"next_attempt_at = NULL WHERE rule_id = %s AND status NOT IN ({settled}) "
-                    f"AND show_id IN ({', '.join(['%s'] * len(part))})",
-                    [status, reason, stamp, stamp, rule_id, *SETTLED, *part])
+                    head + f"rule_id = %s{bounds} AND show_id IN "
+                    f"({', '.join(['%s'] * len(part))})",
+                    [*values, rule_id, *((min(part), max(part)) if span else ()), *part])
 
 
 def decide_shows(show_ids: Collection[int]) -> int:
@@ -262,8 +273,17 @@ def decide_shows(show_ids: Collection[int]) -> int:
     return decide_rows(facts_by_ids(show_ids), views, now=timezone.now())[1]
 
 
-def show_chunk(size: int, *, after: int = 0) -> list[tuple]:
-    """The raw facts of the next ``size`` shows after id ``after`` (keyset paging)."""
+def last_show_id() -> int:
+    """The highest show id (0 without shows): where a refilter's chunks end."""
     with connection.cursor() as cursor:
-        cursor.execute(_facts_sql("id > %s") + " ORDER BY id LIMIT %s", [after, size])
+        cursor.execute(f"SELECT MAX(id) FROM {connection.ops.quote_name(Show._meta.db_table)}")  # noqa: S608
+        return cursor.fetchone()[0] or 0
+
+
+def show_range(first: int, last: int) -> list[tuple]:
+    """The raw facts of the shows with ids ``first``..``last``, as one range of the primary
+    key: with ``id > after ORDER BY id LIMIT n`` and no statistics, PostgreSQL sorted every
+    later show for each chunk (quadratic in the catalog)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_facts_sql("id >= %s AND id <= %s") + " ORDER BY id", [first, last])
         return cursor.fetchall()

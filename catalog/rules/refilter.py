@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog.models import DiscoveryRule, Show, SyncRun
-from catalog.rules.decide import decide_rows, rule_view, show_chunk
+from catalog.rules.decide import decide_rows, last_show_id, rule_view, show_range
 from catalog.runs import run_progress
 
 CHUNK = 5_000
@@ -33,16 +33,19 @@ def rule_refilter(run: SyncRun, *, rule_id: int, chunk: int = CHUNK) -> dict[str
         with transaction.atomic():
             run_progress(run, total=(run.total or 0)
                          + Show.objects.filter(tvmaze_id__isnull=False).count())
-        after = 0
-        while True:
+        # Chunks are id ranges, not "the next n after": without statistics, or with stale
+        # ones, a database may read every later show to find the next n (or the next id).
+        after, last = 0, last_show_id()
+        while after < last:
+            span = (after + 1, after + chunk)
             with transaction.atomic():  # read, decide, write and report as one
-                rows = show_chunk(chunk, after=after)
-                if not rows:
-                    break
-                _, changed = decide_rows(rows, [view], now=timezone.now(), contiguous=True)
+                rows = show_range(*span)
+                _, changed = decide_rows(rows, [view], now=timezone.now(), span=span)
                 run_progress(run, processed=min(len(rows), run.total - run.processed),
                              changed=changed)
-            after = rows[-1][0]
+            after = span[1]
+            if after >= last:  # shows added meanwhile are decided too
+                last = last_show_id()
         with transaction.atomic():
             # Only a rule not saved since this pass read it is decided: any save meanwhile
             # (filters, a move, approval switched) leaves it stale for another pass.

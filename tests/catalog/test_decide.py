@@ -158,17 +158,16 @@ def test_it_runs_the_pass_again_when_the_rule_changes_during_a_refilter(monkeypa
     _shows(30)
     rule = factories.DiscoveryRuleFactory()
     selection = RuleSelection.objects.create(rule=rule, languages=["English"])
-    original = decide.show_chunk
-    changed = []
+    original = decide.last_show_id
+    asked = []
 
-    def chunk_then_edit(size, **kwargs):
-        rows = original(size, **kwargs)
-        if not rows and not changed:  # an operator saves new filters during the first pass
+    def last_then_edit():
+        asked.append(True)
+        if len(asked) == 2:  # an operator saves new filters as the first pass ends
             RuleSelection.objects.filter(pk=selection.pk).update(languages=["French"])
-            changed.append(True)
-        return rows
+        return original()
 
-    monkeypatch.setattr(refilter, "show_chunk", chunk_then_edit)
+    monkeypatch.setattr(refilter, "last_show_id", last_then_edit)
     run = _refilter(rule)
     assert run.summary["passes"] == 2
     assert run.processed == run.total == 60
