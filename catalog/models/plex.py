@@ -31,7 +31,9 @@ class PlexLibrary(models.Model):
         SHOW = "show", "TV shows"
         MOVIE = "movie", "Movies"
 
-    server = models.ForeignKey(PlexServer, on_delete=models.CASCADE, related_name="libraries")
+    # No index of its own: the (server, key) unique index leads with it.
+    server = models.ForeignKey(PlexServer, on_delete=models.CASCADE, related_name="libraries",
+                               db_index=False)
     key = models.CharField(max_length=32)
     title = models.CharField(max_length=200)
     type = models.CharField(max_length=8, choices=Type.choices)
@@ -154,7 +156,9 @@ class MediaItem(models.Model):
 class PathMapping(models.Model):
     """Maps a Plex-side path prefix to where the same files live for mediasync."""
 
-    server = models.ForeignKey(PlexServer, on_delete=models.CASCADE, related_name="path_mappings")
+    # No index of its own: the (server, prefix) unique index leads with it.
+    server = models.ForeignKey(PlexServer, on_delete=models.CASCADE,
+                               related_name="path_mappings", db_index=False)
     plex_prefix = models.CharField(max_length=500, validators=[validate_plex_prefix])
     local_prefix = models.CharField(max_length=500, validators=[validate_local_prefix])
 

@@ -135,7 +135,9 @@ class Show(models.Model):
 class Episode(models.Model):
     """One episode of a show; specials have no number."""
 
-    show = models.ForeignKey(Show, on_delete=models.CASCADE, related_name="episodes")
+    # No index of its own: the (show, season, number) unique index leads with it.
+    show = models.ForeignKey(Show, on_delete=models.CASCADE, related_name="episodes",
+                             db_index=False)
     season = models.PositiveIntegerField()
     number = models.PositiveIntegerField(null=True, blank=True)
     title = models.CharField(max_length=500, blank=True, default="")
