@@ -49,6 +49,13 @@ class Container:
     size: int | None
     total_size: int | None
     offset: int | None
+    # Rows a fast decoder mapped already (``items_page``): then ``rows`` and ``attrs`` are empty.
+    mapped: tuple[Any, ...] | None = None
+
+    @property
+    def count(self) -> int:
+        """Rows the page carried."""
+        return len(self.rows) if self.mapped is None else len(self.mapped)
 
 
 def parse_container(body: bytes, content_type: str | None) -> Container:
