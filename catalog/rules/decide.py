@@ -280,10 +280,13 @@ def last_show_id() -> int:
         return cursor.fetchone()[0] or 0
 
 
-def show_range(first: int, last: int) -> list[tuple]:
-    """The raw facts of the shows with ids ``first``..``last``, as one range of the primary
-    key: with ``id > after ORDER BY id LIMIT n`` and no statistics, PostgreSQL sorted every
-    later show for each chunk (quadratic in the catalog)."""
+def show_range(first: int, last: int, *, limit: int | None = None) -> list[tuple]:
+    """The raw facts of the shows with ids ``first``..``last`` (the first ``limit`` of them),
+    as one range of the primary key: with ``id > after ORDER BY id LIMIT n`` and no
+    statistics, PostgreSQL sorted every later show for each chunk (quadratic in the catalog)."""
+    sql, params = _facts_sql("id >= %s AND id <= %s") + " ORDER BY id", [first, last]
+    if limit is not None:
+        sql, params = sql + " LIMIT %s", [*params, limit]
     with connection.cursor() as cursor:
-        cursor.execute(_facts_sql("id >= %s AND id <= %s") + " ORDER BY id", [first, last])
+        cursor.execute(sql, params)
         return cursor.fetchall()

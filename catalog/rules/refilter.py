@@ -19,6 +19,16 @@ from catalog.runs import run_progress
 
 CHUNK = 5_000
 MAX_PASSES = 3
+GROWTH = 8  # how much wider than the last a chunk's id range may be
+
+
+def next_width(width: int, found: int, chunk: int) -> int:
+    """The next chunk's id range, sized to hold about ``chunk`` shows at the density the last
+    one found: ids thin out (PostgreSQL's upserts use up an id each, deletions leave holes),
+    and a range of ``chunk`` ids would then hold a handful of shows, each chunk a transaction
+    of its own. Never narrower than ``chunk`` ids (which never hold more than ``chunk``)."""
+    wider = width * GROWTH
+    return max(chunk, min(wider, width * chunk // found) if found else wider)
 
 
 def rule_refilter(run: SyncRun, *, rule_id: int, chunk: int = CHUNK) -> dict[str, Any]:
@@ -35,15 +45,18 @@ def rule_refilter(run: SyncRun, *, rule_id: int, chunk: int = CHUNK) -> dict[str
                          + Show.objects.filter(tvmaze_id__isnull=False).count())
         # Chunks are id ranges, not "the next n after": without statistics, or with stale
         # ones, a database may read every later show to find the next n (or the next id).
-        after, last = 0, last_show_id()
+        after, last, width = 0, last_show_id(), chunk
         while after < last:
-            span = (after + 1, after + chunk)
             with transaction.atomic():  # read, decide, write and report as one
-                rows = show_range(*span)
-                _, changed = decide_rows(rows, [view], now=timezone.now(), span=span)
+                rows = show_range(after + 1, after + width, limit=chunk)
+                # cut by the limit, the chunk ends at its last show
+                end = rows[-1][0] if len(rows) == chunk else after + width
+                _, changed = decide_rows(rows, [view], now=timezone.now(),
+                                         span=(after + 1, end))
                 run_progress(run, processed=min(len(rows), run.total - run.processed),
                              changed=changed)
-            after = span[1]
+            width = next_width(end - after, len(rows), chunk)
+            after = end
             if after >= last:  # shows added meanwhile are decided too
                 last = last_show_id()
         with transaction.atomic():
