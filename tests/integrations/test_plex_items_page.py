@@ -160,3 +160,70 @@ def test_the_client_pages_alike_with_and_without_the_fast_path(monkeypatch):
     for name in ("good", "bad"):
         assert pages["fast", name] == pages["careful", name]
     assert len(pages["fast", "bad"].items) == 1 and len(pages["fast", "bad"].rejects) == 1
+
+
+def _with(extra: bytes) -> bytes:
+    """A good page with ``extra`` spliced into its row as an attribute the fast path skips."""
+    return _page(ROW).replace(b'"ratingKey": "1003",', b'"ratingKey": "1003", ' + extra + b",", 1)
+
+
+@pytest.mark.parametrize("depth", [900, 1015, 5000])
+def test_nesting_deeper_than_the_stack_allows_goes_back_to_the_careful_reader(depth):
+    """msgspec counts nesting against Python's recursion limit: past it, the careful reader
+    (orjson reads 1,024 levels, and refuses the page beyond) decides."""
+    body = _with(b'"x": ' + b"[" * depth + b"]" * depth)
+
+    def nested(frames: int) -> Any:  # a caller already deep in its stack
+        return nested(frames - 1) if frames else decode_items_page(body)
+
+    decoded = nested(900)
+    assert decoded is None or _assert_same_or_handed_back(body)
+
+
+@responses.activate
+@pytest.mark.parametrize("extra", [b'"summary": "caf\xe9"', b'"k\xffey": 1',
+                                   b'"rating": 1e400', b'"rating": ' + b"9" * 400])
+def test_a_flaw_only_in_attributes_it_skips_does_not_fail_the_page(extra):
+    """Deliberately more lenient than the careful reader, whose parser refuses the page: one
+    Latin-1 summary must not stop a library's scan."""
+    body = _with(extra)
+    with pytest.raises(ValueError):
+        parse_container(body, "application/json")
+    responses.get("http://plex.test:32400/library/sections/2/all", body=body,
+                  content_type="application/json")
+    client = PlexClient.build(base_url="http://plex.test:32400", token="t", rate_limit=None)
+    page = client.items("2", kind="episode")
+    assert page.items == map_rows(parse_container(_page(ROW), "application/json").rows,
+                                  item_from)[0]
+
+
+@pytest.mark.parametrize(("kept", "flawed"), [
+    (b'"title": "Pilot"', b'"title": "caf\xe9"'),
+    (b'"file": "/tv/Show/S01E01.mkv"', b'"file": "/tv/\xff.mkv"'),
+    (b'"index": 1,', b'"index": 1e400,'),
+])
+def test_a_flaw_in_an_attribute_it_keeps_goes_back_to_the_careful_reader(kept, flawed):
+    body = _page(ROW)
+    assert kept in body
+    assert decode_items_page(body.replace(kept, flawed, 1)) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(min_value=0), st.sampled_from(["flip", "drop", "insert"]),
+                          st.binary(min_size=1, max_size=3)), min_size=1, max_size=3))
+def test_a_damaged_page_is_built_alike_or_handed_back(damage):
+    """Bytes changed anywhere: where the careful reader reads the page, the fast path builds
+    what it builds or hands it back; it never raises."""
+    body = bytearray(_page(ROW, {**copy.deepcopy(ROW), "ratingKey": "1004"}))
+    for at, how, data in damage:
+        at %= len(body)
+        if how == "flip":
+            body[at:at + len(data)] = data
+        elif how == "drop":
+            del body[at:at + len(data)]
+        else:
+            body[at:at] = data
+    fast = decode_items_page(bytes(body))
+    careful = _careful(bytes(body))
+    if fast is not None and isinstance(careful, tuple):
+        _assert_same_or_handed_back(bytes(body))
