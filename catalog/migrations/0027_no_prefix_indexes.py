@@ -1,7 +1,7 @@
 """No index that is a prefix of another: every row written pays for each index, and the
 longer one serves every lookup of the shorter. On decisions, (rule, status) was a prefix of
 the (rule, status, reason) index that migration 0013 created in SQL, which becomes the model's
-own (state only: it exists already); three foreign keys lead a unique index of their table."""
+own; three foreign keys lead a unique index of their table."""
 
 import django.db.models.deletion
 from django.db import migrations, models
@@ -16,6 +16,15 @@ class Migration(migrations.Migration):
     operations = [
         migrations.RemoveIndex(model_name="decision", name="decision_rule_status"),
         migrations.SeparateDatabaseAndState(
+            # SQLite lost the SQL index when migration 0021 rebuilt the table from the
+            # model's state, which never had it: created where it is missing.
+            database_operations=[
+                migrations.RunSQL(
+                    sql="CREATE INDEX IF NOT EXISTS decision_rule_status_reason "
+                        "ON catalog_decision (rule_id, status, reason)",
+                    reverse_sql=migrations.RunSQL.noop,
+                ),
+            ],
             state_operations=[
                 migrations.AddIndex(
                     model_name="decision",

@@ -122,7 +122,7 @@ def _facts_sql(where: str) -> str:
 
 def facts_by_ids(show_ids: Collection[int]) -> list[tuple]:
     """Raw fact rows of these shows (one statement; no per-row ORM conversion)."""
-    ids = [int(i) for i in show_ids]
+    ids = sorted({int(i) for i in show_ids})  # an id listed twice would be written twice
     rows: list[tuple] = []
     with connection.cursor() as cursor:
         for at in range(0, len(ids), IN_LIMIT):
@@ -147,8 +147,11 @@ def _current(views: list[RuleView], ids: list[int], span: tuple[int, int] | None
         queries = [(head + rules_in + " AND show_id >= %s AND show_id <= %s",
                     [*rule_ids, *span])]
     elif connection.vendor == "postgresql":  # each (rule, show) pair as one index probe
-        pairs = "(SELECT r, s FROM unnest(%s::bigint[]) r, unnest(%s::bigint[]) s)"
-        queries = [(f"{head}(rule_id, show_id) IN {pairs}", [rule_ids, ids])]
+        # One statement per rule: a cross join of several rules with the shows was planned
+        # as a hash join over a scan of every decision when the table had no statistics.
+        pairs = "(SELECT %s::bigint, unnest(%s::bigint[]))"
+        queries = [(f"{head}(rule_id, show_id) IN {pairs}", [rule_id, ids])
+                   for rule_id in rule_ids]
     else:
         parts = [ids[at:at + IN_LIMIT] for at in range(0, len(ids), IN_LIMIT)]
         queries = [(head + rules_in + f" AND show_id IN ({', '.join(['%s'] * len(p))})",
@@ -162,13 +165,29 @@ def _current(views: list[RuleView], ids: list[int], span: tuple[int, int] | None
     return found
 
 
+def _still_there(views: list[RuleView]) -> list[RuleView]:
+    """The views whose rule still exists, each kept from deletion until this transaction ends
+    (the lock the decisions' foreign key would take; a delete locks the rule first, see
+    ``rules_delete``): a rule deleted meanwhile is left out rather than written for, which
+    failed the transaction at its end."""
+    qn = connection.ops.quote_name
+    lock = " FOR KEY SHARE" if connection.vendor == "postgresql" else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id FROM {qn(DiscoveryRule._meta.db_table)} "  # noqa: S608
+                       f"WHERE id IN ({', '.join(['%s'] * len(views))}){lock}",
+                       [v.id for v in views])
+        there = {row[0] for row in cursor.fetchall()}
+    return [v for v in views if v.id in there]
+
+
 def decide_rows(show_rows: Iterable[Sequence[Any]], views: list[RuleView], *, now: datetime,
                 span: tuple[int, int] | None = None) -> tuple[int, int]:
     """Evaluate the shows against the rules and write what changed; (evaluated, changed).
 
     ``span``: the rows are every show with an id in this inclusive range (a chunk)."""
     rows = list(show_rows)
-    if not rows or not views:
+    views = _still_there(views) if rows and views else []
+    if not views:
         return 0, 0
     current = _current(views, [row[0] for row in rows], span)
     decoder = ColumnDecoder()
@@ -271,6 +290,23 @@ def decide_shows(show_ids: Collection[int]) -> int:
     if not views:
         return 0
     return decide_rows(facts_by_ids(show_ids), views, now=timezone.now())[1]
+
+
+def statistics_refresh() -> None:
+    """Statistics of the decisions as they are now, where the planner has any: taken before a
+    rule existed (or before a bulk load), they call the rule's decisions rare, and both
+    databases then read a chunk's decisions through the rule alone, every decision of the
+    rule for each chunk. PostgreSQL samples a fixed number of rows; SQLite, which has
+    statistics only if someone ran ANALYZE, reads a bounded number of rows per index."""
+    table = connection.ops.quote_name(Decision._meta.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"ANALYZE {table}")
+            return
+        cursor.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")
+        if cursor.fetchone():
+            cursor.execute("PRAGMA analysis_limit = 1000")
+            cursor.execute(f"ANALYZE {table}")
 
 
 def last_show_id() -> int:

@@ -14,7 +14,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog.models import DiscoveryRule, Show, SyncRun
-from catalog.rules.decide import decide_rows, last_show_id, rule_view, show_range
+from catalog.rules.decide import (
+    decide_rows,
+    last_show_id,
+    rule_view,
+    show_range,
+    statistics_refresh,
+)
 from catalog.runs import run_progress
 
 CHUNK = 5_000
@@ -45,7 +51,7 @@ def rule_refilter(run: SyncRun, *, rule_id: int, chunk: int = CHUNK) -> dict[str
                          + Show.objects.filter(tvmaze_id__isnull=False).count())
         # Chunks are id ranges, not "the next n after": without statistics, or with stale
         # ones, a database may read every later show to find the next n (or the next id).
-        after, last, width = 0, last_show_id(), chunk
+        after, last, width, refreshed = 0, last_show_id(), chunk, False
         while after < last:
             with transaction.atomic():  # read, decide, write and report as one
                 rows = show_range(after + 1, after + width, limit=chunk)
@@ -53,8 +59,13 @@ def rule_refilter(run: SyncRun, *, rule_id: int, chunk: int = CHUNK) -> dict[str
                 end = rows[-1][0] if len(rows) == chunk else after + width
                 _, changed = decide_rows(rows, [view], now=timezone.now(),
                                          span=(after + 1, end))
+                if not DiscoveryRule.objects.filter(pk=rule_id).exists():
+                    return {"rule": rule_id, "missing": True}  # deleted while this ran
                 run_progress(run, processed=min(len(rows), run.total - run.processed),
                              changed=changed)
+            if changed and not refreshed:  # the rule's decisions as the planner sees them
+                statistics_refresh()
+                refreshed = True
             width = next_width(end - after, len(rows), chunk)
             after = end
             if after >= last:  # shows added meanwhile are decided too

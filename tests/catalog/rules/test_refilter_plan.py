@@ -14,8 +14,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from catalog.db.bulk import insert
-from catalog.models import Decision, RuleSelection, Show
-from catalog.rules import decide
+from catalog.models import Decision, RuleSelection, Show, SyncRun
+from catalog.rules import decide, refilter
+from catalog.runs import run_claim
+from catalog.runs.execute import job_execute
 from tests import factories
 
 # A catalog's proportions: enough rows that a scan of either table costs more than a range
@@ -72,8 +74,8 @@ def _analyse() -> None:
                        "ANALYZE catalog_show; ANALYZE catalog_decision")
 
 
-def _catalog(statistics: str) -> list[int]:
-    """SHOWS shows and OTHER_RULES disabled rules that decided every one, and an enabled rule
+def _catalog(statistics: str, enabled: int = 1) -> list[int]:
+    """SHOWS shows and OTHER_RULES disabled rules that decided every one, and ``enabled`` rules
     whose every decision the next pass moves. ``statistics``: none (as after a bulk load), or
     stale (taken when the catalog had a few shows, as autovacuum or PRAGMA optimize leave
     them before a bulk load)."""
@@ -83,13 +85,14 @@ def _catalog(statistics: str) -> list[int]:
     if statistics == "stale":
         _analyse()
     ids += _shows(41, SHOWS - 40)
-    rule = factories.DiscoveryRuleFactory()
-    RuleSelection.objects.create(rule=rule, languages=["English"])
-    decide.decide_rows(decide.show_range(ids[0], ids[-1]), [decide.rule_view(rule)],
+    rules = factories.DiscoveryRuleFactory.create_batch(enabled)
+    for rule in rules:
+        RuleSelection.objects.create(rule=rule, languages=["English"])
+    decide.decide_rows(decide.show_range(ids[0], ids[-1]), decide.enabled_rule_views(),
                        now=timezone.now(), span=(ids[0], ids[-1]))
-    assert Decision.objects.filter(rule=rule).count() == SHOWS
-    assert Decision.objects.count() == SHOWS * (OTHER_RULES + 1)
-    RuleSelection.objects.filter(rule=rule).update(languages=["French"])  # every decision moves
+    assert Decision.objects.count() == SHOWS * (OTHER_RULES + enabled)
+    # every decision of the enabled rules moves
+    RuleSelection.objects.filter(rule__in=rules).update(languages=["French"])
     return ids
 
 
@@ -106,7 +109,8 @@ def _statements(ids: list[int]) -> list[str]:
     assert len(moved) >= 2, "both passes moved decisions"
     # Facts read by primary key are left out: a unique key's estimate needs no statistics.
     return [q["sql"] for q in queries.captured_queries
-            if q["sql"].startswith(("SELECT", "UPDATE")) and " AND id IN (" not in q["sql"]]
+            if q["sql"].startswith(("SELECT", "UPDATE")) and " AND id IN (" not in q["sql"]
+            and ("catalog_decision" in q["sql"] or "catalog_show" in q["sql"])]
 
 
 def _plan(sql: str) -> str:
@@ -141,7 +145,46 @@ def _assert_indexed_by_show(sql: str, plan: str) -> None:
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("statistics", ["none", "stale"])
-def test_each_lookup_is_a_range_or_a_probe_of_an_index_on_the_show(statistics):
-    for sql in _statements(_catalog(statistics)):
+@pytest.mark.parametrize("enabled", [1, 3])
+def test_each_lookup_is_a_range_or_a_probe_of_an_index_on_the_show(enabled):
+    """Without statistics, as after a bulk load; with several rules enabled too (a join of
+    their ids with the shows was planned as a scan of every decision)."""
+    for sql in _statements(_catalog("none", enabled)):
         _assert_indexed_by_show(sql, _plan(sql))
+
+
+def _estimated_decisions(rule_id: int) -> int:
+    """How many decisions of the rule the planner expects."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT stat FROM sqlite_stat1 WHERE tbl = 'catalog_decision' "
+                           "AND idx = 'decision_rule_status_reason'")
+            per_rule = cursor.fetchone()[0].split()[1]  # rows, then rows per rule id
+            return int(per_rule)
+        cursor.execute("EXPLAIN SELECT 1 FROM catalog_decision WHERE rule_id = %s", [rule_id])
+        return int(re.search(r"rows=(\d+)", cursor.fetchone()[0]).group(1))
+
+
+@pytest.mark.django_db
+def test_a_refilter_refreshes_statistics_taken_before_its_rule_existed(monkeypatch):
+    """Statistics taken before the rule existed call its decisions rare, and both databases
+    then read a chunk's decisions through the rule alone (every decision of the rule, for
+    each chunk). Once its first chunk is written, a refilter refreshes them."""
+    _catalog("stale")  # analysed at 40 shows; SHOWS shows and their decisions since
+    rule = factories.DiscoveryRuleFactory()
+    RuleSelection.objects.create(rule=rule, languages=["English"])
+    refreshed: list[int] = []
+    original = refilter.statistics_refresh
+
+    def spy() -> None:
+        refreshed.append(Decision.objects.filter(rule=rule).count())
+        original()
+
+    monkeypatch.setattr(refilter, "statistics_refresh", spy)
+    run = run_claim(kind=SyncRun.Kind.RULES, scope=f"rule:{rule.pk}",
+                    options={"rule_id": rule.pk})
+    job_execute(run, lambda r: refilter.rule_refilter(r, rule_id=rule.pk, chunk=500),
+                upstream="rules")
+    assert len(refreshed) == 1 and refreshed[0] > 0  # once, after its first decisions
+    assert Decision.objects.filter(rule=rule).count() == SHOWS
+    assert refreshed[0] / 3 <= _estimated_decisions(rule.pk) <= refreshed[0] * 3

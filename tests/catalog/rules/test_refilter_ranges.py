@@ -91,3 +91,41 @@ def test_shows_added_past_the_end_while_it_runs_are_decided_too(monkeypatch):
     assert sorted(Decision.objects.filter(rule=rule).values_list("show_id", flat=True)) == \
         [*range(1, 7), 50_000]
     assert Show.objects.count() == 7
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rule_deleted_while_it_runs_ends_the_refilter_with_nothing_written_for_it(
+        monkeypatch):
+    """Its decisions were written for a rule gone meanwhile, and the chunk failed on the
+    foreign key at commit ("internal error: IntegrityError")."""
+    rule = factories.DiscoveryRuleFactory()
+    RuleSelection.objects.create(rule=rule, languages=["English"])
+    for _ in range(10):
+        factories.ShowFactory()
+    original = refilter.decide_rows
+    calls: list[int] = []
+
+    def delete_on_second(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            rule.delete()
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(refilter, "decide_rows", delete_on_second)
+    pk = rule.pk
+    run = _refilter(rule, chunk=3)
+    assert run.status == SyncRun.Status.SUCCEEDED, run.error
+    assert run.summary == {"rule": pk, "missing": True}
+    assert not Decision.objects.filter(rule_id=pk).exists()
+
+
+@pytest.mark.django_db
+def test_a_show_listed_twice_is_decided_once_whatever_batch_it_falls_in():
+    """Read in batches of 900, an id in two batches was read twice and its new decision
+    upserted twice in one statement (PostgreSQL refuses that)."""
+    from catalog.rules import decide
+
+    factories.DiscoveryRuleFactory()
+    ids = [factories.ShowFactory().pk for _ in range(1_000)]
+    decide.decide_shows([*ids, ids[0], ids[-1]])
+    assert Decision.objects.count() == 1_000
