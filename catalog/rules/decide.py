@@ -183,6 +183,8 @@ def _still_there(views: list[RuleView]) -> list[RuleView]:
 def decide_rows(show_rows: Iterable[Sequence[Any]], views: list[RuleView], *, now: datetime,
                 span: tuple[int, int] | None = None) -> tuple[int, int]:
     """Evaluate the shows against the rules and write what changed; (evaluated, changed).
+    Rules deleted meanwhile are left out (``_still_there``): none evaluated for rows given
+    means every rule is gone.
 
     ``span``: the rows are every show with an id in this inclusive range (a chunk)."""
     rows = list(show_rows)

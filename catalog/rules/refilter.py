@@ -57,10 +57,10 @@ def rule_refilter(run: SyncRun, *, rule_id: int, chunk: int = CHUNK) -> dict[str
                 rows = show_range(after + 1, after + width, limit=chunk)
                 # cut by the limit, the chunk ends at its last show
                 end = rows[-1][0] if len(rows) == chunk else after + width
-                _, changed = decide_rows(rows, [view], now=timezone.now(),
-                                         span=(after + 1, end))
-                if not DiscoveryRule.objects.filter(pk=rule_id).exists():
-                    return {"rule": rule_id, "missing": True}  # deleted while this ran
+                evaluated, changed = decide_rows(rows, [view], now=timezone.now(),
+                                                 span=(after + 1, end))
+                if rows and not evaluated:  # decide_rows found the rule deleted meanwhile
+                    return {"rule": rule_id, "missing": True}
                 run_progress(run, processed=min(len(rows), run.total - run.processed),
                              changed=changed)
             if changed and not refreshed:  # the rule's decisions as the planner sees them

@@ -278,7 +278,7 @@ class PlexClient:
               fast: Callable[[bytes], Container | None] | None = None) -> Page[T]:
         """A page of rows mapped by ``mapper``; ``fast`` (a JSON page straight to the same
         values, or None for the careful reader) stands in for it where it can."""
-        container = self._get_dated(path, params=params, start=start, size=size, fast=fast)[0]
+        container = self._get(path, params=params, start=start, size=size, fast=fast)
         if with_section:  # rows of any section (by ratingKey): say which holds each
             mapper = sectioned(mapper, container.attrs)  # type: ignore[type-var]
         if container.mapped is not None:
@@ -299,8 +299,9 @@ class PlexClient:
         return Page(items, None if cursor is None else str(cursor), total=total, rejects=rejects)
 
     def _get(self, path: str, *, params: Any = None, start: int | None = None,
-             size: int | None = None) -> Container:
-        return self._get_dated(path, params=params, start=start, size=size)[0]
+             size: int | None = None,
+             fast: Callable[[bytes], Container | None] | None = None) -> Container:
+        return self._get_dated(path, params=params, start=start, size=size, fast=fast)[0]
 
     def _get_dated(self, path: str, *, params: Any = None, start: int | None = None,
                    size: int | None = None,

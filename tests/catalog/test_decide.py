@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 import responses
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from catalog.apps import _refilter_stale_rules
 from catalog.models import Decision, DiscoveryRule, RuleSelection, Show, SyncRun
@@ -228,3 +229,22 @@ def test_it_leaves_placeholder_shows_without_tvmaze_facts_undecided():
     run = _refilter(rule)
     assert list(Decision.objects.values_list("show_id", flat=True)) == [mirrored.pk]
     assert run.processed == run.total == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rule_deleted_between_reading_the_rules_and_writing_is_left_out():
+    """The mirror's page hook reads the enabled rules, then writes their decisions: a rule
+    deleted in between got decisions, and the page's transaction failed on the foreign key."""
+    from django.db import transaction
+
+    kept, gone = factories.DiscoveryRuleFactory(), factories.DiscoveryRuleFactory()
+    shows = factories.ShowFactory.create_batch(3)
+    views = decide.enabled_rule_views()
+    gone_pk = gone.pk
+    gone.delete()
+    with transaction.atomic():  # commits: the foreign keys are checked here
+        evaluated, changed = decide.decide_rows(
+            decide.facts_by_ids([s.pk for s in shows]), views, now=timezone.now())
+    assert (evaluated, changed) == (3, 3)
+    assert set(Decision.objects.values_list("rule_id", flat=True)) == {kept.pk}
+    assert not Decision.objects.filter(rule_id=gone_pk).exists()
