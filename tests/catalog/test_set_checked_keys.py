@@ -1,0 +1,237 @@
+"""The keys of decisions and media items hold on both databases: SQLite's foreign keys, and on
+PostgreSQL the statement-level checks of migration 0029 that replace them. Each promise of a
+foreign key is tried: a row naming a missing parent, a key changed to one, a parent deleted
+or truncated under its rows, and both orders of a delete racing an insert, each held open at
+a known point."""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from django.db import IntegrityError, OperationalError, connection, models, transaction
+from django.db.models.base import ModelState
+
+from catalog.models import Decision, MediaItem
+from tests.factories import DecisionFactory, MediaItemFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@dataclass(frozen=True)
+class Key:
+    model: type[models.Model]
+    field: str
+    make: Callable[[], models.Model]
+
+    @property
+    def column(self) -> str:
+        return self.model._meta.get_field(self.field).column
+
+    @property
+    def parent(self) -> type[models.Model]:
+        return self.model._meta.get_field(self.field).related_model
+
+    def __str__(self) -> str:
+        return f"{self.model.__name__}.{self.field}"
+
+
+KEYS = [Key(Decision, "show", DecisionFactory), Key(Decision, "rule", DecisionFactory),
+        Key(MediaItem, "library", MediaItemFactory),
+        Key(MediaItem, "plex_show", MediaItemFactory)]
+
+
+def _missing(key: Key) -> int:
+    return (key.parent.objects.aggregate(top=models.Max("pk"))["top"] or 0) + 1000
+
+
+def _copy(row: models.Model, **changes) -> models.Model:
+    """An unsaved row like ``row`` (the unique keys moved on), with ``changes``."""
+    clone = copy.copy(row)
+    clone.pk, clone._state = None, ModelState()
+    if isinstance(clone, MediaItem):
+        clone.rating_key = f"{clone.rating_key}-copy"
+    for name, value in changes.items():
+        setattr(clone, name, value)
+    return clone
+
+
+def _delete_raw(model: type[models.Model], pk: int) -> None:
+    """A DELETE that bypasses Django's collector (no cascade in Python)."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table} WHERE id = %s", [pk])  # noqa: S608
+
+
+def _template(key: Key, row: models.Model) -> models.Model:
+    """A copy of ``row`` to insert again later, its other nullable keys cleared: their
+    parents may go with ``_detach``."""
+    others = {f"{f.name}_id": None for f in key.model._meta.concrete_fields
+              if f.is_relation and f.null and f.name != key.field}
+    return _copy(row, **others)
+
+
+def _detach(key: Key, parent_id: int) -> None:
+    """Remove (through Django) every other row that names the parent, so that only rows
+    of ``key`` can stand in the way of deleting it."""
+    for rel in key.parent._meta.related_objects:
+        if rel.field.model is key.model and rel.field.name == key.field:
+            continue
+        rel.related_model.objects.filter(**{f"{rel.field.name}_id": parent_id}).delete()
+
+
+@pytest.fixture(params=KEYS, ids=str)
+def key(request) -> Key:
+    return request.param
+
+
+def test_a_row_naming_a_missing_parent_is_refused_and_its_statement_undone(key):
+    row = key.make()
+    before = key.model.objects.count()
+    good = _copy(row)
+    bad = _copy(row, **{f"{key.field}_id": _missing(key)})
+    if key.model is Decision:  # the (rule, show) pair must stay unique
+        good.rule = type(row.rule).objects.create(name="other", server=row.rule.server,
+                                                  root_folder="/tv", quality_profile="Any")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        key.model.objects.bulk_create([good, bad])
+    assert key.model.objects.count() == before
+
+
+def test_a_key_changed_to_a_missing_parent_is_refused(key):
+    row = key.make()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        key.model.objects.filter(pk=row.pk).update(**{f"{key.field}_id": _missing(key)})
+    assert getattr(key.model.objects.get(pk=row.pk), f"{key.field}_id") == \
+        getattr(row, f"{key.field}_id")
+
+
+def test_a_key_changed_to_another_parent_that_exists_is_kept(key):
+    row = key.make()
+    other = getattr(key.make(), f"{key.field}_id")
+    if key.model is Decision:
+        key.model.objects.filter(**{f"{key.field}_id": other}).delete()
+    with transaction.atomic():
+        key.model.objects.filter(pk=row.pk).update(**{f"{key.field}_id": other})
+    assert getattr(key.model.objects.get(pk=row.pk), f"{key.field}_id") == other
+
+
+def test_a_parent_deleted_under_its_rows_fails_its_transaction(key):
+    row = key.make()
+    parent_id = getattr(row, f"{key.field}_id")
+    _detach(key, parent_id)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        _delete_raw(key.parent, parent_id)
+    assert key.parent.objects.filter(pk=parent_id).exists()
+    assert key.model.objects.filter(pk=row.pk).exists()
+
+
+def test_a_parent_deleted_through_django_takes_its_rows_as_the_model_says(key):
+    row = key.make()
+    parent = getattr(row, key.field)
+    with transaction.atomic():
+        parent.delete()
+    if key.model._meta.get_field(key.field).remote_field.on_delete is models.SET_NULL:
+        assert getattr(key.model.objects.get(pk=row.pk), f"{key.field}_id") is None
+    else:
+        assert not key.model.objects.filter(pk=row.pk).exists()
+
+
+@pytest.fixture
+def postgres():
+    if connection.vendor != "postgresql":
+        pytest.skip("statement-level checks and row locks: PostgreSQL only")
+
+
+def test_the_per_row_foreign_keys_stay_replaced(postgres):
+    with connection.cursor() as cursor:
+        constraints = {k.model: connection.introspection.get_constraints(
+            cursor, k.model._meta.db_table) for k in KEYS}
+        cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
+        triggers = {name for (name,) in cursor.fetchall()}
+    for k in KEYS:
+        named = [name for name, c in constraints[k.model].items()
+                 if c["foreign_key"] and c["columns"] == [k.column]]
+        assert named == [], f"{k}: a per-row foreign key is back ({named})"
+        base = f"{k.model._meta.db_table}_{k.column}_key"
+        assert {f"{base}_{part}" for part in ("inserted", "changed", "parent", "truncated")} \
+            <= triggers
+
+
+def test_a_parent_table_truncated_alone_is_refused(postgres, key):
+    key.make()
+    table = connection.ops.quote_name(key.parent._meta.db_table)
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        # CASCADE empties the tables real keys tie to it; ours is not one of them
+        cursor.execute(f"TRUNCATE {table} CASCADE")
+    assert key.model.objects.exists()
+
+
+class Held(threading.Thread):
+    """Runs ``work`` in a transaction of its own connection and holds it open until
+    released: the other side acts at that instant, by construction."""
+
+    def __init__(self, work: Callable[[], None]) -> None:
+        super().__init__(daemon=True)
+        self.work, self.ready, self.release = work, threading.Event(), threading.Event()
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            with transaction.atomic():
+                self.work()
+                self.ready.set()
+                self.release.wait(30)
+        except BaseException as exc:  # handed to the test
+            self.error = exc
+        finally:
+            self.ready.set()
+            connection.close()
+
+    def finish(self) -> BaseException | None:
+        self.release.set()
+        self.join(30)
+        return self.error
+
+
+def _with_lock_timeout(work: Callable[[], None]) -> None:
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL lock_timeout = '300ms'")
+        work()
+
+
+def test_a_delete_waits_for_an_insert_naming_its_parent_then_fails(postgres, key):
+    row = key.make()
+    parent_id = getattr(row, f"{key.field}_id")
+    template = _template(key, row)
+    _detach(key, parent_id)
+    key.model.objects.filter(pk=row.pk).delete()
+    held = Held(lambda: _copy(template).save())
+    held.start()
+    assert held.ready.wait(30) and held.error is None
+    with pytest.raises(OperationalError, match="lock timeout"):  # it waits for the insert
+        _with_lock_timeout(lambda: _delete_raw(key.parent, parent_id))
+    assert held.finish() is None
+    with pytest.raises(IntegrityError), transaction.atomic():  # the row it inserted names it
+        _delete_raw(key.parent, parent_id)
+    assert key.model.objects.filter(**{f"{key.field}_id": parent_id}).count() == 1
+
+
+def test_an_insert_waits_for_a_delete_of_its_parent_then_fails(postgres, key):
+    row = key.make()
+    parent_id = getattr(row, f"{key.field}_id")
+    template = _template(key, row)
+    _detach(key, parent_id)
+    key.model.objects.filter(pk=row.pk).delete()
+    held = Held(lambda: _delete_raw(key.parent, parent_id))
+    held.start()
+    assert held.ready.wait(30) and held.error is None
+    with pytest.raises(OperationalError, match="lock timeout"):  # it waits for the delete
+        _with_lock_timeout(lambda: _copy(template).save())
+    assert held.finish() is None
+    with pytest.raises(IntegrityError), transaction.atomic():
+        _copy(template).save()
+    assert not key.model.objects.filter(**{f"{key.field}_id": parent_id}).exists()
