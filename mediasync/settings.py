@@ -302,7 +302,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_PERMISSIONS": ["catalog.api.permissions.RolePermission"],
     # Several models have a ``status`` with choices of their own: each set gets its name.
-    "ENUM_NAME_OVERRIDES": {"DecisionStatusEnum": "catalog.models.sonarr.Decision.Status"},
+    "ENUM_NAME_OVERRIDES": {"DecisionStatusEnum": "catalog.models.decisions.Decision.Status"},
 }
 
 LANGUAGE_CODE = "en-us"
