@@ -26,8 +26,9 @@ Where they differ from a foreign key:
 
 The models keep their ``ForeignKey`` (joins, cascades, and SQLite, whose keys cost little,
 keep the constraint). ``tests/catalog/test_set_checked_keys.py`` holds each promise, and
-that the constraints stay replaced. The functions search the app's schema, then temporary
-tables: a temporary table named like one of ours cannot stand in for it.
+that the constraints stay replaced. The functions name every table with its schema and read
+``ONLY`` it, and resolve everything else in pg_catalog: no temporary or inheriting table,
+and no function a user defined, stands in for what they check.
 """
 
 from __future__ import annotations
@@ -39,20 +40,33 @@ KEYS = [("Decision", "show"), ("Decision", "rule"), ("MediaItem", "library"),
         ("MediaItem", "plex_show")]
 
 
-def _names(apps, model_name: str, field_name: str, schema: str) -> dict[str, str]:
+def _names(apps, model_name: str, field_name: str, cursor) -> dict[str, str]:
+    """The names the SQL uses: tables and functions qualified by the schema each table is
+    in (as the migration's connection finds it), so that no search path steers them."""
     field = apps.get_model("catalog", model_name)._meta.get_field(field_name)
     child, parent = field.model._meta.db_table, field.related_model._meta.db_table
+    qualified = {}
+    for table in (child, parent):
+        cursor.execute("SELECT quote_ident(n.nspname), quote_ident(c.relname) FROM pg_class c "
+                       "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                       "WHERE c.oid = to_regclass(%s)", [table])
+        qualified[table] = cursor.fetchone()
     base = f"{child}_{field.column}_key"
     return {"child": child, "column": field.column, "parent": parent,
-            "pk": field.target_field.column, "base": base, "schema": schema}
+            "pk": field.target_field.column, "base": base,
+            "child_q": ".".join(qualified[child]), "parent_q": ".".join(qualified[parent]),
+            "fn": f"{qualified[child][0]}.{base}"}
 
 
 def _forward_sql(n: dict[str, str]) -> list[str]:
     child, column, parent, pk, base = (n["child"], n["column"], n["parent"], n["pk"],
                                        n["base"])
-    # The tables of the schema the app uses, whatever the caller's path (pg_restore empties
-    # it): temporary tables last, so that none stands in for the parent or the child.
-    header = f"RETURNS trigger LANGUAGE plpgsql SET search_path = {n['schema']}, pg_temp AS"
+    child_q, parent_q, fn = n["child_q"], n["parent_q"], n["fn"]
+    # Every table is named with its schema and read ``ONLY`` (no table that inherits it, a
+    # temporary one included, stands in), and the functions resolve everything else in
+    # pg_catalog alone: whatever the caller's path (pg_restore empties it), whatever a user
+    # defined elsewhere (an exact ``count(bigint)`` would win over pg_catalog's).
+    header = "RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS"
     fail = (f"RAISE EXCEPTION 'insert or update on table \"{child}\" violates foreign key "
             f"\"{base}\"' USING ERRCODE = 'foreign_key_violation', "
             f"DETAIL = 'a row names a missing {parent} row';")
@@ -63,66 +77,66 @@ def _forward_sql(n: dict[str, str]) -> list[str]:
                       f"only (\"{base}\")' USING ERRCODE = 'object_not_in_prerequisite_state'"
                       f"; END IF;")
     return [
-        f"""CREATE FUNCTION {base}_rows() {header} $$
+        f"""CREATE FUNCTION {fn}_rows() {header} $$
 DECLARE wanted bigint; found bigint;
 BEGIN
-  SELECT count(DISTINCT {column}) INTO wanted FROM {base}_new;
-  SELECT count(*) INTO found FROM (
-    SELECT 1 FROM {parent} p WHERE p.{pk} IN (SELECT {column} FROM {base}_new)
+  SELECT pg_catalog.count(DISTINCT {column}) INTO wanted FROM {base}_new;
+  SELECT pg_catalog.count(*) INTO found FROM (
+    SELECT 1 FROM ONLY {parent_q} p WHERE p.{pk} IN (SELECT {column} FROM {base}_new)
     FOR KEY SHARE OF p) locked;
   IF found < wanted THEN {fail} END IF;
   RETURN NULL;
 END $$""",  # noqa: S608 - names from the models, no input
-        f"""CREATE TRIGGER {base}_inserted AFTER INSERT ON {child}
-REFERENCING NEW TABLE AS {base}_new FOR EACH STATEMENT EXECUTE FUNCTION {base}_rows()""",
-        f"""CREATE FUNCTION {base}_row() {header} $$
+        f"""CREATE TRIGGER {base}_inserted AFTER INSERT ON {child_q}
+REFERENCING NEW TABLE AS {base}_new FOR EACH STATEMENT EXECUTE FUNCTION {fn}_rows()""",
+        f"""CREATE FUNCTION {fn}_row() {header} $$
 BEGIN
   IF NOT EXISTS (
-      SELECT 1 FROM {parent} p WHERE p.{pk} = NEW.{column} FOR KEY SHARE OF p) THEN
+      SELECT 1 FROM ONLY {parent_q} p WHERE p.{pk} = NEW.{column} FOR KEY SHARE OF p) THEN
     {fail}
   END IF;
   RETURN NULL;
 END $$""",  # noqa: S608 - names from the models, no input
         # a key set to NULL (Django's SET_NULL) names nothing: not even a call
-        f"""CREATE TRIGGER {base}_changed AFTER UPDATE OF {column} ON {child}
+        f"""CREATE TRIGGER {base}_changed AFTER UPDATE OF {column} ON {child_q}
 FOR EACH ROW WHEN (NEW.{column} IS DISTINCT FROM OLD.{column} AND NEW.{column} IS NOT NULL)
-EXECUTE FUNCTION {base}_row()""",
+EXECUTE FUNCTION {fn}_row()""",
         # A parent deleted and written again with its id (or its id set to itself) before
         # the end stands: its rows name a parent that exists, as for the deferred key.
-        f"""CREATE FUNCTION {base}_parent() {header} $$
+        f"""CREATE FUNCTION {fn}_parent() {header} $$
 BEGIN
-  IF EXISTS (SELECT 1 FROM {child} c WHERE c.{column} = OLD.{pk})
-      AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE p.{pk} = OLD.{pk}) THEN
-    RAISE EXCEPTION 'update or delete on table \"{parent}\" violates foreign key \"{base}\" on table \"{child}\"'
+  IF EXISTS (SELECT 1 FROM ONLY {child_q} c WHERE c.{column} = OLD.{pk})
+      AND NOT EXISTS (SELECT 1 FROM ONLY {parent_q} p WHERE p.{pk} = OLD.{pk}) THEN
+    RAISE EXCEPTION 'update or delete on table "{parent}" violates foreign key "{base}" on table "{child}"'
       USING ERRCODE = 'foreign_key_violation', DETAIL = 'rows of {child} still name it';
   END IF;
   {committed_only}
   RETURN NULL;
 END $$""",  # noqa: S608 - names from the models, no input
-        f"""CREATE CONSTRAINT TRIGGER {base}_parent AFTER DELETE OR UPDATE OF {pk} ON {parent}
-DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION {base}_parent()""",
-        f"""CREATE FUNCTION {base}_truncated() {header} $$
+        f"""CREATE CONSTRAINT TRIGGER {base}_parent AFTER DELETE OR UPDATE OF {pk} ON {parent_q}
+DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION {fn}_parent()""",
+        f"""CREATE FUNCTION {fn}_truncated() {header} $$
 BEGIN
   {committed_only}
-  IF EXISTS (SELECT 1 FROM {child}) THEN
-    RAISE EXCEPTION 'cannot truncate \"{parent}\": rows of \"{child}\" name it'
+  IF EXISTS (SELECT 1 FROM {child_q}) THEN
+    RAISE EXCEPTION 'cannot truncate "{parent}": rows of "{child}" name it'
       USING ERRCODE = 'foreign_key_violation';
   END IF;
   RETURN NULL;
 END $$""",  # noqa: S608 - names from the models, no input
-        f"""CREATE TRIGGER {base}_truncated AFTER TRUNCATE ON {parent}
-FOR EACH STATEMENT EXECUTE FUNCTION {base}_truncated()""",
+        f"""CREATE TRIGGER {base}_truncated AFTER TRUNCATE ON {parent_q}
+FOR EACH STATEMENT EXECUTE FUNCTION {fn}_truncated()""",
     ]
 
 
 def _backward_sql(n: dict[str, str]) -> list[str]:
-    child, parent, base = n["child"], n["parent"], n["base"]
+    child_q, parent_q, base, fn = n["child_q"], n["parent_q"], n["base"], n["fn"]
     return [
-        f"DROP TRIGGER {base}_truncated ON {parent}",
-        f"DROP TRIGGER {base}_parent ON {parent}",
-        f"DROP TRIGGER {base}_changed ON {child}",
-        f"DROP TRIGGER {base}_inserted ON {child}",
-        *(f"DROP FUNCTION {base}_{part}()" for part in ("truncated", "parent", "row", "rows")),
+        f"DROP TRIGGER {base}_truncated ON {parent_q}",
+        f"DROP TRIGGER {base}_parent ON {parent_q}",
+        f"DROP TRIGGER {base}_changed ON {child_q}",
+        f"DROP TRIGGER {base}_inserted ON {child_q}",
+        *(f"DROP FUNCTION {fn}_{part}()" for part in ("truncated", "parent", "row", "rows")),
     ]
 
 
@@ -130,16 +144,13 @@ def forward(apps, schema_editor) -> None:
     connection = schema_editor.connection
     if connection.vendor != "postgresql":
         return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT quote_ident(current_schema())")
-        schema = cursor.fetchone()[0]
     for model_name, field_name in KEYS:
-        n = _names(apps, model_name, field_name, schema)
         with connection.cursor() as cursor:
+            n = _names(apps, model_name, field_name, cursor)
             found = connection.introspection.get_constraints(cursor, n["child"])
         for name, info in found.items():
             if info["foreign_key"] and info["columns"] == [n["column"]]:
-                schema_editor.execute(f"ALTER TABLE {n['child']} DROP CONSTRAINT "
+                schema_editor.execute(f"ALTER TABLE {n['child_q']} DROP CONSTRAINT "
                                       f"{schema_editor.quote_name(name)}")
         for sql in _forward_sql(n):
             schema_editor.execute(sql)
@@ -152,7 +163,9 @@ def backward(apps, schema_editor) -> None:
     for model_name, field_name in KEYS:
         model = apps.get_model("catalog", model_name)
         field = model._meta.get_field(field_name)
-        for sql in _backward_sql(_names(apps, model_name, field_name, "")):
+        with connection.cursor() as cursor:
+            n = _names(apps, model_name, field_name, cursor)
+        for sql in _backward_sql(n):
             schema_editor.execute(sql)
         schema_editor.execute(schema_editor._create_fk_sql(model, field, "_fk_%(to_table)s_%(to_column)s"))
 

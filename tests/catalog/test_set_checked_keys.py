@@ -326,3 +326,31 @@ def test_keys_set_to_null_do_not_call_the_row_check(postgres):
     assert plan[0]["Plan"]["Plans"][0]["Actual Rows"] == 2  # both items were updated
     called = [t for t in plan[0].get("Triggers", []) if "_key_" in t["Trigger Name"]]
     assert [t for t in called if t["Calls"]] == []
+
+
+def test_a_table_inheriting_the_parent_does_not_stand_in_for_it(postgres, key):
+    row = key.make()
+    missing = _missing(key)
+    parent = connection.ops.quote_name(key.parent._meta.db_table)
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMP TABLE stand_in () INHERITS ({parent}) ON COMMIT DROP")
+        cursor.execute(f"INSERT INTO stand_in SELECT * FROM {parent} WHERE id = %s",  # noqa: S608
+                       [getattr(row, f"{key.field}_id")])
+        cursor.execute("UPDATE stand_in SET id = %s", [missing])
+        _copy(row, **{f"{key.field}_id": missing}).save()
+    assert not key.model.objects.filter(**{f"{key.field}_id": missing}).exists()
+
+
+def test_a_count_defined_in_the_public_schema_does_not_blind_the_check(postgres, key):
+    """An exact ``count(bigint)`` wins over pg_catalog's ``count("any")`` wherever it sits
+    on the path: the checks call pg_catalog's by name."""
+    row = key.make()
+    connection.close()  # a new session: the check is planned with the aggregate defined
+    missing = _missing(key)
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("CREATE FUNCTION public.zero(bigint, bigint) RETURNS bigint "
+                       "LANGUAGE sql IMMUTABLE AS 'SELECT 0::bigint'")
+        cursor.execute("CREATE AGGREGATE public.count(bigint) "
+                       "(sfunc = public.zero, stype = bigint, initcond = '0')")
+        _copy(row, **{f"{key.field}_id": missing}).save()
+    assert not key.model.objects.filter(**{f"{key.field}_id": missing}).exists()
