@@ -97,9 +97,12 @@ BEGIN
   END IF;
   RETURN NULL;
 END $$""",  # noqa: S608 - names from the models, no input
-        # a key set to NULL (Django's SET_NULL) names nothing: not even a call
-        f"""CREATE TRIGGER {base}_changed AFTER UPDATE OF {column} ON {child_q}
-FOR EACH ROW WHEN (NEW.{column} IS DISTINCT FROM OLD.{column} AND NEW.{column} IS NOT NULL)
+        # Every update (not only those naming the column: a BEFORE trigger may change the
+        # key), called only for a key changed to a value (Django's SET_NULL names nothing).
+        # The condition is resolved when the trigger is made: its operator is named.
+        f"""CREATE TRIGGER {base}_changed AFTER UPDATE ON {child_q} FOR EACH ROW
+WHEN (NEW.{column} IS NOT NULL
+      AND (OLD.{column} IS NULL OR NEW.{column} OPERATOR(pg_catalog.<>) OLD.{column}))
 EXECUTE FUNCTION {fn}_row()""",
         # A parent deleted and written again with its id (or its id set to itself) before
         # the end stands: its rows name a parent that exists, as for the deferred key.
@@ -113,8 +116,12 @@ BEGIN
   {committed_only}
   RETURN NULL;
 END $$""",  # noqa: S608 - names from the models, no input
-        f"""CREATE CONSTRAINT TRIGGER {base}_parent AFTER DELETE OR UPDATE OF {pk} ON {parent_q}
+        f"""CREATE CONSTRAINT TRIGGER {base}_parent AFTER DELETE ON {parent_q}
 DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION {fn}_parent()""",
+        # every update (a BEFORE trigger may change the id), queued only when it did
+        f"""CREATE CONSTRAINT TRIGGER {base}_parent_id AFTER UPDATE ON {parent_q}
+DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
+WHEN (OLD.{pk} OPERATOR(pg_catalog.<>) NEW.{pk}) EXECUTE FUNCTION {fn}_parent()""",
         f"""CREATE FUNCTION {fn}_truncated() {header} $$
 BEGIN
   {committed_only}
@@ -133,6 +140,7 @@ def _backward_sql(n: dict[str, str]) -> list[str]:
     child_q, parent_q, base, fn = n["child_q"], n["parent_q"], n["base"], n["fn"]
     return [
         f"DROP TRIGGER {base}_truncated ON {parent_q}",
+        f"DROP TRIGGER {base}_parent_id ON {parent_q}",
         f"DROP TRIGGER {base}_parent ON {parent_q}",
         f"DROP TRIGGER {base}_changed ON {child_q}",
         f"DROP TRIGGER {base}_inserted ON {child_q}",

@@ -7,6 +7,7 @@ a known point."""
 from __future__ import annotations
 
 import copy
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ import pytest
 from django.db import IntegrityError, OperationalError, connection, models, transaction
 from django.db.models.base import ModelState
 
-from catalog.models import Decision, MediaItem
+from catalog.models import Decision, DiscoveryRule, MediaItem
 from tests.factories import DecisionFactory, MediaItemFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -157,7 +158,8 @@ def test_the_per_row_foreign_keys_stay_replaced(postgres):
                  if c["foreign_key"] and c["columns"] == [k.column]]
         assert named == [], f"{k}: a per-row foreign key is back ({named})"
         base = f"{k.model._meta.db_table}_{k.column}_key"
-        assert {f"{base}_{part}" for part in ("inserted", "changed", "parent", "truncated")} \
+        assert {f"{base}_{part}" for part in ("inserted", "changed", "parent", "parent_id",
+                                             "truncated")} \
             <= triggers
 
 
@@ -354,3 +356,52 @@ def test_a_count_defined_in_the_public_schema_does_not_blind_the_check(postgres,
                        "(sfunc = public.zero, stype = bigint, initcond = '0')")
         _copy(row, **{f"{key.field}_id": missing}).save()
     assert not key.model.objects.filter(**{f"{key.field}_id": missing}).exists()
+
+
+def test_a_key_changed_by_another_trigger_is_checked(postgres, key):
+    """The update names another column; a BEFORE trigger moves the key: checked all the
+    same, as a foreign key would."""
+    row = key.make()
+    missing = _missing(key)
+    table = connection.ops.quote_name(key.model._meta.db_table)
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"CREATE FUNCTION pg_temp.move_key() RETURNS trigger LANGUAGE plpgsql "
+                       f"AS $$ BEGIN NEW.{key.column} := {missing}; RETURN NEW; END $$")
+        cursor.execute(f"CREATE TRIGGER move_key BEFORE UPDATE ON {table} FOR EACH ROW "
+                       "EXECUTE FUNCTION pg_temp.move_key()")
+        key.model.objects.filter(pk=row.pk).update(title="moved") if key.model is MediaItem \
+            else key.model.objects.filter(pk=row.pk).update(reason="moved")
+    assert getattr(key.model.objects.get(pk=row.pk), f"{key.field}_id") == \
+        getattr(row, f"{key.field}_id")
+
+
+def test_a_parent_id_changed_by_another_trigger_is_checked(postgres, key):
+    row = key.make()
+    parent_id = getattr(row, f"{key.field}_id")
+    _detach(key, parent_id)
+    table = connection.ops.quote_name(key.parent._meta.db_table)
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("CREATE FUNCTION pg_temp.move_id() RETURNS trigger LANGUAGE plpgsql "
+                       "AS $$ BEGIN NEW.id := NEW.id + 100000; RETURN NEW; END $$")
+        cursor.execute(f"CREATE TRIGGER move_id BEFORE UPDATE ON {table} FOR EACH ROW "
+                       "EXECUTE FUNCTION pg_temp.move_id()")
+        column = "name" if key.parent is DiscoveryRule else "title"  # not the id
+        cursor.execute(f"UPDATE {table} SET {column} = {column} WHERE id = %s",  # noqa: S608
+                       [parent_id])
+    assert key.parent.objects.filter(pk=parent_id).exists()
+
+
+def test_the_update_conditions_use_pg_catalog_operators(postgres):
+    """Resolved when the migration made them, on whatever path it ran with: a user's
+    ``<>`` earlier on that path would have been built in. Each operator the stored
+    conditions call is pg_catalog's."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tgname, tgqual FROM pg_trigger WHERE tgname LIKE %s "
+                       "OR tgname LIKE %s", ["%\\_key\\_changed", "%\\_key\\_parent\\_id"])
+        found = dict(cursor.fetchall())
+        operators = {int(o) for qual in found.values() for o in re.findall(r":opno (\d+)", qual)}
+        cursor.execute("SELECT oid::int FROM pg_operator WHERE oid = ANY(%s) "
+                       "AND oprnamespace = 'pg_catalog'::regnamespace", [sorted(operators)])
+        in_catalog = {row[0] for row in cursor.fetchall()}
+    assert len(found) == 2 * len(KEYS) and operators
+    assert operators == in_catalog
