@@ -199,6 +199,16 @@ class Held(threading.Thread):
         return self.error
 
 
+def _lone_parent(key: Key) -> tuple[int, models.Model]:
+    """A parent nothing names, and an unsaved row that would name it."""
+    row = key.make()
+    parent_id = getattr(row, f"{key.field}_id")
+    template = _template(key, row)
+    _detach(key, parent_id)
+    key.model.objects.filter(pk=row.pk).delete()
+    return parent_id, template
+
+
 def _with_lock_timeout(work: Callable[[], None]) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL lock_timeout = '300ms'")
@@ -206,11 +216,7 @@ def _with_lock_timeout(work: Callable[[], None]) -> None:
 
 
 def test_a_delete_waits_for_an_insert_naming_its_parent_then_fails(postgres, key):
-    row = key.make()
-    parent_id = getattr(row, f"{key.field}_id")
-    template = _template(key, row)
-    _detach(key, parent_id)
-    key.model.objects.filter(pk=row.pk).delete()
+    parent_id, template = _lone_parent(key)
     held = Held(lambda: _copy(template).save())
     held.start()
     assert held.ready.wait(30) and held.error is None
@@ -223,11 +229,7 @@ def test_a_delete_waits_for_an_insert_naming_its_parent_then_fails(postgres, key
 
 
 def test_an_insert_waits_for_a_delete_of_its_parent_then_fails(postgres, key):
-    row = key.make()
-    parent_id = getattr(row, f"{key.field}_id")
-    template = _template(key, row)
-    _detach(key, parent_id)
-    key.model.objects.filter(pk=row.pk).delete()
+    parent_id, template = _lone_parent(key)
     held = Held(lambda: _delete_raw(key.parent, parent_id))
     held.start()
     assert held.ready.wait(30) and held.error is None
@@ -286,11 +288,7 @@ def test_the_checks_hold_with_an_empty_search_path(postgres, key):
 def test_a_parent_deleted_at_repeatable_read_is_refused_even_if_no_row_is_seen(postgres, key):
     """A delete at REPEATABLE READ reads its snapshot: a row inserted and committed since
     would be missed (a foreign key would see it). Refused, whatever it sees."""
-    row = key.make()
-    parent_id = getattr(row, f"{key.field}_id")
-    template = _template(key, row)
-    _detach(key, parent_id)
-    key.model.objects.filter(pk=row.pk).delete()
+    parent_id, template = _lone_parent(key)
     with pytest.raises(OperationalError, match="READ COMMITTED"), transaction.atomic(), \
             connection.cursor() as cursor:
         cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
