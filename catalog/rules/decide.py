@@ -307,8 +307,13 @@ def statistics_refresh() -> None:
             return
         cursor.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")
         if cursor.fetchone():
+            cursor.execute("PRAGMA analysis_limit")
+            limit = cursor.fetchone()[0]
             cursor.execute("PRAGMA analysis_limit = 1000")
-            cursor.execute(f"ANALYZE {table}")
+            try:
+                cursor.execute(f"ANALYZE {table}")
+            finally:  # the setting outlives the statement: leave the connection's own
+                cursor.execute(f"PRAGMA analysis_limit = {int(limit)}")
 
 
 def last_show_id() -> int:
