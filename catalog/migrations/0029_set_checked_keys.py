@@ -2,8 +2,9 @@
 are checked once per statement instead of once per row.
 
 A foreign key checks each inserted row with a query of its own at commit (``SELECT 1 FROM
-parent WHERE id = $1 FOR KEY SHARE``): a refilter writing 300,000 decisions spent 3.3 of its
-8.7 s of server CPU there, and a Plex ingest is written the same way. The triggers below keep
+parent WHERE id = $1 FOR KEY SHARE``): a refilter writing 300,000 decisions used 6.8-6.9 s of
+the server's CPU with them and 4.6-5.2 s with these checks (docs/benchmarks.md), and a Plex
+ingest is written the same way. The triggers below keep
 the same promise with one query per statement:
 
 - a statement that inserts rows locks every parent they name, as the key would
@@ -23,6 +24,8 @@ Where they differ from a foreign key:
 - ``ALTER TABLE … DISABLE TRIGGER USER`` turns them off, where a foreign key's triggers stay;
 - a migration that changes one of these columns' types must drop and re-create them
   (PostgreSQL refuses to alter a column a trigger's condition reads).
+- a data-only restore into a migrated database fails: pg_dump orders the tables' data by
+  name when no foreign key ties them (a full restore creates the triggers after the data).
 
 The models keep their ``ForeignKey`` (joins, cascades, and SQLite, whose keys cost little,
 keep the constraint). ``tests/catalog/test_set_checked_keys.py`` holds each promise, and
@@ -125,8 +128,8 @@ WHEN (OLD.{pk} OPERATOR(pg_catalog.<>) NEW.{pk}) EXECUTE FUNCTION {fn}_parent()"
         f"""CREATE FUNCTION {fn}_truncated() {header} $$
 BEGIN
   {committed_only}
-  IF EXISTS (SELECT 1 FROM {child_q}) THEN
-    RAISE EXCEPTION 'cannot truncate "{parent}": rows of "{child}" name it'
+  IF EXISTS (SELECT 1 FROM ONLY {child_q}) THEN
+    RAISE EXCEPTION 'cannot truncate "{parent}": rows of "{child}" name it (foreign key "{base}")'
       USING ERRCODE = 'foreign_key_violation';
   END IF;
   RETURN NULL;

@@ -1,8 +1,9 @@
 """What the rules decided about each show, with the retry clock of the push.
 
-Its own module, imported after the rules: ``loaddata`` inserts rows in the models' order,
-and a decision must follow the rule and the show it names (on PostgreSQL their keys are
-checked at each statement: migration 0029)."""
+Its own module, which imports the rule and show models: they register, and ``dumpdata``
+writes them, before it. ``loaddata`` inserts rows in the dump's order, and a decision must
+follow the rule and the show it names (on PostgreSQL their keys are checked at each
+statement: migration 0029)."""
 
 from __future__ import annotations
 

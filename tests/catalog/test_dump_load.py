@@ -15,7 +15,13 @@ from django.apps import apps
 from django.core.management import call_command
 
 from catalog.models import Decision, DiscoveryRule, RuleSelection, SonarrDeletion
-from tests.factories import DecisionFactory, MediaItemFactory, PathMappingFactory
+from tests.factories import (
+    DecisionFactory,
+    EpisodeFactory,
+    MediaItemFactory,
+    PathMappingFactory,
+    SyncRunFactory,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 EXCLUDED = ["contenttypes", "auth.permission", "admin.logentry", "sessions"]
@@ -38,6 +44,10 @@ def test_a_dump_loads_into_an_empty_database_with_every_row(tmp_path):
     decision = DecisionFactory(status=Decision.Status.PENDING, reason="")
     RuleSelection.objects.create(rule=decision.rule, languages=["English"])
     DecisionFactory(rule=decision.rule, status=Decision.Status.FILTERED, reason="language")
+    EpisodeFactory(show=decision.show)
+    # a claimed decision names its run, a model registered after it (a deferred key)
+    Decision.objects.filter(pk=decision.pk).update(status=Decision.Status.SENDING,
+                                                   claim_run=SyncRunFactory())
     SonarrDeletion.objects.create(server=decision.rule.server, tvdb_id=81189,
                                   deleted_at=decision.decided_at)
     item = MediaItemFactory()
@@ -45,7 +55,8 @@ def test_a_dump_loads_into_an_empty_database_with_every_row(tmp_path):
     MediaItemFactory(plex_show=None, library=item.library)
     PathMappingFactory(server=item.library.server)
     before = _catalog_rows()
-    assert all(before[name] for name in ("Decision", "MediaItem", "DiscoveryRule"))
+    assert all(before[name] for name in ("Decision", "MediaItem", "DiscoveryRule", "Episode",
+                                         "SyncRun"))
     dump = tmp_path / "dump.json"
     call_command("dumpdata", "--natural-foreign", "--natural-primary",
                  *(f"--exclude={label}" for label in EXCLUDED), output=str(dump))

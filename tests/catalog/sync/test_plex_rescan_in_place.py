@@ -36,7 +36,7 @@ def test_items_pages_are_half_filled():
         assert cursor.fetchone()[0] == ["fillfactor=50"]
 
 
-def test_an_unchanged_rescan_rewrites_items_without_growing_the_table_or_its_indexes():
+def test_an_unchanged_rescan_rewrites_items_without_copying_the_table_or_its_indexes():
     """One re-scan: its new versions fit in the room the pages kept. (Later scans reuse the
     room of the versions before them once no transaction can see those, which any open
     transaction on the server, another test's included, can hold back: not asserted.)"""
@@ -54,7 +54,7 @@ def test_an_unchanged_rescan_rewrites_items_without_growing_the_table_or_its_ind
         # Full pages would have put the scan's 3,000 new versions on new pages (the heap
         # twice its size) and an entry for each in every index (the indexes twice theirs).
         # A page may overflow (rows longer than most, or room the ingest's own updates
-        # took and an open transaction elsewhere keeps taken): a few pages, not a copy.
+        # took and an open transaction elsewhere keeps taken): some pages, not a copy.
         grown_heap, grown_indexes = _sizes()
         assert indexes <= grown_indexes <= indexes * 1.25
         assert heap <= grown_heap <= heap * 1.25
