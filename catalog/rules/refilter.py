@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from catalog.models import DiscoveryRule, Show, SyncRun
 from catalog.rules.decide import (
+    RuleView,
     decide_rows,
     last_show_id,
     rule_view,
@@ -26,6 +27,7 @@ from catalog.runs import run_progress
 CHUNK = 5_000
 MAX_PASSES = 3
 GROWTH = 8  # how much wider than the last a chunk's id range may be
+CHUNK_ATTEMPTS = 3  # a chunk whose shows were deleted under it is read again
 
 
 def next_width(width: int, found: int, chunk: int) -> int:
@@ -35,6 +37,31 @@ def next_width(width: int, found: int, chunk: int) -> int:
     of its own. Never narrower than ``chunk`` ids (which never hold more than ``chunk``)."""
     wider = width * GROWTH
     return max(chunk, min(wider, width * chunk // found) if found else wider)
+
+
+def _chunk(run: SyncRun, view: RuleView, first: int, last: int, chunk: int
+           ) -> tuple[list[tuple], int, int, int]:
+    """Read, decide, write and report the shows of one id range as one transaction; (rows,
+    the range's real end, evaluated, changed). A show deleted by another transaction
+    between the read and the write (PostgreSQL; SQLite's writers hold the database from
+    BEGIN) fails the write on its key: the chunk is done again without it."""
+    attempt = 1
+    while True:
+        try:
+            with transaction.atomic():
+                rows = show_range(first, last, limit=chunk)
+                # cut by the limit, the chunk ends at its last show
+                end = rows[-1][0] if len(rows) == chunk else last
+                evaluated, changed = decide_rows(rows, [view], now=timezone.now(),
+                                                 span=(first, end))
+                if evaluated or not rows:  # none evaluated of some: the rule is gone
+                    run_progress(run, processed=min(len(rows), run.total - run.processed),
+                                 changed=changed)
+                return rows, end, evaluated, changed
+        except IntegrityError:
+            if attempt == CHUNK_ATTEMPTS:
+                raise
+            attempt += 1
 
 
 def rule_refilter(run: SyncRun, *, rule_id: int, chunk: int = CHUNK) -> dict[str, Any]:
@@ -53,16 +80,9 @@ def rule_refilter(run: SyncRun, *, rule_id: int, chunk: int = CHUNK) -> dict[str
         # ones, a database may read every later show to find the next n (or the next id).
         after, last, width, refreshed = 0, last_show_id(), chunk, False
         while after < last:
-            with transaction.atomic():  # read, decide, write and report as one
-                rows = show_range(after + 1, after + width, limit=chunk)
-                # cut by the limit, the chunk ends at its last show
-                end = rows[-1][0] if len(rows) == chunk else after + width
-                evaluated, changed = decide_rows(rows, [view], now=timezone.now(),
-                                                 span=(after + 1, end))
-                if rows and not evaluated:  # decide_rows found the rule deleted meanwhile
-                    return {"rule": rule_id, "missing": True}
-                run_progress(run, processed=min(len(rows), run.total - run.processed),
-                             changed=changed)
+            rows, end, evaluated, changed = _chunk(run, view, after + 1, after + width, chunk)
+            if rows and not evaluated:  # decide_rows found the rule deleted meanwhile
+                return {"rule": rule_id, "missing": True}
             if changed and not refreshed:  # the rule's decisions as the planner sees them
                 statistics_refresh()
                 refreshed = True

@@ -4,9 +4,11 @@ each; deletions leave holes), and sparse ids cost a few chunks, not one per chun
 
 from __future__ import annotations
 
+import threading
 from itertools import pairwise
 
 import pytest
+from django.db import connection
 
 from catalog.models import Decision, RuleSelection, Show, SyncRun
 from catalog.rules import refilter
@@ -129,3 +131,43 @@ def test_a_show_listed_twice_is_decided_once_whatever_batch_it_falls_in():
     ids = [factories.ShowFactory().pk for _ in range(1_000)]
     decide.decide_shows([*ids, ids[0], ids[-1]])
     assert Decision.objects.count() == 1_000
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_show_deleted_between_a_chunks_read_and_its_write_leaves_the_run_whole(
+        monkeypatch):
+    """PostgreSQL: the chunk read the show, another transaction deleted it and committed,
+    then the chunk wrote a decision naming it. The key check refuses that write; the chunk
+    is read and decided again without the show, and the run goes on. (SQLite's writers take
+    the database at BEGIN, so nothing can delete between the read and the write there.)"""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite's IMMEDIATE transactions leave no such instant")
+    rule = factories.DiscoveryRuleFactory()
+    RuleSelection.objects.create(rule=rule, languages=["English"])
+    shows = [factories.ShowFactory(language="English") for _ in range(10)]
+    doomed = shows[5]
+    original = refilter.decide_rows
+    calls: list[int] = []
+
+    def delete_once_read(rows, *args, **kwargs):
+        calls.append(len(rows))
+        if doomed.pk in [row[0] for row in rows] and Show.objects.filter(pk=doomed.pk).exists():
+            deleter = threading.Thread(target=_delete_committed, args=(doomed.pk,))
+            deleter.start()
+            deleter.join(30)
+        return original(rows, *args, **kwargs)
+
+    monkeypatch.setattr(refilter, "decide_rows", delete_once_read)
+    run = _refilter(rule, chunk=CHUNK)
+    assert run.status == SyncRun.Status.SUCCEEDED, run.error
+    assert sorted(Decision.objects.filter(rule=rule).values_list("show_id", flat=True)) == \
+        sorted(s.pk for s in shows if s is not doomed)
+    assert not Show.objects.filter(pk=doomed.pk).exists()
+
+
+def _delete_committed(pk: int) -> None:
+    """In a connection of its own, committed before it returns."""
+    try:
+        Show.objects.filter(pk=pk).delete()
+    finally:
+        connection.close()
