@@ -4,8 +4,8 @@ are checked once per statement instead of once per row.
 A foreign key checks each inserted row with a query of its own at commit (``SELECT 1 FROM
 parent WHERE id = $1 FOR KEY SHARE``): a refilter writing 300,000 decisions used 6.8-6.9 s of
 the server's CPU with them and 4.6-5.2 s with these checks (docs/benchmarks.md), and a Plex
-ingest is written the same way. The triggers below keep
-the same promise with one query per statement:
+ingest is written the same way. The triggers below keep the same promise with one query per
+statement:
 
 - a statement that inserts rows locks every parent they name, as the key would
   (``FOR KEY SHARE``: a concurrent delete of the parent waits for this transaction), and
@@ -23,7 +23,7 @@ Where they differ from a foreign key:
   reads the transaction's snapshot there, and would miss a row committed since);
 - ``ALTER TABLE … DISABLE TRIGGER USER`` turns them off, where a foreign key's triggers stay;
 - a migration that changes one of these columns' types must drop and re-create them
-  (PostgreSQL refuses to alter a column a trigger's condition reads).
+  (PostgreSQL refuses to alter a column a trigger's condition reads);
 - a data-only restore into a migrated database fails: pg_dump orders the tables' data by
   name when no foreign key ties them (a full restore creates the triggers after the data).
 
